@@ -1,0 +1,250 @@
+/**
+ * The one configuration of a Clientele deployment. Every setting has a default that runs the
+ * whole stack locally; environment variables (CLIENTELE_<PATH>) and an optional YAML file
+ * (config/clientele.yaml, or the file named by CLIENTELE_CONFIG) override them, in that order of
+ * precedence: environment over file over default.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const storeId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, 'a store id is 1-32 letters, digits, - or _');
+
+/** `S001=token1,S002=token2` in an environment variable, or a map in the YAML file. */
+const storeTokens = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? Object.fromEntries(
+          v
+            .split(',')
+            .filter((pair) => pair.trim() !== '')
+            .map((pair) => {
+              const [id = '', token = ''] = pair.split('=').map((s) => s.trim());
+              return [id, token];
+            }),
+        )
+      : v,
+  z.record(storeId, z.string().min(8, 'a store token has at least 8 characters')),
+);
+
+export const settingsSchema = z.object({
+  /** Where embedded servers and chDB keep their files. */
+  dataDir: z.string().default('.data'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  temporal: z
+    .object({
+      /** host:port of an external Temporal frontend; when unset, a local dev server is started. */
+      address: z.string().optional(),
+      namespace: z.string().default('default'),
+      taskQueue: z.string().default('clientele-customers'),
+      devServerPort: port.default(7233),
+      devServerUiPort: port.default(8233),
+    })
+    .prefault({}),
+  nats: z
+    .object({
+      /** Comma-separated NATS URLs of an external cluster; when unset, a local nats-server is started. */
+      servers: z.string().optional(),
+      port: port.default(4222),
+      /** How often JetStream fsyncs file storage: 'default' (every 2 min) or 'always' (every write). */
+      syncInterval: z.enum(['default', 'always']).default('default'),
+      /** Replicas of each stream: 1 for a single server, 3 for a production cluster. */
+      replicas: z.number().int().min(1).max(5).default(1),
+      /** JetStream's de-duplication window for Nats-Msg-Id, in seconds. */
+      duplicateWindowSeconds: z.number().int().min(1).default(120),
+    })
+    .prefault({}),
+  clickhouse: z
+    .object({
+      /** 'chdb': embedded engine in this process; 'http': a ClickHouse server. */
+      backend: z.enum(['chdb', 'http']).default('chdb'),
+      url: z.string().default('http://127.0.0.1:8123'),
+      username: z.string().default('default'),
+      password: z.string().default(''),
+      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('clientele'),
+    })
+    .prefault({}),
+  gateways: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      tillPort: port.default(3030),
+      webPort: port.default(3031),
+      /** Largest accepted message in bytes, on the till socket and the web API alike. */
+      maxMessageBytes: z.number().int().min(1024).max(16_777_216).default(262_144),
+    })
+    .prefault({}),
+  /** Per-store secret tokens that tills and the web shop present. The defaults are for local demos only. */
+  stores: storeTokens.default({
+    S001: 'demo-token-S001',
+    S002: 'demo-token-S002',
+    S003: 'demo-token-S003',
+    WEB: 'demo-token-WEB',
+  }),
+  loyalty: z
+    .object({
+      /** Points earned per spend unit: with the defaults, 1 point per 1.00 of net spend. */
+      basePointsPerUnit: z.number().int().min(0).default(1),
+      /** The spend unit in minor units (100 = one euro, pound or dollar). */
+      spendUnitMinor: z.number().int().min(1).default(100),
+    })
+    .prefault({}),
+  router: z
+    .object({
+      /** Customers with a Temporal call in flight at once (at most one call per customer). */
+      maxInFlight: z.number().int().min(1).max(10_000).default(200),
+      /** Events for one customer carried by one signal at most. */
+      maxBatch: z.number().int().min(1).max(500).default(50),
+      /** Attempts before a message that Temporal keeps refusing goes to the dead-letter stream. */
+      maxDeliver: z.number().int().min(2).max(100).default(10),
+    })
+    .prefault({}),
+  sink: z
+    .object({
+      batchSize: z.number().int().min(1).max(100_000).default(2000),
+      flushMs: z.number().int().min(10).max(60_000).default(250),
+    })
+    .prefault({}),
+  worker: z
+    .object({
+      maxCachedWorkflows: z.number().int().min(0).default(2000),
+      maxConcurrentWorkflowTaskExecutions: z.number().int().min(1).default(100),
+      maxConcurrentLocalActivityExecutions: z.number().int().min(1).default(200),
+    })
+    .prefault({}),
+  simulator: z
+    .object({
+      enabled: z.boolean().default(true),
+      stores: z.number().int().min(1).max(3).default(3),
+      tillsPerStore: z.number().int().min(1).max(20).default(2),
+      customers: z.number().int().min(1).default(500),
+      salesPerSecond: z.number().min(0.1).max(10_000).default(4),
+    })
+    .prefault({}),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+type Source = { kind: 'env'; name: string } | { kind: 'file'; path: string };
+
+/** Unwraps optional/default wrappers so the walk below sees the object shapes. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema as z.ZodType & { def: { type: string; innerType?: z.ZodType } };
+  while (
+    (s.def.type === 'optional' || s.def.type === 'default' || s.def.type === 'prefault') &&
+    s.def.innerType
+  ) {
+    s = s.def.innerType as typeof s;
+  }
+  return s;
+}
+
+/** Every settable path, e.g. ['gateways', 'tillPort'], from the schema itself. */
+export function settingPaths(schema: z.ZodType = settingsSchema, prefix: string[] = []): string[][] {
+  const s = unwrap(schema);
+  if (s instanceof z.ZodObject) {
+    return Object.entries(s.shape).flatMap(([key, child]) =>
+      settingPaths(child as z.ZodType, [...prefix, key]),
+    );
+  }
+  return [prefix];
+}
+
+export function envName(path: string[]): string {
+  return `CLIENTELE_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+}
+
+function parseEnvValue(raw: string): unknown {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Project root where `config/clientele.yaml` is looked for. */
+  root?: string;
+}
+
+/**
+ * Reads, merges and validates the settings. Throws SettingsError naming every bad setting, where
+ * it came from, and what is allowed.
+ */
+export function loadSettings(options: LoadOptions = {}): Settings {
+  const env = options.env ?? process.env;
+  const root = options.root ?? process.cwd();
+  const raw: Record<string, unknown> = {};
+  const sources = new Map<string, Source>();
+
+  const filePath = env.CLIENTELE_CONFIG
+    ? resolve(root, env.CLIENTELE_CONFIG)
+    : resolve(root, 'config/clientele.yaml');
+  if (env.CLIENTELE_CONFIG && !existsSync(filePath)) {
+    throw new SettingsError(`CLIENTELE_CONFIG names ${filePath}, which does not exist`);
+  }
+  if (existsSync(filePath)) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(filePath, 'utf8'));
+    } catch (err) {
+      throw new SettingsError(`${filePath} is not valid YAML: ${(err as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new SettingsError(`${filePath} must hold a mapping of settings`);
+      }
+      Object.assign(raw, parsed);
+      for (const path of settingPaths()) sources.set(path.join('.'), { kind: 'file', path: filePath });
+    }
+  }
+
+  const known = new Map(settingPaths().map((path) => [envName(path), path]));
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('CLIENTELE_') || name === 'CLIENTELE_CONFIG' || value === undefined) continue;
+    if (name.startsWith('CLIENTELE_TOOL_') || name === 'CLIENTELE_TOOLS_DIR') continue; // read by bin/install-tools.js
+    const path = known.get(name);
+    if (!path) {
+      throw new SettingsError(
+        `Unknown setting ${name}. Known settings: ${[...known.keys()].sort().join(', ')}`,
+      );
+    }
+    setPath(raw, path, parseEnvValue(value));
+    sources.set(path.join('.'), { kind: 'env', name });
+  }
+
+  const result = settingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.map(String).join('.');
+    const topKey = settingPaths()
+      .map((p) => p.join('.'))
+      .find((p) => key === p || key.startsWith(`${p}.`));
+    const source = topKey ? sources.get(topKey) : undefined;
+    const where =
+      source?.kind === 'env'
+        ? ` (from ${source.name}=${JSON.stringify(env[source.name])})`
+        : source?.kind === 'file'
+          ? ` (from ${source.path})`
+          : '';
+    return `- ${key || '(root)'}${where}: ${issue.message}`;
+  });
+  throw new SettingsError(`Invalid settings:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,247 @@
+/**
+ * The event contract with tills and the web shop. These zod schemas are the single source of
+ * truth: gateways validate with them, the router and sink parse with them, the types below are
+ * inferred from them, and `clientele schemas export` writes them as JSON Schema for till vendors.
+ *
+ * Money is always an integer count of minor units (cents, pence) in the event's currency.
+ */
+import { z } from 'zod';
+
+/** Integer minor units of a currency: never a float. */
+export const minorUnits = z
+  .number()
+  .int('must be an integer count of minor units (cents), not a fraction')
+  .min(0, 'must not be negative')
+  .max(1_000_000_000_00, 'is larger than any retail amount');
+
+const token = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may hold only letters, digits, ".", "_", ":" and "-"');
+
+/**
+ * An opaque, pseudonymous customer id. It becomes part of a Temporal workflow id, which is never
+ * encrypted, so it must not be personal data: starting with a letter and having no "@" or "+"
+ * rules out e-mail addresses, phone numbers and card numbers.
+ */
+export const customerId = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]{2,63}$/,
+    'must be an opaque customer id (a letter, then 2-63 letters, digits, "-" or "_"), never an e-mail, phone or card number',
+  );
+
+export const storeId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, "-" or "_"');
+export const tillId = storeId;
+
+export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"');
+
+export const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant' });
+
+export const channel = z.enum(['till', 'web']);
+
+const envelope = {
+  /** Globally unique id of this event; a resend with the same id is the same event. */
+  eventId: token,
+  /** When the event happened at the till or web shop (UTC or with an offset). */
+  occurredAt: instant,
+  storeId,
+  /** Required for events from a till: cues for the customer go back to this till. */
+  tillId: tillId.optional(),
+  channel,
+};
+
+export const saleLine = z.strictObject({
+  lineId: token,
+  sku: token,
+  category: z.string().min(1).max(64),
+  brand: z.string().min(1).max(64).optional(),
+  quantity: z.number().int('must be a whole number').positive('must be positive'),
+  /** Selling price per unit, before any line discount. */
+  unitPrice: minorUnits,
+  /** Regular (non-sale) price per unit; equal to unitPrice for a full-price item. */
+  fullPrice: minorUnits,
+  /** Discount on the whole line. */
+  discount: minorUnits.default(0),
+  /** Cost of one unit to the retailer, for margin and lifetime value. */
+  unitCost: minorUnits,
+});
+
+export const tenderType = z.enum(['cash', 'card', 'gift_card', 'points', 'voucher', 'other']);
+
+export const tender = z.strictObject({
+  type: tenderType,
+  amount: minorUnits,
+});
+
+/** What a line contributes to the receipt: quantity × unit price − line discount. */
+export function lineNet(line: { quantity: number; unitPrice: number; discount: number }): number {
+  return line.quantity * line.unitPrice - line.discount;
+}
+
+export const saleEvent = z
+  .strictObject({
+    ...envelope,
+    type: z.literal('sale'),
+    transactionId: token,
+    /** Absent for an anonymous sale: it is stored for analytics but feeds no customer. */
+    customerId: customerId.optional(),
+    currency,
+    lines: z.array(saleLine).min(1, 'a sale has at least one line').max(500),
+    tenders: z.array(tender).min(1, 'a sale has at least one tender').max(20),
+  })
+  .superRefine((sale, ctx) => {
+    sale.lines.forEach((line, i) => {
+      if (line.discount > line.quantity * line.unitPrice) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'discount'],
+          message: 'is larger than quantity × unitPrice',
+        });
+      }
+    });
+    const total = sale.lines.reduce((sum, line) => sum + lineNet(line), 0);
+    const paid = sale.tenders.reduce((sum, t) => sum + t.amount, 0);
+    if (paid !== total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenders'],
+        message: `add up to ${paid} but the lines come to ${total}`,
+      });
+    }
+    if (sale.channel === 'till' && !sale.tillId) {
+      ctx.addIssue({ code: 'custom', path: ['tillId'], message: 'is required for a till sale' });
+    }
+  });
+
+export const returnLine = z.strictObject({
+  /** The line of the original sale that is being returned. */
+  lineId: token,
+  sku: token,
+  quantity: z.number().int('must be a whole number').positive('must be positive'),
+  /** Amount refunded for this line. */
+  refundAmount: minorUnits,
+});
+
+export const returnEvent = z
+  .strictObject({
+    ...envelope,
+    type: z.literal('return'),
+    /** This return's own transaction id. */
+    transactionId: token,
+    /** The sale being returned (its transactionId). */
+    originalTransactionId: token,
+    customerId: customerId.optional(),
+    currency,
+    lines: z.array(returnLine).min(1, 'a return has at least one line').max(500),
+    tenders: z.array(tender).min(1).max(20),
+  })
+  .superRefine((ret, ctx) => {
+    const total = ret.lines.reduce((sum, line) => sum + line.refundAmount, 0);
+    const paid = ret.tenders.reduce((sum, t) => sum + t.amount, 0);
+    if (paid !== total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenders'],
+        message: `add up to ${paid} but the refunded lines come to ${total}`,
+      });
+    }
+    if (ret.channel === 'till' && !ret.tillId) {
+      ctx.addIssue({ code: 'custom', path: ['tillId'], message: 'is required for a till return' });
+    }
+  });
+
+export const consent = z.strictObject({
+  email: z.boolean().default(false),
+  sms: z.boolean().default(false),
+  post: z.boolean().default(false),
+  profiling: z.boolean().default(false),
+});
+
+/**
+ * Personal details. They travel in the event stream and the analytics store (so erasure must
+ * reach both), but the router strips them before anything reaches a workflow history.
+ */
+export const profile = z.strictObject({
+  givenName: z.string().max(100).optional(),
+  familyName: z.string().max(100).optional(),
+  email: z.email().max(254).optional(),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number')
+    .optional(),
+  birthDate: z.iso.date().optional(),
+});
+
+export const customerRegisteredEvent = z.strictObject({
+  ...envelope,
+  type: z.literal('customer.registered'),
+  customerId,
+  consent: consent.prefault({}),
+  profile: profile.optional(),
+});
+
+export const retailEvent = z.discriminatedUnion('type', [
+  saleEvent,
+  returnEvent,
+  customerRegisteredEvent,
+]);
+
+export type SaleLine = z.infer<typeof saleLine>;
+export type SaleEvent = z.infer<typeof saleEvent>;
+export type ReturnEvent = z.infer<typeof returnEvent>;
+export type CustomerRegisteredEvent = z.infer<typeof customerRegisteredEvent>;
+export type RetailEvent = z.infer<typeof retailEvent>;
+/** An event as tills and the web shop may send it: defaults (discount, consent) not yet filled. */
+export type RetailEventInput = z.input<typeof retailEvent>;
+export type EventType = RetailEvent['type'];
+
+/** An event as the customer workflow receives it: personal details removed. */
+export type CustomerEvent =
+  | SaleEvent
+  | ReturnEvent
+  | Omit<CustomerRegisteredEvent, 'profile'>;
+
+export function withoutPersonalData(event: RetailEvent): CustomerEvent {
+  if (event.type !== 'customer.registered') return event;
+  const { profile: _profile, ...rest } = event;
+  return rest;
+}
+
+/** One problem with an event, named by the path of the offending field. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; event: RetailEvent }
+  | { ok: false; issues: FieldIssue[] };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    const key = String(part);
+    return acc ? `${acc}.${key}` : key;
+  }, '');
+}
+
+/** Validates anything that claims to be a retail event. Never throws. */
+export function parseRetailEvent(input: unknown): ParseResult {
+  const result = retailEvent.safeParse(input);
+  if (result.success) return { ok: true, event: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({
+      field: formatPath(issue.path) || '(event)',
+      message: issue.message,
+    })),
+  };
+}
+
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,24 @@
+/**
+ * Names of the JetStream streams, subjects and durable consumers. Every process declares and
+ * reads them from here, so the topology is written down once.
+ */
+
+/** Raw retail events from gateways, one subject per store: `events.<storeId>`. */
+export const EVENTS_STREAM = 'EVENTS';
+export const eventSubject = (storeId: string): string => `events.${storeId}`;
+
+/** Cues for tills: `cues.<storeId>.<tillId>`. Kept so a reconnecting till can fetch what it missed. */
+export const CUES_STREAM = 'CUES';
+export const cueSubject = (storeId: string, tillId: string): string => `cues.${storeId}.${tillId}`;
+
+/** Points-ledger entries derived by customer workflows: `ledger.<storeId>`. */
+export const LEDGER_STREAM = 'LEDGER';
+export const ledgerSubject = (storeId: string): string => `ledger.${storeId}`;
+
+/** Messages no consumer could process: `deadletter.<source stream>`. */
+export const DEAD_LETTER_STREAM = 'DEADLETTER';
+export const deadLetterSubject = (source: string): string => `deadletter.${source.toLowerCase()}`;
+
+/** Durable consumer names. */
+export const ROUTER_CONSUMER = 'router';
+export const SINK_CONSUMER = 'sink';
