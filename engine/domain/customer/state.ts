@@ -1,0 +1,82 @@
+/**
+ * A customer's state as the customer workflow holds it. Plain JSON only (no Map, no Date), so it
+ * survives Temporal's payload converter and continue-as-new unchanged.
+ */
+import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
+
+/** What the customer workflow remembers of a recent sale, so a return can reverse it exactly. */
+export interface TransactionMemory {
+  eventId: string;
+  netMinor: number;
+  refundedMinor: number;
+  pointsEarned: number;
+  pointsReversed: number;
+}
+
+export interface CustomerState {
+  customerId: string;
+  program: BaseEarnProgram;
+  registeredAt?: string;
+  consent?: { email: boolean; sms: boolean; post: boolean; profiling: boolean };
+  visits: number;
+  spendMinor: number;
+  firstPurchaseAt?: string;
+  lastPurchaseAt?: string;
+  pointsBalance: number;
+  /** Visits per calendar month (UTC), latest month only: `{ month: '2026-11', count: 3 }`. */
+  monthVisits: { month: string; count: number };
+  /** Recent sales by transaction id, oldest first, at most `limits.transactions`. */
+  transactions: Record<string, TransactionMemory>;
+  transactionOrder: string[];
+  /** Ids of recently applied events, oldest first: an event seen again is ignored. */
+  seenEventIds: string[];
+  eventsApplied: number;
+}
+
+/** How much history the state keeps: bounded so it stays small across continue-as-new. */
+export const limits = {
+  seenEventIds: 2000,
+  transactions: 500,
+} as const;
+
+export function initialState(customerId: string, program: BaseEarnProgram): CustomerState {
+  return {
+    customerId,
+    program,
+    visits: 0,
+    spendMinor: 0,
+    pointsBalance: 0,
+    monthVisits: { month: '', count: 0 },
+    transactions: {},
+    transactionOrder: [],
+    seenEventIds: [],
+    eventsApplied: 0,
+  };
+}
+
+/** What a till, the web shop or an engineer sees of a customer (the `snapshot` query). */
+export interface CustomerSnapshot {
+  customerId: string;
+  registeredAt?: string;
+  visits: number;
+  visitsThisMonth: number;
+  spendMinor: number;
+  lastPurchaseAt?: string;
+  pointsBalance: number;
+  eventsApplied: number;
+  programVersion: string;
+}
+
+export function snapshotOf(state: CustomerState): CustomerSnapshot {
+  return {
+    customerId: state.customerId,
+    registeredAt: state.registeredAt,
+    visits: state.visits,
+    visitsThisMonth: state.monthVisits.count,
+    spendMinor: state.spendMinor,
+    lastPurchaseAt: state.lastPurchaseAt,
+    pointsBalance: state.pointsBalance,
+    eventsApplied: state.eventsApplied,
+    programVersion: state.program.version,
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The base earn rule: a fixed number of points per spend unit of eligible net spend, rounded
+ * down. Eligible spend leaves out what was paid with points (earning on points spent would mint
+ * points from points).
+ */
+import { z } from 'zod';
+import { lineNet, type SaleEvent } from '../events.ts';
+
+export const baseEarnProgram = z.strictObject({
+  /** Identifies these rules on every ledger entry they produce. */
+  version: z.string().min(1),
+  basePointsPerUnit: z.number().int().min(0),
+  spendUnitMinor: z.number().int().min(1),
+});
+
+export type BaseEarnProgram = z.infer<typeof baseEarnProgram>;
+
+export function saleTotal(sale: Pick<SaleEvent, 'lines'>): number {
+  return sale.lines.reduce((sum, line) => sum + lineNet(line), 0);
+}
+
+export function eligibleSpend(sale: Pick<SaleEvent, 'lines' | 'tenders'>): number {
+  const paidWithPoints = sale.tenders
+    .filter((t) => t.type === 'points')
+    .reduce((sum, t) => sum + t.amount, 0);
+  return Math.max(0, saleTotal(sale) - paidWithPoints);
+}
+
+/** Points for an amount of eligible spend, in integer arithmetic only. */
+export function pointsFor(spendMinor: number, program: BaseEarnProgram): number {
+  return Math.floor((spendMinor * program.basePointsPerUnit) / program.spendUnitMinor);
+}

@@ -1,0 +1,73 @@
+/**
+ * The one way an event enters the engine: validated, then stored in JetStream under its own id,
+ * so a retried publish (a till resending after a lost ack) is one event, not two.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { parseRetailEvent, type FieldIssue, type RetailEvent } from '../domain/events.ts';
+import { eventSubject } from './topology.ts';
+
+export interface Accepted {
+  ok: true;
+  eventId: string;
+  /** Position in the EVENTS stream. */
+  seq: number;
+  /** True when this event id was already stored: nothing new happened. */
+  duplicate: boolean;
+}
+
+export interface Refused {
+  ok: false;
+  error: { code: 'invalid_event' | 'wrong_store' | 'unavailable'; message: string; issues: FieldIssue[] };
+}
+
+export type PublishOutcome = Accepted | Refused;
+
+export interface Origin {
+  /** The store the caller authenticated as; the event must belong to it. */
+  storeId: string;
+  /** The till the caller authenticated as, if it is a till. */
+  tillId?: string;
+}
+
+export function refuse(code: Refused['error']['code'], issues: FieldIssue[], message?: string): Refused {
+  return {
+    ok: false,
+    error: {
+      code,
+      message: message ?? issues.map((i) => `${i.field}: ${i.message}`).join('; '),
+      issues,
+    },
+  };
+}
+
+/** Checks what the caller may send: an event of its own store and, for a till, its own till. */
+export function checkOrigin(event: RetailEvent, origin: Origin): Refused | undefined {
+  const issues: FieldIssue[] = [];
+  if (event.storeId !== origin.storeId) {
+    issues.push({ field: 'storeId', message: `must be ${origin.storeId}, the store this token belongs to` });
+  }
+  if (origin.tillId !== undefined && event.tillId !== origin.tillId) {
+    issues.push({ field: 'tillId', message: `must be ${origin.tillId}, the till that is connected` });
+  }
+  return issues.length > 0 ? refuse('wrong_store', issues) : undefined;
+}
+
+export async function publishEvent(
+  js: JetStreamClient,
+  input: unknown,
+  origin: Origin,
+): Promise<PublishOutcome> {
+  const parsed = parseRetailEvent(input);
+  if (!parsed.ok) return refuse('invalid_event', parsed.issues);
+  const refused = checkOrigin(parsed.event, origin);
+  if (refused) return refused;
+  const event = parsed.event;
+  try {
+    const ack = await js.publish(eventSubject(event.storeId), JSON.stringify(event), {
+      msgID: event.eventId,
+    });
+    return { ok: true, eventId: event.eventId, seq: ack.seq, duplicate: ack.duplicate };
+  } catch (err) {
+    return refuse('unavailable', [], `the event store did not confirm the event, send it again: ${(err as Error).message}`);
+  }
+}

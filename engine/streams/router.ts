@@ -1,0 +1,220 @@
+/**
+ * The engine router: a durable JetStream consumer that delivers each event to its customer's
+ * workflow with signal-with-start, and acks only once Temporal has accepted it.
+ *
+ * Many customers are in flight at once, but at most one call per customer, so each customer's
+ * events arrive in stream order; events that queue up for a customer meanwhile travel together
+ * in one signal. Poison messages go to the dead-letter stream and never block the stream.
+ */
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Settings } from '../../config/settings.ts';
+import {
+  type CustomerEvent,
+  describeIssues,
+  parseRetailEvent,
+  withoutPersonalData,
+} from '../domain/events.ts';
+import { customerWorkflowId, eventsSignal } from '../../workflows/customer/messages.ts';
+import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
+import { deadLetter } from './dead-letter.ts';
+import { EVENTS_STREAM, ROUTER_CONSUMER } from './topology.ts';
+
+export interface RouterDeps {
+  js: JetStreamClient;
+  temporal: Client;
+  settings: Settings;
+  logger: Logger;
+}
+
+export interface RouterStats {
+  /** Events Temporal accepted (a redelivered event counts again; the workflow ignores it). */
+  routed: number;
+  signals: number;
+  anonymous: number;
+  deadLettered: number;
+  retries: number;
+}
+
+export interface Router {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly stats: RouterStats;
+}
+
+interface Item {
+  msg: JsMsg;
+  event: CustomerEvent;
+}
+
+const decoder = new TextDecoder();
+
+/** Errors that retrying cannot fix: the request itself is unacceptable to Temporal. */
+function isPermanent(err: unknown): boolean {
+  const e = err as { code?: number; cause?: { code?: number } };
+  const code = e?.cause?.code ?? e?.code;
+  return code === 3; // gRPC INVALID_ARGUMENT
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createRouter({ js, temporal, settings, logger }: RouterDeps): Router {
+  const { maxInFlight, maxBatch } = settings.router;
+  const program = {
+    version: `base-${settings.loyalty.basePointsPerUnit}-per-${settings.loyalty.spendUnitMinor}`,
+    basePointsPerUnit: settings.loyalty.basePointsPerUnit,
+    spendUnitMinor: settings.loyalty.spendUnitMinor,
+  };
+  /** Bounded so we never hold more than can be signalled within the ack wait. */
+  const maxBuffered = maxInFlight * maxBatch;
+
+  const stats: RouterStats = { routed: 0, signals: 0, anonymous: 0, deadLettered: 0, retries: 0 };
+  const queues = new Map<string, Item[]>();
+  const ready: string[] = [];
+  const inFlight = new Map<string, Promise<void>>();
+  let buffered = 0;
+  let wakeReader: (() => void) | undefined;
+  let stopping = false;
+  let messages: Awaited<ReturnType<Awaited<ReturnType<JetStreamClient['consumers']['get']>>['consume']>> | undefined;
+  let reading: Promise<void> | undefined;
+
+  function enqueue(item: Item) {
+    const customerId = item.event.customerId as string;
+    const queue = queues.get(customerId);
+    if (queue) queue.push(item);
+    else {
+      queues.set(customerId, [item]);
+      if (!inFlight.has(customerId)) ready.push(customerId);
+    }
+    buffered += 1;
+    pump();
+  }
+
+  function pump() {
+    while (!stopping && inFlight.size < maxInFlight && ready.length > 0) {
+      const customerId = ready.shift() as string;
+      const queue = queues.get(customerId);
+      if (!queue || queue.length === 0) continue;
+      const batch = queue.splice(0, maxBatch);
+      if (queue.length === 0) queues.delete(customerId);
+      const sending = send(customerId, batch).finally(() => {
+        inFlight.delete(customerId);
+        buffered -= batch.length;
+        if (queues.has(customerId)) ready.push(customerId);
+        if (wakeReader && buffered < maxBuffered) {
+          wakeReader();
+          wakeReader = undefined;
+        }
+        pump();
+      });
+      inFlight.set(customerId, sending);
+    }
+  }
+
+  async function signal(customerId: string, batch: Item[]) {
+    await temporal.workflow.signalWithStart<typeof customerWorkflow, [CustomerEvent[]]>(
+      'customerWorkflow',
+      {
+        workflowId: customerWorkflowId(customerId),
+        taskQueue: settings.temporal.taskQueue,
+        args: [{ customerId, program }],
+        signal: eventsSignal,
+        signalArgs: [batch.map((item) => item.event)],
+      },
+    );
+  }
+
+  async function send(customerId: string, batch: Item[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await signal(customerId, batch);
+        for (const item of batch) item.msg.ack();
+        stats.routed += batch.length;
+        stats.signals += 1;
+        return;
+      } catch (err) {
+        if (stopping) {
+          for (const item of batch) item.msg.nak();
+          return;
+        }
+        if (isPermanent(err)) {
+          if (batch.length > 1) {
+            // One bad event must not take its neighbours down: retry them one by one.
+            for (const item of batch) await send(customerId, [item]);
+          } else if (batch[0]) {
+            stats.deadLettered += 1;
+            await deadLetter(js, batch[0].msg, `Temporal refused the event: ${(err as Error).message}`);
+          }
+          return;
+        }
+        stats.retries += 1;
+        logger.warn(
+          { customerId, attempt, err: (err as Error).message },
+          'Temporal did not accept the signal; retrying',
+        );
+        for (const item of batch) item.msg.working();
+        await sleep(Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)));
+      }
+    }
+  }
+
+  async function handle(msg: JsMsg) {
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(msg.data));
+    } catch (err) {
+      stats.deadLettered += 1;
+      await deadLetter(js, msg, `not JSON: ${(err as Error).message}`);
+      return;
+    }
+    const parsed = parseRetailEvent(json);
+    if (!parsed.ok) {
+      stats.deadLettered += 1;
+      await deadLetter(js, msg, `not a valid event: ${describeIssues(parsed.issues)}`);
+      return;
+    }
+    if (parsed.event.customerId === undefined) {
+      // Anonymous sales feed analytics only; a walk-in customer must not become a hot workflow.
+      stats.anonymous += 1;
+      msg.ack();
+      return;
+    }
+    enqueue({ msg, event: withoutPersonalData(parsed.event) });
+    if (buffered >= maxBuffered) {
+      await new Promise<void>((resolve) => {
+        wakeReader = resolve;
+      });
+    }
+  }
+
+  return {
+    stats,
+    async start() {
+      const consumer = await js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
+      messages = await consumer.consume({ max_messages: Math.min(1000, maxBuffered) });
+      const iterator = messages;
+      reading = (async () => {
+        for await (const msg of iterator) {
+          try {
+            await handle(msg);
+          } catch (err) {
+            // Never let one message kill the consumer: leave it for redelivery.
+            logger.error({ err, seq: msg.info.streamSequence }, 'router failed on a message');
+            msg.nak(1000);
+          }
+        }
+      })();
+    },
+    async stop() {
+      stopping = true;
+      await messages?.close();
+      wakeReader?.();
+      await reading;
+      await Promise.allSettled([...inFlight.values()]);
+      // Whatever was queued and not sent goes back for redelivery.
+      for (const queue of queues.values()) for (const item of queue) item.msg.nak();
+      queues.clear();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The till protocol over Socket.io, as zod schemas (the README documents it for till vendors).
+ *
+ * - connect with `auth: { storeId, tillId, token }` (in the auth payload, never the URL);
+ * - `emit('event', event, ack)`: ack is `{ ok: true, eventId, seq, duplicate }` once the event
+ *   is stored, or `{ ok: false, error: { code, message, issues: [{ field, message }] } }`;
+ * - `on('cue', { seq, cue })`: cues for this till only; keep the last `seq`;
+ * - `emit('cues:missed', { afterSeq }, ack)`: ack is `{ ok: true, cues: [{ seq, cue }] }`, the
+ *   cues for this till after `afterSeq`, to catch up after a reconnect.
+ */
+import { z } from 'zod';
+import type { Cue } from '../../engine/domain/effects.ts';
+import { storeId, tillId } from '../../engine/domain/events.ts';
+
+export const tillAuth = z.strictObject({
+  storeId,
+  tillId,
+  token: z.string().min(1).max(512),
+});
+
+export const cuesMissedRequest = z.strictObject({
+  afterSeq: z.number().int().min(0),
+  /** At most this many cues in one answer. */
+  limit: z.number().int().min(1).max(500).default(200),
+});
+
+export interface CueMessage {
+  /** Position in the CUES stream: the till's cursor for `cues:missed`. */
+  seq: number;
+  cue: Cue;
+}
+
+export type TillAuth = z.infer<typeof tillAuth>;

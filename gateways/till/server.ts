@@ -1,0 +1,180 @@
+/**
+ * The till gateway: tills connect over Socket.io with their store's token, send events that are
+ * acknowledged only once JetStream has stored them, and receive the cues for their own till.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { cue as cueSchema } from '../../engine/domain/effects.ts';
+import { formatPath } from '../../engine/domain/events.ts';
+import { publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+import { CUES_STREAM, cueSubject } from '../../engine/streams/topology.ts';
+import type { StoreTokens } from '../shared/store-tokens.ts';
+import { type CueMessage, cuesMissedRequest, tillAuth } from './protocol.ts';
+
+export interface TillGatewayDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  tokens: StoreTokens;
+  logger: Logger;
+  maxMessageBytes: number;
+}
+
+export interface TillGateway {
+  /** `http://host:port` where tills connect. */
+  readonly url: string;
+  connectedTills(): number;
+  readonly stats: { eventsAccepted: number; eventsRefused: number; cuesRelayed: number };
+  close(): Promise<void>;
+}
+
+interface TillIdentity {
+  storeId: string;
+  tillId: string;
+}
+
+const tillRoom = (storeId: string, tillId: string) => `till:${storeId}:${tillId}`;
+const decoder = new TextDecoder();
+
+type Ack = (answer: unknown) => void;
+
+export async function startTillGateway(
+  deps: TillGatewayDeps,
+  listen: { host: string; port: number },
+): Promise<TillGateway> {
+  const { js, jsm, tokens, logger } = deps;
+  const stats = { eventsAccepted: 0, eventsRefused: 0, cuesRelayed: 0 };
+  const http = createServer();
+  const io = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: deps.maxMessageBytes,
+    // No connection-state recovery: a recovered socket would skip the auth middleware
+    // (socket.io #5491). Tills catch up with `cues:missed` instead.
+  });
+
+  io.use((socket, next) => {
+    const auth = tillAuth.safeParse(socket.handshake.auth);
+    if (!auth.success) {
+      const fields = auth.error.issues.map((i) => formatPath(i.path) || 'auth').join(', ');
+      next(new Error(`unauthorized: the auth payload needs storeId, tillId and token (bad: ${fields})`));
+      return;
+    }
+    if (!tokens.verify(auth.data.storeId, auth.data.token)) {
+      next(new Error('unauthorized: unknown store or wrong token'));
+      return;
+    }
+    // Rooms come from verified claims only, never from what the client asks for later.
+    socket.data = { storeId: auth.data.storeId, tillId: auth.data.tillId } satisfies TillIdentity;
+    next();
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const till = socket.data as TillIdentity;
+    void socket.join([`store:${till.storeId}`, tillRoom(till.storeId, till.tillId)]);
+
+    socket.on('event', async (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return; // without an ack the till could not know the outcome
+      const outcome = await publishEvent(js, payload, till);
+      if (outcome.ok) stats.eventsAccepted += 1;
+      else stats.eventsRefused += 1;
+      (ack as Ack)(outcome);
+    });
+
+    socket.on('cues:missed', async (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const request = cuesMissedRequest.safeParse(payload);
+      if (!request.success) {
+        (ack as Ack)(
+          refuse(
+            'invalid_event',
+            request.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })),
+          ),
+        );
+        return;
+      }
+      try {
+        const cues = await missedCues(js, jsm, till, request.data.afterSeq, request.data.limit);
+        (ack as Ack)({ ok: true, cues });
+      } catch (err) {
+        (ack as Ack)(refuse('unavailable', [], `could not read missed cues: ${(err as Error).message}`));
+      }
+    });
+  });
+
+  // Relay: every new cue goes to its till's room, and to no other.
+  const relayConsumer = await js.consumers.get(CUES_STREAM, {
+    deliver_policy: DeliverPolicy.New,
+  });
+  const relay = await relayConsumer.consume();
+  const relaying = (async () => {
+    for await (const msg of relay) {
+      const parsed = cueSchema.safeParse(safeJson(decoder.decode(msg.data)));
+      if (!parsed.success) {
+        logger.warn({ seq: msg.seq, subject: msg.subject }, 'skipping a malformed cue');
+        continue;
+      }
+      const cue = parsed.data;
+      const message: CueMessage = { seq: msg.info.streamSequence, cue };
+      io.to(tillRoom(cue.storeId, cue.tillId ?? cue.channel)).emit('cue', message);
+      stats.cuesRelayed += 1;
+    }
+  })();
+
+  await new Promise<void>((resolve) => http.listen(listen.port, listen.host, resolve));
+  const address = http.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  logger.info({ url }, 'till gateway listening');
+
+  return {
+    url,
+    stats,
+    connectedTills: () => io.of('/').sockets.size,
+    async close() {
+      await relay.close();
+      await relaying;
+      await io.close(); // also closes the HTTP server
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function missedCues(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  till: TillIdentity,
+  afterSeq: number,
+  limit: number,
+): Promise<CueMessage[]> {
+  const subject = cueSubject(till.storeId, till.tillId);
+  // Nothing newer for this till: answer at once rather than wait out a fetch.
+  const last = await jsm.streams.getMessage(CUES_STREAM, { last_by_subj: subject }).catch(() => null);
+  if (!last || last.seq <= afterSeq) return [];
+  const info = await jsm.streams.info(CUES_STREAM);
+  const consumer = await js.consumers.get(CUES_STREAM, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(afterSeq + 1, info.state.first_seq),
+  });
+  const out: CueMessage[] = [];
+  const batch = await consumer.fetch({ max_messages: limit, expires: 2000 });
+  for await (const msg of batch) {
+    const parsed = cueSchema.safeParse(safeJson(decoder.decode(msg.data)));
+    if (parsed.success) out.push({ seq: msg.info.streamSequence, cue: parsed.data });
+    if (msg.info.pending === 0 || out.length >= limit) break;
+  }
+  await consumer.delete().catch(() => {});
+  return out;
+}

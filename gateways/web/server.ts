@@ -1,0 +1,118 @@
+/**
+ * The web gateway: the web shop (and any HTTP client of a store) sends the same events as the
+ * tills, authenticated by the store's bearer token; a 202 means the event is stored in JetStream.
+ * Routing by Hono: small, typed, and built on web standards.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
+import { publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
+import type { StoreTokens } from '../shared/store-tokens.ts';
+
+export interface WebGatewayDeps {
+  js: JetStreamClient;
+  tokens: StoreTokens;
+  logger: Logger;
+  maxMessageBytes: number;
+  /** When given, `GET /v1/customers/:id` answers the customer's snapshot from its workflow. */
+  temporal?: Client;
+}
+
+export interface WebGateway {
+  readonly url: string;
+  readonly stats: { eventsAccepted: number; eventsRefused: number };
+  close(): Promise<void>;
+}
+
+type Env = { Variables: { storeId: string } };
+
+export function createWebApp(deps: WebGatewayDeps, stats = { eventsAccepted: 0, eventsRefused: 0 }) {
+  const app = new Hono<Env>();
+
+  app.get('/health', (c) => c.json({ ok: true }));
+
+  app.use('/v1/*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const storeId = token ? deps.tokens.storeOf(token) : undefined;
+    if (!storeId) {
+      return c.json(
+        refuse('wrong_store', [{ field: 'authorization', message: 'needs "Bearer <store token>"' }], 'unauthorized'),
+        401,
+      );
+    }
+    c.set('storeId', storeId);
+    await next();
+  });
+
+  app.post(
+    '/v1/events',
+    bodyLimit({
+      maxSize: deps.maxMessageBytes,
+      onError: (c) =>
+        c.json(refuse('invalid_event', [{ field: '(body)', message: `is larger than ${deps.maxMessageBytes} bytes` }]), 413),
+    }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        stats.eventsRefused += 1;
+        return c.json(refuse('invalid_event', [{ field: '(body)', message: 'is not JSON' }]), 400);
+      }
+      const outcome = await publishEvent(deps.js, body, { storeId: c.get('storeId') });
+      if (outcome.ok) {
+        stats.eventsAccepted += 1;
+        return c.json(outcome, outcome.duplicate ? 200 : 202);
+      }
+      stats.eventsRefused += 1;
+      const status = outcome.error.code === 'unavailable' ? 503 : outcome.error.code === 'wrong_store' ? 403 : 400;
+      return c.json(outcome, status);
+    },
+  );
+
+  app.get('/v1/customers/:customerId', async (c) => {
+    if (!deps.temporal) return c.json({ ok: false, error: { code: 'unavailable', message: 'no Temporal client' } }, 503);
+    const id = customerIdSchema.safeParse(c.req.param('customerId'));
+    if (!id.success) {
+      return c.json(refuse('invalid_event', [{ field: 'customerId', message: id.error.issues[0]?.message ?? 'invalid' }]), 400);
+    }
+    try {
+      const snapshot = await deps.temporal.workflow.getHandle(customerWorkflowId(id.data)).query(snapshotQuery);
+      return c.json({ ok: true, customer: snapshot });
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError') {
+        return c.json({ ok: false, error: { code: 'not_found', message: 'no such customer' } }, 404);
+      }
+      deps.logger.warn({ err }, 'customer snapshot query failed');
+      return c.json({ ok: false, error: { code: 'unavailable', message: 'customer state not available, try again' } }, 503);
+    }
+  });
+
+  return app;
+}
+
+export async function startWebGateway(
+  deps: WebGatewayDeps,
+  listen: { host: string; port: number },
+): Promise<WebGateway> {
+  const stats = { eventsAccepted: 0, eventsRefused: 0 };
+  const app = createWebApp(deps, stats);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }, () => resolve(s));
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  deps.logger.info({ url }, 'web gateway listening');
+  return {
+    url,
+    stats,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
