@@ -1,0 +1,211 @@
+/**
+ * The `clientele` command. Built with commander (the most used Node CLI library: subcommands,
+ * help and errors for free). Each command is a composition root: it reads the settings, builds
+ * the clients and hands them to the parts it runs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { loadSettings, type Settings, SettingsError } from '../../config/settings.ts';
+import { eventJsonSchemas } from '../domain/json-schema.ts';
+import { type Component, startStack } from '../runtime/stack.ts';
+import { startSimulator } from '../simulator/tills.ts';
+import { startProgress } from './progress.ts';
+
+const program = new Command()
+  .name('clientele')
+  .description('Real-time retail CRM and loyalty engine')
+  .showHelpAfterError();
+
+function settingsOrExit(): Settings {
+  try {
+    return loadSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`clientele: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function loggerFor(settings: Settings) {
+  return pino({ level: settings.logLevel, base: undefined }, pino.destination(2));
+}
+
+/** Runs until Ctrl-C or SIGTERM, then stops everything it started, in order. */
+function stopOnSignal(stop: () => Promise<void>) {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`\n${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping…\n`);
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+program
+  .command('start')
+  .description(
+    'Start everything locally: Temporal dev server, nats-server, chDB, worker, router, sink, gateways and simulated tills',
+  )
+  .option('--no-simulator', 'do not start the simulated tills')
+  .action(async (opts: { simulator: boolean }) => {
+    const settings = settingsOrExit();
+    const logger = loggerFor(settings);
+    process.stdout.write('Starting Clientele (Temporal, NATS JetStream, chDB)…\n');
+    const stack = await startStack({
+      settings,
+      logger,
+      components: ['worker', 'router', 'sink', 'till', 'web'],
+      temporalUi: true,
+    });
+    const simulatorStores = Object.fromEntries(
+      Object.entries(settings.stores)
+        .filter(([id]) => id !== 'WEB')
+        .slice(0, settings.simulator.stores),
+    );
+    const simulator =
+      opts.simulator && settings.simulator.enabled
+        ? await startSimulator({
+            tillUrl: stack.till?.url as string,
+            stores: simulatorStores,
+            tillsPerStore: settings.simulator.tillsPerStore,
+            customers: settings.simulator.customers,
+            eventsPerSecond: settings.simulator.salesPerSecond,
+          })
+        : undefined;
+    process.stdout.write(
+      [
+        '',
+        'Clientele is running:',
+        `  till gateway (Socket.io)  ${stack.till?.url}`,
+        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, GET /v1/customers/:id`,
+        `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
+        `  Temporal frontend         ${stack.temporalAddress}`,
+        `  NATS                      ${stack.natsUrl}`,
+        `  ClickHouse                ${settings.clickhouse.backend === 'chdb' ? `chDB in ${resolve(settings.dataDir, 'chdb')}` : settings.clickhouse.url}`,
+        simulator
+          ? `  simulator                 ${Object.keys(simulatorStores).length} stores × ${settings.simulator.tillsPerStore} tills, ${settings.simulator.salesPerSecond} events/s`
+          : '  simulator                 off',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    const progress = startProgress(() => ({
+      sent: simulator?.stats.sent ?? 0,
+      accepted: (stack.till?.stats.eventsAccepted ?? 0) + (stack.web?.stats.eventsAccepted ?? 0),
+      routed: stack.router?.stats.routed ?? 0,
+      stored: stack.sink?.processed.events ?? 0,
+      cues: simulator?.stats.cuesReceived ?? stack.till?.stats.cuesRelayed ?? 0,
+      deadLettered: stack.router?.stats.deadLettered ?? 0,
+    }));
+    stopOnSignal(async () => {
+      progress.stop();
+      await simulator?.stop();
+      await stack.stop();
+    });
+  });
+
+function componentCommand(name: string, component: Component, description: string) {
+  return program
+    .command(name)
+    .description(`${description} (connects to CLIENTELE_TEMPORAL_ADDRESS and CLIENTELE_NATS_SERVERS, or starts local servers)`)
+    .action(async () => {
+      const settings = settingsOrExit();
+      const logger = loggerFor(settings);
+      const stack = await startStack({ settings, logger, components: [component] });
+      logger.info({ component }, 'running');
+      stopOnSignal(() => stack.stop());
+    });
+}
+
+componentCommand('worker', 'worker', 'Run a Temporal worker for customer workflows');
+componentCommand('router', 'router', 'Route events from JetStream to customer workflows');
+componentCommand('sink', 'sink', 'Write events, ledger entries and cues to ClickHouse');
+
+program
+  .command('gateway')
+  .description('Run a gateway')
+  .addArgument(
+    new Command().createArgument('<kind>', 'which gateway').choices(['till', 'web']),
+  )
+  .action(async (kind: 'till' | 'web') => {
+    const settings = settingsOrExit();
+    const logger = loggerFor(settings);
+    const stack = await startStack({ settings, logger, components: [kind] });
+    stopOnSignal(() => stack.stop());
+  });
+
+program
+  .command('simulate')
+  .description('Send simulated till traffic to a running till gateway')
+  .requiredOption('--url <url>', 'till gateway URL, e.g. http://127.0.0.1:3030')
+  .addOption(new Option('--rate <n>', 'events per second').argParser(Number).default(5))
+  .action(async (opts: { url: string; rate: number }) => {
+    const settings = settingsOrExit();
+    const stores = Object.fromEntries(
+      Object.entries(settings.stores)
+        .filter(([id]) => id !== 'WEB')
+        .slice(0, settings.simulator.stores),
+    );
+    const simulator = await startSimulator({
+      tillUrl: opts.url,
+      stores,
+      tillsPerStore: settings.simulator.tillsPerStore,
+      customers: settings.simulator.customers,
+      eventsPerSecond: opts.rate,
+    });
+    const progress = startProgress(() => ({
+      sent: simulator.stats.sent,
+      accepted: simulator.stats.accepted,
+      refused: simulator.stats.refused,
+      cues: simulator.stats.cuesReceived,
+    }));
+    stopOnSignal(async () => {
+      progress.stop();
+      await simulator.stop();
+    });
+  });
+
+const schemas = program.command('schemas').description('The event contract as JSON Schema');
+schemas
+  .command('export')
+  .description('Write the JSON Schema files for till and web-shop vendors')
+  .argument('[dir]', 'output folder', 'config/schemas')
+  .action((dir: string) => {
+    const out = resolve(dir);
+    mkdirSync(out, { recursive: true });
+    for (const [file, schema] of Object.entries(eventJsonSchemas())) {
+      writeFileSync(join(out, file), `${JSON.stringify(schema, null, 2)}\n`);
+      process.stdout.write(`wrote ${join(dir, file)}\n`);
+    }
+  });
+
+const config = program.command('config').description('The settings');
+config
+  .command('check')
+  .description('Validate the settings (environment and config/clientele.yaml) and print them, tokens hidden')
+  .action(() => {
+    const settings = settingsOrExit();
+    const shown = {
+      ...settings,
+      stores: Object.fromEntries(Object.keys(settings.stores).map((id) => [id, '***'])),
+      clickhouse: { ...settings.clickhouse, password: settings.clickhouse.password ? '***' : '' },
+    };
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  });
+
+await program.parseAsync(process.argv);

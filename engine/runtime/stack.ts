@@ -1,0 +1,204 @@
+/**
+ * Composes a running Clientele: embedded or external Temporal and NATS, the streams, and the
+ * engine's own parts (worker, router, sink, gateways), each optional. `npm start`, the tests
+ * and the benchmark all build on it; only this composition root reads settings and makes clients.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Settings } from '../../config/settings.ts';
+import { type TillGateway, startTillGateway } from '../../gateways/till/server.ts';
+import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
+import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
+import { createCustomerWorker } from '../../workflows/worker.ts';
+import { createSink, type Sink } from '../analytics/sink.ts';
+import { type AnalyticsStore, createAnalyticsStore } from '../analytics/store.ts';
+import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
+import { createRouter, type Router } from '../streams/router.ts';
+import { freePort, type RunningServer, startNatsServer, startTemporalDevServer } from './servers.ts';
+
+export type Component = 'worker' | 'router' | 'sink' | 'till' | 'web';
+export const allComponents: readonly Component[] = ['worker', 'router', 'sink', 'till', 'web'];
+
+export interface StackOptions {
+  settings: Settings;
+  logger: Logger;
+  components: readonly Component[];
+  /** Pick free ports for everything (tests, benchmark) instead of the configured ones. */
+  ephemeralPorts?: boolean;
+  /** A prebuilt workflow bundle, to save bundling again on each worker (re)start. */
+  workflowBundle?: WorkflowBundle;
+  /** Serve the Temporal web UI with the embedded dev server. */
+  temporalUi?: boolean;
+}
+
+export interface Stack {
+  readonly settings: Settings;
+  readonly temporalAddress: string;
+  readonly temporalUiUrl?: string;
+  readonly natsUrl: string;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly temporal: Client;
+  readonly servers: { temporal?: RunningServer; nats?: RunningServer };
+  readonly store?: AnalyticsStore;
+  readonly sink?: Sink;
+  readonly router?: Router;
+  readonly till?: TillGateway;
+  readonly web?: WebGateway;
+  /** Starts a worker (again); the stack stops it on `stop()`. */
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { settings, logger, components } = options;
+  const dataDir = resolve(settings.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err) => logger.warn({ err }, 'error while stopping'));
+    }
+  };
+
+  try {
+    const servers: Stack['servers'] = {};
+    let natsUrl = settings.nats.servers;
+    if (!natsUrl) {
+      servers.nats = await startNatsServer({
+        dataDir,
+        port: options.ephemeralPorts ? await freePort() : settings.nats.port,
+        syncInterval: settings.nats.syncInterval,
+      });
+      cleanups.push(() => servers.nats?.stop() ?? Promise.resolve());
+      natsUrl = servers.nats.address;
+    }
+    let temporalAddress = settings.temporal.address;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      const temporal = await startTemporalDevServer({
+        dataDir,
+        port: options.ephemeralPorts ? await freePort() : settings.temporal.devServerPort,
+        uiPort: settings.temporal.devServerUiPort,
+        ui: options.temporalUi ?? false,
+      });
+      servers.temporal = temporal;
+      cleanups.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiAddress;
+    }
+
+    const nc = await connect({ servers: natsUrl.split(','), name: 'clientele' });
+    cleanups.push(() => nc.drain());
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    await declareStreams(jsm, settings);
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    cleanups.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: settings.temporal.namespace });
+
+    let worker: Worker | undefined;
+    let workerRun: Promise<void> | undefined;
+    const stopWorker = async () => {
+      if (!worker) return;
+      const w = worker;
+      worker = undefined;
+      if (w.getState() === 'RUNNING') w.shutdown();
+      await workerRun;
+    };
+    const startWorker = async () => {
+      await stopWorker();
+      const w = await createCustomerWorker({
+        settings,
+        temporalAddress: temporalAddress as string,
+        js,
+        bundle: options.workflowBundle,
+      });
+      worker = w;
+      workerRun = w.run().catch((err) => logger.error({ err }, 'worker stopped with an error'));
+      return w;
+    };
+    cleanups.push(stopWorker);
+    if (components.includes('worker')) await startWorker();
+
+    let store: AnalyticsStore | undefined;
+    let sink: Sink | undefined;
+    if (components.includes('sink')) {
+      const s = await createAnalyticsStore(settings);
+      store = s;
+      cleanups.push(() => s.close());
+      await s.migrate();
+      const k = createSink({
+        nc,
+        store: s,
+        batchSize: settings.sink.batchSize,
+        flushMs: settings.sink.flushMs,
+        logger,
+      });
+      sink = k;
+      await k.start();
+      cleanups.push(() => k.stop());
+    }
+
+    let router: Router | undefined;
+    if (components.includes('router')) {
+      await declareRouterConsumer(jsm, settings);
+      const r = createRouter({ js, temporal, settings, logger });
+      router = r;
+      await r.start();
+      cleanups.push(() => r.stop());
+    }
+
+    const tokens = new StoreTokens(settings.stores);
+    const host = settings.gateways.host;
+    let till: TillGateway | undefined;
+    if (components.includes('till')) {
+      const t = await startTillGateway(
+        { js, jsm, tokens, logger, maxMessageBytes: settings.gateways.maxMessageBytes },
+        { host, port: options.ephemeralPorts ? 0 : settings.gateways.tillPort },
+      );
+      till = t;
+      cleanups.push(() => t.close());
+    }
+    let web: WebGateway | undefined;
+    if (components.includes('web')) {
+      const w = await startWebGateway(
+        { js, tokens, logger, temporal, maxMessageBytes: settings.gateways.maxMessageBytes },
+        { host, port: options.ephemeralPorts ? 0 : settings.gateways.webPort },
+      );
+      web = w;
+      cleanups.push(() => w.close());
+    }
+
+    return {
+      settings,
+      temporalAddress,
+      temporalUiUrl,
+      natsUrl,
+      nc,
+      js,
+      jsm,
+      temporal,
+      servers,
+      store,
+      sink,
+      router,
+      till,
+      web,
+      startWorker,
+      stopWorker,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
