@@ -98,8 +98,10 @@ export const settingsSchema = z.object({
       maxInFlight: z.number().int().min(1).max(10_000).default(200),
       /** Events for one customer carried by one signal at most. */
       maxBatch: z.number().int().min(1).max(500).default(50),
-      /** Attempts before a message that Temporal keeps refusing goes to the dead-letter stream. */
+      /** Deliveries of one event without success before it goes to the dead-letter stream. */
       maxDeliver: z.number().int().min(2).max(100).default(10),
+      /** Seconds before JetStream redelivers an event the router took but did not ack (after a crash). */
+      ackWaitSeconds: z.number().int().min(1).max(3600).default(30),
     })
     .prefault({}),
   sink: z

@@ -21,7 +21,7 @@ import {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function streamConfigs(settings: Settings): Partial<StreamConfig>[] {
+export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> & { name: string }> {
   const common = {
     storage: StorageType.File,
     num_replicas: settings.nats.replicas,
@@ -38,7 +38,7 @@ export function streamConfigs(settings: Settings): Partial<StreamConfig>[] {
 
 export async function declareStreams(jsm: JetStreamManager, settings: Settings): Promise<void> {
   for (const config of streamConfigs(settings)) {
-    const name = config.name as string;
+    const { name } = config;
     try {
       await jsm.streams.info(name);
       await jsm.streams.update(name, config);
@@ -62,13 +62,12 @@ export function isNotFound(err: unknown): boolean {
 export async function declareRouterConsumer(
   jsm: JetStreamManager,
   settings: Settings,
-  ackWaitMs = 60_000,
 ): Promise<void> {
   const config = {
     durable_name: ROUTER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(ackWaitMs),
+    ack_wait: nanos(settings.router.ackWaitSeconds * 1000),
     max_ack_pending: Math.max(1000, settings.router.maxInFlight * settings.router.maxBatch),
   };
   try {

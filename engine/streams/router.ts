@@ -160,6 +160,13 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
   }
 
   async function handle(msg: JsMsg) {
+    if (msg.info.deliveryCount > settings.router.maxDeliver) {
+      // Delivered again and again without an ack: something about it keeps failing (or keeps
+      // crashing the router). Set it aside rather than let it come back forever.
+      stats.deadLettered += 1;
+      await deadLetter(js, msg, `delivered ${msg.info.deliveryCount} times without success`);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(decoder.decode(msg.data));

@@ -1,0 +1,56 @@
+/**
+ * Starts a real stack for integration tests: nats-server and the Temporal dev server from the
+ * project's tools folder, chDB in a temporary folder, free ports everywhere.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { pino } from 'pino';
+import { loadSettings, type Settings } from '../../config/settings.ts';
+import { allComponents, type Component, type Stack, startStack } from '../../engine/runtime/stack.ts';
+import { bundleWorkflows } from '../../workflows/worker.ts';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundled once per test file: workers restart often in tests. */
+export const sharedBundle = () => {
+  bundle ??= bundleWorkflows();
+  return bundle;
+};
+
+export function testSettings(env: Record<string, string> = {}): Settings {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clientele-test-'));
+  return loadSettings({
+    env: { CLIENTELE_DATA_DIR: dataDir, CLIENTELE_LOG_LEVEL: 'warn', CLIENTELE_SINK_FLUSH_MS: '50', ...env },
+    root: dataDir,
+  });
+}
+
+export async function startTestStack(
+  components: readonly Component[] = allComponents,
+  settings: Settings = testSettings(),
+): Promise<Stack> {
+  return startStack({
+    settings,
+    logger: pino({ level: settings.logLevel }),
+    components,
+    ephemeralPorts: true,
+    workflowBundle: await sharedBundle(),
+  });
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
