@@ -1,0 +1,150 @@
+/**
+ * bin/install-tools.js decides what to install from what it finds; these tests give it fake
+ * executables (shell scripts that print a version) and a PATH without go or apt-get, so nothing is
+ * ever built or installed.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/install-tools.js');
+
+const TEMPORAL_PINNED = 'temporal version 0.0.0-DEV (Server 1.29.1, UI 2.42.1)';
+const NATS_PINNED = 'nats-server: v2.12.1';
+
+let work: string;
+let tools: string;
+let emptyPath: string;
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'clientele-install-tools-'));
+  tools = join(work, 'tools');
+  emptyPath = join(work, 'path');
+  mkdirSync(emptyPath);
+});
+
+afterEach(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A shell script that counts its runs in <path>.runs and prints `output`. */
+function fakeTool(path: string, output: string): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `#!/bin/sh\necho run >> '${path}.runs'\necho '${output}'\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function runs(path: string): number {
+  return existsSync(`${path}.runs`)
+    ? readFileSync(`${path}.runs`, 'utf8').split('\n').length - 1
+    : 0;
+}
+
+function installTools(env: Record<string, string>, args: string[] = []) {
+  const result = spawnSync(process.execPath, [script, ...args], {
+    env: { HOME: work, PATH: emptyPath, CLIENTELE_TOOLS_DIR: tools, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('bin/install-tools.js', () => {
+  it('uses the executables named by CLIENTELE_TOOL_* and installs nothing', () => {
+    const temporal = fakeTool(join(work, 'mine', 'temporal'), TEMPORAL_PINNED);
+    const nats = fakeTool(join(work, 'mine', 'nats-server'), NATS_PINNED);
+    const result = installTools({
+      CLIENTELE_TOOL_TEMPORAL: temporal,
+      CLIENTELE_TOOL_NATS_SERVER: nats,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(existsSync(join(tools, 'bin'))).toBe(false);
+  });
+
+  it('fails, naming the variable, when CLIENTELE_TOOL_* is not an executable', () => {
+    const notExecutable = join(work, 'temporal.txt');
+    writeFileSync(notExecutable, 'not a program');
+    const nats = fakeTool(join(work, 'mine', 'nats-server'), NATS_PINNED);
+    const result = installTools({
+      CLIENTELE_TOOL_TEMPORAL: notExecutable,
+      CLIENTELE_TOOL_NATS_SERVER: nats,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `CLIENTELE_TOOL_TEMPORAL=${notExecutable} is not an executable`,
+    );
+  });
+
+  it('accepts pinned copies in the tools folder, then trusts its stamp without running them', () => {
+    const temporal = fakeTool(join(tools, 'bin', 'temporal'), TEMPORAL_PINNED);
+    const nats = fakeTool(join(tools, 'bin', 'nats-server'), NATS_PINNED);
+
+    expect(installTools({})).toEqual({ status: 0, stderr: '' });
+    const stamp = JSON.parse(readFileSync(join(tools, 'versions.json'), 'utf8'));
+    expect(stamp.temporal.version).toBe('v1.5.1');
+    expect(stamp['nats-server'].version).toBe('v2.12.1');
+    const before = [runs(temporal), runs(nats)];
+
+    expect(installTools({})).toEqual({ status: 0, stderr: '' });
+    expect([runs(temporal), runs(nats)]).toEqual(before);
+  });
+
+  it('does not accept a copy at another version, and says what to do when go is missing', () => {
+    fakeTool(join(tools, 'bin', 'temporal'), 'temporal version 1.4.0 (Server 1.28.0, UI 2.38.0)');
+    const nats = fakeTool(join(work, 'mine', 'nats-server'), NATS_PINNED);
+    const result = installTools({ CLIENTELE_TOOL_NATS_SERVER: nats });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('temporal 1.4.0 (Server 1.28.0)');
+    expect(result.stderr).toContain('go is not on PATH');
+    expect(result.stderr).toContain('CLIENTELE_TOOL_TEMPORAL');
+  });
+
+  it('re-checks a copy stamped for another pin (the pin changed since it was installed)', () => {
+    fakeTool(join(tools, 'bin', 'temporal'), TEMPORAL_PINNED);
+    const nats = fakeTool(join(tools, 'bin', 'nats-server'), 'nats-server: v2.11.4');
+    const { size, mtimeMs } = statSync(nats);
+    writeFileSync(
+      join(tools, 'versions.json'),
+      JSON.stringify({ 'nats-server': { version: 'v2.11.4', size, mtimeMs } }),
+    );
+    const result = installTools({});
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('nats-server v2.11.4; the pinned version is v2.12.1');
+    expect(runs(nats)).toBeGreaterThan(0);
+  });
+
+  it('uses a copy on PATH from the same minor release', () => {
+    fakeTool(join(emptyPath, 'temporal'), 'temporal version 1.5.3 (Server 1.29.4, UI 2.44.0)');
+    fakeTool(join(emptyPath, 'nats-server'), NATS_PINNED);
+    const result = installTools({});
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('using temporal 1.5.3 (Server 1.29.4)');
+    expect(existsSync(join(tools, 'bin'))).toBe(false);
+  });
+
+  it('with --for-tests, fails with the reason when docker-compose is missing and apt-get too', () => {
+    const temporal = fakeTool(join(work, 'mine', 'temporal'), TEMPORAL_PINNED);
+    const nats = fakeTool(join(work, 'mine', 'nats-server'), NATS_PINNED);
+    const result = installTools(
+      { CLIENTELE_TOOL_TEMPORAL: temporal, CLIENTELE_TOOL_NATS_SERVER: nats },
+      ['--for-tests'],
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('docker-compose is not on PATH');
+    expect(result.stderr).toContain('apt-get is not on PATH');
+  });
+});
