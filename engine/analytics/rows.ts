@@ -1,0 +1,297 @@
+/**
+ * Row mappers: from the validated messages (engine/domain) to the rows of the analytics tables
+ * (schema.ts). Pure functions, no I/O. Column names are the tables' snake_case names, so a row is
+ * inserted as JSONEachRow as it is.
+ */
+import type { Cue, LedgerEntry } from '../domain/effects.ts';
+import { lineNet, type RetailEvent, withoutPersonalData } from '../domain/events.ts';
+import type { TableName } from './schema.ts';
+
+export interface EventRow {
+  event_id: string;
+  type: RetailEvent['type'];
+  occurred_at: string;
+  store_id: string;
+  till_id: string;
+  channel: string;
+  customer_id: string;
+  transaction_id: string;
+  currency: string;
+  total_minor: number;
+  cost_minor: number;
+  line_count: number;
+  payload: string;
+  stream_seq: number;
+  received_at: string;
+}
+
+export interface SaleLineRow {
+  event_id: string;
+  line_id: string;
+  transaction_id: string;
+  sku: string;
+  category: string;
+  brand: string;
+  quantity: number;
+  unit_price: number;
+  full_price: number;
+  discount: number;
+  unit_cost: number;
+  customer_id: string;
+  store_id: string;
+  occurred_at: string;
+}
+
+export interface ReturnLineRow {
+  event_id: string;
+  line_id: string;
+  transaction_id: string;
+  original_transaction_id: string;
+  sku: string;
+  quantity: number;
+  refund_amount: number;
+  customer_id: string;
+  store_id: string;
+  occurred_at: string;
+}
+
+export interface LedgerRow {
+  entry_id: string;
+  customer_id: string;
+  event_id: string;
+  kind: LedgerEntry['kind'];
+  points: number;
+  balance_after: number;
+  store_id: string;
+  occurred_at: string;
+  program_version: string;
+}
+
+export interface CueRow {
+  cue_id: string;
+  customer_id: string;
+  event_id: string;
+  store_id: string;
+  till_id: string;
+  channel: string;
+  occurred_at: string;
+  points_earned: number;
+  points_balance: number;
+  visits_this_month: number;
+  message: string;
+}
+
+export interface DeadLetterRow {
+  stream: string;
+  seq: number;
+  subject: string;
+  reason: string;
+  payload: string;
+  at: string;
+}
+
+/** The row type of each table. */
+export interface TableRows {
+  events: EventRow;
+  sale_lines: SaleLineRow;
+  return_lines: ReturnLineRow;
+  ledger: LedgerRow;
+  cues: CueRow;
+  dead_letters: DeadLetterRow;
+}
+
+/** Rows for several tables, as one message produces them. */
+export type RowBatch = { [T in TableName]?: TableRows[T][] };
+
+/**
+ * An instant as ClickHouse parses it into DateTime64(3, 'UTC') in every version and setting:
+ * `YYYY-MM-DD hh:mm:ss.sss` in UTC. ISO input with an offset is converted to UTC first.
+ */
+export function toClickHouseTime(instant: string | Date | number): string {
+  const date = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(date.getTime())) throw new Error(`not a valid instant: ${String(instant)}`);
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** The reverse of toClickHouseTime: `2025-01-01 10:00:00.123` → `2025-01-01T10:00:00.123Z`. */
+export function fromClickHouseTime(value: string): string {
+  const iso = `${value.replace(' ', 'T')}${value.includes('.') ? '' : '.000'}Z`;
+  return new Date(iso).toISOString();
+}
+
+export interface StreamPosition {
+  /** The message's sequence in its JetStream stream. */
+  streamSeq: number;
+  /** When JetStream stored it (the same on every redelivery, so re-inserted rows are identical). */
+  receivedAt: Date | string | number;
+}
+
+/**
+ * The rows one retail event becomes: its `events` row and its sale or return lines.
+ *
+ * The payload is the validated event (defaults filled) without personal data: the `profile` of a
+ * customer.registered event is dropped here, so nothing personal reaches analytics for now. If
+ * profiles are ever stored here, erasure (T13) must run `ALTER TABLE … DELETE` on this table.
+ */
+export function eventRows(
+  event: RetailEvent,
+  position: StreamPosition,
+): Pick<Required<RowBatch>, 'events' | 'sale_lines' | 'return_lines'> {
+  const occurredAt = toClickHouseTime(event.occurredAt);
+  const customerId = event.customerId ?? '';
+  const common = {
+    event_id: event.eventId,
+    type: event.type,
+    occurred_at: occurredAt,
+    store_id: event.storeId,
+    till_id: event.tillId ?? '',
+    channel: event.channel,
+    customer_id: customerId,
+    payload: JSON.stringify(withoutPersonalData(event)),
+    stream_seq: position.streamSeq,
+    received_at: toClickHouseTime(position.receivedAt),
+  };
+  switch (event.type) {
+    case 'sale':
+      return {
+        events: [
+          {
+            ...common,
+            transaction_id: event.transactionId,
+            currency: event.currency,
+            total_minor: event.lines.reduce((sum, line) => sum + lineNet(line), 0),
+            cost_minor: event.lines.reduce((sum, line) => sum + line.quantity * line.unitCost, 0),
+            line_count: event.lines.length,
+          },
+        ],
+        sale_lines: event.lines.map((line) => ({
+          event_id: event.eventId,
+          line_id: line.lineId,
+          transaction_id: event.transactionId,
+          sku: line.sku,
+          category: line.category,
+          brand: line.brand ?? '',
+          quantity: line.quantity,
+          unit_price: line.unitPrice,
+          full_price: line.fullPrice,
+          discount: line.discount,
+          unit_cost: line.unitCost,
+          customer_id: customerId,
+          store_id: event.storeId,
+          occurred_at: occurredAt,
+        })),
+        return_lines: [],
+      };
+    case 'return':
+      return {
+        events: [
+          {
+            ...common,
+            transaction_id: event.transactionId,
+            currency: event.currency,
+            total_minor: -event.lines.reduce((sum, line) => sum + line.refundAmount, 0),
+            cost_minor: 0,
+            line_count: event.lines.length,
+          },
+        ],
+        sale_lines: [],
+        return_lines: event.lines.map((line) => ({
+          event_id: event.eventId,
+          line_id: line.lineId,
+          transaction_id: event.transactionId,
+          original_transaction_id: event.originalTransactionId,
+          sku: line.sku,
+          quantity: line.quantity,
+          refund_amount: line.refundAmount,
+          customer_id: customerId,
+          store_id: event.storeId,
+          occurred_at: occurredAt,
+        })),
+      };
+    case 'customer.registered':
+      return {
+        events: [
+          {
+            ...common,
+            transaction_id: '',
+            currency: '',
+            total_minor: 0,
+            cost_minor: 0,
+            line_count: 0,
+          },
+        ],
+        sale_lines: [],
+        return_lines: [],
+      };
+  }
+}
+
+export function ledgerRow(entry: LedgerEntry): LedgerRow {
+  return {
+    entry_id: entry.entryId,
+    customer_id: entry.customerId,
+    event_id: entry.eventId,
+    kind: entry.kind,
+    points: entry.points,
+    balance_after: entry.balanceAfter,
+    store_id: entry.storeId,
+    occurred_at: toClickHouseTime(entry.occurredAt),
+    program_version: entry.programVersion,
+  };
+}
+
+export function cueRow(cue: Cue): CueRow {
+  return {
+    cue_id: cue.cueId,
+    customer_id: cue.customerId,
+    event_id: cue.eventId,
+    store_id: cue.storeId,
+    till_id: cue.tillId ?? '',
+    channel: cue.channel,
+    occurred_at: toClickHouseTime(cue.occurredAt),
+    points_earned: cue.pointsEarned,
+    points_balance: cue.pointsBalance,
+    visits_this_month: cue.visitsThisMonth,
+    message: cue.message,
+  };
+}
+
+/** Payloads kept in dead_letters are cut here: enough to diagnose, never a 4 MB row. */
+export const DEAD_LETTER_PAYLOAD_LIMIT = 64 * 1024;
+
+/**
+ * A message nobody could process. Its payload is kept as text for diagnosis; if it is a JSON
+ * object, a top-level `profile` (personal details of a registration) is removed first.
+ */
+export function deadLetterRow(input: {
+  stream: string;
+  seq: number;
+  subject: string;
+  reason: string;
+  payload: Uint8Array | string;
+  at: Date | string | number;
+}): DeadLetterRow {
+  const text =
+    typeof input.payload === 'string' ? input.payload : new TextDecoder().decode(input.payload);
+  return {
+    stream: input.stream,
+    seq: input.seq,
+    subject: input.subject,
+    reason: input.reason.slice(0, 4096),
+    payload: withoutProfile(text).slice(0, DEAD_LETTER_PAYLOAD_LIMIT),
+    at: toClickHouseTime(input.at),
+  };
+}
+
+function withoutProfile(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value) && 'profile' in value) {
+      const { profile: _profile, ...rest } = value as Record<string, unknown>;
+      return JSON.stringify(rest);
+    }
+  } catch {
+    // not JSON: kept as it is
+  }
+  return text;
+}

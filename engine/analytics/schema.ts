@@ -1,0 +1,167 @@
+/**
+ * The analytics tables, as ClickHouse DDL. `migrate()` on either store runs these statements in
+ * order; each is idempotent (`IF NOT EXISTS`), so running it on every start is safe. A later change
+ * to a table is an added statement (`ALTER TABLE … ADD COLUMN IF NOT EXISTS …`), never an edit.
+ *
+ * How duplicates are kept out of the figures
+ * ------------------------------------------
+ * Every row has a natural id (event_id, entry_id, cue_id, …), and the same id always describes the
+ * same fact. Each table is a ReplacingMergeTree whose sorting key is that id (or the id behind
+ * columns that are functions of it), and every query that counts reads it with FINAL, which
+ * collapses rows with equal keys at read time. Background merges collapse them on disk later.
+ *
+ * Why not insert de-duplication (`insert_deduplication_token`, `non_replicated_deduplication_window`)?
+ * It only drops a *byte-identical block*. Our duplicates rarely come as identical blocks: a message
+ * nak'ed after a failed insert is redelivered mixed with new messages into a different batch, and
+ * an event re-published after the NATS duplicate window arrives in a later batch altogether. Only a
+ * key on the row itself catches those. Block de-duplication also has a trap for erasure (RELIABILITY.md):
+ * a mutation does not clear the stored block checksums, so an identical block re-inserted later is
+ * silently dropped. So: ReplacingMergeTree + FINAL, nothing else.
+ *
+ * Money columns are Int64 minor units; so are counts the event contract does not bound (quantity):
+ * ClickHouse silently wraps an out-of-range value in a narrower integer column (5e9 in UInt32 is
+ * stored as 705032704). Times are DateTime64(3, 'UTC').
+ *
+ * Personal data: none. `customer_id` is the pseudonymous id (see engine/domain/events.ts); the
+ * `profile` of customer.registered is stripped before the payload is stored (rows.ts). When
+ * personal data does come here, erasure needs `ALTER TABLE … DELETE` mutations on these tables.
+ */
+
+export const TABLES = [
+  'events',
+  'sale_lines',
+  'return_lines',
+  'ledger',
+  'cues',
+  'dead_letters',
+] as const;
+export type TableName = (typeof TABLES)[number];
+
+const time = "DateTime64(3, 'UTC')";
+
+function tableStatements(db: string): Record<TableName, string> {
+  return {
+    // One row per retail event. customer_id and till_id are '' when absent (anonymous sale, web).
+    // total_minor is signed: a return is negative, so sum(total_minor) is net sales.
+    // cost_minor is the cost of the goods sold (sales only; a return's cost is in return_lines'
+    // original sale line).
+    events: `CREATE TABLE IF NOT EXISTS ${db}.events (
+  event_id String,
+  type LowCardinality(String),
+  occurred_at ${time},
+  store_id LowCardinality(String),
+  till_id String,
+  channel LowCardinality(String),
+  customer_id String,
+  transaction_id String,
+  currency LowCardinality(String),
+  total_minor Int64,
+  cost_minor Int64,
+  line_count UInt32,
+  payload String,
+  stream_seq UInt64,
+  received_at ${time},
+  INDEX occurred_at_idx occurred_at TYPE minmax GRANULARITY 4,
+  INDEX customer_idx customer_id TYPE bloom_filter GRANULARITY 4
+) ENGINE = ReplacingMergeTree
+ORDER BY event_id`,
+
+    // One row per sale line, for margin, category and RFM analysis.
+    sale_lines: `CREATE TABLE IF NOT EXISTS ${db}.sale_lines (
+  event_id String,
+  line_id String,
+  transaction_id String,
+  sku String,
+  category LowCardinality(String),
+  brand LowCardinality(String),
+  quantity Int64,
+  unit_price Int64,
+  full_price Int64,
+  discount Int64,
+  unit_cost Int64,
+  customer_id String,
+  store_id LowCardinality(String),
+  occurred_at ${time},
+  INDEX customer_idx customer_id TYPE bloom_filter GRANULARITY 4
+) ENGINE = ReplacingMergeTree
+ORDER BY (event_id, line_id)`,
+
+    // One row per returned line; original_transaction_id + line_id find the sale line (and cost).
+    return_lines: `CREATE TABLE IF NOT EXISTS ${db}.return_lines (
+  event_id String,
+  line_id String,
+  transaction_id String,
+  original_transaction_id String,
+  sku String,
+  quantity Int64,
+  refund_amount Int64,
+  customer_id String,
+  store_id LowCardinality(String),
+  occurred_at ${time}
+) ENGINE = ReplacingMergeTree
+ORDER BY (event_id, line_id)`,
+
+    // Points ledger. customer_id is a function of entry_id (`<eventId>:<kind>`, one customer per
+    // event), so keying by (customer_id, entry_id) de-duplicates exactly and reads one customer fast.
+    ledger: `CREATE TABLE IF NOT EXISTS ${db}.ledger (
+  entry_id String,
+  customer_id String,
+  event_id String,
+  kind LowCardinality(String),
+  points Int64,
+  balance_after Int64,
+  store_id LowCardinality(String),
+  occurred_at ${time},
+  program_version LowCardinality(String)
+) ENGINE = ReplacingMergeTree
+ORDER BY (customer_id, entry_id)`,
+
+    // Cues shown at tills. store_id and till_id are functions of cue_id (`<eventId>:cue`).
+    cues: `CREATE TABLE IF NOT EXISTS ${db}.cues (
+  cue_id String,
+  customer_id String,
+  event_id String,
+  store_id LowCardinality(String),
+  till_id String,
+  channel LowCardinality(String),
+  occurred_at ${time},
+  points_earned Int64,
+  points_balance Int64,
+  visits_this_month Int64,
+  message String
+) ENGINE = ReplacingMergeTree
+ORDER BY (store_id, till_id, cue_id)`,
+
+    // Messages nobody could process. (stream, seq) is the message's place in its source stream,
+    // so the same poison message dead-lettered by two consumers is one row.
+    dead_letters: `CREATE TABLE IF NOT EXISTS ${db}.dead_letters (
+  stream LowCardinality(String),
+  seq UInt64,
+  subject String,
+  reason String,
+  payload String,
+  at ${time}
+) ENGINE = ReplacingMergeTree
+ORDER BY (stream, seq)`,
+  };
+}
+
+/** The statements `migrate()` runs, in order. `db` is validated by the settings schema. */
+export function schemaStatements(db: string): string[] {
+  assertIdentifier(db);
+  const tables = tableStatements(db);
+  return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...TABLES.map((t) => tables[t])];
+}
+
+/** `db.table`, refusing anything that is not a plain identifier (names are spliced into SQL). */
+export function qualified(db: string, table: string): string {
+  assertIdentifier(db);
+  assertIdentifier(table);
+  return `${db}.${table}`;
+}
+
+function assertIdentifier(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new Error(`"${name}" is not a valid ClickHouse identifier`);
+  }
+}

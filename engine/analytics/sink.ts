@@ -1,0 +1,523 @@
+/**
+ * The analytics sink: JetStream → ClickHouse, in batches, exactly once as queries see it.
+ *
+ * It reads the EVENTS, LEDGER, CUES and DEADLETTER streams through one durable pull consumer each
+ * (named SINK_CONSUMER, explicit ack), buffers up to `batchSize` messages or `flushMs`, inserts
+ * each table's rows, and acks the messages only after every insert of the batch succeeded.
+ *
+ * - Delivery is at-least-once (a lost ack, a crash between insert and ack, an event re-published
+ *   after the duplicate window): the store's inserts are idempotent (ReplacingMergeTree keyed by
+ *   the natural id, read with FINAL; see schema.ts), so a second copy changes no figure.
+ * - A failed insert naks the batch with a growing delay and the sink keeps running.
+ * - A malformed message (not JSON, or refused by its zod schema) goes to `dead_letters` and is
+ *   terminated: it never blocks its stream.
+ * - When the store refuses the rows themselves (a data error), the batch is split until the refused
+ *   message is alone; the rest is stored at once. The refused message is retried, and after
+ *   SUSPECT_AFTER deliveries dead-lettered. So one row the database refuses cannot stall the sink;
+ *   an unreachable store or a missing table never dead-letters anything, it only delays.
+ * - The consumers' ack wait exceeds the worst time a message can spend here (buffer wait, plus
+ *   the flush in progress, plus its own flush), so no message is redelivered while it is held.
+ *
+ * The sink never creates streams: engine/streams declares them. It creates or updates only its
+ * own consumers.
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  JetStreamApiError,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import { type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { cue, ledgerEntry } from '../domain/effects.ts';
+import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
+import {
+  CUES_STREAM,
+  DEAD_LETTER_STREAM,
+  EVENTS_STREAM,
+  LEDGER_STREAM,
+  SINK_CONSUMER,
+} from '../streams/topology.ts';
+import {
+  cueRow,
+  deadLetterRow,
+  eventRows,
+  ledgerRow,
+  type RowBatch,
+  type TableRows,
+} from './rows.ts';
+import { TABLES, type TableName } from './schema.ts';
+import type { AnalyticsStore } from './store.ts';
+
+/**
+ * Headers a publisher to the DEADLETTER stream sets so the dead letter names the message it
+ * stands for. Without them the DEADLETTER message itself is recorded (its own stream, sequence and
+ * subject). (stream, seq) is the key of `dead_letters`, so two consumers dead-lettering the same
+ * message give one row.
+ */
+export const DEAD_LETTER_HEADERS = {
+  sourceStream: 'Clientele-Source-Stream',
+  sourceSeq: 'Clientele-Source-Seq',
+  sourceSubject: 'Clientele-Source-Subject',
+  reason: 'Clientele-Reason',
+} as const;
+
+/** The streams the sink reads. */
+export const SINK_STREAMS = [
+  EVENTS_STREAM,
+  LEDGER_STREAM,
+  CUES_STREAM,
+  DEAD_LETTER_STREAM,
+] as const;
+type SinkStream = (typeof SINK_STREAMS)[number];
+
+/** A pull request waits at most this long for messages; stop() waits for it to end. */
+const FETCH_EXPIRES_MS = 1_000;
+/** Deliveries after which a message whose rows the store refuses is dead-lettered. */
+const SUSPECT_AFTER = 3;
+const MAX_NAK_DELAY_MS = 30_000;
+/**
+ * Tables are written children first and `events` last, so an event is visible only once its lines
+ * are (dashboards that count events then join lines see whole events).
+ */
+const INSERT_ORDER: readonly TableName[] = [
+  'sale_lines',
+  'return_lines',
+  'ledger',
+  'cues',
+  'dead_letters',
+  'events',
+];
+
+export type SinkLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface SinkOptions {
+  nc: NatsConnection;
+  store: AnalyticsStore;
+  /** Messages per insert batch (all streams together). */
+  batchSize: number;
+  /** Longest time a message waits in the buffer before its batch is inserted. */
+  flushMs: number;
+  logger: SinkLogger;
+  /** A flush that takes longer is abandoned and its messages nak'ed (default 30 s). */
+  flushTimeoutMs?: number;
+}
+
+/** Rows written so far (duplicates included), for progress display. */
+export interface SinkProgress {
+  events: number;
+  ledger: number;
+  cues: number;
+  deadLetters: number;
+  /** Batches whose insert failed and were nak'ed. */
+  failedFlushes: number;
+}
+
+export interface Sink {
+  start(): Promise<void>;
+  /** Stops pulling, inserts and acks what is buffered, and returns. Idempotent. */
+  stop(): Promise<void>;
+  readonly processed: Readonly<SinkProgress>;
+  /** The ack wait of the sink's consumers. */
+  readonly ackWaitMs: number;
+}
+
+interface Pending {
+  stream: SinkStream;
+  msg: JsMsg;
+  rows: RowBatch;
+  /** Set for a message that goes to dead_letters: it is terminated, not acked. */
+  poison?: string;
+}
+
+export function createSink(options: SinkOptions): Sink {
+  return new JetStreamSink(options);
+}
+
+class JetStreamSink implements Sink {
+  readonly processed: SinkProgress = {
+    events: 0,
+    ledger: 0,
+    cues: 0,
+    deadLetters: 0,
+    failedFlushes: 0,
+  };
+  readonly ackWaitMs: number;
+  private readonly nc: NatsConnection;
+  private readonly store: AnalyticsStore;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly flushTimeoutMs: number;
+  private readonly log: SinkLogger;
+  private pending: Pending[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushChain: Promise<void> = Promise.resolve();
+  private loops: Promise<void>[] = [];
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(options: SinkOptions) {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+      throw new Error(`batchSize must be a positive integer, not ${options.batchSize}`);
+    }
+    if (!(options.flushMs >= 1))
+      throw new Error(`flushMs must be positive, not ${options.flushMs}`);
+    this.nc = options.nc;
+    this.store = options.store;
+    this.batchSize = options.batchSize;
+    this.flushMs = options.flushMs;
+    this.flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
+    this.log = options.logger;
+    // Worst stay of a message here: waiting for its batch (flushMs), the flush in progress, then
+    // its own flush (each at most flushTimeoutMs), plus a margin for the ack to reach the server.
+    this.ackWaitMs = this.flushMs + 2 * this.flushTimeoutMs + 10_000;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('the sink was already started');
+    this.state = 'running';
+    const jsm = await jetstreamManager(this.nc);
+    for (const stream of SINK_STREAMS) await this.ensureConsumer(jsm, stream);
+    const js = jetstream(this.nc);
+    const consumers = await Promise.all(
+      SINK_STREAMS.map((stream) => js.consumers.get(stream, SINK_CONSUMER)),
+    );
+    this.loops = SINK_STREAMS.map((stream, i) => this.pull(stream, consumers[i] as Consumer));
+    this.log.info(
+      { streams: SINK_STREAMS, batchSize: this.batchSize, flushMs: this.flushMs },
+      'analytics sink started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    await Promise.allSettled(this.loops);
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    // Acks are fire-and-forget publishes: a round trip makes sure the server has them.
+    if (!this.nc.isClosed()) await this.nc.flush().catch(() => undefined);
+    this.state = 'stopped';
+    this.log.info({ processed: this.processed }, 'analytics sink stopped');
+  }
+
+  /** Creates the durable consumer if missing, or brings its ack wait and limits up to date. */
+  private async ensureConsumer(jsm: JetStreamManager, stream: SinkStream): Promise<void> {
+    const ackWait = nanos(this.ackWaitMs);
+    // Enough un-acked messages in flight to fill a batch from every stream at once.
+    const maxAckPending = Math.max(1_000, this.batchSize * 2);
+    try {
+      await jsm.streams.info(stream);
+    } catch (err) {
+      throw new Error(
+        `stream ${stream} does not exist: declare the streams (engine/streams) before starting the sink`,
+        { cause: err },
+      );
+    }
+    try {
+      const info = await jsm.consumers.info(stream, SINK_CONSUMER);
+      if (info.config.ack_wait !== ackWait || info.config.max_ack_pending !== maxAckPending) {
+        await jsm.consumers.update(stream, SINK_CONSUMER, {
+          ack_wait: ackWait,
+          max_ack_pending: maxAckPending,
+        });
+      }
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === 10014)) throw err;
+      await jsm.consumers.add(stream, {
+        durable_name: SINK_CONSUMER,
+        description: 'Clientele analytics sink (ClickHouse)',
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: ackWait,
+        max_ack_pending: maxAckPending,
+        // Unlimited: a message is only ever given up on by the sink itself (dead_letters).
+        max_deliver: -1,
+      });
+    }
+  }
+
+  /**
+   * One stream's pull loop. Each fetch is a bounded request (at most FETCH_EXPIRES_MS), so on stop
+   * every message the server already sent is taken in, and none waits for its ack wait to end.
+   */
+  private async pull(stream: SinkStream, consumer: Consumer): Promise<void> {
+    while (this.state === 'running') {
+      try {
+        const messages = await consumer.fetch({
+          max_messages: this.batchSize,
+          expires: FETCH_EXPIRES_MS,
+        });
+        for await (const msg of messages) await this.accept(stream, msg);
+      } catch (err) {
+        if (this.state !== 'running') break;
+        if (this.nc.isClosed()) {
+          this.log.error(
+            { stream },
+            'analytics sink: the NATS connection is closed; stopping pulls',
+          );
+          break;
+        }
+        this.log.warn({ err, stream }, 'analytics sink: pull failed, retrying');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  private async accept(stream: SinkStream, msg: JsMsg): Promise<void> {
+    this.pending.push(decode(stream, msg));
+    if (this.pending.length >= this.batchSize) {
+      await this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.flushMs);
+    }
+  }
+
+  /** Inserts and acks what is buffered. Flushes run one at a time; never rejects. */
+  private flush(): Promise<void> {
+    const run = this.flushChain.then(() => this.flushOnce());
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    await this.settle(batch, Date.now() + this.flushTimeoutMs, true);
+  }
+
+  /**
+   * Writes the rows of `items` and acks them. When the store refuses the rows themselves (a data
+   * error, not a failure to reach it), splits the group in halves until the refused messages are
+   * alone, so every other message of the batch is stored now. A message refused alone is nak'ed,
+   * and dead-lettered once it has been delivered more than SUSPECT_AFTER times. Any other failure
+   * naks the whole group: it is redelivered after a growing delay.
+   */
+  private async settle(items: Pending[], deadline: number, top = false): Promise<void> {
+    const error = await this.write(items, deadline);
+    if (error === undefined) return;
+    if (top) this.processed.failedFlushes += 1;
+    if (!isDataError(error)) {
+      this.log.error(
+        { err: error, messages: items.length },
+        'analytics sink: insert failed; the messages will be redelivered',
+      );
+      this.nak(items);
+      return;
+    }
+    if (items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      await this.settle(items.slice(0, half), deadline);
+      await this.settle(items.slice(half), deadline);
+      return;
+    }
+    const item = items[0] as Pending;
+    const { deliveryCount, streamSequence } = item.msg.info;
+    if (deliveryCount > SUSPECT_AFTER && item.poison === undefined) {
+      const reason = `the analytics store refused its rows (delivery ${deliveryCount}): ${messageOf(error)}`;
+      this.log.warn(
+        { stream: item.stream, seq: streamSequence, reason },
+        'analytics sink: dead-lettering',
+      );
+      const dead: Pending = {
+        ...item,
+        poison: reason,
+        rows: { dead_letters: [deadLetterOf(item.stream, item.msg, reason)] },
+      };
+      if ((await this.write([dead], deadline)) !== undefined) this.nak([item]);
+      return;
+    }
+    this.log.warn(
+      { stream: item.stream, seq: streamSequence, deliveryCount, err: error },
+      'analytics sink: the store refused the rows of one message; retrying it later',
+    );
+    this.nak([item]);
+  }
+
+  /**
+   * Inserts the rows of `items`, table by table, then acks (or terms) them. Returns the error if an
+   * insert failed, leaving the messages unacknowledged. Inserting again after a partial failure is
+   * safe: the inserts are idempotent.
+   */
+  private async write(items: Pending[], deadline: number): Promise<unknown> {
+    const merged: RowBatch = {};
+    for (const item of items) for (const table of TABLES) append(merged, item.rows, table);
+    const insert = async <T extends TableName>(table: T): Promise<void> => {
+      const rows = merged[table];
+      if (rows && rows.length > 0) {
+        await withDeadline(this.store.insert(table, rows), deadline, `insert into ${table}`);
+      }
+    };
+    try {
+      for (const table of INSERT_ORDER) await insert(table);
+    } catch (err) {
+      return err;
+    }
+    for (const item of items) {
+      if (item.poison !== undefined) item.msg.term(item.poison.slice(0, 200));
+      else item.msg.ack();
+    }
+    this.processed.events += merged.events?.length ?? 0;
+    this.processed.ledger += merged.ledger?.length ?? 0;
+    this.processed.cues += merged.cues?.length ?? 0;
+    this.processed.deadLetters += merged.dead_letters?.length ?? 0;
+    return undefined;
+  }
+
+  private nak(items: Pending[]): void {
+    for (const { msg } of items) {
+      const delay = Math.min(MAX_NAK_DELAY_MS, 250 * 2 ** (msg.info.deliveryCount - 1));
+      msg.nak(delay);
+    }
+  }
+}
+
+/**
+ * ClickHouse error codes that mean "these rows are wrong", as opposed to "the store is unreachable
+ * or misconfigured" (unknown table, timeouts, connection errors), which must never dead-letter.
+ */
+const DATA_ERROR_CODES = new Set([
+  6, // CANNOT_PARSE_TEXT
+  26, // CANNOT_PARSE_QUOTED_STRING
+  27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  38, // CANNOT_PARSE_DATE
+  41, // CANNOT_PARSE_DATETIME
+  53, // TYPE_MISMATCH
+  69, // ARGUMENT_OUT_OF_BOUND
+  70, // CANNOT_CONVERT_TYPE
+  72, // CANNOT_PARSE_NUMBER
+  117, // INCORRECT_DATA
+  131, // TOO_LARGE_STRING_SIZE
+  321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+  407, // DECIMAL_OVERFLOW
+  469, // VIOLATED_CONSTRAINT
+]);
+
+/** The ClickHouse error code of an error from chDB (`clickhouseCode`) or the HTTP client (`code`). */
+export function clickHouseErrorCode(err: unknown): number | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const { clickhouseCode, code, message } = err as Record<string, unknown>;
+  for (const candidate of [clickhouseCode, code]) {
+    const n = typeof candidate === 'string' ? Number(candidate) : candidate;
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0) return n;
+  }
+  const match = typeof message === 'string' ? /\bCode: (\d+)\b/.exec(message) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+function isDataError(err: unknown): boolean {
+  const code = clickHouseErrorCode(err);
+  return code !== undefined && DATA_ERROR_CODES.has(code);
+}
+
+function messageOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 1_000);
+}
+
+function append<T extends TableName>(into: RowBatch, from: RowBatch, table: T): void {
+  const rows = from[table];
+  if (!rows || rows.length === 0) return;
+  const list: TableRows[T][] = into[table] ?? [];
+  list.push(...rows);
+  into[table] = list as RowBatch[T];
+}
+
+function withDeadline<T>(op: Promise<T>, deadline: number, what: string): Promise<T> {
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) {
+    op.catch(() => undefined);
+    return Promise.reject(new Error(`flush timed out before ${what}`));
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`flush timed out during ${what}`)), remaining);
+  });
+  op.catch(() => undefined);
+  return Promise.race([op, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Turns a message into the rows it becomes, or into a dead letter. Never throws. */
+function decode(stream: SinkStream, msg: JsMsg): Pending {
+  const poison = (reason: string): Pending => ({
+    stream,
+    msg,
+    poison: reason,
+    rows: { dead_letters: [deadLetterOf(stream, msg, reason)] },
+  });
+  try {
+    if (stream === DEAD_LETTER_STREAM) {
+      return { stream, msg, rows: { dead_letters: [fromDeadLetterStream(msg)] } };
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(msg.string());
+    } catch (err) {
+      return poison(`not JSON: ${(err as Error).message}`);
+    }
+    if (stream === EVENTS_STREAM) {
+      const parsed = parseRetailEvent(value);
+      if (!parsed.ok) return poison(`not a valid retail event: ${describeIssues(parsed.issues)}`);
+      const position = { streamSeq: msg.info.streamSequence, receivedAt: msg.time };
+      return { stream, msg, rows: eventRows(parsed.event, position) };
+    }
+    if (stream === LEDGER_STREAM) {
+      const parsed = ledgerEntry.safeParse(value);
+      if (!parsed.success) return poison(`not a valid ledger entry: ${issues(parsed.error)}`);
+      return { stream, msg, rows: { ledger: [ledgerRow(parsed.data)] } };
+    }
+    const parsed = cue.safeParse(value);
+    if (!parsed.success) return poison(`not a valid cue: ${issues(parsed.error)}`);
+    return { stream, msg, rows: { cues: [cueRow(parsed.data)] } };
+  } catch (err) {
+    // A mapper refusing a value the schema let through (an instant JavaScript cannot represent).
+    return poison(`cannot be stored: ${(err as Error).message}`);
+  }
+}
+
+function issues(error: z.ZodError): string {
+  return describeIssues(
+    error.issues.map((issue) => ({
+      field: formatPath(issue.path) || '(message)',
+      message: issue.message,
+    })),
+  );
+}
+
+function deadLetterOf(stream: SinkStream, msg: JsMsg, reason: string) {
+  return deadLetterRow({
+    stream,
+    seq: msg.info.streamSequence,
+    subject: msg.subject,
+    reason,
+    payload: msg.data,
+    at: new Date(),
+  });
+}
+
+/** A message published to DEADLETTER by another component, recorded as the message it names. */
+function fromDeadLetterStream(msg: JsMsg) {
+  const header = (name: string): string | undefined => msg.headers?.get(name) || undefined;
+  const sourceSeq = Number(header(DEAD_LETTER_HEADERS.sourceSeq));
+  const sourceStream = header(DEAD_LETTER_HEADERS.sourceStream);
+  const named = sourceStream !== undefined && Number.isSafeInteger(sourceSeq) && sourceSeq > 0;
+  return deadLetterRow({
+    stream: named ? sourceStream : DEAD_LETTER_STREAM,
+    seq: named ? sourceSeq : msg.info.streamSequence,
+    subject: header(DEAD_LETTER_HEADERS.sourceSubject) ?? msg.subject,
+    reason: header(DEAD_LETTER_HEADERS.reason) ?? '',
+    payload: msg.data,
+    at: msg.time,
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * The analytics store: ClickHouse behind one interface, with two backends.
+ *
+ * - `chdb`: the embedded engine (npm `chdb`) in this process, files under `<dataDir>/chdb`. The
+ *   zero-setup default. One process owns a chDB folder at a time, so the sink and the queries that
+ *   read it live in the same process.
+ * - `http`: a ClickHouse server through `@clickhouse/client` (docker-compose, a user's cluster).
+ *
+ * Both read and write JSONEachRow, so rows look the same whichever backend is used: 64-bit integers
+ * come back as strings (never rounded), DateTime64 as `YYYY-MM-DD hh:mm:ss.sss` UTC. The named
+ * queries in queries.ts turn them into typed values.
+ */
+import type { Settings } from '../../config/settings.ts';
+import type { TableRows } from './rows.ts';
+import type { TableName } from './schema.ts';
+
+/** Values for `{name:Type}` placeholders, bound by the server, never spliced into the SQL. */
+export type QueryParams = Record<string, string | number | boolean | bigint | null>;
+
+export interface AnalyticsStore {
+  readonly backend: 'chdb' | 'http';
+  /** The database holding the tables; queries name tables as `<database>.<table>`. */
+  readonly database: string;
+  /** Creates the database and tables if missing. Idempotent. */
+  migrate(): Promise<void>;
+  /**
+   * Appends rows to a table of the database. Idempotent: inserting the same rows again (a retry
+   * after a lost response, a redelivered message) never changes what FINAL queries see.
+   */
+  insert<T extends TableName>(table: T, rows: readonly TableRows[T][]): Promise<void>;
+  /** Runs a SELECT and returns its rows as objects (64-bit integers as strings). */
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Runs a statement that returns no rows (DDL, `OPTIMIZE`, `ALTER … DELETE`). */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  /** Waits for running operations, then releases the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  database: string;
+  /** An insert or query that takes longer is abandoned with an error (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The store the settings ask for. The backend's module is loaded only when chosen, so an HTTP
+ * deployment never loads chDB's native library.
+ */
+export async function createAnalyticsStore(
+  settings: Pick<Settings, 'clickhouse' | 'dataDir'>,
+  options: { requestTimeoutMs?: number } = {},
+): Promise<AnalyticsStore> {
+  const { clickhouse } = settings;
+  if (clickhouse.backend === 'chdb') {
+    const { ChdbStore, chdbPath } = await import('./chdb-store.ts');
+    return ChdbStore.open(chdbPath(settings.dataDir), {
+      database: clickhouse.database,
+      ...options,
+    });
+  }
+  const { ClickHouseHttpStore } = await import('./clickhouse-http-store.ts');
+  return new ClickHouseHttpStore({
+    url: clickhouse.url,
+    username: clickhouse.username,
+    password: clickhouse.password,
+    database: clickhouse.database,
+    ...options,
+  });
+}

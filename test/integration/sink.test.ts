@@ -1,0 +1,392 @@
+/**
+ * The analytics sink against a real nats-server (JetStream, file storage) and chDB: rows land,
+ * poison is dead-lettered without blocking the stream, duplicates count once, a store failure
+ * delays but loses nothing, and stop() leaves nothing unacknowledged.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type PubAck,
+  StorageType,
+} from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection, nanos } from '@nats-io/transport-node';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settingsSchema } from '../../config/settings.ts';
+import {
+  countDistinctEvents,
+  countRows,
+  cuesForTill,
+  eventById,
+  ledgerForCustomer,
+  pointsBalanceByCustomer,
+} from '../../engine/analytics/queries.ts';
+import {
+  createSink,
+  DEAD_LETTER_HEADERS,
+  SINK_STREAMS,
+  type Sink,
+} from '../../engine/analytics/sink.ts';
+import { type AnalyticsStore, createAnalyticsStore } from '../../engine/analytics/store.ts';
+import { type RunningServer, startNatsServer } from '../../engine/runtime/servers.ts';
+import {
+  CUES_STREAM,
+  cueSubject,
+  DEAD_LETTER_STREAM,
+  deadLetterSubject,
+  EVENTS_STREAM,
+  eventSubject,
+  LEDGER_STREAM,
+  ledgerSubject,
+  SINK_CONSUMER,
+} from '../../engine/streams/topology.ts';
+import { cueInput, ledgerInput, saleInput, uniqueId } from './analytics-fixtures.ts';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Polls until `check` holds (or fails with its last value). No timing is asserted. */
+async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline)
+      throw new Error(`condition not met; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
+}
+
+describe('analytics sink', () => {
+  let dataDir: string;
+  let nats: RunningServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let store: AnalyticsStore;
+  let sink: Sink;
+
+  const db = (table: string) => `clientele.${table}`;
+
+  async function deadLetter(stream: string, seq: number) {
+    const rows = await store.query<{ reason: string; subject: string; payload: string }>(
+      `SELECT reason, subject, payload FROM ${db('dead_letters')} FINAL
+       WHERE stream = {stream:String} AND seq = {seq:UInt64}`,
+      { stream, seq },
+    );
+    return rows[0];
+  }
+
+  /** Every sink consumer has acked everything: nothing pending, nothing in flight. */
+  async function drained(): Promise<boolean> {
+    for (const stream of SINK_STREAMS) {
+      const info = await jsm.consumers.info(stream, SINK_CONSUMER);
+      if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
+    }
+    return true;
+  }
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'clientele-sink-'));
+    nats = await startNatsServer({ dataDir });
+    nc = await connect({ servers: nats.address });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    // The streams are declared by engine/streams in the application; here by the test.
+    const subjects: Record<string, string> = {
+      [EVENTS_STREAM]: 'events.>',
+      [LEDGER_STREAM]: 'ledger.>',
+      [CUES_STREAM]: 'cues.>',
+      [DEAD_LETTER_STREAM]: 'deadletter.>',
+    };
+    for (const [name, subject] of Object.entries(subjects)) {
+      await jsm.streams.add({
+        name,
+        subjects: [subject],
+        storage: StorageType.File,
+        duplicate_window: nanos(120_000),
+      });
+    }
+    store = await createAnalyticsStore(
+      settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
+    );
+    await store.migrate();
+    sink = createSink({ nc, store, batchSize: 50, flushMs: 50, logger });
+    await sink.start();
+  });
+
+  afterAll(async () => {
+    await sink?.stop();
+    await nc?.close();
+    await nats?.stop();
+    await store?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses to start without the streams', async () => {
+    const bareDir = mkdtempSync(join(tmpdir(), 'clientele-bare-'));
+    const bare = await startNatsServer({ dataDir: bareDir });
+    const bareNc = await connect({ servers: bare.address });
+    try {
+      const other = createSink({ nc: bareNc, store, batchSize: 10, flushMs: 50, logger });
+      await expect(other.start()).rejects.toThrow(/stream EVENTS does not exist/);
+    } finally {
+      await bareNc.close();
+      await bare.stop();
+      rmSync(bareDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores events; a non-JSON message goes to dead_letters and the next event still lands', async () => {
+    const first = saleInput();
+    const second = saleInput({ customerId: 'C0002' });
+    await js.publish(eventSubject('S001'), JSON.stringify(first), { msgID: first.eventId });
+    const poison = await js.publish(eventSubject('S001'), '{"type": "sale", oops');
+    await js.publish(eventSubject('S001'), JSON.stringify(second), { msgID: second.eventId });
+
+    const stored = await eventually(
+      () => eventById(store, second.eventId),
+      (e) => e !== undefined,
+    );
+    expect(stored).toMatchObject({ customerId: 'C0002', totalMinor: 3_397, type: 'sale' });
+    expect(await eventById(store, first.eventId)).toBeDefined();
+    const dead = await eventually(
+      () => deadLetter(EVENTS_STREAM, poison.seq),
+      (d) => d !== undefined,
+    );
+    expect(dead?.reason).toMatch(/^not JSON/);
+    expect(dead?.subject).toBe('events.S001');
+    expect(dead?.payload).toBe('{"type": "sale", oops');
+    const [lines] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${db('sale_lines')} FINAL WHERE event_id = {id:String}`,
+      { id: second.eventId },
+    );
+    expect(lines?.n).toBe('2');
+  });
+
+  it('dead-letters an event its zod schema refuses, naming the field', async () => {
+    const bad = saleInput();
+    (bad.lines[0] as { quantity: number }).quantity = 1.5;
+    const ack = await js.publish(eventSubject('S001'), JSON.stringify(bad), { msgID: bad.eventId });
+    const dead = await eventually(
+      () => deadLetter(EVENTS_STREAM, ack.seq),
+      (d) => d !== undefined,
+    );
+    expect(dead?.reason).toContain('lines[0].quantity');
+    expect(await eventById(store, bad.eventId)).toBeUndefined();
+  });
+
+  it('counts an event once: same Nats-Msg-Id, and re-published with another id after the window', async () => {
+    const sale = saleInput();
+    const before = await countDistinctEvents(store);
+    const one = await js.publish(eventSubject('S001'), JSON.stringify(sale), {
+      msgID: sale.eventId,
+    });
+    const again = await js.publish(eventSubject('S001'), JSON.stringify(sale), {
+      msgID: sale.eventId,
+    });
+    expect(again.duplicate).toBe(true);
+    expect(again.seq).toBe(one.seq);
+    // After the duplicate window a retry is a new message: another id, the same event.
+    const late = await js.publish(eventSubject('S001'), JSON.stringify(sale), {
+      msgID: `${sale.eventId}:retry`,
+    });
+    expect(late.seq).toBeGreaterThan(one.seq);
+
+    await eventually(drained, (done) => done);
+    expect(await countDistinctEvents(store)).toBe(before + 1);
+    // The re-published copy did reach ClickHouse: without a version column the row inserted last
+    // is the one kept, and it carries the later stream sequence.
+    expect((await eventById(store, sale.eventId))?.streamSeq).toBe(late.seq);
+    const [lines] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${db('sale_lines')} FINAL WHERE event_id = {id:String}`,
+      { id: sale.eventId },
+    );
+    expect(lines?.n).toBe('2');
+  });
+
+  it('stores ledger entries and cues once each, and dead-letters a malformed entry', async () => {
+    const customerId = uniqueId('Cledger');
+    const earn = ledgerInput({ customerId, points: 33, balanceAfter: 33 });
+    const reverse = ledgerInput({
+      customerId,
+      eventId: uniqueId('ret'),
+      kind: 'reverse',
+      points: -9,
+      balanceAfter: 24,
+      occurredAt: '2026-03-15T08:30:00.000Z',
+    });
+    for (const entry of [earn, reverse, earn]) {
+      await js.publish(ledgerSubject('S001'), JSON.stringify(entry));
+    }
+    const badAck = await js.publish(
+      ledgerSubject('S001'),
+      JSON.stringify({ ...earn, entryId: 'x', points: 'many' }),
+    );
+    const tillId = uniqueId('T');
+    const shown = cueInput({ customerId, tillId, eventId: earn.eventId });
+    await js.publish(cueSubject('S001', tillId), JSON.stringify(shown));
+    await js.publish(cueSubject('S001', tillId), JSON.stringify(shown));
+
+    const ledger = await eventually(
+      () => ledgerForCustomer(store, customerId),
+      (entries) => entries.length >= 2,
+    );
+    expect(ledger).toEqual([earn, reverse]);
+    const balances = await pointsBalanceByCustomer(store);
+    expect(balances.find((b) => b.customerId === customerId)?.points).toBe(24);
+    const cues = await eventually(
+      () => cuesForTill(store, 'S001', tillId),
+      (c) => c.length > 0,
+    );
+    await eventually(drained, (done) => done);
+    expect(await cuesForTill(store, 'S001', tillId)).toEqual([shown]);
+    expect(cues).toHaveLength(1);
+    const dead = await eventually(
+      () => deadLetter(LEDGER_STREAM, badAck.seq),
+      (d) => d !== undefined,
+    );
+    expect(dead?.reason).toContain('points');
+  });
+
+  it('records messages published to the DEADLETTER stream under the message they name', async () => {
+    const h = headers();
+    h.set(DEAD_LETTER_HEADERS.sourceStream, EVENTS_STREAM);
+    h.set(DEAD_LETTER_HEADERS.sourceSeq, '987654');
+    h.set(DEAD_LETTER_HEADERS.sourceSubject, 'events.S002');
+    h.set(DEAD_LETTER_HEADERS.reason, 'Temporal refused it 10 times');
+    await js.publish(deadLetterSubject(EVENTS_STREAM), '{"eventId":"e-1"}', { headers: h });
+    const plain = await js.publish(deadLetterSubject('router'), 'no headers at all');
+
+    const named = await eventually(
+      () => deadLetter(EVENTS_STREAM, 987654),
+      (d) => d !== undefined,
+    );
+    expect(named).toEqual({
+      reason: 'Temporal refused it 10 times',
+      subject: 'events.S002',
+      payload: '{"eventId":"e-1"}',
+    });
+    const own = await eventually(
+      () => deadLetter(DEAD_LETTER_STREAM, plain.seq),
+      (d) => d !== undefined,
+    );
+    expect(own).toEqual({ reason: '', subject: 'deadletter.router', payload: 'no headers at all' });
+  });
+
+  it('keeps running when the store fails, and stores everything once it is back', async () => {
+    const failedBefore = sink.processed.failedFlushes;
+    await store.command(`DROP TABLE ${db('cues')}`);
+    const tillId = uniqueId('T');
+    const shown = cueInput({ tillId });
+    const sale = saleInput();
+    await js.publish(cueSubject('S001', tillId), JSON.stringify(shown));
+    await js.publish(eventSubject('S001'), JSON.stringify(sale), { msgID: sale.eventId });
+    await eventually(
+      async () => sink.processed.failedFlushes,
+      (n) => n > failedBefore,
+    );
+    // A missing table is not bad data: nothing is dead-lettered, everything waits.
+    await store.migrate();
+    await eventually(
+      () => cuesForTill(store, 'S001', tillId),
+      (c) => c.length === 1,
+      30_000,
+    );
+    await eventually(
+      () => eventById(store, sale.eventId),
+      (e) => e !== undefined,
+    );
+    const [dead] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${db('dead_letters')} FINAL WHERE payload LIKE {p:String}`,
+      { p: `%${shown.cueId}%` },
+    );
+    expect(dead?.n).toBe('0');
+  });
+
+  it('dead-letters a message the database itself refuses; the rest of its batch lands at once', async () => {
+    // A real refusal by ClickHouse: a CHECK constraint that one (schema-valid) event violates.
+    const refused = saleInput({ eventId: uniqueId('refused') });
+    await store.command(
+      `ALTER TABLE ${db('events')} ADD CONSTRAINT not_refused CHECK event_id != '${refused.eventId}'`,
+    );
+    try {
+      const good = [saleInput(), saleInput(), saleInput()] as const;
+      const acks: PubAck[] = [];
+      for (const event of [good[0], refused, good[1], good[2]]) {
+        acks.push(
+          await js.publish(eventSubject('S001'), JSON.stringify(event), {
+            msgID: event.eventId,
+          }),
+        );
+      }
+      for (const event of good) {
+        await eventually(
+          () => eventById(store, event.eventId),
+          (e) => e !== undefined,
+        );
+      }
+      const dead = await eventually(
+        () => deadLetter(EVENTS_STREAM, acks[1]?.seq ?? 0),
+        (d) => d !== undefined,
+        30_000,
+      );
+      expect(dead?.reason).toMatch(/refused its rows.*VIOLATED_CONSTRAINT|Constraint/);
+      expect(await eventById(store, refused.eventId)).toBeUndefined();
+    } finally {
+      await store.command(`ALTER TABLE ${db('events')} DROP CONSTRAINT not_refused`);
+    }
+  });
+
+  it('stop() acks what it holds; a new sink picks up what arrived meanwhile', async () => {
+    await sink.stop();
+    await sink.stop(); // idempotent
+    expect(await drained()).toBe(true);
+    const processed = { ...sink.processed };
+    expect(processed.events).toBeGreaterThan(0);
+    expect(processed.ledger).toBeGreaterThan(0);
+    expect(processed.cues).toBeGreaterThan(0);
+    expect(processed.deadLetters).toBeGreaterThan(0);
+
+    const whileStopped = saleInput();
+    await js.publish(eventSubject('S002'), JSON.stringify(whileStopped), {
+      msgID: whileStopped.eventId,
+    });
+    sink = createSink({ nc, store, batchSize: 1000, flushMs: 100, logger });
+    await sink.start();
+    await eventually(
+      () => eventById(store, whileStopped.eventId),
+      (e) => e !== undefined,
+    );
+    await sink.stop();
+    expect(await drained()).toBe(true);
+  });
+
+  it('a burst larger than a batch lands whole', async () => {
+    sink = createSink({ nc, store, batchSize: 64, flushMs: 20, logger });
+    await sink.start();
+    const before = await countDistinctEvents(store);
+    const burst = Array.from({ length: 1_000 }, () => saleInput({ storeId: 'S003' }));
+    await Promise.all(
+      burst.map((event) =>
+        js.publish(eventSubject('S003'), JSON.stringify(event), { msgID: event.eventId }),
+      ),
+    );
+    await eventually(
+      () => countDistinctEvents(store),
+      (n) => n === before + 1_000,
+      60_000,
+    );
+    await eventually(drained, (done) => done);
+    expect(await countRows(store, 'events')).toBe(before + 1_000);
+  });
+});
