@@ -4,7 +4,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type LogLevel,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import type { Settings } from '../config/settings.ts';
 import { createActivities } from './customer/activities.ts';
 
@@ -24,8 +32,20 @@ export interface CustomerWorkerOptions {
   bundle?: WorkflowBundle;
 }
 
+let runtimeInstalled = false;
+
+/** Temporal's runtime logs through our level; it can be installed once per process only. */
+function installRuntime(level: Settings['logLevel']) {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const temporalLevel: LogLevel =
+    level === 'fatal' ? 'ERROR' : (level.toUpperCase() as LogLevel);
+  Runtime.install({ logger: new DefaultLogger(temporalLevel) });
+}
+
 export async function createCustomerWorker(options: CustomerWorkerOptions): Promise<Worker> {
   const { settings } = options;
+  installRuntime(settings.logLevel);
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const worker = await Worker.create({
     connection,

@@ -1,10 +1,13 @@
 /** Builders of valid events for tests; override any field to make an invalid one. */
 import type { RetailEventInput } from '../../engine/domain/events.ts';
 
+type SaleInput = Extract<RetailEventInput, { type: 'sale' }>;
+type ReturnInput = Extract<RetailEventInput, { type: 'return' }>;
+
 let counter = 0;
 export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
 
-export function saleInput(overrides: Record<string, unknown> = {}): RetailEventInput {
+export function saleInput(overrides: Record<string, unknown> = {}): SaleInput {
   return {
     type: 'sale',
     eventId: uniqueId('ev'),
@@ -39,13 +42,13 @@ export function saleInput(overrides: Record<string, unknown> = {}): RetailEventI
     ],
     tenders: [{ type: 'card', amount: 3998 }],
     ...overrides,
-  } as RetailEventInput;
+  } as SaleInput;
 }
 
 export function returnInput(
   original: { transactionId: string; customerId?: string },
   overrides: Record<string, unknown> = {},
-): RetailEventInput {
+): ReturnInput {
   return {
     type: 'return',
     eventId: uniqueId('ev'),
@@ -60,7 +63,7 @@ export function returnInput(
     lines: [{ lineId: '1', sku: 'COF-BEAN-1KG', quantity: 2, refundAmount: 3798 }],
     tenders: [{ type: 'card', amount: 3798 }],
     ...overrides,
-  } as RetailEventInput;
+  } as ReturnInput;
 }
 
 export function registrationInput(overrides: Record<string, unknown> = {}): RetailEventInput {

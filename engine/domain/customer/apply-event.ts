@@ -54,7 +54,7 @@ export function applyEvent(state: CustomerState, event: CustomerEvent): Applied 
       return {
         state: {
           ...seen,
-          registeredAt: seen.registeredAt ?? event.occurredAt,
+          registeredAt: earliest(seen.registeredAt, event.occurredAt),
           consent: event.consent,
         },
         effects: {
@@ -110,6 +110,31 @@ function ledgerFor(
   };
 }
 
+/** The earlier of two instants, either of which may be missing. */
+function earliest(a: string | undefined, b: string): string {
+  return a !== undefined && a < b ? a : b;
+}
+
+/**
+ * Brings a sale's reversal in line with its refunded total: the points kept are what the
+ * unrefunded spend would have earned, so partial returns add up exactly, a full return takes
+ * back every point, and the result depends only on the total refunded, not on the order.
+ */
+function reverseTo(
+  memory: TransactionMemory,
+  refundedTotal: number,
+  program: CustomerState['program'],
+): { memory: TransactionMemory; reversed: number; spendReduction: number } {
+  const refundedMinor = Math.min(memory.netMinor, refundedTotal);
+  const keptPoints = Math.min(memory.pointsEarned, pointsFor(memory.netMinor - refundedMinor, program));
+  const reversed = Math.max(0, memory.pointsEarned - memory.pointsReversed - keptPoints);
+  return {
+    memory: { ...memory, refundedMinor, pointsReversed: memory.pointsReversed + reversed },
+    reversed,
+    spendReduction: refundedMinor - memory.refundedMinor,
+  };
+}
+
 function applySale(state: CustomerState, sale: SaleEvent): Applied {
   // A second event for a transaction already counted is a till resending under a new event id:
   // it must not earn twice.
@@ -118,7 +143,22 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
   }
   const net = saleTotal(sale);
   const points = pointsFor(eligibleSpend(sale), state.program);
-  const balance = state.pointsBalance + points;
+  const earned: TransactionMemory = {
+    eventId: sale.eventId,
+    netMinor: net,
+    refundedMinor: 0,
+    pointsEarned: points,
+    pointsReversed: 0,
+  };
+  // Returns of this sale that arrived before it (a redelivery after a crash can overtake) are
+  // applied now, so the outcome does not depend on the order events arrive in.
+  const early = state.pendingReturns[sale.transactionId];
+  const settled = early
+    ? reverseTo(earned, early.refundedMinor, state.program)
+    : { memory: earned, reversed: 0, spendReduction: 0 };
+  const { [sale.transactionId]: _settled, ...pendingReturns } = state.pendingReturns;
+  const balanceAfterEarn = state.pointsBalance + points;
+  const balance = balanceAfterEarn - settled.reversed;
   const month = sale.occurredAt.slice(0, 7);
   const monthVisits =
     month === state.monthVisits.month
@@ -126,17 +166,10 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
       : month > state.monthVisits.month
         ? { month, count: 1 }
         : state.monthVisits; // a late sale from an earlier month does not count for this one
-  const memory: TransactionMemory = {
-    eventId: sale.eventId,
-    netMinor: net,
-    refundedMinor: 0,
-    pointsEarned: points,
-    pointsReversed: 0,
-  };
   const order = pushBounded(state.transactionOrder, sale.transactionId, limits.transactions);
   const transactions: Record<string, TransactionMemory> = {};
   for (const id of order) {
-    const kept = id === sale.transactionId ? memory : state.transactions[id];
+    const kept = id === sale.transactionId ? settled.memory : state.transactions[id];
     if (kept) transactions[id] = kept;
   }
   const latest =
@@ -146,30 +179,34 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
   const next: CustomerState = {
     ...state,
     visits: state.visits + 1,
-    spendMinor: state.spendMinor + net,
-    firstPurchaseAt: state.firstPurchaseAt ?? sale.occurredAt,
+    spendMinor: state.spendMinor + net - settled.spendReduction,
+    firstPurchaseAt: earliest(state.firstPurchaseAt, sale.occurredAt),
     lastPurchaseAt: latest,
     pointsBalance: balance,
     monthVisits,
     transactions,
     transactionOrder: order,
+    pendingReturns,
   };
   const visitText =
     state.visits === 0
       ? 'First purchase, welcome'
       : `Welcome back, ${ordinal(monthVisits.count)} visit this month`;
+  const ledger: LedgerEntry[] = [];
+  if (points > 0) ledger.push(ledgerFor(state, sale, 'earn', points, balanceAfterEarn));
+  if (settled.reversed > 0) ledger.push(ledgerFor(state, sale, 'reverse', -settled.reversed, balance));
   return {
     state: next,
     effects: {
-      ledger: points > 0 ? [ledgerFor(state, sale, 'earn', points, balance)] : [],
+      ledger,
       cues: [
         cueFor(
           state,
           sale,
-          points,
+          points - settled.reversed,
           balance,
           monthVisits.count,
-          `${visitText} · +${points} points · balance ${balance}`,
+          `${visitText} · +${points - settled.reversed} points · balance ${balance}`,
         ),
       ],
     },
@@ -179,40 +216,56 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
 function applyReturn(state: CustomerState, ret: ReturnEvent): Applied {
   const refund = ret.lines.reduce((sum, line) => sum + line.refundAmount, 0);
   const original = state.transactions[ret.originalTransactionId];
-  let reversed = 0;
-  let transactions = state.transactions;
-  if (original) {
-    // Reverse down to what the sale's remaining (unrefunded) spend would have earned, so that
-    // partial returns add up exactly and a full return takes back every point it gave.
-    const refundedMinor = Math.min(original.netMinor, original.refundedMinor + refund);
-    const keptPoints = pointsFor(original.netMinor - refundedMinor, state.program);
-    const stillHeld = original.pointsEarned - original.pointsReversed;
-    reversed = Math.max(0, stillHeld - Math.min(keptPoints, original.pointsEarned));
-    transactions = {
-      ...state.transactions,
-      [ret.originalTransactionId]: {
-        ...original,
-        refundedMinor,
-        pointsReversed: original.pointsReversed + reversed,
+  if (!original) {
+    // The sale is not (yet) known: remember the refund and settle it if the sale arrives.
+    const pending = state.pendingReturns[ret.originalTransactionId];
+    const order = pushBounded(
+      state.pendingReturnOrder.filter((id) => id !== ret.originalTransactionId),
+      ret.originalTransactionId,
+      limits.transactions,
+    );
+    const pendingReturns: CustomerState['pendingReturns'] = {};
+    for (const id of order) {
+      const kept =
+        id === ret.originalTransactionId
+          ? { refundedMinor: (pending?.refundedMinor ?? 0) + refund }
+          : state.pendingReturns[id];
+      if (kept) pendingReturns[id] = kept;
+    }
+    return {
+      state: { ...state, pendingReturns, pendingReturnOrder: order },
+      effects: {
+        ledger: [],
+        cues: [
+          cueFor(
+            state,
+            ret,
+            0,
+            state.pointsBalance,
+            state.monthVisits.count,
+            `Return of a sale not on record here · no points reversed yet · balance ${state.pointsBalance}`,
+          ),
+        ],
       },
     };
   }
-  const balance = state.pointsBalance - reversed;
+  const settled = reverseTo(original, original.refundedMinor + refund, state.program);
+  const balance = state.pointsBalance - settled.reversed;
   const next: CustomerState = {
     ...state,
-    spendMinor: Math.max(0, state.spendMinor - refund),
+    spendMinor: state.spendMinor - settled.spendReduction,
     pointsBalance: balance,
-    transactions,
+    transactions: { ...state.transactions, [ret.originalTransactionId]: settled.memory },
   };
   const text =
-    reversed > 0
-      ? `Return · −${reversed} points · balance ${balance}`
+    settled.reversed > 0
+      ? `Return · −${settled.reversed} points · balance ${balance}`
       : `Return · no points to reverse · balance ${balance}`;
   return {
     state: next,
     effects: {
-      ledger: reversed > 0 ? [ledgerFor(state, ret, 'reverse', -reversed, balance)] : [],
-      cues: [cueFor(state, ret, -reversed, balance, state.monthVisits.count, text)],
+      ledger: settled.reversed > 0 ? [ledgerFor(state, ret, 'reverse', -settled.reversed, balance)] : [],
+      cues: [cueFor(state, ret, -settled.reversed, balance, state.monthVisits.count, text)],
     },
   };
 }

@@ -28,6 +28,12 @@ export interface CustomerState {
   /** Recent sales by transaction id, oldest first, at most `limits.transactions`. */
   transactions: Record<string, TransactionMemory>;
   transactionOrder: string[];
+  /**
+   * Refunds of sales not (yet) seen, by the sale's transaction id: settled when the sale
+   * arrives, so a return that overtakes its sale still reverses exactly what the sale earned.
+   */
+  pendingReturns: Record<string, { refundedMinor: number }>;
+  pendingReturnOrder: string[];
   /** Ids of recently applied events, oldest first: an event seen again is ignored. */
   seenEventIds: string[];
   eventsApplied: number;
@@ -49,6 +55,8 @@ export function initialState(customerId: string, program: BaseEarnProgram): Cust
     monthVisits: { month: '', count: 0 },
     transactions: {},
     transactionOrder: [],
+    pendingReturns: {},
+    pendingReturnOrder: [],
     seenEventIds: [],
     eventsApplied: 0,
   };
