@@ -65,7 +65,10 @@ export const settingsSchema = z.object({
       url: z.string().default('http://127.0.0.1:8123'),
       username: z.string().default('default'),
       password: z.string().default(''),
-      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('clientele'),
+      database: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .default('clientele'),
     })
     .prefault({}),
   gateways: z
@@ -149,7 +152,10 @@ function unwrap(schema: z.ZodType): z.ZodType {
 }
 
 /** Every settable path, e.g. ['gateways', 'tillPort'], from the schema itself. */
-export function settingPaths(schema: z.ZodType = settingsSchema, prefix: string[] = []): string[][] {
+export function settingPaths(
+  schema: z.ZodType = settingsSchema,
+  prefix: string[] = [],
+): string[][] {
   const s = unwrap(schema);
   if (s instanceof z.ZodObject) {
     return Object.entries(s.shape).flatMap(([key, child]) =>
@@ -214,13 +220,15 @@ export function loadSettings(options: LoadOptions = {}): Settings {
         throw new SettingsError(`${filePath} must hold a mapping of settings`);
       }
       Object.assign(raw, parsed);
-      for (const path of settingPaths()) sources.set(path.join('.'), { kind: 'file', path: filePath });
+      for (const path of settingPaths())
+        sources.set(path.join('.'), { kind: 'file', path: filePath });
     }
   }
 
   const known = new Map(settingPaths().map((path) => [envName(path), path]));
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('CLIENTELE_') || name === 'CLIENTELE_CONFIG' || value === undefined) continue;
+    if (!name.startsWith('CLIENTELE_') || name === 'CLIENTELE_CONFIG' || value === undefined)
+      continue;
     if (name.startsWith('CLIENTELE_TOOL_') || name === 'CLIENTELE_TOOLS_DIR') continue; // read by bin/install-tools.js
     const path = known.get(name);
     if (!path) {

@@ -23,7 +23,14 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
 }
 
 const noop = () => {};
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+const quietBundlerLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: console.error,
+  log: noop,
+};
 
 export interface CustomerWorkerOptions {
   settings: Settings;
@@ -38,8 +45,7 @@ let runtimeInstalled = false;
 function installRuntime(level: Settings['logLevel']) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const temporalLevel: LogLevel =
-    level === 'fatal' ? 'ERROR' : (level.toUpperCase() as LogLevel);
+  const temporalLevel: LogLevel = level === 'fatal' ? 'ERROR' : (level.toUpperCase() as LogLevel);
   Runtime.install({ logger: new DefaultLogger(temporalLevel) });
 }
 

@@ -36,6 +36,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { cue, ledgerEntry } from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
+import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
 import {
   CUES_STREAM,
   DEAD_LETTER_STREAM,
@@ -53,19 +54,6 @@ import {
 } from './rows.ts';
 import { TABLES, type TableName } from './schema.ts';
 import type { AnalyticsStore } from './store.ts';
-
-/**
- * Headers a publisher to the DEADLETTER stream sets so the dead letter names the message it
- * stands for. Without them the DEADLETTER message itself is recorded (its own stream, sequence and
- * subject). (stream, seq) is the key of `dead_letters`, so two consumers dead-lettering the same
- * message give one row.
- */
-export const DEAD_LETTER_HEADERS = {
-  sourceStream: 'Clientele-Source-Stream',
-  sourceSeq: 'Clientele-Source-Seq',
-  sourceSubject: 'Clientele-Source-Subject',
-  reason: 'Clientele-Reason',
-} as const;
 
 /** The streams the sink reads. */
 export const SINK_STREAMS = [

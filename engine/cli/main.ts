@@ -122,7 +122,9 @@ program
 function componentCommand(name: string, component: Component, description: string) {
   return program
     .command(name)
-    .description(`${description} (connects to CLIENTELE_TEMPORAL_ADDRESS and CLIENTELE_NATS_SERVERS, or starts local servers)`)
+    .description(
+      `${description} (connects to CLIENTELE_TEMPORAL_ADDRESS and CLIENTELE_NATS_SERVERS, or starts local servers)`,
+    )
     .action(async () => {
       const settings = settingsOrExit();
       const logger = loggerFor(settings);
@@ -139,9 +141,7 @@ componentCommand('sink', 'sink', 'Write events, ledger entries and cues to Click
 program
   .command('gateway')
   .description('Run a gateway')
-  .addArgument(
-    new Command().createArgument('<kind>', 'which gateway').choices(['till', 'web']),
-  )
+  .addArgument(new Command().createArgument('<kind>', 'which gateway').choices(['till', 'web']))
   .action(async (kind: 'till' | 'web') => {
     const settings = settingsOrExit();
     const logger = loggerFor(settings);
@@ -197,7 +197,9 @@ schemas
 const config = program.command('config').description('The settings');
 config
   .command('check')
-  .description('Validate the settings (environment and config/clientele.yaml) and print them, tokens hidden')
+  .description(
+    'Validate the settings (environment and config/clientele.yaml) and print them, tokens hidden',
+  )
   .action(() => {
     const settings = settingsOrExit();
     const shown = {

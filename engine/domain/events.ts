@@ -200,10 +200,7 @@ export type RetailEventInput = z.input<typeof retailEvent>;
 export type EventType = RetailEvent['type'];
 
 /** An event as the customer workflow receives it: personal details removed. */
-export type CustomerEvent =
-  | SaleEvent
-  | ReturnEvent
-  | Omit<CustomerRegisteredEvent, 'profile'>;
+export type CustomerEvent = SaleEvent | ReturnEvent | Omit<CustomerRegisteredEvent, 'profile'>;
 
 export function withoutPersonalData(event: RetailEvent): CustomerEvent {
   if (event.type !== 'customer.registered') return event;
@@ -217,9 +214,7 @@ export interface FieldIssue {
   message: string;
 }
 
-export type ParseResult =
-  | { ok: true; event: RetailEvent }
-  | { ok: false; issues: FieldIssue[] };
+export type ParseResult = { ok: true; event: RetailEvent } | { ok: false; issues: FieldIssue[] };
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => {

@@ -5,21 +5,31 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings.ts';
-import { type TillGateway, startTillGateway } from '../../gateways/till/server.ts';
 import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
+import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
 import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import { type AnalyticsStore, createAnalyticsStore } from '../analytics/store.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
 import { createRouter, type Router } from '../streams/router.ts';
-import { freePort, type RunningServer, startNatsServer, startTemporalDevServer } from './servers.ts';
+import {
+  freePort,
+  type RunningServer,
+  startNatsServer,
+  startTemporalDevServer,
+} from './servers.ts';
 
 export type Component = 'worker' | 'router' | 'sink' | 'till' | 'web';
 export const allComponents: readonly Component[] = ['worker', 'router', 'sink', 'till', 'web'];

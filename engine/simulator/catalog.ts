@@ -17,7 +17,13 @@ export const catalog: readonly CatalogItem[] = [
   { sku: 'WIN-RIOJA-75', category: 'wine', brand: 'Bodega Rio', fullPrice: 1299, unitCost: 700 },
   { sku: 'OIL-OLIVE-500', category: 'pantry', brand: 'Oliveto', fullPrice: 899, unitCost: 520 },
   { sku: 'PAS-RIGA-500', category: 'pantry', brand: 'Pastificio', fullPrice: 249, unitCost: 95 },
-  { sku: 'CHO-DARK-100', category: 'confectionery', brand: 'Cacao & Co', fullPrice: 299, unitCost: 120 },
+  {
+    sku: 'CHO-DARK-100',
+    category: 'confectionery',
+    brand: 'Cacao & Co',
+    fullPrice: 299,
+    unitCost: 120,
+  },
   { sku: 'FLW-TULIP-10', category: 'flowers', brand: 'Bloom', fullPrice: 799, unitCost: 350 },
   { sku: 'SOA-LAV-300', category: 'household', brand: 'Clean Co', fullPrice: 349, unitCost: 130 },
 ];

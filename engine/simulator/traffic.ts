@@ -157,7 +157,9 @@ export function createTrafficGenerator(options: TrafficOptions): TrafficGenerato
       originalTransactionId: original.transactionId,
       customerId: original.customerId,
       currency,
-      lines: [{ lineId: line.lineId, sku: line.sku, quantity: line.quantity, refundAmount: line.net }],
+      lines: [
+        { lineId: line.lineId, sku: line.sku, quantity: line.quantity, refundAmount: line.net },
+      ],
       tenders: [{ type: 'card', amount: line.net }],
     };
   }
@@ -183,7 +185,12 @@ export function createTrafficGenerator(options: TrafficOptions): TrafficGenerato
           tillId,
           channel: 'till',
           customerId: customerIdFor(customerIndex),
-          consent: { email: random() < 0.6, sms: random() < 0.3, post: false, profiling: random() < 0.5 },
+          consent: {
+            email: random() < 0.6,
+            sms: random() < 0.3,
+            post: false,
+            profiling: random() < 0.5,
+          },
         };
       }
       return sale(at, customerIndex);

@@ -6,51 +6,43 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { deadLetterSubject } from './topology.ts';
 
+/**
+ * Headers of a dead letter: which message it stands for and why. (source stream, source seq)
+ * identifies it, so two consumers dead-lettering the same message give one row in analytics.
+ */
 export const DEAD_LETTER_HEADERS = {
+  sourceStream: 'Clientele-Source-Stream',
+  sourceSeq: 'Clientele-Source-Seq',
+  sourceSubject: 'Clientele-Source-Subject',
   reason: 'Clientele-Reason',
-  stream: 'Clientele-Source-Stream',
-  seq: 'Clientele-Source-Seq',
-  subject: 'Clientele-Source-Subject',
 } as const;
-
-export interface DeadLetter {
-  stream: string;
-  seq: number;
-  subject: string;
-  reason: string;
-  payload: Uint8Array;
-}
 
 /**
  * Copies the message to the dead-letter stream, then terminates it. If the copy cannot be
  * stored, the message is left for redelivery instead: nothing is dropped.
  */
-export async function deadLetter(js: JetStreamClient, msg: JsMsg, reason: string): Promise<boolean> {
+export async function deadLetter(
+  js: JetStreamClient,
+  msg: JsMsg,
+  reason: string,
+): Promise<boolean> {
   const stream = msg.info.stream;
   const seq = msg.info.streamSequence;
   const h = headers();
   // Headers are single-line; keep the reason readable but bounded.
   h.set(DEAD_LETTER_HEADERS.reason, reason.replace(/[\r\n]+/g, ' ').slice(0, 1000));
-  h.set(DEAD_LETTER_HEADERS.stream, stream);
-  h.set(DEAD_LETTER_HEADERS.seq, String(seq));
-  h.set(DEAD_LETTER_HEADERS.subject, msg.subject);
+  h.set(DEAD_LETTER_HEADERS.sourceStream, stream);
+  h.set(DEAD_LETTER_HEADERS.sourceSeq, String(seq));
+  h.set(DEAD_LETTER_HEADERS.sourceSubject, msg.subject);
   try {
-    await js.publish(deadLetterSubject(stream), msg.data, { headers: h, msgID: `${stream}:${seq}` });
+    await js.publish(deadLetterSubject(stream), msg.data, {
+      headers: h,
+      msgID: `${stream}:${seq}`,
+    });
   } catch {
     msg.nak(1000);
     return false;
   }
   msg.term(reason.slice(0, 200));
   return true;
-}
-
-export function readDeadLetter(msg: JsMsg): DeadLetter {
-  const h = msg.headers;
-  return {
-    stream: h?.get(DEAD_LETTER_HEADERS.stream) ?? '',
-    seq: Number(h?.get(DEAD_LETTER_HEADERS.seq) ?? 0),
-    subject: h?.get(DEAD_LETTER_HEADERS.subject) ?? '',
-    reason: h?.get(DEAD_LETTER_HEADERS.reason) ?? '',
-    payload: msg.data,
-  };
 }

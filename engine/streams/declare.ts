@@ -6,8 +6,8 @@ import {
   AckPolicy,
   DeliverPolicy,
   type JetStreamManager,
-  type StreamConfig,
   StorageType,
+  type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Settings } from '../../config/settings.ts';
@@ -32,7 +32,12 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
     { ...common, name: LEDGER_STREAM, subjects: ['ledger.>'], max_age: nanos(365 * DAY_MS) },
     // Cues matter for a day: long enough for a till that was offline to catch up.
     { ...common, name: CUES_STREAM, subjects: ['cues.>'], max_age: nanos(DAY_MS) },
-    { ...common, name: DEAD_LETTER_STREAM, subjects: ['deadletter.>'], max_age: nanos(90 * DAY_MS) },
+    {
+      ...common,
+      name: DEAD_LETTER_STREAM,
+      subjects: ['deadletter.>'],
+      max_age: nanos(90 * DAY_MS),
+    },
   ];
 }
 

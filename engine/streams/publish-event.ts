@@ -3,7 +3,7 @@
  * so a retried publish (a till resending after a lost ack) is one event, not two.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { parseRetailEvent, type FieldIssue, type RetailEvent } from '../domain/events.ts';
+import { type FieldIssue, parseRetailEvent, type RetailEvent } from '../domain/events.ts';
 import { eventSubject } from './topology.ts';
 
 export interface Accepted {
@@ -17,7 +17,11 @@ export interface Accepted {
 
 export interface Refused {
   ok: false;
-  error: { code: 'invalid_event' | 'wrong_store' | 'unavailable'; message: string; issues: FieldIssue[] };
+  error: {
+    code: 'invalid_event' | 'wrong_store' | 'unavailable';
+    message: string;
+    issues: FieldIssue[];
+  };
 }
 
 export type PublishOutcome = Accepted | Refused;
@@ -29,7 +33,11 @@ export interface Origin {
   tillId?: string;
 }
 
-export function refuse(code: Refused['error']['code'], issues: FieldIssue[], message?: string): Refused {
+export function refuse(
+  code: Refused['error']['code'],
+  issues: FieldIssue[],
+  message?: string,
+): Refused {
   return {
     ok: false,
     error: {
@@ -44,10 +52,16 @@ export function refuse(code: Refused['error']['code'], issues: FieldIssue[], mes
 export function checkOrigin(event: RetailEvent, origin: Origin): Refused | undefined {
   const issues: FieldIssue[] = [];
   if (event.storeId !== origin.storeId) {
-    issues.push({ field: 'storeId', message: `must be ${origin.storeId}, the store this token belongs to` });
+    issues.push({
+      field: 'storeId',
+      message: `must be ${origin.storeId}, the store this token belongs to`,
+    });
   }
   if (origin.tillId !== undefined && event.tillId !== origin.tillId) {
-    issues.push({ field: 'tillId', message: `must be ${origin.tillId}, the till that is connected` });
+    issues.push({
+      field: 'tillId',
+      message: `must be ${origin.tillId}, the till that is connected`,
+    });
   }
   return issues.length > 0 ? refuse('wrong_store', issues) : undefined;
 }
@@ -68,6 +82,10 @@ export async function publishEvent(
     });
     return { ok: true, eventId: event.eventId, seq: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
-    return refuse('unavailable', [], `the event store did not confirm the event, send it again: ${(err as Error).message}`);
+    return refuse(
+      'unavailable',
+      [],
+      `the event store did not confirm the event, send it again: ${(err as Error).message}`,
+    );
   }
 }

@@ -10,14 +10,14 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings.ts';
+import { customerWorkflowId, eventsSignal } from '../../workflows/customer/messages.ts';
+import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
 import {
   type CustomerEvent,
   describeIssues,
   parseRetailEvent,
   withoutPersonalData,
 } from '../domain/events.ts';
-import { customerWorkflowId, eventsSignal } from '../../workflows/customer/messages.ts';
-import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
 import { deadLetter } from './dead-letter.ts';
 import { EVENTS_STREAM, ROUTER_CONSUMER } from './topology.ts';
 
@@ -76,7 +76,9 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
   let buffered = 0;
   let wakeReader: (() => void) | undefined;
   let stopping = false;
-  let messages: Awaited<ReturnType<Awaited<ReturnType<JetStreamClient['consumers']['get']>>['consume']>> | undefined;
+  let messages:
+    | Awaited<ReturnType<Awaited<ReturnType<JetStreamClient['consumers']['get']>>['consume']>>
+    | undefined;
   let reading: Promise<void> | undefined;
 
   function enqueue(item: Item) {
@@ -144,7 +146,11 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
             for (const item of batch) await send(customerId, [item]);
           } else if (batch[0]) {
             stats.deadLettered += 1;
-            await deadLetter(js, batch[0].msg, `Temporal refused the event: ${(err as Error).message}`);
+            await deadLetter(
+              js,
+              batch[0].msg,
+              `Temporal refused the event: ${(err as Error).message}`,
+            );
           }
           return;
         }

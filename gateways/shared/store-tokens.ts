@@ -18,7 +18,9 @@ export class StoreTokens {
     const expected = this.byStore.get(storeId);
     const given = digest(token);
     // Compare even for an unknown store, so both failures take the same time.
-    return timingSafeEqual(expected ?? digest(`unknown:${storeId}`), given) && expected !== undefined;
+    return (
+      timingSafeEqual(expected ?? digest(`unknown:${storeId}`), given) && expected !== undefined
+    );
   }
 
   /** The store a bare token belongs to (web shop requests carry only the token). */

@@ -4,11 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { cue as cueSchema } from '../../engine/domain/effects.ts';
@@ -62,7 +58,11 @@ export async function startTillGateway(
     const auth = tillAuth.safeParse(socket.handshake.auth);
     if (!auth.success) {
       const fields = auth.error.issues.map((i) => formatPath(i.path) || 'auth').join(', ');
-      next(new Error(`unauthorized: the auth payload needs storeId, tillId and token (bad: ${fields})`));
+      next(
+        new Error(
+          `unauthorized: the auth payload needs storeId, tillId and token (bad: ${fields})`,
+        ),
+      );
       return;
     }
     if (!tokens.verify(auth.data.storeId, auth.data.token)) {
@@ -102,7 +102,9 @@ export async function startTillGateway(
         const cues = await missedCues(js, jsm, till, request.data.afterSeq, request.data.limit);
         (ack as Ack)({ ok: true, cues });
       } catch (err) {
-        (ack as Ack)(refuse('unavailable', [], `could not read missed cues: ${(err as Error).message}`));
+        (ack as Ack)(
+          refuse('unavailable', [], `could not read missed cues: ${(err as Error).message}`),
+        );
       }
     });
   });
@@ -160,7 +162,9 @@ async function missedCues(
 ): Promise<CueMessage[]> {
   const subject = cueSubject(till.storeId, till.tillId);
   // Nothing newer for this till: answer at once rather than wait out a fetch.
-  const last = await jsm.streams.getMessage(CUES_STREAM, { last_by_subj: subject }).catch(() => null);
+  const last = await jsm.streams
+    .getMessage(CUES_STREAM, { last_by_subj: subject })
+    .catch(() => null);
   if (!last || last.seq <= afterSeq) return [];
   const info = await jsm.streams.info(CUES_STREAM);
   const consumer = await js.consumers.get(CUES_STREAM, {

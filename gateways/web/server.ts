@@ -32,7 +32,10 @@ export interface WebGateway {
 
 type Env = { Variables: { storeId: string } };
 
-export function createWebApp(deps: WebGatewayDeps, stats = { eventsAccepted: 0, eventsRefused: 0 }) {
+export function createWebApp(
+  deps: WebGatewayDeps,
+  stats = { eventsAccepted: 0, eventsRefused: 0 },
+) {
   const app = new Hono<Env>();
 
   app.get('/health', (c) => c.json({ ok: true }));
@@ -43,7 +46,11 @@ export function createWebApp(deps: WebGatewayDeps, stats = { eventsAccepted: 0, 
     const storeId = token ? deps.tokens.storeOf(token) : undefined;
     if (!storeId) {
       return c.json(
-        refuse('wrong_store', [{ field: 'authorization', message: 'needs "Bearer <store token>"' }], 'unauthorized'),
+        refuse(
+          'wrong_store',
+          [{ field: 'authorization', message: 'needs "Bearer <store token>"' }],
+          'unauthorized',
+        ),
         401,
       );
     }
@@ -56,7 +63,12 @@ export function createWebApp(deps: WebGatewayDeps, stats = { eventsAccepted: 0, 
     bodyLimit({
       maxSize: deps.maxMessageBytes,
       onError: (c) =>
-        c.json(refuse('invalid_event', [{ field: '(body)', message: `is larger than ${deps.maxMessageBytes} bytes` }]), 413),
+        c.json(
+          refuse('invalid_event', [
+            { field: '(body)', message: `is larger than ${deps.maxMessageBytes} bytes` },
+          ]),
+          413,
+        ),
     }),
     async (c) => {
       let body: unknown;
@@ -72,26 +84,51 @@ export function createWebApp(deps: WebGatewayDeps, stats = { eventsAccepted: 0, 
         return c.json(outcome, outcome.duplicate ? 200 : 202);
       }
       stats.eventsRefused += 1;
-      const status = outcome.error.code === 'unavailable' ? 503 : outcome.error.code === 'wrong_store' ? 403 : 400;
+      const status =
+        outcome.error.code === 'unavailable'
+          ? 503
+          : outcome.error.code === 'wrong_store'
+            ? 403
+            : 400;
       return c.json(outcome, status);
     },
   );
 
   app.get('/v1/customers/:customerId', async (c) => {
-    if (!deps.temporal) return c.json({ ok: false, error: { code: 'unavailable', message: 'no Temporal client' } }, 503);
+    if (!deps.temporal)
+      return c.json(
+        { ok: false, error: { code: 'unavailable', message: 'no Temporal client' } },
+        503,
+      );
     const id = customerIdSchema.safeParse(c.req.param('customerId'));
     if (!id.success) {
-      return c.json(refuse('invalid_event', [{ field: 'customerId', message: id.error.issues[0]?.message ?? 'invalid' }]), 400);
+      return c.json(
+        refuse('invalid_event', [
+          { field: 'customerId', message: id.error.issues[0]?.message ?? 'invalid' },
+        ]),
+        400,
+      );
     }
     try {
-      const snapshot = await deps.temporal.workflow.getHandle(customerWorkflowId(id.data)).query(snapshotQuery);
+      const snapshot = await deps.temporal.workflow
+        .getHandle(customerWorkflowId(id.data))
+        .query(snapshotQuery);
       return c.json({ ok: true, customer: snapshot });
     } catch (err) {
       if ((err as Error).name === 'WorkflowNotFoundError') {
-        return c.json({ ok: false, error: { code: 'not_found', message: 'no such customer' } }, 404);
+        return c.json(
+          { ok: false, error: { code: 'not_found', message: 'no such customer' } },
+          404,
+        );
       }
       deps.logger.warn({ err }, 'customer snapshot query failed');
-      return c.json({ ok: false, error: { code: 'unavailable', message: 'customer state not available, try again' } }, 503);
+      return c.json(
+        {
+          ok: false,
+          error: { code: 'unavailable', message: 'customer state not available, try again' },
+        },
+        503,
+      );
     }
   });
 
@@ -105,7 +142,9 @@ export async function startWebGateway(
   const stats = { eventsAccepted: 0, eventsRefused: 0 };
   const app = createWebApp(deps, stats);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }, () =>
+      resolve(s),
+    );
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;

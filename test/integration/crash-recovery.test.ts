@@ -7,10 +7,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvent } from '../../engine/domain/customer/apply-event.ts';
 import { type CustomerState, initialState } from '../../engine/domain/customer/state.ts';
-import { type CustomerEvent, parseRetailEvent, type RetailEvent, withoutPersonalData } from '../../engine/domain/events.ts';
+import {
+  type CustomerEvent,
+  parseRetailEvent,
+  type RetailEvent,
+  withoutPersonalData,
+} from '../../engine/domain/events.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { createTrafficGenerator } from '../../engine/simulator/traffic.ts';
-import { EVENTS_STREAM, eventSubject, LEDGER_STREAM, ROUTER_CONSUMER } from '../../engine/streams/topology.ts';
+import {
+  EVENTS_STREAM,
+  eventSubject,
+  LEDGER_STREAM,
+  ROUTER_CONSUMER,
+} from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { type ComponentProcess, spawnComponent } from '../support/processes.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
@@ -19,7 +29,16 @@ const EVENTS = 3000;
 const CHUNK = 100;
 const CUSTOMERS = 40;
 /** Kills with SIGKILL, in this order, each at a moment when events are waiting. */
-const KILLS = ['worker', 'router', 'worker', 'worker', 'router', 'worker', 'router', 'worker'] as const;
+const KILLS = [
+  'worker',
+  'router',
+  'worker',
+  'worker',
+  'router',
+  'worker',
+  'router',
+  'worker',
+] as const;
 
 let stack: Stack;
 const running: ComponentProcess[] = [];
@@ -49,7 +68,10 @@ function start(command: 'worker' | 'router'): ComponentProcess {
   return p;
 }
 
-async function restart(p: ComponentProcess, command: 'worker' | 'router'): Promise<ComponentProcess> {
+async function restart(
+  p: ComponentProcess,
+  command: 'worker' | 'router',
+): Promise<ComponentProcess> {
   await p.kill();
   running.splice(running.indexOf(p), 1);
   return start(command);
@@ -66,7 +88,10 @@ function oracle(events: RetailEvent[]): Map<string, CustomerState> {
   for (const event of events) {
     if (!event.customerId) continue;
     const state = states.get(event.customerId) ?? initialState(event.customerId, program);
-    states.set(event.customerId, applyEvent(state, withoutPersonalData(event) as CustomerEvent).state);
+    states.set(
+      event.customerId,
+      applyEvent(state, withoutPersonalData(event) as CustomerEvent).state,
+    );
   }
   return states;
 }
@@ -86,14 +111,19 @@ describe('crash recovery (T1, T2 first cut)', () => {
     const start0 = Date.parse('2026-11-01T08:00:00Z');
     for (let i = 0; i < EVENTS; i++) {
       const parsed = parseRetailEvent(generator.next(new Date(start0 + i * 60_000)));
-      if (!parsed.ok) throw new Error(`generator made an invalid event: ${JSON.stringify(parsed.issues)}`);
+      if (!parsed.ok)
+        throw new Error(`generator made an invalid event: ${JSON.stringify(parsed.issues)}`);
       log.push(parsed.event);
     }
 
     let worker = start('worker');
     let router = start('router');
     // The router's durable consumer exists once the first router has started.
-    await eventually(async () => (await stack.jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER)) ?? undefined, 60_000, 'the router consumer');
+    await eventually(
+      async () => (await stack.jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER)) ?? undefined,
+      60_000,
+      'the router consumer',
+    );
     const ledgerCount = async () => (await stack.jsm.streams.info(LEDGER_STREAM)).state.messages;
     const routerInfo = () => stack.jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER);
     const routerAckFloor = async () => (await routerInfo()).ack_floor.stream_seq;
@@ -112,18 +142,24 @@ describe('crash recovery (T1, T2 first cut)', () => {
       const slice = log.slice(published, published + CHUNK);
       published += slice.length;
       await Promise.all(
-        slice.map((e) => stack.js.publish(eventSubject(e.storeId), JSON.stringify(e), { msgID: e.eventId })),
+        slice.map((e) =>
+          stack.js.publish(eventSubject(e.storeId), JSON.stringify(e), { msgID: e.eventId }),
+        ),
       );
       // T2: 10 % re-published with the same message id (inside the duplicate window), 5 % under a
       // new message id, as a resend after the window would be: the workflow must ignore them.
       for (const [i, e] of slice.entries()) {
         if (i % 10 === 3) {
-          const ack = await stack.js.publish(eventSubject(e.storeId), JSON.stringify(e), { msgID: e.eventId });
+          const ack = await stack.js.publish(eventSubject(e.storeId), JSON.stringify(e), {
+            msgID: e.eventId,
+          });
           expect(ack.duplicate).toBe(true);
           republishedInside += 1;
         }
         if (i % 20 === 7) {
-          await stack.js.publish(eventSubject(e.storeId), JSON.stringify(e), { msgID: `${e.eventId}:late` });
+          await stack.js.publish(eventSubject(e.storeId), JSON.stringify(e), {
+            msgID: `${e.eventId}:late`,
+          });
           republishedAfter += 1;
         }
       }
@@ -154,12 +190,19 @@ describe('crash recovery (T1, T2 first cut)', () => {
     for (const kind of KILLS) {
       if (kind === 'worker') {
         // Kill only a worker that has done work, while work is outstanding.
-        outstandingAtKill.push(await midStream(async () => (await ledgerCount()) > ledgerAtLastKill, 'worker progress'));
+        outstandingAtKill.push(
+          await midStream(async () => (await ledgerCount()) > ledgerAtLastKill, 'worker progress'),
+        );
         worker = await restart(worker, 'worker');
         ledgerAtLastKill = await ledgerCount();
         await publishChunk(); // work for the new worker
       } else {
-        outstandingAtKill.push(await midStream(async () => (await routerAckFloor()) > ackFloorAtLastKill, 'router progress'));
+        outstandingAtKill.push(
+          await midStream(
+            async () => (await routerAckFloor()) > ackFloorAtLastKill,
+            'router progress',
+          ),
+        );
         router = await restart(router, 'router');
         ackFloorAtLastKill = await routerAckFloor();
         await publishChunk(); // work for the new router
@@ -195,7 +238,9 @@ describe('crash recovery (T1, T2 first cut)', () => {
         snapshot.spendMinor !== state.spendMinor ||
         snapshot.visits !== state.visits
       ) {
-        mismatches.push(`${id}: got ${JSON.stringify(snapshot)}, expected balance ${state.pointsBalance}, events ${state.eventsApplied}`);
+        mismatches.push(
+          `${id}: got ${JSON.stringify(snapshot)}, expected balance ${state.pointsBalance}, events ${state.eventsApplied}`,
+        );
       }
     }
     expect(mismatches).toEqual([]);
@@ -205,7 +250,10 @@ describe('crash recovery (T1, T2 first cut)', () => {
     const distinctIds = new Set(log.map((e) => e.eventId)).size;
     await eventually(
       async () => {
-        const [row] = (await stack.store?.query<{ n: string }>(`SELECT count() AS n FROM ${db}.events FINAL`)) ?? [];
+        const [row] =
+          (await stack.store?.query<{ n: string }>(
+            `SELECT count() AS n FROM ${db}.events FINAL`,
+          )) ?? [];
         return Number(row?.n) === distinctIds ? true : undefined;
       },
       60_000,

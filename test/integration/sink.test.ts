@@ -3,6 +3,7 @@
  * poison is dead-lettered without blocking the stream, duplicates count once, a store failure
  * delays but loses nothing, and stop() leaves nothing unacknowledged.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,14 +27,10 @@ import {
   ledgerForCustomer,
   pointsBalanceByCustomer,
 } from '../../engine/analytics/queries.ts';
-import {
-  createSink,
-  DEAD_LETTER_HEADERS,
-  SINK_STREAMS,
-  type Sink,
-} from '../../engine/analytics/sink.ts';
+import { createSink, SINK_STREAMS, type Sink } from '../../engine/analytics/sink.ts';
 import { type AnalyticsStore, createAnalyticsStore } from '../../engine/analytics/store.ts';
 import { type RunningServer, startNatsServer } from '../../engine/runtime/servers.ts';
+import { DEAD_LETTER_HEADERS } from '../../engine/streams/dead-letter.ts';
 import {
   CUES_STREAM,
   cueSubject,

@@ -3,8 +3,8 @@
  * workflow → cue back to that till, and into ClickHouse (chDB).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_STREAM, EVENTS_STREAM } from '../../engine/streams/topology.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
+import { DEAD_LETTER_STREAM, EVENTS_STREAM } from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { registrationInput, saleInput, uniqueId } from '../support/events.ts';
 import { eventually, startTestStack } from '../support/stack.ts';
@@ -42,7 +42,13 @@ describe('walking skeleton', () => {
     const ack = await tillA.send(sale);
     expect(ack).toMatchObject({ ok: true, duplicate: false });
     const cue = await tillA.waitForCue((m) => m.cue.eventId === sale.eventId);
-    expect(cue.cue).toMatchObject({ customerId, pointsEarned: 39, pointsBalance: 39, storeId: 'S001', tillId: 'T1' });
+    expect(cue.cue).toMatchObject({
+      customerId,
+      pointsEarned: 39,
+      pointsBalance: 39,
+      storeId: 'S001',
+      tillId: 'T1',
+    });
     expect(cue.cue.message).toContain('+39 points');
 
     const second = saleInput({ customerId, occurredAt: '2026-11-21T10:00:00Z' });
@@ -56,19 +62,27 @@ describe('walking skeleton', () => {
     const sale = saleInput({ customerId });
     await tillA.send(sale);
     await tillA.waitForCue((m) => m.cue.eventId === sale.eventId);
-    const event = await eventually(async () => {
-      const found = await rows<{ event_id: string; total_minor: string | number }>(
-        `SELECT event_id, total_minor FROM ${db()}.events FINAL WHERE event_id = '${sale.eventId}'`,
-      );
-      return found[0];
-    }, 20_000, 'the sale in ClickHouse');
+    const event = await eventually(
+      async () => {
+        const found = await rows<{ event_id: string; total_minor: string | number }>(
+          `SELECT event_id, total_minor FROM ${db()}.events FINAL WHERE event_id = '${sale.eventId}'`,
+        );
+        return found[0];
+      },
+      20_000,
+      'the sale in ClickHouse',
+    );
     expect(Number(event.total_minor)).toBe(3998);
-    const ledger = await eventually(async () => {
-      const found = await rows<{ points: string | number; kind: string }>(
-        `SELECT points, kind FROM ${db()}.ledger FINAL WHERE event_id = '${sale.eventId}'`,
-      );
-      return found[0];
-    }, 20_000, 'the ledger entry in ClickHouse');
+    const ledger = await eventually(
+      async () => {
+        const found = await rows<{ points: string | number; kind: string }>(
+          `SELECT points, kind FROM ${db()}.ledger FINAL WHERE event_id = '${sale.eventId}'`,
+        );
+        return found[0];
+      },
+      20_000,
+      'the ledger entry in ClickHouse',
+    );
     expect(ledger.kind).toBe('earn');
     expect(Number(ledger.points)).toBe(39);
   });
@@ -83,20 +97,28 @@ describe('walking skeleton', () => {
 
     // The same event re-sent after JetStream's duplicate window arrives as a new message:
     // the workflow itself must ignore it.
-    await stack.js.publish(`events.S001`, JSON.stringify(sale), { msgID: `${sale.eventId}-late-resend` });
+    await stack.js.publish(`events.S001`, JSON.stringify(sale), {
+      msgID: `${sale.eventId}-late-resend`,
+    });
     const marker = saleInput({ customerId: 'c-twice-0001' });
     await tillA.send(marker);
     await tillA.waitForCue((m) => m.cue.eventId === marker.eventId);
 
-    const snapshot = await stack.temporal.workflow.getHandle(customerWorkflowId('c-twice-0001')).query(snapshotQuery);
+    const snapshot = await stack.temporal.workflow
+      .getHandle(customerWorkflowId('c-twice-0001'))
+      .query(snapshotQuery);
     expect(snapshot).toMatchObject({ pointsBalance: 78, visits: 2, eventsApplied: 2 });
     expect(tillA.cues.filter((m) => m.cue.eventId === sale.eventId)).toHaveLength(1);
-    const counted = await eventually(async () => {
-      const found = await rows<{ n: string | number }>(
-        `SELECT count() AS n FROM ${db()}.events FINAL WHERE customer_id = 'c-twice-0001'`,
-      );
-      return Number(found[0]?.n) === 2 ? 2 : undefined;
-    }, 20_000, 'two distinct events in ClickHouse');
+    const counted = await eventually(
+      async () => {
+        const found = await rows<{ n: string | number }>(
+          `SELECT count() AS n FROM ${db()}.events FINAL WHERE customer_id = 'c-twice-0001'`,
+        );
+        return Number(found[0]?.n) === 2 ? 2 : undefined;
+      },
+      20_000,
+      'two distinct events in ClickHouse',
+    );
     expect(counted).toBe(2);
   });
 
@@ -113,7 +135,10 @@ describe('walking skeleton', () => {
     expect(a.ok).toBe(false);
     expect(a.error?.issues.map((i) => i.field)).toContain('lines[0].quantity');
     expect(b.error?.issues.map((i) => i.field)).toContain('storeId');
-    expect(c.error).toMatchObject({ code: 'wrong_store', issues: [expect.objectContaining({ field: 'storeId' })] });
+    expect(c.error).toMatchObject({
+      code: 'wrong_store',
+      issues: [expect.objectContaining({ field: 'storeId' })],
+    });
     expect((await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq).toBe(before);
   });
 
@@ -132,7 +157,9 @@ describe('walking skeleton', () => {
   });
 
   it('refuses a till with a wrong token', async () => {
-    await expect(connectTill(stack.till?.url as string, 'S001', 'T9', tokenOf('S002'))).rejects.toThrow(/unauthorized/);
+    await expect(
+      connectTill(stack.till?.url as string, 'S001', 'T9', tokenOf('S002')),
+    ).rejects.toThrow(/unauthorized/);
   });
 
   it('a message that is not JSON goes to the dead-letter stream and the next event still flows', async () => {
@@ -142,12 +169,18 @@ describe('walking skeleton', () => {
     await tillA.send(next);
     const cue = await tillA.waitForCue((m) => m.cue.eventId === next.eventId);
     expect(cue.cue.pointsBalance).toBe(39);
-    const after = await eventually(async () => {
-      const n = (await stack.jsm.streams.info(DEAD_LETTER_STREAM)).state.messages;
-      return n > before ? n : undefined;
-    }, 10_000, 'a dead letter');
+    const after = await eventually(
+      async () => {
+        const n = (await stack.jsm.streams.info(DEAD_LETTER_STREAM)).state.messages;
+        return n > before ? n : undefined;
+      },
+      10_000,
+      'a dead letter',
+    );
     expect(after).toBe(before + 1);
-    const dead = await stack.jsm.streams.getMessage(DEAD_LETTER_STREAM, { last_by_subj: 'deadletter.events' });
+    const dead = await stack.jsm.streams.getMessage(DEAD_LETTER_STREAM, {
+      last_by_subj: 'deadletter.events',
+    });
     expect(new TextDecoder().decode(dead?.data)).toBe('this is { not json');
     expect(dead?.header.get('Clientele-Reason')).toMatch(/not JSON/);
   });
@@ -159,22 +192,41 @@ describe('walking skeleton', () => {
     const cue = await late.waitForCue((m) => m.cue.eventId === sale.eventId);
     late.close();
     // While the till is away, two more cues for it.
-    const away = [saleInput({ customerId: 'c-missed-0001', storeId: 'S003', tillId: 'T1' }), registrationInput({ customerId: 'c-missed-0002', storeId: 'S003', tillId: 'T1' })];
-    for (const event of away) await stack.js.publish('events.S003', JSON.stringify(event), { msgID: (event as { eventId: string }).eventId });
+    const away = [
+      saleInput({ customerId: 'c-missed-0001', storeId: 'S003', tillId: 'T1' }),
+      registrationInput({ customerId: 'c-missed-0002', storeId: 'S003', tillId: 'T1' }),
+    ];
+    for (const event of away)
+      await stack.js.publish('events.S003', JSON.stringify(event), {
+        msgID: (event as { eventId: string }).eventId,
+      });
     const back = await connectTill(stack.till?.url as string, 'S003', 'T1', tokenOf('S003'));
-    const missed = await eventually(async () => {
-      const answer = (await back.socket.timeout(10_000).emitWithAck('cues:missed', { afterSeq: cue.seq })) as {
-        ok: boolean;
-        cues: { seq: number; cue: { eventId: string } }[];
-      };
-      return answer.cues.length >= 2 ? answer : undefined;
-    }, 20_000, 'two missed cues');
-    expect(missed.cues.map((m) => m.cue.eventId)).toEqual(away.map((e) => (e as { eventId: string }).eventId));
+    const missed = await eventually(
+      async () => {
+        const answer = (await back.socket
+          .timeout(10_000)
+          .emitWithAck('cues:missed', { afterSeq: cue.seq })) as {
+          ok: boolean;
+          cues: { seq: number; cue: { eventId: string } }[];
+        };
+        return answer.cues.length >= 2 ? answer : undefined;
+      },
+      20_000,
+      'two missed cues',
+    );
+    expect(missed.cues.map((m) => m.cue.eventId)).toEqual(
+      away.map((e) => (e as { eventId: string }).eventId),
+    );
     back.close();
   });
 
   it('the web shop sends the same events over HTTP, and reads the customer back', async () => {
-    const sale = saleInput({ customerId: 'c-web-000001', storeId: 'WEB', tillId: undefined, channel: 'web' });
+    const sale = saleInput({
+      customerId: 'c-web-000001',
+      storeId: 'WEB',
+      tillId: undefined,
+      channel: 'web',
+    });
     const post = (body: unknown, token = tokenOf('WEB')) =>
       fetch(`${stack.web?.url}/v1/events`, {
         method: 'POST',
@@ -188,13 +240,17 @@ describe('walking skeleton', () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('currency');
     expect((await post(sale, 'wrong-token')).status).toBe(401);
-    const snapshot = await eventually(async () => {
-      const res = await fetch(`${stack.web?.url}/v1/customers/c-web-000001`, {
-        headers: { authorization: `Bearer ${tokenOf('WEB')}` },
-      });
-      const body = (await res.json()) as { ok: boolean; customer?: { pointsBalance: number } };
-      return body.ok && body.customer?.pointsBalance === 39 ? body.customer : undefined;
-    }, 20_000, 'the web customer snapshot');
+    const snapshot = await eventually(
+      async () => {
+        const res = await fetch(`${stack.web?.url}/v1/customers/c-web-000001`, {
+          headers: { authorization: `Bearer ${tokenOf('WEB')}` },
+        });
+        const body = (await res.json()) as { ok: boolean; customer?: { pointsBalance: number } };
+        return body.ok && body.customer?.pointsBalance === 39 ? body.customer : undefined;
+      },
+      20_000,
+      'the web customer snapshot',
+    );
     expect(snapshot.pointsBalance).toBe(39);
   });
 });

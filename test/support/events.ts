@@ -5,7 +5,8 @@ type SaleInput = Extract<RetailEventInput, { type: 'sale' }>;
 type ReturnInput = Extract<RetailEventInput, { type: 'return' }>;
 
 let counter = 0;
-export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+export const uniqueId = (prefix: string) =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
 
 export function saleInput(overrides: Record<string, unknown> = {}): SaleInput {
   return {

@@ -15,8 +15,12 @@ export interface ComponentProcess {
 
 export function spawnComponent(args: string[], env: Record<string, string>): ComponentProcess {
   const childEnv: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CLIENTELE_') || k.startsWith('CLIENTELE_TOOL')) childEnv[k] = v;
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('CLIENTELE_') || k.startsWith('CLIENTELE_TOOL')) childEnv[k] = v;
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...childEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-20_000);

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { pino } from 'pino';
 import { loadSettings, type Settings } from '../../config/settings.ts';
-import { allComponents, type Component, type Stack, startStack } from '../../engine/runtime/stack.ts';
+import {
+  allComponents,
+  type Component,
+  type Stack,
+  startStack,
+} from '../../engine/runtime/stack.ts';
 import { bundleWorkflows } from '../../workflows/worker.ts';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -21,7 +26,12 @@ export const sharedBundle = () => {
 export function testSettings(env: Record<string, string> = {}): Settings {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientele-test-'));
   return loadSettings({
-    env: { CLIENTELE_DATA_DIR: dataDir, CLIENTELE_LOG_LEVEL: 'warn', CLIENTELE_SINK_FLUSH_MS: '50', ...env },
+    env: {
+      CLIENTELE_DATA_DIR: dataDir,
+      CLIENTELE_LOG_LEVEL: 'warn',
+      CLIENTELE_SINK_FLUSH_MS: '50',
+      ...env,
+    },
     root: dataDir,
   });
 }
@@ -40,7 +50,11 @@ export async function startTestStack(
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -52,5 +66,7 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(
+    `timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+  );
 }

@@ -5,15 +5,32 @@ import type { CueMessage } from '../../gateways/till/protocol.ts';
 export interface TestTill {
   socket: Socket;
   cues: CueMessage[];
-  send(event: unknown): Promise<{ ok: boolean; duplicate?: boolean; seq?: number; error?: { code: string; issues: { field: string; message: string }[] } }>;
+  send(event: unknown): Promise<{
+    ok: boolean;
+    duplicate?: boolean;
+    seq?: number;
+    error?: { code: string; issues: { field: string; message: string }[] };
+  }>;
   waitForCue(predicate: (m: CueMessage) => boolean, ms?: number): Promise<CueMessage>;
   close(): void;
 }
 
-export async function connectTill(url: string, storeId: string, tillId: string, token: string): Promise<TestTill> {
-  const socket = io(url, { auth: { storeId, tillId, token }, transports: ['websocket'], reconnection: false });
+export async function connectTill(
+  url: string,
+  storeId: string,
+  tillId: string,
+  token: string,
+): Promise<TestTill> {
+  const socket = io(url, {
+    auth: { storeId, tillId, token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   const cues: CueMessage[] = [];
-  const waiters: Array<{ predicate: (m: CueMessage) => boolean; resolve: (m: CueMessage) => void }> = [];
+  const waiters: Array<{
+    predicate: (m: CueMessage) => boolean;
+    resolve: (m: CueMessage) => void;
+  }> = [];
   socket.on('cue', (m: CueMessage) => {
     cues.push(m);
     for (const w of [...waiters]) {
@@ -36,7 +53,13 @@ export async function connectTill(url: string, storeId: string, tillId: string, 
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching cue within ${ms} ms`)), ms);
-        waiters.push({ predicate, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+        waiters.push({
+          predicate,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
       });
     },
     close: () => socket.disconnect(),

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../engine/domain/customer/apply-event.ts';
 import { type CustomerState, initialState } from '../../engine/domain/customer/state.ts';
-import { type CustomerEvent, parseRetailEvent, withoutPersonalData } from '../../engine/domain/events.ts';
+import {
+  type CustomerEvent,
+  parseRetailEvent,
+  withoutPersonalData,
+} from '../../engine/domain/events.ts';
 import { registrationInput, returnInput, saleInput } from '../support/events.ts';
 
 const program = { version: 'test-1', basePointsPerUnit: 1, spendUnitMinor: 100 };
@@ -30,12 +34,31 @@ describe('customer rules', () => {
     expect(state.pointsBalance).toBe(39);
     expect(state.visits).toBe(1);
     expect(state.spendMinor).toBe(3998);
-    expect(ledger).toEqual([expect.objectContaining({ kind: 'earn', points: 39, balanceAfter: 39, programVersion: 'test-1' })]);
-    expect(cues[0]).toMatchObject({ pointsEarned: 39, pointsBalance: 39, storeId: 'S001', tillId: 'T1' });
+    expect(ledger).toEqual([
+      expect.objectContaining({
+        kind: 'earn',
+        points: 39,
+        balanceAfter: 39,
+        programVersion: 'test-1',
+      }),
+    ]);
+    expect(cues[0]).toMatchObject({
+      pointsEarned: 39,
+      pointsBalance: 39,
+      storeId: 'S001',
+      tillId: 'T1',
+    });
   });
 
   it('does not earn on the part paid with points', () => {
-    const sale = event(saleInput({ tenders: [{ type: 'points', amount: 1998 }, { type: 'card', amount: 2000 }] }));
+    const sale = event(
+      saleInput({
+        tenders: [
+          { type: 'points', amount: 1998 },
+          { type: 'card', amount: 2000 },
+        ],
+      }),
+    );
     expect(run([sale]).state.pointsBalance).toBe(20);
   });
 
@@ -69,7 +92,13 @@ describe('customer rules', () => {
   it('a full return takes back every point the sale earned, a partial one its share', () => {
     const sale = event(saleInput({ transactionId: 'tx-r' }));
     const partial = event(
-      returnInput({ transactionId: 'tx-r' }, { lines: [{ lineId: '2', sku: 'MLK-OAT-1L', quantity: 1, refundAmount: 200 }], tenders: [{ type: 'card', amount: 200 }] }),
+      returnInput(
+        { transactionId: 'tx-r' },
+        {
+          lines: [{ lineId: '2', sku: 'MLK-OAT-1L', quantity: 1, refundAmount: 200 }],
+          tenders: [{ type: 'card', amount: 200 }],
+        },
+      ),
     );
     const rest = event(returnInput({ transactionId: 'tx-r' }));
     const afterPartial = run([sale, partial]);
@@ -77,7 +106,9 @@ describe('customer rules', () => {
     const afterAll = run([rest], afterPartial.state);
     expect(afterAll.state.pointsBalance).toBe(0);
     expect(afterAll.state.spendMinor).toBe(0);
-    const reversed = [...afterPartial.ledger, ...afterAll.ledger].filter((e) => e.kind === 'reverse');
+    const reversed = [...afterPartial.ledger, ...afterAll.ledger].filter(
+      (e) => e.kind === 'reverse',
+    );
     expect(reversed.map((e) => e.points)).toEqual([-2, -37]);
   });
 

@@ -25,7 +25,18 @@ function sale(i: number, price: number, quantity: number, pointsPaid: number): S
     transactionId: `tx${i}`,
     customerId: 'c-prop',
     currency: 'EUR',
-    lines: [{ lineId: '1', sku: 'SKU', category: 'c', quantity, unitPrice: price, fullPrice: price, discount: 0, unitCost: 1 }],
+    lines: [
+      {
+        lineId: '1',
+        sku: 'SKU',
+        category: 'c',
+        quantity,
+        unitPrice: price,
+        fullPrice: price,
+        discount: 0,
+        unitCost: 1,
+      },
+    ],
     tenders: [
       ...(paidWithPoints > 0 ? [{ type: 'points' as const, amount: paidWithPoints }] : []),
       { type: 'card' as const, amount: net - paidWithPoints },
@@ -51,16 +62,31 @@ function refund(j: number, of: SaleEvent, amount: number): ReturnEvent {
 }
 
 const history = fc
-  .array(fc.record({ price: fc.integer({ min: 0, max: 50_000 }), quantity: fc.integer({ min: 1, max: 5 }), pointsPaid: fc.integer({ min: 0, max: 2000 }) }), { minLength: 1, maxLength: 12 })
+  .array(
+    fc.record({
+      price: fc.integer({ min: 0, max: 50_000 }),
+      quantity: fc.integer({ min: 1, max: 5 }),
+      pointsPaid: fc.integer({ min: 0, max: 2000 }),
+    }),
+    { minLength: 1, maxLength: 12 },
+  )
   .chain((sales) => {
     const events = sales.map((s, i) => sale(i, s.price, s.quantity, s.pointsPaid));
     return fc
-      .array(fc.record({ of: fc.nat({ max: events.length - 1 }), share: fc.double({ min: 0, max: 0.7, noNaN: true }) }), { maxLength: 8 })
+      .array(
+        fc.record({
+          of: fc.nat({ max: events.length - 1 }),
+          share: fc.double({ min: 0, max: 0.7, noNaN: true }),
+        }),
+        { maxLength: 8 },
+      )
       .map((returns) => {
         const refunded = new Map<number, number>();
         const rets = returns.flatMap((r, j) => {
           const original = events[r.of] as SaleEvent;
-          const net = original.lines[0] ? original.lines[0].unitPrice * original.lines[0].quantity : 0;
+          const net = original.lines[0]
+            ? original.lines[0].unitPrice * original.lines[0].quantity
+            : 0;
           const amount = Math.min(net - (refunded.get(r.of) ?? 0), Math.floor(net * r.share));
           if (amount <= 0) return [];
           refunded.set(r.of, (refunded.get(r.of) ?? 0) + amount);
@@ -93,7 +119,12 @@ describe('customer rules are order-independent for what they count', () => {
   it('any order of the same events gives the same balance, spend, visits and ledger', () => {
     fc.assert(
       fc.property(
-        history.chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }))),
+        history.chain((events) =>
+          fc.tuple(
+            fc.constant(events),
+            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+          ),
+        ),
         ([inOrder, shuffled]) => {
           const a = outcome(inOrder);
           const b = outcome(shuffled);
@@ -108,11 +139,21 @@ describe('customer rules are order-independent for what they count', () => {
   it('repeating events anywhere changes nothing', () => {
     fc.assert(
       fc.property(
-        history.chain((events) => fc.tuple(fc.constant(events), fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 10 }), fc.nat())),
+        history.chain((events) =>
+          fc.tuple(
+            fc.constant(events),
+            fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 10 }),
+            fc.nat(),
+          ),
+        ),
         ([events, repeats, seed]) => {
           const withRepeats = [...events];
           for (const [k, index] of repeats.entries()) {
-            withRepeats.splice((seed + k * 7) % (withRepeats.length + 1), 0, events[index] as CustomerEvent);
+            withRepeats.splice(
+              (seed + k * 7) % (withRepeats.length + 1),
+              0,
+              events[index] as CustomerEvent,
+            );
           }
           expect(outcome(withRepeats)).toEqual(outcome(events));
         },
@@ -123,13 +164,17 @@ describe('customer rules are order-independent for what they count', () => {
 
   it('returning everything takes the balance and spend back to zero, whatever the order', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 8 }), fc.boolean(), (prices, returnsFirst) => {
-        const sales = prices.map((p, i) => sale(i, p, 1, 0));
-        const returns = sales.map((s, j) => refund(j, s, s.lines[0]?.unitPrice ?? 0));
-        const result = outcome(returnsFirst ? [...returns, ...sales] : [...sales, ...returns]);
-        expect(result.pointsBalance).toBe(0);
-        expect(result.spendMinor).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (prices, returnsFirst) => {
+          const sales = prices.map((p, i) => sale(i, p, 1, 0));
+          const returns = sales.map((s, j) => refund(j, s, s.lines[0]?.unitPrice ?? 0));
+          const result = outcome(returnsFirst ? [...returns, ...sales] : [...sales, ...returns]);
+          expect(result.pointsBalance).toBe(0);
+          expect(result.spendMinor).toBe(0);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -12,7 +12,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { applyEvent, type Effects } from '../../engine/domain/customer/apply-event.ts';
-import { type CustomerState, initialState, snapshotOf } from '../../engine/domain/customer/state.ts';
+import {
+  type CustomerState,
+  initialState,
+  snapshotOf,
+} from '../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { CustomerActivities } from './activities.ts';
 import { type CustomerWorkflowInput, eventsSignal, snapshotQuery } from './messages.ts';
@@ -24,8 +28,7 @@ const { publishEffects } = proxyLocalActivities<CustomerActivities>({
 });
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
-  let state: CustomerState =
-    input.carried?.state ?? initialState(input.customerId, input.program);
+  let state: CustomerState = input.carried?.state ?? initialState(input.customerId, input.program);
   const pending: CustomerEvent[] = [...(input.carried?.pending ?? [])];
 
   setHandler(eventsSignal, (events) => {

@@ -60,7 +60,14 @@ export function applyEvent(state: CustomerState, event: CustomerEvent): Applied 
         effects: {
           ledger: [],
           cues: [
-            cueFor(seen, event, 0, seen.pointsBalance, seen.monthVisits.count, 'Welcome to the club'),
+            cueFor(
+              seen,
+              event,
+              0,
+              seen.pointsBalance,
+              seen.monthVisits.count,
+              'Welcome to the club',
+            ),
           ],
         },
       };
@@ -126,7 +133,10 @@ function reverseTo(
   program: CustomerState['program'],
 ): { memory: TransactionMemory; reversed: number; spendReduction: number } {
   const refundedMinor = Math.min(memory.netMinor, refundedTotal);
-  const keptPoints = Math.min(memory.pointsEarned, pointsFor(memory.netMinor - refundedMinor, program));
+  const keptPoints = Math.min(
+    memory.pointsEarned,
+    pointsFor(memory.netMinor - refundedMinor, program),
+  );
   const reversed = Math.max(0, memory.pointsEarned - memory.pointsReversed - keptPoints);
   return {
     memory: { ...memory, refundedMinor, pointsReversed: memory.pointsReversed + reversed },
@@ -194,7 +204,8 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
       : `Welcome back, ${ordinal(monthVisits.count)} visit this month`;
   const ledger: LedgerEntry[] = [];
   if (points > 0) ledger.push(ledgerFor(state, sale, 'earn', points, balanceAfterEarn));
-  if (settled.reversed > 0) ledger.push(ledgerFor(state, sale, 'reverse', -settled.reversed, balance));
+  if (settled.reversed > 0)
+    ledger.push(ledgerFor(state, sale, 'reverse', -settled.reversed, balance));
   return {
     state: next,
     effects: {
@@ -264,7 +275,8 @@ function applyReturn(state: CustomerState, ret: ReturnEvent): Applied {
   return {
     state: next,
     effects: {
-      ledger: settled.reversed > 0 ? [ledgerFor(state, ret, 'reverse', -settled.reversed, balance)] : [],
+      ledger:
+        settled.reversed > 0 ? [ledgerFor(state, ret, 'reverse', -settled.reversed, balance)] : [],
       cues: [cueFor(state, ret, -settled.reversed, balance, state.monthVisits.count, text)],
     },
   };
