@@ -15,8 +15,8 @@
  *      `nats-server` package through apt-get if go is missing or fails).
  *
  * Flags:
- *   --for-tests        also make sure `docker-compose` is on PATH (Debian's package, via apt-get),
- *                      which the test suite uses to validate docker-compose.yml.
+ *   --for-tests        also make sure Debian's `docker-compose` (validates docker-compose.yml)
+ *                      and `clickhouse-server` (the HTTP store's test server) are installed.
  *   --go-module-build  build from a throwaway Go module instead of `go install module@version`
  *                      (done automatically when go refuses a module because of replace directives).
  *   --help
@@ -421,14 +421,31 @@ async function ensureTool(tool, options) {
   );
 }
 
-async function ensureDockerCompose() {
-  if (which('docker-compose')) return;
+/** What the test suite needs beyond the servers: checked by where the package puts it. */
+const TEST_PACKAGES = [
+  {
+    pkg: 'docker-compose',
+    present: () => Boolean(which('docker-compose')),
+    why: 'validates docker-compose.yml',
+  },
+  {
+    pkg: 'clickhouse-server',
+    present: () =>
+      Boolean(which('clickhouse-server') || isExecutable('/usr/sbin/clickhouse-server')),
+    why: 'tests the ClickHouse HTTP store against a real server',
+  },
+];
+
+async function ensureTestPackages() {
+  const missing = TEST_PACKAGES.filter((p) => !p.present());
+  if (missing.length === 0) return;
   await aptInstall(
-    ['docker-compose'],
-    'docker-compose is not on PATH (the tests validate docker-compose.yml with it)',
+    missing.map((p) => p.pkg),
+    `the tests need ${missing.map((p) => `${p.pkg} (${p.why})`).join(' and ')}`,
   );
-  if (!which('docker-compose')) {
-    throw new ToolError('apt-get installed docker-compose but it is still not on PATH');
+  const still = missing.filter((p) => !p.present());
+  if (still.length > 0) {
+    throw new ToolError(`apt-get ran but ${still.map((p) => p.pkg).join(', ')} is still missing`);
   }
 }
 
@@ -440,7 +457,7 @@ async function main(argv) {
       'usage: node bin/install-tools.js [--for-tests] [--go-module-build]\n' +
         `  Installs ${TOOLS.map((t) => `${t.name} ${t.version}`).join(' and ')} into ${rel(BIN_DIR)}\n` +
         '  (CLIENTELE_TOOLS_DIR moves it; CLIENTELE_TOOL_TEMPORAL / CLIENTELE_TOOL_NATS_SERVER\n' +
-        '  name executables to use instead). --for-tests also installs docker-compose.\n',
+        '  name executables to use instead). --for-tests also installs docker-compose and clickhouse-server.\n',
     );
     return unknown.length > 0 ? 2 : 0;
   }
@@ -455,9 +472,9 @@ async function main(argv) {
   }
   if (argv.includes('--for-tests')) {
     try {
-      await ensureDockerCompose();
+      await ensureTestPackages();
     } catch (error) {
-      failures.push(`docker-compose: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`test packages: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   if (failures.length > 0) {

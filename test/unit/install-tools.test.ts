@@ -144,7 +144,7 @@ describe('bin/install-tools.js', () => {
       ['--for-tests'],
     );
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('docker-compose is not on PATH');
+    expect(result.stderr).toContain('the tests need docker-compose');
     expect(result.stderr).toContain('apt-get is not on PATH');
   });
 });
