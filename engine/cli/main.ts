@@ -36,13 +36,15 @@ function loggerFor(settings: Settings) {
 
 /** Runs until Ctrl-C or SIGTERM, then stops everything it started, in order. */
 function stopOnSignal(stop: () => Promise<void>) {
-  let stopping = false;
+  let stoppingSince = 0;
   const handler = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince > 0) {
+      // npm and the terminal may both pass on one Ctrl-C: only a later one means "hurry".
+      if (Date.now() - stoppingSince < 2000) return;
       process.stderr.write(`\n${signal} again: exiting now\n`);
-      process.exit(130);
+      process.exit(130); // the exit hook still kills the servers we started
     }
-    stopping = true;
+    stoppingSince = Date.now();
     process.stderr.write(`\n${signal}: stopping…\n`);
     stop().then(
       () => process.exit(0),
@@ -108,6 +110,7 @@ program
       sent: simulator?.stats.sent ?? 0,
       accepted: (stack.till?.stats.eventsAccepted ?? 0) + (stack.web?.stats.eventsAccepted ?? 0),
       routed: stack.router?.stats.routed ?? 0,
+      anonymous: stack.router?.stats.anonymous ?? 0,
       stored: stack.sink?.processed.events ?? 0,
       cues: simulator?.stats.cuesReceived ?? stack.till?.stats.cuesRelayed ?? 0,
       deadLettered: stack.router?.stats.deadLettered ?? 0,

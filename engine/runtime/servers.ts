@@ -66,6 +66,26 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
+/**
+ * Servers run in their own process group, so a Ctrl-C at the terminal reaches only us and we stop
+ * them after the parts that use them. Should we exit anyway, they are killed on the way out.
+ */
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function spawnServer(command: string, args: string[]): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of children) c.kill('SIGKILL');
+    });
+  }
+  return child;
+}
+
 function supervise(
   name: string,
   address: string,
@@ -132,9 +152,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
     confPath,
     `listen: "127.0.0.1:${port}"\nmax_payload: 4MB\njetstream {\n  store_dir: "${storeDir}"${sync}\n}\n`,
   );
-  const child = spawn(findTool('nats-server'), ['-c', confPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnServer(findTool('nats-server'), ['-c', confPath]);
   return startChecked('nats-server', port, child, `nats://127.0.0.1:${port}`, 20_000);
 }
 
@@ -172,7 +190,7 @@ export async function startTemporalDevServer(
   } else {
     args.push('--headless');
   }
-  const child = spawn(findTool('temporal'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnServer(findTool('temporal'), args);
   const server = await startChecked('temporal', port, child, `127.0.0.1:${port}`, 60_000);
   return { ...server, uiAddress };
 }
