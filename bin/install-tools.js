@@ -15,8 +15,9 @@
  *      `nats-server` package through apt-get if go is missing or fails).
  *
  * Flags:
- *   --for-tests        also make sure Debian's `docker-compose` (validates docker-compose.yml)
- *                      and `clickhouse-server` (the HTTP store's test server) are installed.
+ *   --for-tests        also make sure Debian's `docker-compose` (validates docker-compose.yml),
+ *                      `clickhouse-server` (the HTTP store's test server) and `chromium` (the
+ *                      dashboard's browser test) are installed.
  *   --go-module-build  build from a throwaway Go module instead of `go install module@version`
  *                      (done automatically when go refuses a module because of replace directives).
  *   --help
@@ -434,6 +435,12 @@ const TEST_PACKAGES = [
       Boolean(which('clickhouse-server') || isExecutable('/usr/sbin/clickhouse-server')),
     why: 'tests the ClickHouse HTTP store against a real server',
   },
+  {
+    pkg: 'chromium',
+    // The browser test drives exactly this executable (Debian's wrapper script).
+    present: () => isExecutable('/usr/bin/chromium'),
+    why: "runs the dashboard's browser test in headless Chromium",
+  },
 ];
 
 async function ensureTestPackages() {
@@ -457,7 +464,7 @@ async function main(argv) {
       'usage: node bin/install-tools.js [--for-tests] [--go-module-build]\n' +
         `  Installs ${TOOLS.map((t) => `${t.name} ${t.version}`).join(' and ')} into ${rel(BIN_DIR)}\n` +
         '  (CLIENTELE_TOOLS_DIR moves it; CLIENTELE_TOOL_TEMPORAL / CLIENTELE_TOOL_NATS_SERVER\n' +
-        '  name executables to use instead). --for-tests also installs docker-compose and clickhouse-server.\n',
+        '  name executables to use instead). --for-tests also installs docker-compose, clickhouse-server and chromium.\n',
     );
     return unknown.length > 0 ? 2 : 0;
   }

@@ -76,6 +76,8 @@ export const settingsSchema = z.object({
       host: z.string().default('127.0.0.1'),
       tillPort: port.default(3030),
       webPort: port.default(3031),
+      /** The live dashboard for marketers (HTTP page and Socket.io figures). */
+      dashboardPort: port.default(3032),
       /** Largest accepted message in bytes, on the till socket and the web API alike. */
       maxMessageBytes: z.number().int().min(1024).max(16_777_216).default(262_144),
     })
@@ -87,6 +89,14 @@ export const settingsSchema = z.object({
     S003: 'demo-token-S003',
     WEB: 'demo-token-WEB',
   }),
+  /**
+   * The token marketers present to the live dashboard (open `<dashboard url>/#token=<token>`).
+   * The default is for local demos only: replace it (CLIENTELE_DASHBOARD_TOKEN) for anything else.
+   */
+  dashboardToken: z
+    .string()
+    .min(8, 'the dashboard token has at least 8 characters')
+    .default('demo-dashboard-token'),
   loyalty: z
     .object({
       /** Points earned per spend unit: with the defaults, 1 point per 1.00 of net spend. */

@@ -71,7 +71,7 @@ program
     const stack = await startStack({
       settings,
       logger,
-      components: ['worker', 'router', 'sink', 'till', 'web'],
+      components: ['worker', 'router', 'sink', 'till', 'web', 'dashboard'],
       temporalUi: true,
     });
     const simulatorStores = Object.fromEntries(
@@ -95,6 +95,7 @@ program
         'Clientele is running:',
         `  till gateway (Socket.io)  ${stack.till?.url}`,
         `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, GET /v1/customers/:id`,
+        `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
         `  NATS                      ${stack.natsUrl}`,
@@ -144,8 +145,10 @@ componentCommand('sink', 'sink', 'Write events, ledger entries and cues to Click
 program
   .command('gateway')
   .description('Run a gateway')
-  .addArgument(new Command().createArgument('<kind>', 'which gateway').choices(['till', 'web']))
-  .action(async (kind: 'till' | 'web') => {
+  .addArgument(
+    new Command().createArgument('<kind>', 'which gateway').choices(['till', 'web', 'dashboard']),
+  )
+  .action(async (kind: 'till' | 'web' | 'dashboard') => {
     const settings = settingsOrExit();
     const logger = loggerFor(settings);
     const stack = await startStack({ settings, logger, components: [kind] });
@@ -208,6 +211,7 @@ config
     const shown = {
       ...settings,
       stores: Object.fromEntries(Object.keys(settings.stores).map((id) => [id, '***'])),
+      dashboardToken: '***',
       clickhouse: { ...settings.clickhouse, password: settings.clickhouse.password ? '***' : '' },
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

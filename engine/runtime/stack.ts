@@ -16,6 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings.ts';
+import { type DashboardGateway, startDashboardGateway } from '../../gateways/dashboard/server.ts';
 import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
 import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
 import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
@@ -31,8 +32,15 @@ import {
   startTemporalDevServer,
 } from './servers.ts';
 
-export type Component = 'worker' | 'router' | 'sink' | 'till' | 'web';
-export const allComponents: readonly Component[] = ['worker', 'router', 'sink', 'till', 'web'];
+export type Component = 'worker' | 'router' | 'sink' | 'till' | 'web' | 'dashboard';
+export const allComponents: readonly Component[] = [
+  'worker',
+  'router',
+  'sink',
+  'till',
+  'web',
+  'dashboard',
+];
 
 export interface StackOptions {
   settings: Settings;
@@ -61,6 +69,8 @@ export interface Stack {
   readonly router?: Router;
   readonly till?: TillGateway;
   readonly web?: WebGateway;
+  /** The marketers' live dashboard: open `<url>/#token=<settings.dashboardToken>`. */
+  readonly dashboard?: Pick<DashboardGateway, 'url' | 'figures'>;
   /** Starts a worker (again); the stack stops it on `stop()`. */
   startWorker(): Promise<Worker>;
   stopWorker(): Promise<void>;
@@ -187,6 +197,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       web = w;
       cleanups.push(() => w.close());
     }
+    let dashboard: DashboardGateway | undefined;
+    if (components.includes('dashboard')) {
+      const d = await startDashboardGateway(
+        { nc, logger, token: settings.dashboardToken },
+        { host, port: options.ephemeralPorts ? 0 : settings.gateways.dashboardPort },
+      );
+      dashboard = d;
+      cleanups.push(() => d.close());
+    }
 
     return {
       settings,
@@ -203,6 +222,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       router,
       till,
       web,
+      dashboard,
       startWorker,
       stopWorker,
       stop: stopAll,

@@ -66,6 +66,7 @@ const appServices: Record<string, string> = {
   sink: 'sink',
   'till-gateway': 'gateway till',
   'web-gateway': 'gateway web',
+  dashboard: 'gateway dashboard',
 };
 const infraServices = ['postgresql', 'temporal', 'temporal-ui', 'nats', 'clickhouse'];
 
@@ -199,14 +200,16 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('publishes the till gateway on 3030, the web gateway on 3031 and the Temporal UI on 8080', () => {
+  it('publishes the till gateway on 3030, the web gateway on 3031, the dashboard on 3032 and the Temporal UI on 8080', () => {
     const { config } = composeConfig();
     expect(publishedPorts(config.services['till-gateway'] as Service)).toContain('3030->3030');
     expect(publishedPorts(config.services['web-gateway'] as Service)).toContain('3031->3031');
+    expect(publishedPorts(config.services.dashboard as Service)).toContain('3032->3032');
     expect(publishedPorts(config.services['temporal-ui'] as Service)).toContain('8080->8080');
     const settings = loadSettings({ env: {}, root: scratchDir('root-') });
     expect(settings.gateways.tillPort).toBe(3030);
     expect(settings.gateways.webPort).toBe(3031);
+    expect(settings.gateways.dashboardPort).toBe(3032);
   });
 
   it('runs Temporal 1.29 on PostgreSQL, with the UI pointed at it', () => {
