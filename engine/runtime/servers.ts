@@ -162,6 +162,8 @@ export interface TemporalServerOptions {
   uiPort?: number;
   /** Serve the Temporal web UI (npm start) or not (tests). */
   ui?: boolean;
+  /** Server dynamic config, e.g. a low `limit.historyCount.suggestContinueAsNew` in tests. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export async function startTemporalDevServer(
@@ -182,6 +184,9 @@ export async function startTemporalDevServer(
     '--log-level',
     'warn',
   ];
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
   let uiAddress: string | undefined;
   if (options.ui) {
     const uiPort = options.uiPort ?? (await freePort());

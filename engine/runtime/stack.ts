@@ -52,6 +52,8 @@ export interface StackOptions {
   workflowBundle?: WorkflowBundle;
   /** Serve the Temporal web UI with the embedded dev server. */
   temporalUi?: boolean;
+  /** Dynamic config for the embedded Temporal dev server (tests). */
+  temporalDynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface Stack {
@@ -108,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: options.ephemeralPorts ? await freePort() : settings.temporal.devServerPort,
         uiPort: settings.temporal.devServerUiPort,
         ui: options.temporalUi ?? false,
+        dynamicConfig: options.temporalDynamicConfig,
       });
       servers.temporal = temporal;
       cleanups.push(() => temporal.stop());

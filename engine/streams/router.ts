@@ -1,16 +1,16 @@
 /**
  * The engine router: a durable JetStream consumer that delivers each event to its customer's
- * workflow with signal-with-start, and acks only once Temporal has accepted it.
+ * workflow with update-with-start, and acks only once the workflow has applied it.
  *
  * Many customers are in flight at once, but at most one call per customer, so each customer's
  * events arrive in stream order; events that queue up for a customer meanwhile travel together
- * in one signal. Poison messages go to the dead-letter stream and never block the stream.
+ * in one update. Poison messages go to the dead-letter stream and never block the stream.
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Client } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings.ts';
-import { customerWorkflowId, eventsSignal } from '../../workflows/customer/messages.ts';
+import { customerWorkflowId, deliverEventsUpdate } from '../../workflows/customer/messages.ts';
 import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
 import {
   type CustomerEvent,
@@ -29,9 +29,10 @@ export interface RouterDeps {
 }
 
 export interface RouterStats {
-  /** Events Temporal accepted (a redelivered event counts again; the workflow ignores it). */
+  /** Events their workflow applied (a redelivered event counts again; the workflow ignores it). */
   routed: number;
-  signals: number;
+  /** Temporal calls that delivered a batch. */
+  deliveries: number;
   anonymous: number;
   deadLettered: number;
   retries: number;
@@ -66,10 +67,16 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
     basePointsPerUnit: settings.loyalty.basePointsPerUnit,
     spendUnitMinor: settings.loyalty.spendUnitMinor,
   };
-  /** Bounded so we never hold more than can be signalled within the ack wait. */
+  /** Bounded so we never hold more than can be delivered within the ack wait. */
   const maxBuffered = maxInFlight * maxBatch;
 
-  const stats: RouterStats = { routed: 0, signals: 0, anonymous: 0, deadLettered: 0, retries: 0 };
+  const stats: RouterStats = {
+    routed: 0,
+    deliveries: 0,
+    anonymous: 0,
+    deadLettered: 0,
+    retries: 0,
+  };
   const queues = new Map<string, Item[]>();
   const ready: string[] = [];
   const inFlight = new Map<string, Promise<void>>();
@@ -114,26 +121,29 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
     }
   }
 
-  async function signal(customerId: string, batch: Item[]) {
-    await temporal.workflow.signalWithStart<typeof customerWorkflow, [CustomerEvent[]]>(
-      'customerWorkflow',
-      {
-        workflowId: customerWorkflowId(customerId),
-        taskQueue: settings.temporal.taskQueue,
-        args: [{ customerId, program }],
-        signal: eventsSignal,
-        signalArgs: [batch.map((item) => item.event)],
-      },
-    );
+  /** Update-with-start: starts the customer's workflow if needed; resolves once applied. */
+  async function deliver(customerId: string, batch: Item[]) {
+    await temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
+      args: [batch.map((item) => item.event)],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
+        'customerWorkflow',
+        {
+          workflowId: customerWorkflowId(customerId),
+          taskQueue: settings.temporal.taskQueue,
+          args: [{ customerId, program }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        },
+      ),
+    });
   }
 
   async function send(customerId: string, batch: Item[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await signal(customerId, batch);
+        await deliver(customerId, batch);
         for (const item of batch) item.msg.ack();
         stats.routed += batch.length;
-        stats.signals += 1;
+        stats.deliveries += 1;
         return;
       } catch (err) {
         if (stopping) {
@@ -157,10 +167,10 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
         stats.retries += 1;
         logger.warn(
           { customerId, attempt, err: (err as Error).message },
-          'Temporal did not accept the signal; retrying',
+          'the customer workflow did not take the events; retrying',
         );
         for (const item of batch) item.msg.working();
-        await sleep(Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)));
+        await sleep(Math.min(10_000, 25 * 2 ** Math.min(attempt, 9)));
       }
     }
   }

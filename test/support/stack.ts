@@ -39,6 +39,7 @@ export function testSettings(env: Record<string, string> = {}): Settings {
 export async function startTestStack(
   components: readonly Component[] = allComponents,
   settings: Settings = testSettings(),
+  temporalDynamicConfig?: Record<string, string | number | boolean>,
 ): Promise<Stack> {
   return startStack({
     settings,
@@ -46,6 +47,7 @@ export async function startTestStack(
     components,
     ephemeralPorts: true,
     workflowBundle: await sharedBundle(),
+    temporalDynamicConfig,
   });
 }
 

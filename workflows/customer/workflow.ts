@@ -19,7 +19,7 @@ import {
 } from '../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { CustomerActivities } from './activities.ts';
-import { type CustomerWorkflowInput, eventsSignal, snapshotQuery } from './messages.ts';
+import { type CustomerWorkflowInput, deliverEventsUpdate, snapshotQuery } from './messages.ts';
 
 const { publishEffects } = proxyLocalActivities<CustomerActivities>({
   startToCloseTimeout: '10 seconds',
@@ -30,9 +30,17 @@ const { publishEffects } = proxyLocalActivities<CustomerActivities>({
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
   let state: CustomerState = input.carried?.state ?? initialState(input.customerId, input.program);
   const pending: CustomerEvent[] = [...(input.carried?.pending ?? [])];
+  /** Events ever queued in this run, and how many of them are applied: update tickets. */
+  let queued = pending.length;
+  let done = 0;
 
-  setHandler(eventsSignal, (events) => {
+  setHandler(deliverEventsUpdate, async (events) => {
+    const before = state.eventsApplied;
     pending.push(...events);
+    queued += events.length;
+    const ticket = queued;
+    await condition(() => done >= ticket);
+    return { applied: state.eventsApplied - before, pointsBalance: state.pointsBalance };
   });
   setHandler(snapshotQuery, () => snapshotOf(state));
 
@@ -50,14 +58,17 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       if (effects.ledger.length > 0 || effects.cues.length > 0) {
         await publishEffects(effects);
       }
+      done += batch.length;
     }
     if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      // Signals that arrived while finishing are carried into the next run, not dropped.
+      // Let every delivery finish (its events applied) before rolling over; events that come
+      // in meanwhile are applied first.
+      await condition(() => pending.length > 0 || allHandlersFinished());
+      if (pending.length > 0) continue;
       await continueAsNew<typeof customerWorkflow>({
         customerId: input.customerId,
         program: state.program,
-        carried: { state, pending: pending.splice(0, pending.length) },
+        carried: { state, pending: [] },
       });
     }
   }
