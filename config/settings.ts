@@ -112,7 +112,8 @@ export const settingsSchema = z.object({
       /** Events for one customer carried by one signal at most. */
       maxBatch: z.number().int().min(1).max(500).default(50),
       /** Deliveries of one event without success before it goes to the dead-letter stream. */
-      maxDeliver: z.number().int().min(2).max(100).default(10),
+      // High, because a long Temporal outage also redelivers what the router had prefetched.
+      maxDeliver: z.number().int().min(2).max(1000).default(50),
       /** Seconds before JetStream redelivers an event the router took but did not ack (after a crash). */
       ackWaitSeconds: z.number().int().min(1).max(3600).default(30),
     })

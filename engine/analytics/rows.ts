@@ -59,7 +59,9 @@ export interface LedgerRow {
   entry_id: string;
   customer_id: string;
   event_id: string;
+  transaction_id: string;
   kind: LedgerEntry['kind'];
+  revision: number;
   points: number;
   balance_after: number;
   store_id: string;
@@ -231,7 +233,9 @@ export function ledgerRow(entry: LedgerEntry): LedgerRow {
     entry_id: entry.entryId,
     customer_id: entry.customerId,
     event_id: entry.eventId,
+    transaction_id: entry.transactionId,
     kind: entry.kind,
+    revision: entry.revision,
     points: entry.points,
     balance_after: entry.balanceAfter,
     store_id: entry.storeId,

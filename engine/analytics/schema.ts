@@ -101,19 +101,23 @@ ORDER BY (event_id, line_id)`,
 ) ENGINE = ReplacingMergeTree
 ORDER BY (event_id, line_id)`,
 
-    // Points ledger. customer_id is a function of entry_id (`<eventId>:<kind>`, one customer per
-    // event), so keying by (customer_id, entry_id) de-duplicates exactly and reads one customer fast.
+    // Points ledger: one line per (customer, transaction, kind), revised as returns come in; the
+    // highest revision is the line's value (ReplacingMergeTree(revision) + FINAL), so sum(points)
+    // is the balance. customer_id is a function of entry_id (`<customerId>/<tx>/<kind>`), so keying
+    // by (customer_id, entry_id) de-duplicates exactly and reads one customer fast.
     ledger: `CREATE TABLE IF NOT EXISTS ${db}.ledger (
   entry_id String,
   customer_id String,
   event_id String,
+  transaction_id String,
   kind LowCardinality(String),
+  revision UInt64,
   points Int64,
   balance_after Int64,
   store_id LowCardinality(String),
   occurred_at ${time},
   program_version LowCardinality(String)
-) ENGINE = ReplacingMergeTree
+) ENGINE = ReplacingMergeTree(revision)
 ORDER BY (customer_id, entry_id)`,
 
     // Cues shown at tills. store_id and till_id are functions of cue_id (`<eventId>:cue`).

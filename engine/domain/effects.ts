@@ -7,12 +7,25 @@ import { channel, customerId, instant, storeId, tillId } from './events.ts';
 
 export const ledgerEntryKind = z.enum(['earn', 'reverse']);
 
+/**
+ * A line of a customer's points ledger. One line per (transaction, kind), revised in place as
+ * returns come in: `points` is the line's whole amount at `revision` (for a reversal, the
+ * cumulative refunded minor units), and the highest revision is the line's value. So the ledger
+ * depends only on which events a customer had, never on the order they arrived in, and a
+ * publication from a workflow task that was later retried (with events in another order) is
+ * superseded rather than added.
+ */
 export const ledgerEntry = z.strictObject({
-  /** `<eventId>:<kind>`: the same event always yields the same entry id. */
+  /** `<customerId>/<transactionId>/<kind>`: stable whatever the order of events. */
   entryId: z.string().min(1),
   customerId,
+  /** The event that produced this revision of the line. */
   eventId: z.string().min(1),
+  /** The sale the line belongs to. */
+  transactionId: z.string().min(1),
   kind: ledgerEntryKind,
+  /** Revisions of one line only grow; the highest one is the line's value. */
+  revision: z.number().int().min(0),
   /** Signed: positive for an accrual, negative for a reversal or a spend. */
   points: z.number().int(),
   balanceAfter: z.number().int(),

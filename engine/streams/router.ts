@@ -80,6 +80,9 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
   const queues = new Map<string, Item[]>();
   const ready: string[] = [];
   const inFlight = new Map<string, Promise<void>>();
+  /** Every message taken and not yet acked: kept alive with `working()` while it waits. */
+  const held = new Set<JsMsg>();
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   let buffered = 0;
   let wakeReader: (() => void) | undefined;
   let stopping = false;
@@ -96,6 +99,7 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
       queues.set(customerId, [item]);
       if (!inFlight.has(customerId)) ready.push(customerId);
     }
+    held.add(item.msg);
     buffered += 1;
     pump();
   }
@@ -108,6 +112,7 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
       const batch = queue.splice(0, maxBatch);
       if (queue.length === 0) queues.delete(customerId);
       const sending = send(customerId, batch).finally(() => {
+        for (const item of batch) held.delete(item.msg);
         inFlight.delete(customerId);
         buffered -= batch.length;
         if (queues.has(customerId)) ready.push(customerId);
@@ -169,7 +174,6 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
           { customerId, attempt, err: (err as Error).message },
           'the customer workflow did not take the events; retrying',
         );
-        for (const item of batch) item.msg.working();
         await sleep(Math.min(10_000, 25 * 2 ** Math.min(attempt, 9)));
       }
     }
@@ -215,6 +219,14 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
     stats,
     async start() {
       const consumer = await js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
+      // A delivery can wait a while (a worker restarting, a customer's earlier batch): tell
+      // JetStream the held messages are in progress, or it redelivers them after the ack wait.
+      keepAlive = setInterval(
+        () => {
+          for (const msg of held) msg.working();
+        },
+        Math.max(200, (settings.router.ackWaitSeconds * 1000) / 3),
+      );
       messages = await consumer.consume({ max_messages: Math.min(1000, maxBuffered) });
       const iterator = messages;
       reading = (async () => {
@@ -231,6 +243,7 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
     },
     async stop() {
       stopping = true;
+      clearInterval(keepAlive);
       await messages?.close();
       wakeReader?.();
       await reading;
@@ -238,6 +251,7 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
       // Whatever was queued and not sent goes back for redelivery.
       for (const queue of queues.values()) for (const item of queue) item.msg.nak();
       queues.clear();
+      held.clear();
     },
   };
 }

@@ -122,6 +122,25 @@ class RecentIds {
   }
 }
 
+/** The latest revision seen of each ledger line, so a revised line counts by its change only. */
+class LineRevisions {
+  private readonly lines = new Map<string, { revision: number; points: number }>();
+  constructor(private readonly capacity: number) {}
+
+  /** The change in points this entry brings, or undefined if it is not newer than what was seen. */
+  change(entry: LedgerEntry): number | undefined {
+    const seen = this.lines.get(entry.entryId);
+    if (seen && seen.revision >= entry.revision) return undefined;
+    this.lines.delete(entry.entryId);
+    this.lines.set(entry.entryId, { revision: entry.revision, points: entry.points });
+    if (this.lines.size > this.capacity) {
+      const oldest = this.lines.keys().next().value;
+      if (oldest !== undefined) this.lines.delete(oldest);
+    }
+    return entry.points - (seen?.points ?? 0);
+  }
+}
+
 export class LiveFigures {
   private readonly total = emptyCounts();
   /** Per-second buckets of the sliding window, keyed by epoch second. */
@@ -129,13 +148,13 @@ export class LiveFigures {
   private latestSecond = Number.NEGATIVE_INFINITY;
   private readonly stores = new Map<string, StoreFigures>();
   private readonly seenEvents: RecentIds;
-  private readonly seenEntries: RecentIds;
+  private readonly ledgerLines: LineRevisions;
   private readonly seenCues: RecentIds;
 
   constructor(options: LiveFiguresOptions = {}) {
     const remember = options.rememberIds ?? 50_000;
     this.seenEvents = new RecentIds(remember);
-    this.seenEntries = new RecentIds(remember);
+    this.ledgerLines = new LineRevisions(remember);
     this.seenCues = new RecentIds(remember);
   }
 
@@ -179,10 +198,12 @@ export class LiveFigures {
 
   /** Counts a points-ledger entry that arrived at `now`. Returns false for a repeat. */
   addLedgerEntry(entry: LedgerEntry, now: number): boolean {
-    if (!this.seenEntries.add(entry.entryId)) return false;
+    // A revised line (a further return of the same sale) counts by its difference.
+    const change = this.ledgerLines.change(entry);
+    if (change === undefined) return false;
     this.count(now, (c) => {
-      if (entry.points > 0) c.pointsIssued += entry.points;
-      else c.pointsReversed += -entry.points;
+      if (change > 0) c.pointsIssued += change;
+      else c.pointsReversed += -change;
     });
     return true;
   }

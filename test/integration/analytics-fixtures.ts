@@ -85,10 +85,12 @@ export function registrationInput(
 export function ledgerInput(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
   const eventId = overrides.eventId ?? uniqueId('evt');
   return {
-    entryId: `${eventId}:earn`,
+    entryId: `C0001/${eventId}/earn`,
     customerId: 'C0001',
     eventId,
+    transactionId: eventId,
     kind: 'earn',
+    revision: 0,
     points: 33,
     balanceAfter: 33,
     storeId: 'S001',

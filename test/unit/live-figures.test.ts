@@ -13,7 +13,9 @@ function ledger(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
     entryId: `e-${Math.random()}:earn`,
     customerId: 'c-0000001',
     eventId: 'e-1',
+    transactionId: 'tx-1',
     kind: 'earn',
+    revision: 0,
     points: 39,
     balanceAfter: 39,
     storeId: 'S001',
@@ -111,6 +113,16 @@ describe('live figures', () => {
     expect(f.total.pointsIssued).toBe(39);
     expect(f.total.pointsReversed).toBe(37);
     expect(f.stores).toEqual([{ storeId: 'S001', sales: 1, returns: 1, revenue: { EUR: 200 } }]);
+  });
+
+  it('counts a revised ledger line (a second return of one sale) by its difference, once', () => {
+    const live = new LiveFigures();
+    const line = { entryId: 'c-0000001/tx-9/reverse', kind: 'reverse' as const };
+    live.addLedgerEntry(ledger({ ...line, revision: 200, points: -2 }), at(0));
+    live.addLedgerEntry(ledger({ ...line, revision: 3998, points: -39 }), at(1));
+    // A late copy of the first revision changes nothing.
+    expect(live.addLedgerEntry(ledger({ ...line, revision: 200, points: -2 }), at(2))).toBe(false);
+    expect(live.figures(at(2)).total.pointsReversed).toBe(39);
   });
 
   it('keeps currencies apart', () => {

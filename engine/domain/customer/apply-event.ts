@@ -100,15 +100,17 @@ function cueFor(
 function ledgerFor(
   state: CustomerState,
   event: CustomerEvent,
-  kind: LedgerEntry['kind'],
+  line: { transactionId: string; kind: LedgerEntry['kind']; revision: number },
   points: number,
   balanceAfter: number,
 ): LedgerEntry {
   return {
-    entryId: `${event.eventId}:${kind}`,
+    entryId: `${state.customerId}/${line.transactionId}/${line.kind}`,
     customerId: state.customerId,
     eventId: event.eventId,
-    kind,
+    transactionId: line.transactionId,
+    kind: line.kind,
+    revision: line.revision,
     points,
     balanceAfter,
     storeId: event.storeId,
@@ -154,7 +156,6 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
   const net = saleTotal(sale);
   const points = pointsFor(eligibleSpend(sale), state.program);
   const earned: TransactionMemory = {
-    eventId: sale.eventId,
     netMinor: net,
     refundedMinor: 0,
     pointsEarned: points,
@@ -203,9 +204,19 @@ function applySale(state: CustomerState, sale: SaleEvent): Applied {
       ? 'First purchase, welcome'
       : `Welcome back, ${ordinal(monthVisits.count)} visit this month`;
   const ledger: LedgerEntry[] = [];
-  if (points > 0) ledger.push(ledgerFor(state, sale, 'earn', points, balanceAfterEarn));
-  if (settled.reversed > 0)
-    ledger.push(ledgerFor(state, sale, 'reverse', -settled.reversed, balance));
+  const tx = sale.transactionId;
+  if (points > 0) {
+    const line = { transactionId: tx, kind: 'earn' as const, revision: 0 };
+    ledger.push(ledgerFor(state, sale, line, points, balanceAfterEarn));
+  }
+  if (settled.reversed > 0) {
+    const line = {
+      transactionId: tx,
+      kind: 'reverse' as const,
+      revision: settled.memory.refundedMinor,
+    };
+    ledger.push(ledgerFor(state, sale, line, -settled.memory.pointsReversed, balance));
+  }
   return {
     state: next,
     effects: {
@@ -262,6 +273,12 @@ function applyReturn(state: CustomerState, ret: ReturnEvent): Applied {
   }
   const settled = reverseTo(original, original.refundedMinor + refund, state.program);
   const balance = state.pointsBalance - settled.reversed;
+  // The sale's reversal line, at its new cumulative total.
+  const line = {
+    transactionId: ret.originalTransactionId,
+    kind: 'reverse' as const,
+    revision: settled.memory.refundedMinor,
+  };
   const next: CustomerState = {
     ...state,
     spendMinor: state.spendMinor - settled.spendReduction,
@@ -276,7 +293,9 @@ function applyReturn(state: CustomerState, ret: ReturnEvent): Applied {
     state: next,
     effects: {
       ledger:
-        settled.reversed > 0 ? [ledgerFor(state, ret, 'reverse', -settled.reversed, balance)] : [],
+        settled.reversed > 0
+          ? [ledgerFor(state, ret, line, -settled.memory.pointsReversed, balance)]
+          : [],
       cues: [cueFor(state, ret, -settled.reversed, balance, state.monthVisits.count, text)],
     },
   };

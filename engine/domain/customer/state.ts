@@ -6,7 +6,6 @@ import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
 
 /** What the customer workflow remembers of a recent sale, so a return can reverse it exactly. */
 export interface TransactionMemory {
-  eventId: string;
   netMinor: number;
   refundedMinor: number;
   pointsEarned: number;
@@ -39,10 +38,14 @@ export interface CustomerState {
   eventsApplied: number;
 }
 
-/** How much history the state keeps: bounded so it stays small across continue-as-new. */
+/**
+ * How much history the state keeps: bounded so it stays small across continue-as-new (about
+ * 100 bytes a transaction, 40 an event id). A return of a sale older than the last 2,000 of that
+ * customer's sales reverses nothing; an event re-sent after 2,000 newer ones is not recognised.
+ */
 export const limits = {
   seenEventIds: 2000,
-  transactions: 500,
+  transactions: 2000,
 } as const;
 
 export function initialState(customerId: string, program: BaseEarnProgram): CustomerState {
