@@ -180,10 +180,24 @@ export function envName(path: string[]): string {
   return `CLIENTELE_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
 }
 
-function parseEnvValue(raw: string): unknown {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+/** The schema at a setting's path, unwrapped: what type its environment variable holds. */
+function leafAt(path: string[]): z.ZodType {
+  let s = unwrap(settingsSchema);
+  for (const key of path) {
+    s = unwrap((s as z.ZodObject).shape[key] as z.ZodType);
+  }
+  return s;
+}
+
+/**
+ * Environment values are strings; a number or boolean setting converts them, any other keeps
+ * the text as it is (a token of digits stays a string). What does not convert is left for the
+ * schema to refuse, naming the setting.
+ */
+function parseEnvValue(raw: string, path: string[]): unknown {
+  const leaf = leafAt(path);
+  if (leaf instanceof z.ZodNumber) return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  if (leaf instanceof z.ZodBoolean) return raw === 'true' ? true : raw === 'false' ? false : raw;
   return raw;
 }
 
@@ -247,7 +261,7 @@ export function loadSettings(options: LoadOptions = {}): Settings {
         `Unknown setting ${name}. Known settings: ${[...known.keys()].sort().join(', ')}`,
       );
     }
-    setPath(raw, path, parseEnvValue(value));
+    setPath(raw, path, parseEnvValue(value, path));
     sources.set(path.join('.'), { kind: 'env', name });
   }
 

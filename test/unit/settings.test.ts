@@ -29,6 +29,15 @@ describe('settings', () => {
     expect(s.stores).toEqual({ A1: 'secret-token-1' });
   });
 
+  it('keeps a text setting made of digits as text', () => {
+    const s = loadSettings({
+      env: { CLIENTELE_DASHBOARD_TOKEN: '1234567890', CLIENTELE_CLICKHOUSE_PASSWORD: '0042' },
+      root: emptyRoot(),
+    });
+    expect(s.dashboardToken).toBe('1234567890');
+    expect(s.clickhouse.password).toBe('0042');
+  });
+
   it('names a bad setting, where it came from and what is allowed', () => {
     expect(() =>
       loadSettings({ env: { CLIENTELE_GATEWAYS_TILL_PORT: 'abc' }, root: emptyRoot() }),

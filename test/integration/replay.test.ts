@@ -1,0 +1,53 @@
+/**
+ * Recorded customer-workflow histories replay against the current workflow code without a
+ * determinism violation (RELIABILITY.md T9, first cut): a change to a released workflow must go
+ * behind `patched()`. The drifted copy under test/histories/drifted shows the check can fail.
+ * New histories: `npx tsx test/histories/record.ts`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import proto from '@temporalio/proto';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { describe, expect, it } from 'vitest';
+import { workflowsPath } from '../../workflows/worker.ts';
+
+const dir = new URL('../histories/', import.meta.url);
+const histories = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
+const load = (file: string) =>
+  proto.temporal.api.history.v1.History.decode(readFileSync(new URL(file, dir)));
+const quiet = {
+  logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+};
+
+describe('replay of recorded histories', () => {
+  it('has histories to replay, including a continued run', () => {
+    expect(histories).toEqual(
+      expect.arrayContaining(['customer-first-run.binpb', 'customer-continued-run.binpb']),
+    );
+    const first = load('customer-first-run.binpb');
+    expect(first.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+    expect(first.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
+  });
+
+  it.each(histories)('%s replays against the current workflow code', async (file) => {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath, ...quiet });
+    await expect(
+      Worker.runReplayHistory({ workflowBundle }, load(file), 'customer/c-recorded-1'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('an unpatched change to the workflow is caught', async () => {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../histories/drifted/index.ts', import.meta.url)),
+      ...quiet,
+    });
+    await expect(
+      Worker.runReplayHistory(
+        { workflowBundle },
+        load('customer-first-run.binpb'),
+        'customer/c-recorded-1',
+      ),
+    ).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});
