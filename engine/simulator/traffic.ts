@@ -17,6 +17,8 @@ export interface TrafficOptions {
   /** Share of sales with no customer identified. */
   anonymousShare?: number;
   returnShare?: number;
+  /** Prefix of customer ids, so runs over one stack can keep their customers apart. */
+  customerPrefix?: string;
 }
 
 /** mulberry32: small, fast and good enough for traffic. */
@@ -52,7 +54,8 @@ export function zipfPicker(n: number, random: () => number, s = 1.07): () => num
   };
 }
 
-export const customerIdFor = (index: number): string => `c-${String(index).padStart(7, '0')}`;
+export const customerIdFor = (index: number, prefix = 'c-'): string =>
+  `${prefix}${String(index).padStart(7, '0')}`;
 
 interface RecentSale {
   customerId: string;
@@ -113,7 +116,10 @@ export function createTrafficGenerator(options: TrafficOptions): TrafficGenerato
       ...(total - cash > 0 || cash === 0 ? [{ type: 'card' as const, amount: total - cash }] : []),
     ];
     const transactionId = nextId('tx');
-    const customerId = customerIndex === undefined ? undefined : customerIdFor(customerIndex);
+    const customerId =
+      customerIndex === undefined
+        ? undefined
+        : customerIdFor(customerIndex, options.customerPrefix);
     if (customerId) {
       recent.push({
         customerId,
@@ -184,7 +190,7 @@ export function createTrafficGenerator(options: TrafficOptions): TrafficGenerato
           storeId,
           tillId,
           channel: 'till',
-          customerId: customerIdFor(customerIndex),
+          customerId: customerIdFor(customerIndex, options.customerPrefix),
           consent: {
             email: random() < 0.6,
             sms: random() < 0.3,

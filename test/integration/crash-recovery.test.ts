@@ -13,6 +13,7 @@ import {
   type RetailEvent,
   withoutPersonalData,
 } from '../../engine/domain/events.ts';
+import { type ComponentProcess, spawnComponent } from '../../engine/runtime/processes.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { createTrafficGenerator } from '../../engine/simulator/traffic.ts';
 import {
@@ -23,7 +24,6 @@ import {
   ROUTER_CONSUMER,
 } from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
-import { type ComponentProcess, spawnComponent } from '../support/processes.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 
 const EVENTS = 3000;
