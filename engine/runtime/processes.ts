@@ -1,5 +1,6 @@
-/** Runs `clientele <command>` as a child process, as in production, so a test can kill -9 it. */
+/** Runs `clientele <command>` as a child process, as in production: tests kill -9 it, the benchmark measures its memory. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../../bin/clientele.js', import.meta.url));
@@ -7,6 +8,8 @@ const cli = fileURLToPath(new URL('../../bin/clientele.js', import.meta.url));
 export interface ComponentProcess {
   readonly child: ChildProcess;
   output(): string;
+  /** Resident memory of the process now, from /proc (Linux). */
+  rssBytes(): number;
   /** SIGKILL, as a crash: no cleanup runs. */
   kill(): Promise<void>;
   /** SIGTERM, as an orderly stop. */
@@ -34,6 +37,11 @@ export function spawnComponent(args: string[], env: Record<string, string>): Com
   return {
     child,
     output: () => out,
+    rssBytes: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return kb ? Number(kb) * 1024 : Number.NaN;
+    },
     async kill() {
       child.kill('SIGKILL');
       await exited();
