@@ -79,14 +79,29 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+const STOP_TIMEOUT_MS = 15_000;
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { settings, logger, components } = options;
   const dataDir = resolve(settings.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
+  const cleanup = (name: string, run: () => Promise<void>) => cleanups.push({ name, run });
+  /** Stops in reverse order of start; a part that hangs is reported and passed over. */
   const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err) => logger.warn({ err }, 'error while stopping'));
+    for (const { name, run } of cleanups.reverse()) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), STOP_TIMEOUT_MS);
+      });
+      const outcome = await Promise.race([
+        run().catch((err) => logger.warn({ err, part: name }, 'error while stopping')),
+        timedOut,
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        logger.warn({ part: name }, `did not stop within ${STOP_TIMEOUT_MS / 1000} s; going on`);
+      }
     }
   };
 
@@ -99,7 +114,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: options.ephemeralPorts ? await freePort() : settings.nats.port,
         syncInterval: settings.nats.syncInterval,
       });
-      cleanups.push(() => servers.nats?.stop() ?? Promise.resolve());
+      cleanup('nats-server', () => servers.nats?.stop() ?? Promise.resolve());
       natsUrl = servers.nats.address;
     }
     let temporalAddress = settings.temporal.address;
@@ -113,19 +128,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dynamicConfig: options.temporalDynamicConfig,
       });
       servers.temporal = temporal;
-      cleanups.push(() => temporal.stop());
+      cleanup('temporal dev server', () => temporal.stop());
       temporalAddress = temporal.address;
       temporalUiUrl = temporal.uiAddress;
     }
 
     const nc = await connect({ servers: natsUrl.split(','), name: 'clientele' });
-    cleanups.push(() => nc.drain());
+    cleanup('NATS connection', () => nc.drain());
     const js = jetstream(nc);
     const jsm = await jetstreamManager(nc);
     await declareStreams(jsm, settings);
 
     const connection = await Connection.connect({ address: temporalAddress });
-    cleanups.push(() => connection.close());
+    cleanup('Temporal connection', () => connection.close());
     const temporal = new Client({ connection, namespace: settings.temporal.namespace });
 
     let worker: Worker | undefined;
@@ -149,7 +164,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       workerRun = w.run().catch((err) => logger.error({ err }, 'worker stopped with an error'));
       return w;
     };
-    cleanups.push(stopWorker);
+    cleanup('worker', stopWorker);
     if (components.includes('worker')) await startWorker();
 
     let store: AnalyticsStore | undefined;
@@ -157,7 +172,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (components.includes('sink')) {
       const s = await createAnalyticsStore(settings);
       store = s;
-      cleanups.push(() => s.close());
+      cleanup('analytics store', () => s.close());
       await s.migrate();
       const k = createSink({
         nc,
@@ -168,7 +183,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       sink = k;
       await k.start();
-      cleanups.push(() => k.stop());
+      cleanup('sink', () => k.stop());
     }
 
     let router: Router | undefined;
@@ -177,7 +192,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const r = createRouter({ js, temporal, settings, logger });
       router = r;
       await r.start();
-      cleanups.push(() => r.stop());
+      cleanup('router', () => r.stop());
     }
 
     const tokens = new StoreTokens(settings.stores);
@@ -189,7 +204,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.tillPort },
       );
       till = t;
-      cleanups.push(() => t.close());
+      cleanup('till gateway', () => t.close());
     }
     let web: WebGateway | undefined;
     if (components.includes('web')) {
@@ -198,7 +213,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.webPort },
       );
       web = w;
-      cleanups.push(() => w.close());
+      cleanup('web gateway', () => w.close());
     }
     let dashboard: DashboardGateway | undefined;
     if (components.includes('dashboard')) {
@@ -207,7 +222,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.dashboardPort },
       );
       dashboard = d;
-      cleanups.push(() => d.close());
+      cleanup('dashboard gateway', () => d.close());
     }
 
     return {
