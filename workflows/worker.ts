@@ -23,7 +23,8 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
 }
 
 const noop = () => {};
-const quietBundlerLogger = {
+/** Keeps webpack's chatter out of the logs when bundling workflow code; errors still show. */
+export const quietBundlerLogger = {
   trace: noop,
   debug: noop,
   info: noop,
@@ -39,19 +40,28 @@ export interface CustomerWorkerOptions {
   bundle?: WorkflowBundle;
 }
 
-let runtimeInstalled = false;
+/** The worker settings every worker of ours runs with (the benchmark's no-op worker too). */
+export function workerTuning(settings: Settings) {
+  return {
+    maxCachedWorkflows: settings.worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: settings.worker.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentLocalActivityExecutions: settings.worker.maxConcurrentLocalActivityExecutions,
+  };
+}
 
-/** Temporal's runtime logs through our level; it can be installed once per process only. */
-function installRuntime(level: Settings['logLevel']) {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
+/**
+ * Temporal's native runtime is a process-wide singleton that logs through our level; install it
+ * unless one exists (it shuts itself down once no worker or connection uses it).
+ */
+export function installTemporalRuntime(level: Settings['logLevel']) {
+  if (Runtime._instance !== undefined) return;
   const temporalLevel: LogLevel = level === 'fatal' ? 'ERROR' : (level.toUpperCase() as LogLevel);
   Runtime.install({ logger: new DefaultLogger(temporalLevel) });
 }
 
 export async function createCustomerWorker(options: CustomerWorkerOptions): Promise<Worker> {
   const { settings } = options;
-  installRuntime(settings.logLevel);
+  installTemporalRuntime(settings.logLevel);
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -59,9 +69,7 @@ export async function createCustomerWorker(options: CustomerWorkerOptions): Prom
     taskQueue: settings.temporal.taskQueue,
     workflowBundle: options.bundle ?? (await bundleWorkflows()),
     activities: createActivities({ js: options.js }),
-    maxCachedWorkflows: settings.worker.maxCachedWorkflows,
-    maxConcurrentWorkflowTaskExecutions: settings.worker.maxConcurrentWorkflowTaskExecutions,
-    maxConcurrentLocalActivityExecutions: settings.worker.maxConcurrentLocalActivityExecutions,
+    ...workerTuning(settings),
   });
   // The worker does not own the connection; close it once the worker has stopped.
   const run = worker.run.bind(worker);

@@ -14,14 +14,16 @@ import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
 import type { InjectedSinks } from '@temporalio/worker';
 import {
   bundleWorkflowCode,
-  DefaultLogger,
-  type LogLevel,
   NativeConnection,
-  Runtime,
   Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
 import type { Settings } from '../../config/settings.ts';
+import {
+  installTemporalRuntime,
+  quietBundlerLogger,
+  workerTuning,
+} from '../../workflows/worker.ts';
 import { type BenchSinks, type noopWorkflow, pingSignal, pingUpdate } from './noop-workflow.ts';
 
 export type TemporalCeilingMode = 'signal-with-start' | 'update-with-start';
@@ -56,32 +58,13 @@ export interface TemporalCeilingResult {
 }
 
 const noopWorkflowsPath = fileURLToPath(new URL('./noop-workflow.ts', import.meta.url));
-const noop = () => {};
-const quietLogger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: console.error,
-  log: noop,
-};
-
 let sharedBundle: Promise<WorkflowBundle> | undefined;
 export function bundleNoopWorkflow(): Promise<WorkflowBundle> {
-  sharedBundle ??= bundleWorkflowCode({ workflowsPath: noopWorkflowsPath, logger: quietLogger });
+  sharedBundle ??= bundleWorkflowCode({
+    workflowsPath: noopWorkflowsPath,
+    logger: quietBundlerLogger,
+  });
   return sharedBundle;
-}
-
-/**
- * Temporal's native runtime is a process-wide singleton. When nothing made it yet, make it here
- * with the configured log level (as `workflows/worker.ts` does) rather than let the worker make
- * a default one that logs at INFO; it shuts itself down once our worker and connection are gone,
- * so a customer worker started afterwards installs its own as usual.
- */
-function ensureRuntime(level: Settings['logLevel']) {
-  if (Runtime._instance !== undefined) return;
-  const temporalLevel: LogLevel = level === 'fatal' ? 'ERROR' : (level.toUpperCase() as LogLevel);
-  Runtime.install({ logger: new DefaultLogger(temporalLevel) });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,7 +98,7 @@ export async function measureTemporal(
   const taskQueue = `bench-noop-${runId}`;
   const workflowId = (i: number) => `bench-noop/${runId}/${i}`;
 
-  ensureRuntime(settings.logLevel);
+  installTemporalRuntime(settings.logLevel);
   const workflowBundle = options.bundle ?? (await bundleNoopWorkflow());
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   let worker: Worker | undefined;
@@ -160,9 +143,7 @@ export async function measureTemporal(
       // The customer worker registers (local) activities, so it polls for activity tasks too.
       activities: { noop: async () => {} },
       // The customer worker's settings, so the ceiling is what that worker could do.
-      maxCachedWorkflows: settings.worker.maxCachedWorkflows,
-      maxConcurrentWorkflowTaskExecutions: settings.worker.maxConcurrentWorkflowTaskExecutions,
-      maxConcurrentLocalActivityExecutions: settings.worker.maxConcurrentLocalActivityExecutions,
+      ...workerTuning(settings),
     });
     running = worker.run();
 

@@ -30,6 +30,15 @@ function settingsOrExit(): Settings {
   }
 }
 
+/** The till stores the simulator plays (the web shop's token is not a till's). */
+function simulatedStores(settings: Settings): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(settings.stores)
+      .filter(([id]) => id !== 'WEB')
+      .slice(0, settings.simulator.stores),
+  );
+}
+
 function loggerFor(settings: Settings) {
   return pino({ level: settings.logLevel, base: undefined }, pino.destination(2));
 }
@@ -74,11 +83,7 @@ program
       components: ['worker', 'router', 'sink', 'till', 'web', 'dashboard'],
       temporalUi: true,
     });
-    const simulatorStores = Object.fromEntries(
-      Object.entries(settings.stores)
-        .filter(([id]) => id !== 'WEB')
-        .slice(0, settings.simulator.stores),
-    );
+    const simulatorStores = simulatedStores(settings);
     const simulator =
       opts.simulator && settings.simulator.enabled
         ? await startSimulator({
@@ -162,11 +167,7 @@ program
   .addOption(new Option('--rate <n>', 'events per second').argParser(Number).default(5))
   .action(async (opts: { url: string; rate: number }) => {
     const settings = settingsOrExit();
-    const stores = Object.fromEntries(
-      Object.entries(settings.stores)
-        .filter(([id]) => id !== 'WEB')
-        .slice(0, settings.simulator.stores),
-    );
+    const stores = simulatedStores(settings);
     const simulator = await startSimulator({
       tillUrl: opts.url,
       stores,

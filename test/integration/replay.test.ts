@@ -10,15 +10,13 @@ import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../workflows/worker.ts';
+import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
 
 const dir = new URL('../histories/', import.meta.url);
 const histories = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
 const load = (file: string) =>
   proto.temporal.api.history.v1.History.decode(readFileSync(new URL(file, dir)));
-const quiet = {
-  logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-};
+const quiet = { logger: quietBundlerLogger };
 
 describe('replay of recorded histories', () => {
   it('has histories to replay, including a continued run', () => {
