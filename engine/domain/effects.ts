@@ -35,7 +35,21 @@ export const ledgerEntry = z.strictObject({
   programVersion: z.string().min(1),
 });
 
-export const cue = z.strictObject({
+/** What a cue is about; tills may choose their own wording, icon or language by it. */
+export const cueKind = z.enum([
+  'welcome',
+  'first-purchase',
+  'repeat-visit',
+  'return',
+  'return-of-unknown-sale',
+]);
+
+/**
+ * A cue as the customer rules produce it: the facts, without wording. The wording is added at
+ * publication (`describeCue`), outside the workflow: it is presentation, not a rule, and a
+ * workflow re-runs its code on every replay.
+ */
+export const cueFacts = z.strictObject({
   /** `<eventId>:cue`: idempotent publication, de-duplicated by the stream and the sink. */
   cueId: z.string().min(1),
   customerId,
@@ -44,12 +58,21 @@ export const cue = z.strictObject({
   tillId: tillId.optional(),
   channel,
   occurredAt: instant,
+  kind: cueKind,
   pointsEarned: z.number().int(),
   pointsBalance: z.number().int(),
   visitsThisMonth: z.number().int().min(0),
+});
+
+/** A cue as published to `CUES` and shown at the till. */
+export const cue = cueFacts.extend({
+  /** Absent only on cues published before cues carried their kind. */
+  kind: cueKind.optional(),
   /** The line the till shows to the person at the counter. */
   message: z.string(),
 });
 
 export type LedgerEntry = z.infer<typeof ledgerEntry>;
 export type Cue = z.infer<typeof cue>;
+export type CueFacts = z.infer<typeof cueFacts>;
+export type CueKind = z.infer<typeof cueKind>;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { describeCue } from '../../engine/domain/cue-wording.ts';
 import { applyEvent } from '../../engine/domain/customer/apply-event.ts';
 import { type CustomerState, initialState } from '../../engine/domain/customer/state.ts';
+import type { CueFacts } from '../../engine/domain/effects.ts';
 import {
   type CustomerEvent,
   parseRetailEvent,
@@ -68,7 +70,8 @@ describe('customer rules', () => {
     const c = event(saleInput({ occurredAt: '2026-11-20T10:00:00Z' }));
     const { cues, state } = run([a, b, c]);
     expect(state.monthVisits).toEqual({ month: '2026-11', count: 3 });
-    expect(cues[2]?.message).toContain('3rd visit this month');
+    expect(cues.map((c) => c.kind)).toEqual(['first-purchase', 'repeat-visit', 'repeat-visit']);
+    expect(describeCue(cues[2] as CueFacts)).toContain('3rd visit this month');
     const december = run([event(saleInput({ occurredAt: '2026-12-01T10:00:00Z' }))], state);
     expect(december.cues[0]?.visitsThisMonth).toBe(1);
   });
@@ -126,7 +129,8 @@ describe('customer rules', () => {
     const { state, cues } = run([event(registrationInput())]);
     expect(state.registeredAt).toBe('2026-11-01T08:00:00Z');
     expect(state.consent?.email).toBe(true);
-    expect(cues[0]?.message).toContain('Welcome');
+    expect(cues[0]?.kind).toBe('welcome');
+    expect(describeCue(cues[0] as CueFacts)).toContain('Welcome');
   });
 
   it('ignores events for another customer', () => {

@@ -11,12 +11,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { applyEvent, type Effects } from '../../engine/domain/customer/apply-event.ts';
-import {
-  type CustomerState,
-  initialState,
-  snapshotOf,
-} from '../../engine/domain/customer/state.ts';
+import { CustomerAccount, type Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { CustomerActivities } from './activities.ts';
 import { type CustomerWorkflowInput, deliverEventsUpdate, snapshotQuery } from './messages.ts';
@@ -28,33 +23,31 @@ const { publishEffects } = proxyLocalActivities<CustomerActivities>({
 });
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
-  let state: CustomerState = input.carried?.state ?? initialState(input.customerId, input.program);
+  // The rules apply events in place (O(1) each); the plain state is rebuilt only to carry it.
+  const account = input.carried
+    ? CustomerAccount.restore(input.carried.state)
+    : CustomerAccount.open(input.customerId, input.program);
   const pending: CustomerEvent[] = [...(input.carried?.pending ?? [])];
   /** Events ever queued in this run, and how many of them are applied: update tickets. */
   let queued = pending.length;
   let done = 0;
 
   setHandler(deliverEventsUpdate, async (events) => {
-    const before = state.eventsApplied;
+    const before = account.eventsApplied;
     pending.push(...events);
     queued += events.length;
     const ticket = queued;
     await condition(() => done >= ticket);
-    return { applied: state.eventsApplied - before, pointsBalance: state.pointsBalance };
+    return { applied: account.eventsApplied - before, pointsBalance: account.pointsBalance };
   });
-  setHandler(snapshotQuery, () => snapshotOf(state));
+  setHandler(snapshotQuery, () => account.snapshot());
 
   for (;;) {
     await condition(() => pending.length > 0 || workflowInfo().continueAsNewSuggested);
     while (pending.length > 0) {
       const batch = pending.splice(0, pending.length);
       const effects: Effects = { ledger: [], cues: [] };
-      for (const event of batch) {
-        const applied = applyEvent(state, event);
-        state = applied.state;
-        effects.ledger.push(...applied.effects.ledger);
-        effects.cues.push(...applied.effects.cues);
-      }
+      for (const event of batch) account.apply(event, effects);
       if (effects.ledger.length > 0 || effects.cues.length > 0) {
         await publishEffects(effects);
       }
@@ -67,8 +60,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       if (pending.length > 0) continue;
       await continueAsNew<typeof customerWorkflow>({
         customerId: input.customerId,
-        program: state.program,
-        carried: { state, pending: [] },
+        program: account.program,
+        carried: { state: account.toState(), pending: [] },
       });
     }
   }

@@ -15,14 +15,16 @@ export const baseEarnProgram = z.strictObject({
 
 export type BaseEarnProgram = z.infer<typeof baseEarnProgram>;
 
+// Plain loops: these run for every sale of every customer (the rules' hot path).
 export function saleTotal(sale: Pick<SaleEvent, 'lines'>): number {
-  return sale.lines.reduce((sum, line) => sum + lineNet(line), 0);
+  let total = 0;
+  for (const line of sale.lines) total += lineNet(line);
+  return total;
 }
 
 export function eligibleSpend(sale: Pick<SaleEvent, 'lines' | 'tenders'>): number {
-  const paidWithPoints = sale.tenders
-    .filter((t) => t.type === 'points')
-    .reduce((sum, t) => sum + t.amount, 0);
+  let paidWithPoints = 0;
+  for (const tender of sale.tenders) if (tender.type === 'points') paidWithPoints += tender.amount;
   return Math.max(0, saleTotal(sale) - paidWithPoints);
 }
 
