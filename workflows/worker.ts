@@ -46,6 +46,10 @@ export function workerTuning(settings: Settings) {
     maxCachedWorkflows: settings.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: settings.worker.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentLocalActivityExecutions: settings.worker.maxConcurrentLocalActivityExecutions,
+    maxConcurrentWorkflowTaskPolls: Math.min(
+      settings.worker.maxConcurrentWorkflowTaskPolls,
+      settings.worker.maxConcurrentWorkflowTaskExecutions,
+    ),
   };
 }
 

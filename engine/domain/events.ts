@@ -6,6 +6,7 @@
  * Money is always an integer count of minor units (cents, pence) in the event's currency.
  */
 import { z } from 'zod';
+import { lineNet } from './receipt.ts';
 
 /** Integer minor units of a currency: never a float. */
 export const minorUnits = z
@@ -77,10 +78,7 @@ export const tender = z.strictObject({
   amount: minorUnits,
 });
 
-/** What a line contributes to the receipt: quantity × unit price − line discount. */
-export function lineNet(line: { quantity: number; unitPrice: number; discount: number }): number {
-  return line.quantity * line.unitPrice - line.discount;
-}
+export { lineNet } from './receipt.ts';
 
 export const saleEvent = z
   .strictObject({

@@ -164,7 +164,20 @@ export interface TemporalServerOptions {
   ui?: boolean;
   /** Server dynamic config, e.g. a low `limit.historyCount.suggestContinueAsNew` in tests. */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** SQLite commits: 'normal' (write-ahead log) or 'full' (synced each commit, SQLite's default). */
+  sync?: 'normal' | 'full';
 }
+
+/**
+ * The dev server's defaults are made for a laptop demo, not for throughput. Measured here
+ * (bench/README.md): SQLite's default journal syncs every commit, and each task queue has four
+ * partitions, so with one local worker tasks waited in partitions nobody was polling; one
+ * partition and a write-ahead log roughly doubled what one worker gets through.
+ */
+const devServerDynamicConfig = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
 
 export async function startTemporalDevServer(
   options: TemporalServerOptions,
@@ -184,7 +197,11 @@ export async function startTemporalDevServer(
     '--log-level',
     'warn',
   ];
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+  if ((options.sync ?? 'normal') === 'normal') {
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  const dynamicConfig = { ...devServerDynamicConfig, ...options.dynamicConfig };
+  for (const [key, value] of Object.entries(dynamicConfig)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   let uiAddress: string | undefined;

@@ -126,6 +126,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         uiPort: settings.temporal.devServerUiPort,
         ui: options.temporalUi ?? false,
         dynamicConfig: options.temporalDynamicConfig,
+        sync: settings.temporal.devServerSync,
       });
       servers.temporal = temporal;
       cleanup('temporal dev server', () => temporal.stop());

@@ -3,17 +3,19 @@
  * down. Eligible spend leaves out what was paid with points (earning on points spent would mint
  * points from points).
  */
-import { z } from 'zod';
-import { lineNet, type SaleEvent } from '../events.ts';
+// Workflow code imports this module: no zod here (see receipt.ts), so the program is a plain
+// type; programs published as data (issue 3) get their schema in a module of their own.
+import type { SaleEvent } from '../events.ts';
+import { lineNet } from '../receipt.ts';
 
-export const baseEarnProgram = z.strictObject({
+export interface BaseEarnProgram {
   /** Identifies these rules on every ledger entry they produce. */
-  version: z.string().min(1),
-  basePointsPerUnit: z.number().int().min(0),
-  spendUnitMinor: z.number().int().min(1),
-});
-
-export type BaseEarnProgram = z.infer<typeof baseEarnProgram>;
+  version: string;
+  /** Whole points per spend unit, at least 0. */
+  basePointsPerUnit: number;
+  /** Minor units that make one spend unit, at least 1. */
+  spendUnitMinor: number;
+}
 
 // Plain loops: these run for every sale of every customer (the rules' hot path).
 export function saleTotal(sale: Pick<SaleEvent, 'lines'>): number {
