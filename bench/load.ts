@@ -11,6 +11,8 @@ export interface Tills {
   send(event: RetailEvent): void;
   /** Emit time (performance.now ms) by event id. */
   readonly emittedAt: Map<string, number>;
+  /** When the gateway acknowledged the event as stored (performance.now ms), by event id. */
+  readonly ackedAt: Map<string, number>;
   /** Cue arrival times by event id (more than one means a duplicated cue). */
   readonly cuesAt: Map<string, number[]>;
   readonly refused: string[];
@@ -26,6 +28,7 @@ export async function connectTills(
 ): Promise<Tills> {
   const sockets = new Map<string, Socket>();
   const emittedAt = new Map<string, number>();
+  const ackedAt = new Map<string, number>();
   const cuesAt = new Map<string, number[]>();
   const refused: string[] = [];
   let acked = 0;
@@ -57,6 +60,7 @@ export async function connectTills(
   );
   return {
     emittedAt,
+    ackedAt,
     cuesAt,
     refused,
     acked: () => acked,
@@ -71,8 +75,10 @@ export async function connectTills(
         .emitWithAck('event', event)
         .then(
           (ack: { ok: boolean; error?: { message: string } }) => {
-            if (ack.ok) acked += 1;
-            else refused.push(`${event.eventId}: ${ack.error?.message}`);
+            if (ack.ok) {
+              acked += 1;
+              ackedAt.set(event.eventId, performance.now());
+            } else refused.push(`${event.eventId}: ${ack.error?.message}`);
           },
           () => refused.push(`${event.eventId}: no acknowledgement within 60 s`),
         )

@@ -24,7 +24,7 @@ import { createCustomerWorker } from '../../workflows/worker.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import { type AnalyticsStore, createAnalyticsStore } from '../analytics/store.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
-import { createRouter, type Router } from '../streams/router.ts';
+import { createRouter, type Router, type RouterDeps } from '../streams/router.ts';
 import {
   freePort,
   type RunningServer,
@@ -54,6 +54,8 @@ export interface StackOptions {
   temporalUi?: boolean;
   /** Dynamic config for the embedded Temporal dev server (tests). */
   temporalDynamicConfig?: Record<string, string | number | boolean>;
+  /** Told of every delivery the router completes (the benchmark times the hops with it). */
+  observeDeliveries?: RouterDeps['observe'];
 }
 
 export interface Stack {
@@ -190,7 +192,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let router: Router | undefined;
     if (components.includes('router')) {
       await declareRouterConsumer(jsm, settings);
-      const r = createRouter({ js, temporal, settings, logger });
+      const r = createRouter({
+        js,
+        temporal,
+        settings,
+        logger,
+        observe: options.observeDeliveries,
+      });
       router = r;
       await r.start();
       cleanup('router', () => r.stop());

@@ -26,6 +26,24 @@ export interface RouterDeps {
   temporal: Client;
   settings: Settings;
   logger: Logger;
+  /** Told of every delivery the workflow applied, with its timings (the benchmark's hops). */
+  observe?: (delivery: DeliveryObservation) => void;
+}
+
+/** One delivery to a customer workflow, timed in wall-clock milliseconds. */
+export interface DeliveryObservation {
+  customerId: string;
+  events: {
+    eventId: string;
+    /** When JetStream stored the event. */
+    storedAtMs: number;
+    /** When the router took it from the consumer. */
+    takenAtMs: number;
+  }[];
+  /** When the update that delivered the batch was sent (its last attempt). */
+  sentAtMs: number;
+  /** When the workflow answered that the batch was applied and its effects published. */
+  appliedAtMs: number;
 }
 
 export interface RouterStats {
@@ -47,6 +65,7 @@ export interface Router {
 interface Item {
   msg: JsMsg;
   event: CustomerEvent;
+  takenAtMs: number;
 }
 
 const decoder = new TextDecoder();
@@ -60,7 +79,7 @@ function isPermanent(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createRouter({ js, temporal, settings, logger }: RouterDeps): Router {
+export function createRouter({ js, temporal, settings, logger, observe }: RouterDeps): Router {
   const { maxInFlight, maxBatch } = settings.router;
   const program = {
     version: `base-${settings.loyalty.basePointsPerUnit}-per-${settings.loyalty.spendUnitMinor}`,
@@ -145,10 +164,21 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
   async function send(customerId: string, batch: Item[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
+        const sentAtMs = Date.now();
         await deliver(customerId, batch);
         for (const item of batch) item.msg.ack();
         stats.routed += batch.length;
         stats.deliveries += 1;
+        observe?.({
+          customerId,
+          events: batch.map((item) => ({
+            eventId: item.event.eventId,
+            storedAtMs: item.msg.info.timestampNanos / 1e6,
+            takenAtMs: item.takenAtMs,
+          })),
+          sentAtMs,
+          appliedAtMs: Date.now(),
+        });
         return;
       } catch (err) {
         if (stopping) {
@@ -180,6 +210,7 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
   }
 
   async function handle(msg: JsMsg) {
+    const takenAtMs = Date.now();
     if (msg.info.deliveryCount > settings.router.maxDeliver) {
       // Delivered again and again without an ack: something about it keeps failing (or keeps
       // crashing the router). Set it aside rather than let it come back forever.
@@ -207,7 +238,7 @@ export function createRouter({ js, temporal, settings, logger }: RouterDeps): Ro
       msg.ack();
       return;
     }
-    enqueue({ msg, event: withoutPersonalData(parsed.event) });
+    enqueue({ msg, event: withoutPersonalData(parsed.event), takenAtMs });
     if (buffered >= maxBuffered) {
       await new Promise<void>((resolve) => {
         wakeReader = resolve;
