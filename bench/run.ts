@@ -250,9 +250,9 @@ try {
   /**
    * Where a cue's time goes, per event: the till's emit to the gateway's ack (validated and
    * stored by JetStream); stored to taken by the router; taken to the update sent (waiting for
-   * the customer's earlier delivery or a free slot); the update's round trip (workflow task,
-   * effects published); and the update's answer to the cue at the till (negative when the cue,
-   * published inside the workflow task, arrives before the router hears back).
+   * the customer's earlier delivery or a free slot); the update's round trip with the router
+   * publishing the effects it answered; and from there to the cue at the till (the gateway's
+   * relay).
    */
   function hops(ids: ReadonlySet<string>) {
     const wall = (perf: number) => performance.timeOrigin + perf;
@@ -277,8 +277,8 @@ try {
       till_to_gateway_ack: roundedPercentiles(gatewayAck),
       stored_to_router: roundedPercentiles(storedToRouter),
       router_queue: roundedPercentiles(routerQueue),
-      temporal_update_round_trip: roundedPercentiles(update),
-      update_answer_to_cue_at_till: roundedPercentiles(appliedToCue),
+      temporal_update_and_publish: roundedPercentiles(update),
+      published_to_cue_at_till: roundedPercentiles(appliedToCue),
     };
   }
 

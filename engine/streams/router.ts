@@ -1,6 +1,7 @@
 /**
  * The engine router: a durable JetStream consumer that delivers each event to its customer's
- * workflow with update-with-start, and acks only once the workflow has applied it.
+ * workflow with update-with-start, publishes what the workflow answers the events caused (ledger
+ * lines, cues), and acks the events only then.
  *
  * Many customers are in flight at once, but at most one call per customer, so each customer's
  * events arrive in stream order; events that queue up for a customer meanwhile travel together
@@ -19,6 +20,7 @@ import {
   withoutPersonalData,
 } from '../domain/events.ts';
 import { deadLetter } from './dead-letter.ts';
+import { publishEffects } from './publish-effects.ts';
 import { EVENTS_STREAM, ROUTER_CONSUMER } from './topology.ts';
 
 export interface RouterDeps {
@@ -145,10 +147,32 @@ export function createRouter({ js, temporal, settings, logger, observe }: Router
     }
   }
 
-  /** Update-with-start: starts the customer's workflow if needed; resolves once applied. */
+  /**
+   * The newest delivery, per customer, whose effects this router published; told to the
+   * workflow on the next delivery so it can forget them. Bounded: a customer forgotten here is
+   * only given its last effects again, to publish again.
+   */
+  const publishedThrough = new Map<string, number>();
+  const rememberPublished = (customerId: string, delivery: number) => {
+    publishedThrough.delete(customerId);
+    publishedThrough.set(customerId, delivery);
+    if (publishedThrough.size > 100_000) {
+      const oldest = publishedThrough.keys().next().value;
+      if (oldest !== undefined) publishedThrough.delete(oldest);
+    }
+  };
+
+  /**
+   * Update-with-start: starts the customer's workflow if needed; resolves once the events are
+   * applied and what they caused is published.
+   */
   async function deliver(customerId: string, batch: Item[]) {
-    await temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
-      args: [batch.map((item) => item.event)],
+    const through = publishedThrough.get(customerId);
+    const receipt = await temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
+      args: [
+        batch.map((item) => item.event),
+        through === undefined ? {} : { publishedThrough: through },
+      ],
       startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
         'customerWorkflow',
         {
@@ -159,6 +183,8 @@ export function createRouter({ js, temporal, settings, logger, observe }: Router
         },
       ),
     });
+    if (receipt.effects) await publishEffects(js, receipt.effects);
+    if (receipt.delivery !== undefined) rememberPublished(customerId, receipt.delivery);
   }
 
   async function send(customerId: string, batch: Item[]): Promise<void> {

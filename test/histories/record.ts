@@ -3,7 +3,11 @@
  * the current code. Run it only when a history for new behaviour is wanted (a released history
  * is never re-recorded: it stands for workflows already running):
  *
- *   npx tsx test/histories/record.ts
+ *   npx tsx test/histories/record.ts <name>
+ *
+ * writes <name>-first-run.binpb and <name>-continued-run.binpb. Recorded so far: `customer`
+ * (effects published from a local activity) and `customer-effects-in-result` (after the
+ * `effects-in-update-result` patch).
  */
 import { writeFileSync } from 'node:fs';
 import proto from '@temporalio/proto';
@@ -13,6 +17,10 @@ import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/mess
 import { registrationInput, returnInput, saleInput } from '../support/events.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 
+const name = process.argv[2];
+if (!name || !/^[a-z0-9-]+$/.test(name)) {
+  throw new Error('usage: npx tsx test/histories/record.ts <name> (lower-case letters, digits, -)');
+}
 const customerId = 'c-recorded-1';
 const stack = await startTestStack(['worker', 'router'], testSettings(), {
   'limit.historyCount.suggestContinueAsNew': 30,
@@ -57,7 +65,7 @@ try {
   }
   // Oldest run first: the first run (started fresh) and the last one (started by continue-as-new).
   runs.reverse();
-  const names = ['customer-first-run.binpb', 'customer-continued-run.binpb'];
+  const names = [`${name}-first-run.binpb`, `${name}-continued-run.binpb`];
   for (const [i, runId] of [runs[0], runs[runs.length - 1]].entries()) {
     const history = await stack.temporal.workflow
       .getHandle(customerWorkflowId(customerId), runId)

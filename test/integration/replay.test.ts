@@ -28,6 +28,27 @@ describe('replay of recorded histories', () => {
     expect(first.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
   });
 
+  it('has one recording from before the effects-in-result patch and one after it', () => {
+    const markers = (file: string) =>
+      (load(file).events ?? []).flatMap((e) => {
+        const marker = e.markerRecordedEventAttributes;
+        return marker?.markerName ? [marker.markerName] : [];
+      });
+    // Before: effects published by a local activity (a marker per delivery), no patch marker.
+    expect(markers('customer-first-run.binpb')).toContain('core_local_activity');
+    expect(markers('customer-first-run.binpb')).not.toContain('core_patch');
+    // After: the patch marker once, no local activity.
+    expect(markers('customer-effects-in-result-first-run.binpb')).toContain('core_patch');
+    expect(markers('customer-effects-in-result-first-run.binpb')).not.toContain(
+      'core_local_activity',
+    );
+    expect(
+      load('customer-effects-in-result-first-run.binpb').events?.some(
+        (e) => e.workflowExecutionContinuedAsNewEventAttributes,
+      ),
+    ).toBe(true);
+  });
+
   it.each(histories)('%s replays against the current workflow code', async (file) => {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, ...quiet });
     await expect(
