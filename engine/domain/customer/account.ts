@@ -206,10 +206,14 @@ export class CustomerAccount {
     const firstVisit = s.visits === 0;
     const balanceAfterEarn = s.pointsBalance + points;
     const balance = balanceAfterEarn - reversed;
-    const month = sale.occurredAt.slice(0, 7);
-    if (month === s.monthVisits.month) s.monthVisits.count += 1;
-    else if (month > s.monthVisits.month) s.monthVisits = { month, count: 1 };
-    // (a late sale from an earlier month does not count for this one)
+    // `YYYY-MM`, compared in place: most sales fall in the month already counted.
+    const visits = s.monthVisits;
+    if (visits.month !== '' && sale.occurredAt.startsWith(visits.month)) visits.count += 1;
+    else {
+      const month = sale.occurredAt.slice(0, 7);
+      // (a late sale from an earlier month does not count for this one)
+      if (month > visits.month) s.monthVisits = { month, count: 1 };
+    }
     s.visits += 1;
     s.spendMinor += net - spendReduction;
     s.firstPurchaseAt = earliest(s.firstPurchaseAt, sale.occurredAt);
