@@ -22,7 +22,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/install-tools.js');
 
 const TEMPORAL_PINNED = 'temporal version 0.0.0-DEV (Server 1.29.1, UI 2.42.1)';
-const NATS_PINNED = 'nats-server: v2.12.1';
+const NATS_PINNED = 'nats-server: v2.12.15';
 
 let work: string;
 let tools: string;
@@ -96,7 +96,7 @@ describe('bin/install-tools.js', () => {
     expect(installTools({})).toEqual({ status: 0, stderr: '' });
     const stamp = JSON.parse(readFileSync(join(tools, 'versions.json'), 'utf8'));
     expect(stamp.temporal.version).toBe('v1.5.1');
-    expect(stamp['nats-server'].version).toBe('v2.12.1');
+    expect(stamp['nats-server'].version).toBe('v2.12.15');
     const before = [runs(temporal), runs(nats)];
 
     expect(installTools({})).toEqual({ status: 0, stderr: '' });
@@ -123,7 +123,7 @@ describe('bin/install-tools.js', () => {
     );
     const result = installTools({});
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('nats-server v2.11.4; the pinned version is v2.12.1');
+    expect(result.stderr).toContain('nats-server v2.11.4; the pinned version is v2.12.15');
     expect(runs(nats)).toBeGreaterThan(0);
   });
 
