@@ -25,6 +25,7 @@ import { type ComponentProcess, spawnComponent } from '../engine/runtime/process
 import { freePort } from '../engine/runtime/servers.ts';
 import { startStack } from '../engine/runtime/stack.ts';
 import { createTrafficGenerator } from '../engine/simulator/traffic.ts';
+import { measureCustomerWorkflow } from './ceilings/customer-workflow.ts';
 import { measureEvaluator } from './ceilings/evaluator.ts';
 import { measureJetStream } from './ceilings/jetstream.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
@@ -232,6 +233,11 @@ try {
       e2e_events_per_s: round(events.length / seconds),
       cues_events_per_s: round(events.length / ((cuesDone - started) / 1000)),
       temporal_calls: calls,
+      /** Calls that started a customer's workflow: each run's customers are new to the stack. */
+      workflow_start_share: round(
+        new Set(events.map((e) => e.customerId).filter(Boolean)).size / Math.max(1, calls),
+        2,
+      ),
       temporal_calls_per_s: round(calls / seconds),
       events_per_temporal_call: round(expectedCues.size / Math.max(1, calls), 2),
       lost_events: Math.max(cueCheck.lost, storeCheck.lost, ledgerShort),
@@ -312,6 +318,26 @@ try {
     );
   }
 
+  log(
+    'ceilings: the real customer workflow through Temporal alone, returning and first-time customers…',
+  );
+  const customerCeilings = {
+    returning_customers: await measureCustomerWorkflow({
+      temporal: stack.temporal,
+      settings,
+      customers: quick ? 100 : 200,
+      callsPerCustomer: quick ? 8 : 15,
+      inFlight: settings.router.maxInFlight,
+    }),
+    first_visits: await measureCustomerWorkflow({
+      temporal: stack.temporal,
+      settings,
+      customers: quick ? 600 : 2000,
+      callsPerCustomer: 1,
+      inFlight: settings.router.maxInFlight,
+    }),
+  };
+
   log(`end to end, as fast as it goes: ${sizes.saturationEvents} events over 1,000 customers…`);
   const saturationEvents = generate('sat', 1_000, sizes.saturationEvents, 2);
   const saturation = await measured('sat', saturationEvents, () =>
@@ -387,6 +413,7 @@ try {
       evaluator,
       jetstream,
       temporal: temporalCeilings,
+      temporal_customer_workflow: customerCeilings,
     },
     end_to_end: {
       saturation,
@@ -400,6 +427,10 @@ try {
       ),
       temporal_calls_ratio_to_signal_with_start_ceiling: round(
         saturation.temporal_calls_per_s / signalHandled,
+        2,
+      ),
+      temporal_calls_ratio_to_customer_workflow_first_visits_ceiling: round(
+        saturation.temporal_calls_per_s / customerCeilings.first_visits.calls_per_s,
         2,
       ),
       ratio_to_temporal_signal_with_start_stored: round(
@@ -456,9 +487,12 @@ try {
       value: `${round(signalHandled)} (${round(temporalSignal?.calls_per_s ?? Number.NaN)})`,
     },
     'Temporal update-with-start calls/s': { value: temporalUpdate?.calls_per_s },
+    'customer workflow alone, calls/s: returning / first visits': {
+      value: `${round(customerCeilings.returning_customers.calls_per_s)} / ${round(customerCeilings.first_visits.calls_per_s)}`,
+    },
     'end-to-end events/s': { value: saturation.e2e_events_per_s },
-    'end-to-end Temporal calls/s (events per call)': {
-      value: `${saturation.temporal_calls_per_s} (${saturation.events_per_temporal_call})`,
+    'end-to-end Temporal calls/s (events per call, starts)': {
+      value: `${saturation.temporal_calls_per_s} (${saturation.events_per_temporal_call}, ${Math.round(saturation.workflow_start_share * 100)} %)`,
     },
     'e2e / signal-with-start ceiling (handled)': {
       value: result.end_to_end.ratio_to_temporal_signal_with_start_ceiling,

@@ -1,0 +1,127 @@
+/**
+ * Ceiling: the real customer workflow, served by the real customer worker, driven straight
+ * through Temporal the way the router drives it (update-with-start, one event per call, at most
+ * one call per customer in flight), with no NATS, gateway, sink or till in the way; the effects
+ * it answers are not published. Set beside the no-op ceiling, it says what the customer rules and
+ * their payloads cost in Temporal; set beside the end-to-end figure, what the rest of the path
+ * costs on the same cores.
+ *
+ * `callsPerCustomer` sets how many calls start a workflow: 1 makes every call a customer's first
+ * (a workflow start, the expensive kind), 30 makes nearly all of them deliveries to a running
+ * workflow, as for a retailer's returning customers.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
+import type { Settings } from '../../config/settings.ts';
+import {
+  type CustomerEvent,
+  parseRetailEvent,
+  withoutPersonalData,
+} from '../../engine/domain/events.ts';
+import { createTrafficGenerator } from '../../engine/simulator/traffic.ts';
+import { customerWorkflowId, deliverEventsUpdate } from '../../workflows/customer/messages.ts';
+import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
+import { percentiles } from '../checker.ts';
+
+export interface CustomerCeilingOptions {
+  temporal: Client;
+  settings: Settings;
+  customers: number;
+  callsPerCustomer: number;
+  inFlight: number;
+}
+
+export interface CustomerCeilingResult {
+  calls_per_s: number;
+  calls: number;
+  customers: number;
+  /** Calls that started a customer's workflow (its first event). */
+  workflow_start_share: number;
+  in_flight: number;
+  duration_ms: number;
+  call_latency_ms: ReturnType<typeof percentiles>;
+}
+
+/** `perCustomer` validated sales for each of `customers` fresh customers. */
+function salesFor(runId: string, customers: number, perCustomer: number): CustomerEvent[][] {
+  const generator = createTrafficGenerator({
+    seed: 11,
+    runId,
+    customerPrefix: `${runId}-`,
+    stores: ['S001'],
+    tillsPerStore: 1,
+    customers: 1,
+    anonymousShare: 0,
+    returnShare: 0,
+  });
+  const start = Date.parse('2026-11-02T08:00:00Z');
+  return Array.from({ length: customers }, (_, c) => {
+    const customerId = `${runId}-${String(c).padStart(6, '0')}`;
+    const events: CustomerEvent[] = [];
+    while (events.length < perCustomer) {
+      const input = { ...generator.next(new Date(start + events.length * 1000)), customerId };
+      const parsed = parseRetailEvent(input);
+      if (parsed.ok && parsed.event.type === 'sale') events.push(withoutPersonalData(parsed.event));
+    }
+    return events;
+  });
+}
+
+export async function measureCustomerWorkflow(
+  options: CustomerCeilingOptions,
+): Promise<CustomerCeilingResult> {
+  const { temporal, settings, customers, callsPerCustomer } = options;
+  const inFlight = Math.max(1, Math.min(options.inFlight, customers));
+  const runId = `cwf${randomUUID().slice(0, 6)}`;
+  const queues = salesFor(runId, customers, callsPerCustomer);
+  const program = {
+    version: `base-${settings.loyalty.basePointsPerUnit}-per-${settings.loyalty.spendUnitMinor}`,
+    basePointsPerUnit: settings.loyalty.basePointsPerUnit,
+    spendUnitMinor: settings.loyalty.spendUnitMinor,
+  };
+  const deliver = (customerId: string, events: CustomerEvent[]) =>
+    temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
+      args: [events, {}],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
+        'customerWorkflow',
+        {
+          workflowId: customerWorkflowId(customerId),
+          taskQueue: settings.temporal.taskQueue,
+          args: [{ customerId, program }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        },
+      ),
+    });
+
+  // Each customer is in the ready list only while it has no call in flight.
+  const ready = queues.map((_, i) => i);
+  let head = 0;
+  let calls = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (head < ready.length) {
+        const c = ready[head++] as number;
+        const queue = queues[c] as CustomerEvent[];
+        const event = queue.shift() as CustomerEvent;
+        const t = performance.now();
+        const receipt = await deliver(event.customerId as string, [event]);
+        if (receipt.applied !== 1) throw new Error(`the workflow applied ${receipt.applied} of 1`);
+        latencies.push(performance.now() - t);
+        calls += 1;
+        if (queue.length > 0) ready.push(c);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  return {
+    calls_per_s: calls / (elapsed / 1000),
+    calls,
+    customers,
+    workflow_start_share: customers / calls,
+    in_flight: inFlight,
+    duration_ms: Math.round(elapsed),
+    call_latency_ms: percentiles(latencies),
+  };
+}
