@@ -480,7 +480,9 @@ try {
   writeFileSync(join(out, `${result.run.at.replace(/[:.]/g, '-')}.json`), json);
 
   console.table({
-    'evaluator events/s (1 core)': { value: evaluator.events_per_s },
+    'evaluator events/s (1 core): fresh / long-lived accounts': {
+      value: `${Math.round(evaluator.events_per_s)} / ${Math.round(evaluator.steady_state_events_per_s)}`,
+    },
     'JetStream publish msgs/s': { value: jetstream.publish_msgs_per_s },
     'JetStream consume msgs/s': { value: jetstream.consume_msgs_per_s },
     'Temporal signal-with-start calls/s, handled (stored)': {

@@ -25,6 +25,8 @@ describe('evaluator ceiling', () => {
     expect(result.max_customer_events).toBeGreaterThan(0);
     expect(Number.isFinite(result.events_per_s)).toBe(true);
     expect(result.events_per_s).toBeGreaterThan(0);
+    expect(Number.isFinite(result.steady_state_events_per_s)).toBe(true);
+    expect(result.steady_state_events_per_s).toBeGreaterThan(0);
     expect(result.apply_ms).toBeGreaterThan(0);
   });
 
@@ -34,6 +36,8 @@ describe('evaluator ceiling', () => {
     expect(result.events).toBe(result.passes * 150);
     expect(result.apply_ms).toBeGreaterThanOrEqual(50);
     expect(result.events_per_s).toBeGreaterThan(0);
+    expect(Number.isFinite(result.steady_state_events_per_s)).toBe(true);
+    expect(result.steady_state_events_per_s).toBeGreaterThan(0);
   });
 
   it('refuses an empty stream', () => {

@@ -16,6 +16,11 @@ export class RecentMap<V> {
   private readonly slots = new Map<string, number>();
   private readonly keys: string[] = [];
   private readonly values: (V | undefined)[] = [];
+  /**
+   * Slots whose key was deleted (it may live on in a newer slot): overwriting them forgets
+   * nothing. Made on the first delete; most maps never delete.
+   */
+  private stale: Uint8Array | undefined;
   /** The slot written next once the ring is full: the oldest one. */
   private next = 0;
 
@@ -71,8 +76,8 @@ export class RecentMap<V> {
       this.values.push(value);
     } else {
       slot = this.next;
-      const evicted = this.keys[slot] as string;
-      if (this.slots.get(evicted) === slot) this.slots.delete(evicted);
+      if (this.stale?.[slot] === 1) this.stale[slot] = 0;
+      else this.slots.delete(this.keys[slot] as string);
       this.keys[slot] = key;
       this.values[slot] = value;
       this.next = slot + 1 === this.capacity ? 0 : slot + 1;
@@ -85,6 +90,8 @@ export class RecentMap<V> {
     if (slot === undefined) return false;
     this.slots.delete(key);
     this.values[slot] = undefined;
+    this.stale ??= new Uint8Array(this.capacity);
+    this.stale[slot] = 1;
     return true;
   }
 
@@ -94,8 +101,7 @@ export class RecentMap<V> {
     const full = this.keys.length === this.capacity;
     for (let i = 0; i < this.keys.length; i++) {
       const slot = full ? (this.next + i) % this.capacity : i;
-      const key = this.keys[slot] as string;
-      if (this.slots.get(key) === slot) keys.push(key);
+      if (this.stale?.[slot] !== 1) keys.push(this.keys[slot] as string);
     }
     return keys;
   }
