@@ -25,6 +25,7 @@ import { type ComponentProcess, spawnComponent } from '../engine/runtime/process
 import { freePort } from '../engine/runtime/servers.ts';
 import { startStack } from '../engine/runtime/stack.ts';
 import { createTrafficGenerator } from '../engine/simulator/traffic.ts';
+import { bottlenecks } from './bottlenecks.ts';
 import { measureCustomerWorkflow } from './ceilings/customer-workflow.ts';
 import { measureEvaluator } from './ceilings/evaluator.ts';
 import { measureJetStream } from './ceilings/jetstream.ts';
@@ -473,9 +474,28 @@ try {
     },
   };
 
+  const targetsNotMet = bottlenecks(result.targets, {
+    e2e: saturation,
+    ceilings: {
+      signal_handled_per_s: signalHandled,
+      customer_first_visits_calls_per_s: customerCeilings.first_visits.calls_per_s,
+      customer_returning_calls_per_s: customerCeilings.returning_customers.calls_per_s,
+    },
+    evaluator,
+    cueAt100: {
+      p99: latency100.cue_latency_ms.p99 ?? Number.NaN,
+      update_p99: latency100.hops_ms.temporal_update_and_publish.p99 ?? Number.NaN,
+      gateway_ack_p99: latency100.hops_ms.till_to_gateway_ack.p99 ?? Number.NaN,
+      relay_p99: latency100.hops_ms.published_to_cue_at_till.p99 ?? Number.NaN,
+      temporal_calls_per_s: latency100.temporal_calls_per_s,
+    },
+    scale,
+  });
+  const report = { ...result, bottlenecks: targetsNotMet };
+
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
-  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(join(out, 'latest.json'), json);
   writeFileSync(join(out, `${result.run.at.replace(/[:.]/g, '-')}.json`), json);
 
@@ -520,6 +540,7 @@ try {
     'worker KiB per cached workflow': { value: result.memory.worker_rss_per_cached_workflow_kib },
     'gateway KiB per connected till': { value: result.memory.gateway_rss_per_connected_till_kib },
   });
+  for (const [target, why] of Object.entries(targetsNotMet)) log(`not met: ${target}: ${why}`);
   log(`wrote ${join(options.out, 'latest.json')}`);
   t.close();
 } finally {

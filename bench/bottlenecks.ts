@@ -1,0 +1,76 @@
+/**
+ * For each target a run misses, the component that bounds it and the figures of the same run
+ * that show it, so the JSON says why as well as whether. Pure: built from the result's figures.
+ */
+
+export interface RunFigures {
+  e2e: { e2e_events_per_s: number; temporal_calls_per_s: number; workflow_start_share: number };
+  ceilings: {
+    signal_handled_per_s: number;
+    customer_first_visits_calls_per_s: number;
+    customer_returning_calls_per_s: number;
+  };
+  evaluator: { events_per_s: number; steady_state_events_per_s: number };
+  cueAt100: {
+    p99: number;
+    update_p99: number;
+    gateway_ack_p99: number;
+    relay_p99: number;
+    temporal_calls_per_s: number;
+  };
+  scale: {
+    e2e_events_per_s: number;
+    temporal_calls_per_s: number;
+    events_per_temporal_call: number;
+    workflow_start_share: number;
+  }[];
+}
+
+export type Targets = Record<
+  | 'e2e_at_least_80pct_of_temporal_ceiling'
+  | 'zero_lost_and_duplicated'
+  | 'cue_p99_at_100_per_s_at_most_100_ms'
+  | 'evaluator_at_least_1m_events_per_s'
+  | 'throughput_100k_at_least_80pct_of_1k',
+  boolean
+>;
+
+const pct = (share: number) => `${Math.round(share * 100)} %`;
+const n = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function bottlenecks(
+  targets: Targets,
+  f: RunFigures,
+): Partial<Record<keyof Targets, string>> {
+  const out: Partial<Record<keyof Targets, string>> = {};
+  if (!targets.e2e_at_least_80pct_of_temporal_ceiling) {
+    out.e2e_at_least_80pct_of_temporal_ceiling =
+      `Temporal: end to end made ${n(f.e2e.temporal_calls_per_s)} calls/s with ${pct(f.e2e.workflow_start_share)} workflow starts; ` +
+      `the customer workflow alone makes ${n(f.ceilings.customer_first_visits_calls_per_s)} calls/s when every call starts a workflow ` +
+      `and ${n(f.ceilings.customer_returning_calls_per_s)} when few do; the rest shares the same cores (see ceilings and hops_ms)`;
+  }
+  if (!targets.zero_lost_and_duplicated) {
+    out.zero_lost_and_duplicated =
+      "delivery: see each run's check (cues, clickhouse_events, ledger_balances) for which store missed or doubled events";
+  }
+  if (!targets.cue_p99_at_100_per_s_at_most_100_ms) {
+    const c = f.cueAt100;
+    out.cue_p99_at_100_per_s_at_most_100_ms =
+      `Temporal update round trip: p99 ${n(c.update_p99)} ms of the cue's ${n(c.p99)} ms at ${n(c.temporal_calls_per_s)} calls/s ` +
+      `(till → gateway ack p99 ${n(c.gateway_ack_p99)} ms, published → cue p99 ${n(c.relay_p99)} ms)`;
+  }
+  if (!targets.evaluator_at_least_1m_events_per_s) {
+    out.evaluator_at_least_1m_events_per_s =
+      `customer rules on one core: ${n(f.evaluator.events_per_s)} events/s on fresh accounts, ` +
+      `${n(f.evaluator.steady_state_events_per_s)} on long-lived ones (memory-bound map lookups and garbage collection)`;
+  }
+  const first = f.scale[0];
+  const last = f.scale[f.scale.length - 1];
+  if (!targets.throughput_100k_at_least_80pct_of_1k && first && last) {
+    out.throughput_100k_at_least_80pct_of_1k =
+      `Temporal workflow starts and batching: calls/s ${n(first.temporal_calls_per_s)} → ${n(last.temporal_calls_per_s)} ` +
+      `(${(last.temporal_calls_per_s / first.temporal_calls_per_s).toFixed(2)}), but events per call ` +
+      `${first.events_per_temporal_call} → ${last.events_per_temporal_call} and starts ${pct(first.workflow_start_share)} → ${pct(last.workflow_start_share)}`;
+  }
+  return out;
+}

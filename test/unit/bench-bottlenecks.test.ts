@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { bottlenecks, type RunFigures, type Targets } from '../../bench/bottlenecks.ts';
+
+const figures: RunFigures = {
+  e2e: { e2e_events_per_s: 500, temporal_calls_per_s: 80, workflow_start_share: 0.78 },
+  ceilings: {
+    signal_handled_per_s: 436,
+    customer_first_visits_calls_per_s: 105,
+    customer_returning_calls_per_s: 210,
+  },
+  evaluator: { events_per_s: 900_000, steady_state_events_per_s: 320_000 },
+  cueAt100: {
+    p99: 397,
+    update_p99: 387,
+    gateway_ack_p99: 35,
+    relay_p99: 15,
+    temporal_calls_per_s: 84,
+  },
+  scale: [
+    {
+      e2e_events_per_s: 239,
+      temporal_calls_per_s: 79,
+      events_per_temporal_call: 2.6,
+      workflow_start_share: 0.82,
+    },
+    {
+      e2e_events_per_s: 93,
+      temporal_calls_per_s: 72,
+      events_per_temporal_call: 1.1,
+      workflow_start_share: 0.99,
+    },
+  ],
+};
+
+const allMet: Targets = {
+  e2e_at_least_80pct_of_temporal_ceiling: true,
+  zero_lost_and_duplicated: true,
+  cue_p99_at_100_per_s_at_most_100_ms: true,
+  evaluator_at_least_1m_events_per_s: true,
+  throughput_100k_at_least_80pct_of_1k: true,
+};
+
+describe('bottlenecks', () => {
+  it('says nothing when every target is met', () => {
+    expect(bottlenecks(allMet, figures)).toEqual({});
+  });
+
+  it('names the component and the figures for each target missed', () => {
+    const missed = bottlenecks(
+      {
+        ...allMet,
+        cue_p99_at_100_per_s_at_most_100_ms: false,
+        throughput_100k_at_least_80pct_of_1k: false,
+        evaluator_at_least_1m_events_per_s: false,
+      },
+      figures,
+    );
+    expect(Object.keys(missed).sort()).toEqual([
+      'cue_p99_at_100_per_s_at_most_100_ms',
+      'evaluator_at_least_1m_events_per_s',
+      'throughput_100k_at_least_80pct_of_1k',
+    ]);
+    expect(missed.cue_p99_at_100_per_s_at_most_100_ms).toMatch(
+      /^Temporal update round trip: p99 387 ms of the cue's 397 ms/,
+    );
+    expect(missed.throughput_100k_at_least_80pct_of_1k).toContain('calls/s 79 → 72 (0.91)');
+    expect(missed.evaluator_at_least_1m_events_per_s).toContain(
+      '900,000 events/s on fresh accounts',
+    );
+  });
+});
