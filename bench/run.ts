@@ -43,6 +43,7 @@ const sizes = quick
   ? {
       saturationEvents: 1500,
       latencySeconds: 8,
+      settleSeconds: 5,
       scaleEvents: 600,
       ceilingCalls: 800,
       jetstreamMessages: 20_000,
@@ -51,6 +52,7 @@ const sizes = quick
   : {
       saturationEvents: 8000,
       latencySeconds: 30,
+      settleSeconds: 15,
       scaleEvents: 3000,
       ceilingCalls: 3000,
       jetstreamMessages: 100_000,
@@ -76,11 +78,18 @@ const settings = loadSettings({
 });
 const logger = pino({ level: 'warn' });
 
-function generate(prefix: string, population: number, count: number, seed: number): RetailEvent[] {
+/** `count` events with ids `<prefix>-…`, for customers `<customers>-…` (the prefix by default). */
+function generate(
+  prefix: string,
+  population: number,
+  count: number,
+  seed: number,
+  customers = prefix,
+): RetailEvent[] {
   const generator = createTrafficGenerator({
     seed,
     runId: prefix,
-    customerPrefix: `${prefix}-`,
+    customerPrefix: `${customers}-`,
     stores: STORES,
     tillsPerStore: TILLS_PER_STORE,
     customers: population,
@@ -170,8 +179,17 @@ try {
   }
   const t = tills;
 
-  /** One measured run: sends, waits for every cue and every row, checks against the oracle. */
-  async function measured(label: string, events: RetailEvent[], send: () => Promise<void>) {
+  /**
+   * One measured run: sends, waits for every cue and every row, checks against the oracle.
+   * `returning` names the customers' prefix and the events they had before, when the run's
+   * customers are not new.
+   */
+  async function measured(
+    label: string,
+    events: RetailEvent[],
+    send: () => Promise<void>,
+    returning?: { customers: string; earlier: RetailEvent[] },
+  ) {
     const expectedCues = new Set(events.filter((e) => e.customerId).map((e) => e.eventId));
     const callsBefore = temporalCalls;
     const started = performance.now();
@@ -196,7 +214,7 @@ try {
     const cueCheck = checkDelivery(expectedCues, observedCues);
     const storeCheck = checkDelivery(offeredIds, storedIds);
     // The ledger reaches ClickHouse by its own stream: wait (a while) for it to match the oracle.
-    const expectedBalances = oracleBalances(events);
+    const expectedBalances = oracleBalances([...(returning?.earlier ?? []), ...events]);
     let ledgerBalances = new Map<string, number>();
     let balances = compareBalances(expectedBalances, ledgerBalances);
     const ledgerDeadline = performance.now() + 30_000;
@@ -204,7 +222,7 @@ try {
       const ledger = await store?.query<{ customer_id: string; points: string }>(
         `SELECT customer_id, sum(points) AS points FROM ${db}.ledger FINAL
          WHERE startsWith(customer_id, {prefix:String}) GROUP BY customer_id`,
-        { prefix: `${prefix}-` },
+        { prefix: `${returning?.customers ?? prefix}-` },
       );
       ledgerBalances = new Map((ledger ?? []).map((r) => [r.customer_id, Number(r.points)]));
       balances = compareBalances(expectedBalances, ledgerBalances);
@@ -235,10 +253,12 @@ try {
       cues_events_per_s: round(events.length / ((cuesDone - started) / 1000)),
       temporal_calls: calls,
       /** Calls that started a customer's workflow: each run's customers are new to the stack. */
-      workflow_start_share: round(
-        new Set(events.map((e) => e.customerId).filter(Boolean)).size / Math.max(1, calls),
-        2,
-      ),
+      workflow_start_share: returning
+        ? 0
+        : round(
+            new Set(events.map((e) => e.customerId).filter(Boolean)).size / Math.max(1, calls),
+            2,
+          ),
       temporal_calls_per_s: round(calls / seconds),
       events_per_temporal_call: round(expectedCues.size / Math.max(1, calls), 2),
       lost_events: Math.max(cueCheck.lost, storeCheck.lost, ledgerShort),
@@ -345,6 +365,20 @@ try {
     sendClosedLoop(t, saturationEvents, 1000),
   );
 
+  log(
+    `end to end, returning customers: ${sizes.saturationEvents} more events over the same 1,000…`,
+  );
+  const returningEvents = generate('satr', 1_000, sizes.saturationEvents, 12, 'sat');
+  const returning = await measured(
+    'satr',
+    returningEvents,
+    () => sendClosedLoop(t, returningEvents, 1000),
+    { customers: 'sat', earlier: saturationEvents },
+  );
+
+  // The servers finish what the bursts above left them (Temporal's history and visibility
+  // tasks, SQLite checkpoints) before latency is measured at a steady rate.
+  await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
   log(`till-cue latency at 100 events/s for ${sizes.latencySeconds} s…`);
   const at100 = generate('l100', 1_000, 100 * sizes.latencySeconds, 3);
   const latency100 = await measured('l100', at100, () => sendAtRate(t, at100, 100));
@@ -418,6 +452,12 @@ try {
     },
     end_to_end: {
       saturation,
+      /** The same customers again: every call goes to a running workflow. */
+      returning_customers: returning,
+      returning_temporal_calls_ratio_to_customer_workflow_returning_ceiling: round(
+        returning.temporal_calls_per_s / customerCeilings.returning_customers.calls_per_s,
+        2,
+      ),
       ratio_to_temporal_update_with_start_ceiling: round(
         saturation.e2e_events_per_s / (temporalUpdate?.calls_per_s ?? Number.NaN),
         2,
@@ -463,7 +503,7 @@ try {
     targets: {
       e2e_at_least_80pct_of_temporal_ceiling:
         round(saturation.e2e_events_per_s / ceilingForE2e, 2) >= 0.8,
-      zero_lost_and_duplicated: [saturation, latency100, latencyNear, ...scale].every(
+      zero_lost_and_duplicated: [saturation, returning, latency100, latencyNear, ...scale].every(
         (r) => r.lost_events === 0 && r.duplicated_events === 0,
       ),
       cue_p99_at_100_per_s_at_most_100_ms:
@@ -516,6 +556,9 @@ try {
     'end-to-end Temporal calls/s (events per call, starts)': {
       value: `${saturation.temporal_calls_per_s} (${saturation.events_per_temporal_call}, ${Math.round(saturation.workflow_start_share * 100)} %)`,
     },
+    'end-to-end, returning customers: events/s; calls/s (events per call)': {
+      value: `${returning.e2e_events_per_s}; ${returning.temporal_calls_per_s} (${returning.events_per_temporal_call})`,
+    },
     'e2e / signal-with-start ceiling (handled)': {
       value: result.end_to_end.ratio_to_temporal_signal_with_start_ceiling,
     },
@@ -523,7 +566,7 @@ try {
       value: result.end_to_end.ratio_to_temporal_update_with_start_ceiling,
     },
     'lost / duplicated (all runs)': {
-      value: `${[saturation, latency100, latencyNear, ...scale].reduce((n, r) => n + r.lost_events, 0)} / ${[saturation, latency100, latencyNear, ...scale].reduce((n, r) => n + r.duplicated_events, 0)}`,
+      value: `${[saturation, returning, latency100, latencyNear, ...scale].reduce((n, r) => n + r.lost_events, 0)} / ${[saturation, returning, latency100, latencyNear, ...scale].reduce((n, r) => n + r.duplicated_events, 0)}`,
     },
     'cue p50/p99 ms at 100/s': {
       value: `${latency100.cue_latency_ms.p50} / ${latency100.cue_latency_ms.p99}`,
