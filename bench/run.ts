@@ -478,6 +478,7 @@ try {
         saturation.e2e_events_per_s / (temporalSignal?.calls_per_s ?? Number.NaN),
         2,
       ),
+      ratio_to_evaluator_ceiling: round(saturation.e2e_events_per_s / evaluator.events_per_s, 5),
       ratio_to_jetstream_publish_ceiling: round(
         saturation.e2e_events_per_s / jetstream.publish_msgs_per_s,
         3,
