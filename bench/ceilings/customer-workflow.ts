@@ -11,7 +11,7 @@
  * workflow, as for a retailer's returning customers.
  */
 import { randomUUID } from 'node:crypto';
-import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Settings } from '../../config/settings.ts';
 import {
   type CustomerEvent,
@@ -19,8 +19,7 @@ import {
   withoutPersonalData,
 } from '../../engine/domain/events.ts';
 import { createTrafficGenerator } from '../../engine/simulator/traffic.ts';
-import { customerWorkflowId, deliverEventsUpdate } from '../../workflows/customer/messages.ts';
-import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
+import { baseProgram, deliverToCustomer } from '../../workflows/customer/client.ts';
 import { percentiles } from '../checker.ts';
 
 export interface CustomerCeilingOptions {
@@ -74,24 +73,11 @@ export async function measureCustomerWorkflow(
   const inFlight = Math.max(1, Math.min(options.inFlight, customers));
   const runId = `cwf${randomUUID().slice(0, 6)}`;
   const queues = salesFor(runId, customers, callsPerCustomer);
-  const program = {
-    version: `base-${settings.loyalty.basePointsPerUnit}-per-${settings.loyalty.spendUnitMinor}`,
-    basePointsPerUnit: settings.loyalty.basePointsPerUnit,
-    spendUnitMinor: settings.loyalty.spendUnitMinor,
+  const delivery = {
+    temporal,
+    taskQueue: settings.temporal.taskQueue,
+    program: baseProgram(settings.loyalty),
   };
-  const deliver = (customerId: string, events: CustomerEvent[]) =>
-    temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
-      args: [events, {}],
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
-        'customerWorkflow',
-        {
-          workflowId: customerWorkflowId(customerId),
-          taskQueue: settings.temporal.taskQueue,
-          args: [{ customerId, program }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        },
-      ),
-    });
 
   // Each customer is in the ready list only while it has no call in flight.
   const ready = queues.map((_, i) => i);
@@ -106,7 +92,7 @@ export async function measureCustomerWorkflow(
         const queue = queues[c] as CustomerEvent[];
         const event = queue.shift() as CustomerEvent;
         const t = performance.now();
-        const receipt = await deliver(event.customerId as string, [event]);
+        const receipt = await deliverToCustomer(delivery, event.customerId as string, [event]);
         if (receipt.applied !== 1) throw new Error(`the workflow applied ${receipt.applied} of 1`);
         latencies.push(performance.now() - t);
         calls += 1;

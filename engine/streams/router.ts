@@ -8,11 +8,10 @@
  * in one update. Poison messages go to the dead-letter stream and never block the stream.
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings.ts';
-import { customerWorkflowId, deliverEventsUpdate } from '../../workflows/customer/messages.ts';
-import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
+import { baseProgram, deliverToCustomer } from '../../workflows/customer/client.ts';
 import {
   type CustomerEvent,
   describeIssues,
@@ -83,10 +82,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createRouter({ js, temporal, settings, logger, observe }: RouterDeps): Router {
   const { maxInFlight, maxBatch } = settings.router;
-  const program = {
-    version: `base-${settings.loyalty.basePointsPerUnit}-per-${settings.loyalty.spendUnitMinor}`,
-    basePointsPerUnit: settings.loyalty.basePointsPerUnit,
-    spendUnitMinor: settings.loyalty.spendUnitMinor,
+  const customers = {
+    temporal,
+    taskQueue: settings.temporal.taskQueue,
+    program: baseProgram(settings.loyalty),
   };
   /** Bounded so we never hold more than can be delivered within the ack wait. */
   const maxBuffered = maxInFlight * maxBatch;
@@ -163,26 +162,17 @@ export function createRouter({ js, temporal, settings, logger, observe }: Router
   };
 
   /**
-   * Update-with-start: starts the customer's workflow if needed; resolves once the events are
-   * applied and what they caused is published.
+   * Starts the customer's workflow if needed; resolves once the events are applied and what
+   * they caused is published.
    */
   async function deliver(customerId: string, batch: Item[]) {
     const through = publishedThrough.get(customerId);
-    const receipt = await temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
-      args: [
-        batch.map((item) => item.event),
-        through === undefined ? {} : { publishedThrough: through },
-      ],
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
-        'customerWorkflow',
-        {
-          workflowId: customerWorkflowId(customerId),
-          taskQueue: settings.temporal.taskQueue,
-          args: [{ customerId, program }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        },
-      ),
-    });
+    const receipt = await deliverToCustomer(
+      customers,
+      customerId,
+      batch.map((item) => item.event),
+      through === undefined ? {} : { publishedThrough: through },
+    );
     if (receipt.effects) await publishEffects(js, receipt.effects);
     if (receipt.delivery !== undefined) rememberPublished(customerId, receipt.delivery);
   }

@@ -4,17 +4,12 @@
  * workflow keeps every answered effect until a later delivery confirms it was published, and
  * gives it again meanwhile. Driven here as such a router would, straight through Temporal.
  */
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import { parseRetailEvent, withoutPersonalData } from '../../engine/domain/events.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
-import {
-  customerWorkflowId,
-  type DeliveryOptions,
-  deliverEventsUpdate,
-} from '../../workflows/customer/messages.ts';
-import type { customerWorkflow } from '../../workflows/customer/workflow.ts';
+import { deliverToCustomer } from '../../workflows/customer/client.ts';
+import type { DeliveryOptions } from '../../workflows/customer/messages.ts';
 import { saleInput } from '../support/events.ts';
 import { startTestStack } from '../support/stack.ts';
 
@@ -38,23 +33,13 @@ function sale(n: number): CustomerEvent {
 }
 
 function deliver(events: CustomerEvent[], options: DeliveryOptions = {}) {
-  return stack.temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
-    args: [events, options],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
-      'customerWorkflow',
-      {
-        workflowId: customerWorkflowId(CUSTOMER),
-        taskQueue: stack.settings.temporal.taskQueue,
-        args: [
-          {
-            customerId: CUSTOMER,
-            program: { version: 't', basePointsPerUnit: 1, spendUnitMinor: 100 },
-          },
-        ],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      },
-    ),
-  });
+  const program = { version: 't', basePointsPerUnit: 1, spendUnitMinor: 100 };
+  const customers = {
+    temporal: stack.temporal,
+    taskQueue: stack.settings.temporal.taskQueue,
+    program,
+  };
+  return deliverToCustomer(customers, CUSTOMER, events, options);
 }
 
 describe('effects in the update result', () => {
