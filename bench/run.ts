@@ -120,7 +120,7 @@ const evaluator = measureEvaluator({ events: 20_000, seconds: sizes.evaluatorSec
 /** What the router saw of each event it delivered: the hops inside the engine. */
 const deliveries = new Map<
   string,
-  { storedAtMs: number; takenAtMs: number; sentAtMs: number; appliedAtMs: number; batch: number }
+  { storedAtMs: number; takenAtMs: number; sentAtMs: number; appliedAtMs: number }
 >();
 let temporalCalls = 0;
 const stack = await startStack({
@@ -136,7 +136,6 @@ const stack = await startStack({
         takenAtMs: e.takenAtMs,
         sentAtMs: d.sentAtMs,
         appliedAtMs: d.appliedAtMs,
-        batch: d.events.length,
       });
     }
   },
@@ -244,21 +243,17 @@ try {
     });
     const seconds = (finished - started) / 1000;
     const calls = temporalCalls - callsBefore;
+    const touched = new Set(events.map((e) => e.customerId).filter(Boolean)).size;
     return {
       label,
       events_offered: events.length,
-      customers_touched: new Set(events.map((e) => e.customerId).filter(Boolean)).size,
+      customers_touched: touched,
       elapsed_s: round(seconds, 2),
       e2e_events_per_s: round(events.length / seconds),
       cues_events_per_s: round(events.length / ((cuesDone - started) / 1000)),
       temporal_calls: calls,
       /** Calls that started a customer's workflow: each run's customers are new to the stack. */
-      workflow_start_share: returning
-        ? 0
-        : round(
-            new Set(events.map((e) => e.customerId).filter(Boolean)).size / Math.max(1, calls),
-            2,
-          ),
+      workflow_start_share: returning ? 0 : round(touched / Math.max(1, calls), 2),
       temporal_calls_per_s: round(calls / seconds),
       events_per_temporal_call: round(expectedCues.size / Math.max(1, calls), 2),
       lost_events: Math.max(cueCheck.lost, storeCheck.lost, ledgerShort),

@@ -20,7 +20,7 @@
  * bench/README.md for the current figures.
  */
 import { performance } from 'node:perf_hooks';
-import { CustomerAccount, type Effects } from '../../engine/domain/customer/account.ts';
+import { CustomerAccount, noEffects } from '../../engine/domain/customer/account.ts';
 import {
   type CustomerEvent,
   parseRetailEvent,
@@ -95,7 +95,7 @@ function applyTimed(owners: readonly CustomerAccount[], sales: readonly Customer
   const started = performance.now();
   for (let i = 0; i < sales.length; i++) {
     // A fresh collection per event, as a one-event delivery in the workflow makes.
-    const effects: Effects = { ledger: [], cues: [] };
+    const effects = noEffects();
     if ((owners[i] as CustomerAccount).apply(sales[i] as CustomerEvent, effects) !== 'applied') {
       ignored += 1;
     }

@@ -18,7 +18,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CustomerAccount, type Effects } from '../../engine/domain/customer/account.ts';
+import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { CustomerActivities } from './activities.ts';
 import {
@@ -41,7 +41,7 @@ const { publishEffects } = proxyLocalActivities<CustomerActivities>({
 });
 
 function merged(outbox: readonly OutboxEntry[]): Effects {
-  const effects: Effects = { ledger: [], cues: [] };
+  const effects = noEffects();
   for (const entry of outbox) {
     effects.ledger.push(...entry.effects.ledger);
     effects.cues.push(...entry.effects.cues);
@@ -83,7 +83,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     await condition(() => pending.length > 0 || workflowInfo().continueAsNewSuggested);
     while (pending.length > 0) {
       const batch = pending.splice(0, pending.length);
-      const effects: Effects = { ledger: [], cues: [] };
+      const effects = noEffects();
       for (const event of batch) account.apply(event, effects);
       const caused = effects.ledger.length > 0 || effects.cues.length > 0;
       if (patched(EFFECTS_IN_RESULT_PATCH)) {

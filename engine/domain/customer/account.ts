@@ -11,12 +11,10 @@
  */
 import type { CueFacts, CueKind, LedgerEntry } from '../effects.ts';
 import type { CustomerEvent, ReturnEvent, SaleEvent } from '../events.ts';
-
-type RegistrationEvent = Extract<CustomerEvent, { type: 'customer.registered' }>;
-
 import { eligibleSpend, pointsFor, saleTotal } from '../loyalty/base-earn.ts';
 import { RecentMap } from './recent.ts';
 import {
+  type CustomerScalars,
   type CustomerSnapshot,
   type CustomerState,
   initialState,
@@ -36,11 +34,7 @@ export const noEffects = (): Effects => ({ ledger: [], cues: [] });
 /** What applying an event did: `applied`, or why nothing happened. */
 export type Outcome = 'applied' | 'duplicate-event' | 'duplicate-transaction' | 'other-customer';
 
-/** The state's plain fields; the remembered ids and sales live in `RecentMap`s beside them. */
-type Scalars = Omit<
-  CustomerState,
-  'seenEventIds' | 'transactions' | 'transactionOrder' | 'pendingReturns' | 'pendingReturnOrder'
->;
+type RegistrationEvent = Extract<CustomerEvent, { type: 'customer.registered' }>;
 
 const own = <V>(record: Record<string, V>, key: string): V | undefined =>
   Object.hasOwn(record, key) ? record[key] : undefined;
@@ -56,7 +50,8 @@ function earliest(a: string | undefined, b: string): string {
 }
 
 export class CustomerAccount {
-  private readonly scalars: Scalars;
+  /** The plain fields; the remembered ids and sales live in `RecentMap`s beside them. */
+  private readonly scalars: CustomerScalars;
   /** Ids of recent events other than sales (sales are remembered by their transaction). */
   private readonly seen: RecentMap<true>;
   private readonly transactions: RecentMap<TransactionMemory>;

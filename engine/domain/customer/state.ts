@@ -69,6 +69,12 @@ export function initialState(customerId: string, program: BaseEarnProgram): Cust
   };
 }
 
+/** The state's plain fields, without the remembered ids, sales and early returns. */
+export type CustomerScalars = Omit<
+  CustomerState,
+  'seenEventIds' | 'transactions' | 'transactionOrder' | 'pendingReturns' | 'pendingReturnOrder'
+>;
+
 /** What a till, the web shop or an engineer sees of a customer (the `snapshot` query). */
 export interface CustomerSnapshot {
   customerId: string;
@@ -82,12 +88,7 @@ export interface CustomerSnapshot {
   programVersion: string;
 }
 
-export function snapshotOf(
-  state: Omit<
-    CustomerState,
-    'seenEventIds' | 'transactions' | 'transactionOrder' | 'pendingReturns' | 'pendingReturnOrder'
-  >,
-): CustomerSnapshot {
+export function snapshotOf(state: CustomerScalars): CustomerSnapshot {
   return {
     customerId: state.customerId,
     registeredAt: state.registeredAt,
