@@ -210,12 +210,29 @@ export function eventRows(
           occurred_at: occurredAt,
         })),
       };
-    case 'customer.registered':
+    case 'partner.accrual':
       return {
         events: [
           {
             ...common,
-            transaction_id: '',
+            transaction_id: event.transactionId,
+            currency: event.currency,
+            // Spend at a partner is not the retailer's revenue.
+            total_minor: 0,
+            cost_minor: 0,
+            line_count: 0,
+          },
+        ],
+        sale_lines: [],
+        return_lines: [],
+      };
+    case 'customer.registered':
+    case 'points.adjusted':
+      return {
+        events: [
+          {
+            ...common,
+            transaction_id: event.type === 'points.adjusted' ? event.adjustmentId : '',
             currency: '',
             total_minor: 0,
             cost_minor: 0,

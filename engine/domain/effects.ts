@@ -5,7 +5,25 @@
 import { z } from 'zod';
 import { channel, customerId, instant, storeId, tillId } from './events.ts';
 
-export const ledgerEntryKind = z.enum(['earn', 'reverse']);
+/**
+ * earn: a sale's points (base, tier, rules, its bonuses) · reverse: what returns of the sale took
+ * back (cumulative) · restore: points the sale was paid with, given back by its returns
+ * (cumulative) · bonus: a one-off bonus not tied to a sale (registration) · redeem / partner-burn:
+ * points spent · redeem-cancel: a cancelled redemption given back · expire · adjust: service desk ·
+ * partner-earn: points earned at a partner.
+ */
+export const ledgerEntryKind = z.enum([
+  'earn',
+  'reverse',
+  'restore',
+  'bonus',
+  'redeem',
+  'redeem-cancel',
+  'partner-earn',
+  'partner-burn',
+  'expire',
+  'adjust',
+]);
 
 /**
  * A line of a customer's points ledger. One line per (transaction, kind), revised in place as
@@ -21,7 +39,7 @@ export const ledgerEntry = z.strictObject({
   customerId,
   /** The event that produced this revision of the line. */
   eventId: z.string().min(1),
-  /** The sale the line belongs to. */
+  /** What the line belongs to: the sale, the redemption, the adjustment, the expired lot. */
   transactionId: z.string().min(1),
   kind: ledgerEntryKind,
   /** Revisions of one line only grow; the highest one is the line's value. */
@@ -33,6 +51,12 @@ export const ledgerEntry = z.strictObject({
   occurredAt: instant,
   /** The loyalty rules that produced it, so past entries keep their version. */
   programVersion: z.string().min(1),
+  /** The partner, for partner-earn and partner-burn lines. */
+  partnerId: z.string().min(1).optional(),
+  /** Why, for adjustments (goodwill, correction, …) and expiries (age, inactivity). */
+  reason: z.string().min(1).optional(),
+  /** The staff member who made an adjustment. */
+  operatorId: z.string().min(1).optional(),
 });
 
 /** What a cue is about; tills may choose their own wording, icon or language by it. */

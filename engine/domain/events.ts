@@ -69,6 +69,8 @@ export const saleLine = z.strictObject({
   discount: minorUnits.default(0),
   /** Cost of one unit to the retailer, for margin and lifetime value. */
   unitCost: minorUnits,
+  /** Tax included in the line's net amount, when the till states it (programs may not earn on it). */
+  tax: minorUnits.optional(),
 });
 
 export const tenderType = z.enum(['cash', 'card', 'gift_card', 'points', 'voucher', 'other']);
@@ -76,6 +78,8 @@ export const tenderType = z.enum(['cash', 'card', 'gift_card', 'points', 'vouche
 export const tender = z.strictObject({
   type: tenderType,
   amount: minorUnits,
+  /** For a `points` tender: the redemption the till was granted, so a return gives those points back. */
+  redemptionId: token.optional(),
 });
 
 export { lineNet } from './receipt.ts';
@@ -180,30 +184,83 @@ export const customerRegisteredEvent = z.strictObject({
   customerId,
   consent: consent.prefault({}),
   profile: profile.optional(),
+  /** Program tags the member joined with (`staff`, `student`): earn rules may ask for them. */
+  tags: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
+    .max(20)
+    .optional(),
+});
+
+/** A service-desk adjustment of a customer's points: goodwill (positive) or a correction. */
+export const pointsAdjustedEvent = z.strictObject({
+  ...envelope,
+  type: z.literal('points.adjusted'),
+  /** Unique per adjustment: the same adjustment sent again is applied once. */
+  adjustmentId: token,
+  customerId,
+  points: z
+    .number()
+    .int('must be a whole number of points')
+    .refine((p) => p !== 0, 'must not be 0'),
+  reason: z.enum(['goodwill', 'correction', 'complaint', 'migration', 'other']),
+  /** Free text for the record; never personal data of the customer. */
+  note: z.string().max(200).optional(),
+  /** The staff member who made it (a staff id, not a name). */
+  operatorId: token,
+});
+
+/** Spend at a partner (an airline, a fuel station), reported by the partner's feed. */
+export const partnerAccrualEvent = z.strictObject({
+  ...envelope,
+  type: z.literal('partner.accrual'),
+  partnerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a partner id of the program'),
+  /** The partner's own reference: the same reference again is the same accrual. */
+  transactionId: token,
+  customerId,
+  currency,
+  amountMinor: minorUnits,
 });
 
 export const retailEvent = z.discriminatedUnion('type', [
   saleEvent,
   returnEvent,
   customerRegisteredEvent,
+  pointsAdjustedEvent,
+  partnerAccrualEvent,
 ]);
 
 export type SaleLine = z.infer<typeof saleLine>;
 export type SaleEvent = z.infer<typeof saleEvent>;
 export type ReturnEvent = z.infer<typeof returnEvent>;
 export type CustomerRegisteredEvent = z.infer<typeof customerRegisteredEvent>;
+export type PointsAdjustedEvent = z.infer<typeof pointsAdjustedEvent>;
+export type PartnerAccrualEvent = z.infer<typeof partnerAccrualEvent>;
 export type RetailEvent = z.infer<typeof retailEvent>;
 /** An event as tills and the web shop may send it: defaults (discount, consent) not yet filled. */
 export type RetailEventInput = z.input<typeof retailEvent>;
 export type EventType = RetailEvent['type'];
 
+/**
+ * A registration as the customer workflow receives it: the profile removed, except the month and
+ * day of birth (`MM-DD`, no year) when the member gave a birth date, for a birthday bonus.
+ */
+export type CustomerRegistration = Omit<CustomerRegisteredEvent, 'profile'> & {
+  birthMonthDay?: string;
+};
+
 /** An event as the customer workflow receives it: personal details removed. */
-export type CustomerEvent = SaleEvent | ReturnEvent | Omit<CustomerRegisteredEvent, 'profile'>;
+export type CustomerEvent =
+  | SaleEvent
+  | ReturnEvent
+  | CustomerRegistration
+  | PointsAdjustedEvent
+  | PartnerAccrualEvent;
 
 export function withoutPersonalData(event: RetailEvent): CustomerEvent {
   if (event.type !== 'customer.registered') return event;
-  const { profile: _profile, ...rest } = event;
-  return rest;
+  const { profile, ...rest } = event;
+  const birthDate = profile?.birthDate;
+  return birthDate ? { ...rest, birthMonthDay: birthDate.slice(5, 10) } : rest;
 }
 
 /** One problem with an event, named by the path of the offending field. */

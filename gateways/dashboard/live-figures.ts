@@ -183,7 +183,7 @@ export class LiveFigures {
           break;
       }
     });
-    if (event.type !== 'customer.registered') {
+    if (event.type === 'sale' || event.type === 'return') {
       const store = this.storeFigures(event.storeId);
       if (event.type === 'sale') {
         store.sales += 1;

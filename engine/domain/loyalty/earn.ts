@@ -1,0 +1,259 @@
+/**
+ * What a sale earns under a program: base points on eligible spend, the tier's multiplier, the
+ * earn rules in order (with their caps), and one-off bonuses. Points are worked out per receipt
+ * (rounded once) and then shared over the lines in proportion, so every line knows exactly what
+ * it earned and a return of that line can take back exactly that.
+ */
+import type { SaleEvent, SaleLine } from '../events.ts';
+import { lineNet } from '../receipt.ts';
+import { allocate, localDate, mulDiv, weekdayOf } from './arithmetic.ts';
+import type { EarnRule, Program } from './program.ts';
+import type { LineMemory, ReceiptBonus } from './state.ts';
+
+/** What the evaluator knows about the customer when the sale is applied. */
+export interface EarnContext {
+  /** The tier's index, and its id (for rule conditions). */
+  tierLevel: number;
+  tierId?: string;
+  tags: readonly string[];
+  /** Points a rule has already given on a local day. */
+  usedOnDay: (day: string, ruleId: string) => number;
+  /** Whether a one-off bonus (by its grant key) was already given. */
+  isGranted: (grantKey: string) => boolean;
+  birthMonthDay?: string;
+}
+
+export interface Earning {
+  /** Why nothing could be earned at all, when that is the case. */
+  refused?: 'currency-not-in-program';
+  netProgramMinor: number;
+  lines: { lineId: string; memory: LineMemory }[];
+  bonuses: ReceiptBonus[];
+  /** Rule points per rule id, lines and bonuses together (for the day caps). */
+  byRule: Record<string, number>;
+  total: number;
+}
+
+/** `minor` of the sale's currency in program minor units, rounded down; undefined if unknown. */
+export function toProgramMinor(
+  program: Program,
+  currency: string,
+  minor: number,
+  use: 'earn' | 'redeem',
+): number | undefined {
+  if (currency === program.currency) return minor;
+  const market = program.markets.find((m) => m.currency === currency);
+  if (!market?.[use]) return undefined;
+  return mulDiv(minor, market.rate.programMinor, market.rate.minor);
+}
+
+function lineMatches(rule: EarnRule, line: SaleLine): boolean {
+  const w = rule.when;
+  if (w.categories && !w.categories.includes(line.category)) return false;
+  if (w.skus && !w.skus.includes(line.sku)) return false;
+  if (w.brands && (line.brand === undefined || !w.brands.includes(line.brand))) return false;
+  if (w.fullPriceOnly && (line.unitPrice < line.fullPrice || line.discount > 0)) return false;
+  return true;
+}
+
+function receiptMatches(
+  rule: EarnRule,
+  sale: SaleEvent,
+  program: Program,
+  context: EarnContext,
+  netProgramMinor: number,
+): boolean {
+  const w = rule.when;
+  const day = localDate(sale.occurredAt);
+  if (w.channels && !w.channels.includes(sale.channel)) return false;
+  if (w.stores && !w.stores.includes(sale.storeId)) return false;
+  if (
+    w.regions &&
+    !w.regions.some((region) => (program.regions[region] ?? []).includes(sale.storeId))
+  ) {
+    return false;
+  }
+  if (w.from && day < w.from) return false;
+  if (w.until && day > w.until) return false;
+  if (w.daysOfWeek && !w.daysOfWeek.includes(weekdayOf(day))) return false;
+  if (w.tiers && (context.tierId === undefined || !w.tiers.includes(context.tierId))) return false;
+  if (w.tags && !w.tags.some((tag) => context.tags.includes(tag))) return false;
+  if (w.minBasketMinor !== undefined && netProgramMinor < w.minBasketMinor) return false;
+  return true;
+}
+
+function emptyLine(line: SaleLine, qualifyingMinor: number): LineMemory {
+  return {
+    netMinor: lineNet(line),
+    quantity: line.quantity,
+    qualifyingMinor,
+    points: 0,
+    rules: {},
+    refundedMinor: 0,
+    refundedQuantity: 0,
+    reversedPoints: 0,
+    reversedRules: {},
+    reversedQualifyingMinor: 0,
+  };
+}
+
+/** Base points for an amount of eligible spend in program minor units, rounded once. */
+export function basePointsFor(program: Program, eligibleMinor: number): number {
+  const base = program.earn.base;
+  const rounding = program.earn.rounding;
+  if ('rate' in base) return mulDiv(eligibleMinor, base.rate.points, base.rate.perMinor, rounding);
+  // A percentage of the spend, paid back in points at the program's point value.
+  return mulDiv(
+    eligibleMinor,
+    base.percentOfSpend * program.pointValue.points,
+    10_000 * program.pointValue.minor,
+    rounding,
+  );
+}
+
+export function earnForSale(sale: SaleEvent, program: Program, context: EarnContext): Earning {
+  const nets = sale.lines.map(lineNet);
+  const totalNet = nets.reduce((a, b) => a + b, 0);
+  const netProgram = toProgramMinor(program, sale.currency, totalNet, 'earn');
+  if (netProgram === undefined) {
+    return {
+      refused: 'currency-not-in-program',
+      netProgramMinor: 0,
+      lines: sale.lines.map((line) => ({ lineId: line.lineId, memory: emptyLine(line, 0) })),
+      bonuses: [],
+      byRule: {},
+      total: 0,
+    };
+  }
+  const qualifying = allocate(netProgram, nets);
+  const lines = sale.lines.map((line, i) => ({
+    lineId: line.lineId,
+    memory: emptyLine(line, qualifying[i] ?? 0),
+  }));
+
+  // Eligible spend: excluded categories and tax out, then reduced in proportion to what
+  // excluded tenders (points, gift cards) paid.
+  const earn = program.earn;
+  const eligible0 = sale.lines.map((line, i) => {
+    if (earn.excludeCategories.includes(line.category)) return 0;
+    const tax = earn.excludeTax ? (line.tax ?? 0) : 0;
+    return Math.max(0, (nets[i] ?? 0) - tax);
+  });
+  const eligibleSum = eligible0.reduce((a, b) => a + b, 0);
+  let excludedPaid = 0;
+  for (const tender of sale.tenders) {
+    if (earn.excludeTenders.includes(tender.type)) excludedPaid += tender.amount;
+  }
+  const eligibleTotal =
+    totalNet === 0 ? 0 : mulDiv(eligibleSum, Math.max(0, totalNet - excludedPaid), totalNet);
+  const eligibleProgram = toProgramMinor(program, sale.currency, eligibleTotal, 'earn') ?? 0;
+  const eligible = allocate(eligibleProgram, eligible0);
+
+  const base = allocate(basePointsFor(program, eligibleProgram), eligible);
+  const tierMultiplier = tierMultiplierOf(program, context.tierLevel);
+  const baseTotal = base.reduce((a, b) => a + b, 0);
+  const tierExtra = allocate(mulDiv(baseTotal, Math.max(0, tierMultiplier - 100), 100), base);
+  lines.forEach((line, i) => {
+    line.memory.points = (base[i] ?? 0) + (tierExtra[i] ?? 0);
+  });
+
+  const byRule: Record<string, number> = {};
+  const bonuses: ReceiptBonus[] = [];
+  const day = localDate(sale.occurredAt);
+  for (const rule of earn.rules) {
+    if (!receiptMatches(rule, sale, program, context, netProgram)) continue;
+    const matching = sale.lines.map((line) => lineMatches(rule, line));
+    if (!matching.some(Boolean)) continue;
+    const effect = rule.effect;
+    let raw: number[];
+    let bonus = 0;
+    if ('multiply' in effect) {
+      const weights = base.map((b, i) => (matching[i] ? b : 0));
+      const extra = mulDiv(
+        weights.reduce((a, b) => a + b, 0),
+        Math.max(0, effect.multiply - 100),
+        100,
+      );
+      raw = allocate(extra, weights);
+    } else if ('pointsPerItem' in effect) {
+      raw = sale.lines.map((line, i) => (matching[i] ? line.quantity * effect.pointsPerItem : 0));
+    } else {
+      raw = sale.lines.map(() => 0);
+      bonus = effect.bonus;
+    }
+    const wanted = raw.reduce((a, b) => a + b, 0) + bonus;
+    let granted = wanted;
+    if (rule.caps?.perTransaction !== undefined)
+      granted = Math.min(granted, rule.caps.perTransaction);
+    if (rule.caps?.perDay !== undefined) {
+      granted = Math.min(granted, Math.max(0, rule.caps.perDay - context.usedOnDay(day, rule.id)));
+    }
+    if (granted <= 0) continue;
+    byRule[rule.id] = granted;
+    if (bonus > 0) {
+      bonuses.push({
+        id: rule.id,
+        kind: 'rule',
+        points: granted,
+        lineIds: sale.lines.filter((_, i) => matching[i]).map((line) => line.lineId),
+        minBasketMinor: rule.when.minBasketMinor,
+        reversed: false,
+      });
+    } else {
+      const shares = allocate(granted, raw);
+      lines.forEach((line, i) => {
+        const share = shares[i] ?? 0;
+        if (share === 0) return;
+        line.memory.points += share;
+        line.memory.rules[rule.id] = share;
+      });
+    }
+    if (rule.stop) break;
+  }
+
+  for (const oneOff of earn.bonuses) {
+    const grantKey = oneOffKey(oneOff, sale, context);
+    if (grantKey === undefined || context.isGranted(grantKey)) continue;
+    bonuses.push({
+      id: oneOff.id,
+      kind: oneOff.on as ReceiptBonus['kind'],
+      points: oneOff.points,
+      lineIds: sale.lines.map((line) => line.lineId),
+      grantKey,
+      reversed: false,
+    });
+  }
+
+  let total = 0;
+  for (const line of lines) total += line.memory.points;
+  for (const b of bonuses) total += b.points;
+  return { netProgramMinor: netProgram, lines, bonuses, byRule, total };
+}
+
+/**
+ * The key a one-off bonus is remembered by, if this sale earns it: the first purchase and first
+ * web purchase once ever, the birthday once a year (a sale in the birthday month).
+ */
+function oneOffKey(
+  oneOff: Program['earn']['bonuses'][number],
+  sale: SaleEvent,
+  context: EarnContext,
+): string | undefined {
+  switch (oneOff.on) {
+    case 'first-purchase':
+      return oneOff.id;
+    case 'first-web-purchase':
+      return sale.channel === 'web' ? oneOff.id : undefined;
+    case 'birthday': {
+      const birthMonth = context.birthMonthDay?.slice(0, 2);
+      if (!birthMonth || sale.occurredAt.slice(5, 7) !== birthMonth) return undefined;
+      return `${oneOff.id}:${sale.occurredAt.slice(0, 4)}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function tierMultiplierOf(program: Program, level: number): number {
+  return program.tiers?.levels[level]?.earnMultiplier ?? 100;
+}

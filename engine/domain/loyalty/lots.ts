@@ -1,0 +1,90 @@
+/**
+ * The points ledger's lots: accruals go in as lots (paying any debt first), spending and
+ * take-backs come out of the oldest lots first. Every function changes the state in place and
+ * says exactly how many points moved, so the caller's ledger line is the change in balance.
+ */
+import { isSpendable, type Lot, type LoyaltyState } from './state.ts';
+
+/** Adds an accrual; debt is paid from it first. Returns the points the balance grew by. */
+export function addLot(state: LoyaltyState, lot: Lot): number {
+  const points = lot.points;
+  if (points <= 0) return 0;
+  const paid = Math.min(state.debt, points);
+  state.debt -= paid;
+  const left = points - paid;
+  if (left > 0) insertInOrder(state.lots, { ...lot, points: left });
+  return points;
+}
+
+/** Oldest first by when they were earned; ties by id, so the order never depends on arrival. */
+function insertInOrder(lots: Lot[], lot: Lot) {
+  const t = Date.parse(lot.earnedAt);
+  let i = lots.length;
+  while (i > 0) {
+    const before = lots[i - 1] as Lot;
+    const tb = Date.parse(before.earnedAt);
+    if (tb < t || (tb === t && before.id <= lot.id)) break;
+    i -= 1;
+  }
+  lots.splice(i, 0, lot);
+}
+
+export interface Taken {
+  lotId: string;
+  earnedAt: string;
+  availableAt: string;
+  expiresAt?: string;
+  points: number;
+}
+
+/**
+ * Takes up to `points` from the lots `eligible` accepts, oldest first (and from `firstLotId`
+ * before any other, when given). Emptied lots are removed. Returns what came from which lot.
+ */
+export function takeFromLots(
+  state: LoyaltyState,
+  points: number,
+  eligible: (lot: Lot) => boolean,
+  firstLotId?: string,
+): Taken[] {
+  const taken: Taken[] = [];
+  let wanted = points;
+  const takeFrom = (lot: Lot) => {
+    const n = Math.min(lot.points, wanted);
+    if (n <= 0) return;
+    lot.points -= n;
+    wanted -= n;
+    taken.push({
+      lotId: lot.id,
+      earnedAt: lot.earnedAt,
+      availableAt: lot.availableAt,
+      expiresAt: lot.expiresAt,
+      points: n,
+    });
+  };
+  if (firstLotId !== undefined) {
+    const first = state.lots.find((lot) => lot.id === firstLotId);
+    if (first && eligible(first)) takeFrom(first);
+  }
+  for (const lot of state.lots) {
+    if (wanted <= 0) break;
+    if (eligible(lot)) takeFrom(lot);
+  }
+  if (taken.length > 0) state.lots = state.lots.filter((lot) => lot.points > 0);
+  return taken;
+}
+
+export const isSpendableAt = (now: string) => {
+  const t = Date.parse(now);
+  return (lot: Lot): boolean => isSpendable(lot, t);
+};
+
+export const isPendingAt =
+  (now: string) =>
+  (lot: Lot): boolean =>
+    Date.parse(lot.availableAt) > Date.parse(now);
+
+export const anyLot = (): boolean => true;
+
+export const sumTaken = (taken: readonly Taken[]): number =>
+  taken.reduce((sum, t) => sum + t.points, 0);

@@ -1,0 +1,227 @@
+/**
+ * A customer's loyalty state: points as lots, the tier, what recent sales and redemptions caused
+ * (so a return or a cancellation reverses exactly that), and the counters caps need. Plain JSON
+ * (no Map, no Date, no class), so it crosses Temporal's payload converter and continue-as-new
+ * unchanged. Records keyed by outside ids use `key(id)` so no id (`__proto__`, `constructor`)
+ * can collide with an object's own machinery.
+ */
+
+/** Points from one accrual, spent oldest first. */
+export interface Lot {
+  /** The accrual's id: `<transactionId>`, `adjust:<id>`, `partner:<partner>:<tx>`, … */
+  id: string;
+  earnedAt: string;
+  /** Pending until then (the return period), spendable after. */
+  availableAt: string;
+  /** Absent: the lot never expires by age. */
+  expiresAt?: string;
+  /** Points left in the lot. */
+  points: number;
+  /** Where it was earned, for the expiry's ledger line. */
+  storeId: string;
+  /** The program version that produced it. */
+  version: string;
+  /** The expiry warning has gone out. */
+  warned?: boolean;
+}
+
+/** What one line of a sale earned, and how much of it a return has taken back. */
+export interface LineMemory {
+  netMinor: number;
+  quantity: number;
+  /** The line's tier-qualifying spend in program minor units. */
+  qualifyingMinor: number;
+  /** All points the line earned: base, tier extra and rules. */
+  points: number;
+  /** The part of `points` each rule gave (for the rule's caps). */
+  rules: Record<string, number>;
+  refundedMinor: number;
+  refundedQuantity: number;
+  reversedPoints: number;
+  reversedRules: Record<string, number>;
+  reversedQualifyingMinor: number;
+}
+
+/** Points a receipt earned as a whole: a basket bonus, a first-purchase or birthday bonus. */
+export interface ReceiptBonus {
+  /** The rule's or the one-off bonus's id. */
+  id: string;
+  kind: 'rule' | 'first-purchase' | 'first-web-purchase' | 'birthday';
+  points: number;
+  /** The lines whose presence gave it; it goes when all of them are fully refunded. */
+  lineIds: string[];
+  /** It goes when the unrefunded basket falls below this (program minor units). */
+  minBasketMinor?: number;
+  /** The one-off's key in `bonusesGranted`, freed when the bonus is taken back. */
+  grantKey?: string;
+  reversed: boolean;
+}
+
+export interface SaleMemory {
+  transactionId: string;
+  occurredAt: string;
+  /** The local day and month of the sale (caps and the tier's window count by them). */
+  day: string;
+  month: string;
+  storeId: string;
+  version: string;
+  /** The basket's net in program minor units. */
+  netProgramMinor: number;
+  lines: Record<string, LineMemory>;
+  lineOrder: string[];
+  bonuses: ReceiptBonus[];
+  /** All points the sale earned (lines and bonuses). */
+  earned: number;
+  /** Points the reversal line has taken back so far (what the ledger shows). */
+  reversed: number;
+  /** Points its returns should have taken back but the return policy let the customer keep. */
+  forgiven: number;
+  /** Revisions of the sale's reversal and restore lines. */
+  reverseRevision: number;
+  restoreRevision: number;
+  /** The sale counted as a visit (for the visits metric) and is not fully returned. */
+  visitCounted: boolean;
+  /** Points the customer paid with: given back in proportion to what is refunded. */
+  paidWithPoints?: { redemptionId?: string; amountMinor: number; restoredPoints: number };
+}
+
+/** What a redemption took from which lots, so a cancellation or a return gives exactly that back. */
+export interface RedemptionMemory {
+  redemptionId: string;
+  at: string;
+  points: number;
+  valueMinor: number;
+  currency: string;
+  partnerId?: string;
+  storeId: string;
+  consumed: {
+    lotId: string;
+    earnedAt: string;
+    availableAt: string;
+    expiresAt?: string;
+    points: number;
+  }[];
+  /** Points given back so far (a cancellation, or returns of what they paid for). */
+  restored: number;
+  cancelled: boolean;
+}
+
+export interface MonthBucket {
+  month: string;
+  spendMinor: number;
+  points: number;
+  visits: number;
+}
+
+export interface TierState {
+  /** Index into the program's levels: the tier now. */
+  level: number;
+  /** The level confirmed at the last review: kept until the next one. */
+  base: number;
+  /** The highest level the metric reached since the last review (upgrades at once). */
+  peak: number;
+  /** When the next review happens. */
+  reviewAt: string;
+  /** A review found the customer below their tier: the downgrade applies at this instant. */
+  graceUntil?: string;
+}
+
+export interface LoyaltyState {
+  customerId: string;
+  /** Open lots, oldest first. */
+  lots: Lot[];
+  /** Points owed (a negative balance), paid first from later accruals. */
+  debt: number;
+  tier?: TierState;
+  /** Tier-qualifying totals by local month, oldest first, within the window. */
+  months: MonthBucket[];
+  /** Recent sales by `key(transactionId)`, oldest first in `saleOrder`. */
+  sales: Record<string, SaleMemory>;
+  saleOrder: string[];
+  /** Returns whose sale has not arrived (yet), by `key(originalTransactionId)`. */
+  earlyReturns: Record<string, EarlyReturn[]>;
+  earlyReturnOrder: string[];
+  redemptions: Record<string, RedemptionMemory>;
+  redemptionOrder: string[];
+  /** Ids of events applied other than sales and redemptions (`key(eventId)` and the like). */
+  seen: Record<string, 1>;
+  seenOrder: string[];
+  /** Points a rule gave per local day: `key(<day>|<ruleId>)`. */
+  dayUsage: Record<string, number>;
+  /** One-off bonuses given (`registration`, `first-purchase`, `birthday:2026`, …) → by what. */
+  bonusesGranted: Record<string, string>;
+  tags: string[];
+  birthMonthDay?: string;
+  registeredAt?: string;
+  firstEventAt?: string;
+  /** The last sale or redemption (inactivity expiry counts from it). */
+  lastActivityAt?: string;
+  /** The inactivity warning went out for this `lastActivityAt`. */
+  inactivityWarnedFor?: string;
+  /** The earliest instant at which something is due (expiry, warning, review); a cache. */
+  dueAt?: string;
+}
+
+export interface EarlyReturn {
+  eventId: string;
+  occurredAt: string;
+  storeId: string;
+  lines: { lineId: string; quantity: number; refundAmount: number }[];
+}
+
+/** Keys for records indexed by outside ids. */
+export const key = (id: string): string => `#${id}`;
+
+/** How many of each kind of memory a state keeps at most, whatever their age. */
+export const loyaltyLimits = {
+  sales: 5000,
+  redemptions: 500,
+  seen: 2000,
+  earlyReturns: 500,
+} as const;
+
+export function initialLoyaltyState(customerId: string): LoyaltyState {
+  return {
+    customerId,
+    lots: [],
+    debt: 0,
+    months: [],
+    sales: {},
+    saleOrder: [],
+    earlyReturns: {},
+    earlyReturnOrder: [],
+    redemptions: {},
+    redemptionOrder: [],
+    seen: {},
+    seenOrder: [],
+    dayUsage: {},
+    bonusesGranted: {},
+    tags: [],
+  };
+}
+
+/** The balance: every point in a lot, pending or spendable, less any debt. */
+export function balanceOf(state: LoyaltyState): number {
+  let total = 0;
+  for (const lot of state.lots) total += lot.points;
+  return total - state.debt;
+}
+
+/** A lot's points can be spent at `t`: no longer pending, not yet expired. */
+export function isSpendable(lot: Lot, t: number): boolean {
+  return (
+    Date.parse(lot.availableAt) <= t &&
+    (lot.expiresAt === undefined || Date.parse(lot.expiresAt) > t)
+  );
+}
+
+/**
+ * Points the customer can spend at `now`: lots no longer pending and not expired (even if the
+ * expiry has not been applied yet), less any debt.
+ */
+export function spendableAt(state: LoyaltyState, now: string): number {
+  const t = Date.parse(now);
+  let total = 0;
+  for (const lot of state.lots) if (isSpendable(lot, t)) total += lot.points;
+  return Math.max(0, total - state.debt);
+}
