@@ -22,7 +22,7 @@ export const CUSTOMER = 'c-loyal';
 
 /** A program from the fields a test cares about; 1 point per euro, 100 points = 1.00 EUR. */
 export function programOf(
-  fields: Partial<ProgramInput> & { earn?: Partial<ProgramInput['earn']> } = {},
+  fields: Omit<Partial<ProgramInput>, 'earn'> & { earn?: Partial<ProgramInput['earn']> } = {},
   version = 'test@1',
 ): Program {
   const { earn, ...rest } = fields;

@@ -15,6 +15,7 @@ import {
   outlook,
 } from '../../engine/domain/loyalty/evaluator.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
+import type { ProgramInput } from '../../engine/domain/loyalty/program-schema.ts';
 import { balanceOf, type LoyaltyState, spendableAt } from '../../engine/domain/loyalty/state.ts';
 import {
   adjustmentOf,
@@ -139,6 +140,8 @@ describe('base earn', () => {
   });
 });
 
+type Rule = NonNullable<ProgramInput['earn']['rules']>[number];
+
 describe('earn rules', () => {
   const produce = line({
     lineId: '1',
@@ -148,7 +151,7 @@ describe('earn rules', () => {
     sku: 'APL',
   });
   const other = line({ lineId: '2', unitPrice: 1000, category: 'bakery' });
-  const rule = (when: object, effect: object, extra: object = {}) =>
+  const rule = (when: Rule['when'], effect: Rule['effect'], extra: Partial<Rule> = {}) =>
     programOf({ earn: { rules: [{ id: 'r', name: 'Rule', when, effect, ...extra }] } });
 
   it.each([
@@ -195,7 +198,7 @@ describe('earn rules', () => {
     ['store S002, sale in S001', { stores: ['S002'] }, {}, 20],
   ] as const)('%s', (_name, when, fields, points) => {
     const sale = saleOf('t1', [produce, other], fields as object);
-    expect(earned(rule(when, { multiply: 2 }), sale)).toEqual([points]);
+    expect(earned(rule(when as Rule['when'], { multiply: 2 }), sale)).toEqual([points]);
   });
 
   it('matches a region by its stores', () => {
