@@ -4,6 +4,7 @@
  * is at the end.
  */
 import { describe, expect, it } from 'vitest';
+import type { SaleEvent } from '../../engine/domain/events.ts';
 import {
   checkRedemption,
   evaluate,
@@ -196,10 +197,13 @@ describe('earn rules', () => {
     ['channel web, sale at a till', { channels: ['web'] }, {}, 20],
     ['store S002, sale in S002', { stores: ['S002'] }, { storeId: 'S002' }, 40],
     ['store S002, sale in S001', { stores: ['S002'] }, {}, 20],
-  ] as const)('%s', (_name, when, fields, points) => {
-    const sale = saleOf('t1', [produce, other], fields as object);
-    expect(earned(rule(when as Rule['when'], { multiply: 2 }), sale)).toEqual([points]);
-  });
+  ] satisfies [string, Rule['when'], Partial<SaleEvent>, number][])(
+    '%s',
+    (_name, when, fields, points) => {
+      const sale = saleOf('t1', [produce, other], fields);
+      expect(earned(rule(when, { multiply: 2 }), sale)).toEqual([points]);
+    },
+  );
 
   it('matches a region by its stores', () => {
     const program = programOf({
