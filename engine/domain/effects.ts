@@ -66,6 +66,7 @@ export const cueKind = z.enum([
   'repeat-visit',
   'return',
   'return-of-unknown-sale',
+  'points-adjusted',
 ]);
 
 /**
@@ -83,9 +84,23 @@ export const cueFacts = z.strictObject({
   channel,
   occurredAt: instant,
   kind: cueKind,
+  /** Points the event added less what it took back (a return's reversal is negative). */
   pointsEarned: z.number().int(),
   pointsBalance: z.number().int(),
   visitsThisMonth: z.number().int().min(0),
+  /** Under a loyalty program: points the sale was paid with (its redemption). */
+  pointsRedeemed: z.number().int().min(0).optional(),
+  /** Points the customer can spend now (the balance less pending points). */
+  spendablePoints: z.number().int().optional(),
+  /** The customer's tier after the event, and what is missing to the next one. */
+  tier: z.string().optional(),
+  nextTier: z
+    .strictObject({
+      id: z.string(),
+      missing: z.number().int().min(0),
+      metric: z.enum(['spend', 'points', 'visits']),
+    })
+    .optional(),
 });
 
 /** A cue as published to `CUES` and shown at the till. */

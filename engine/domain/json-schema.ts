@@ -4,13 +4,22 @@
  * to config/schemas/, and a test keeps the committed files equal to what the code says.
  */
 import { z } from 'zod';
-import { customerRegisteredEvent, retailEvent, returnEvent, saleEvent } from './events.ts';
+import {
+  customerRegisteredEvent,
+  partnerAccrualEvent,
+  pointsAdjustedEvent,
+  retailEvent,
+  returnEvent,
+  saleEvent,
+} from './events.ts';
 
 const contracts = {
   'retail-event': retailEvent,
   sale: saleEvent,
   return: returnEvent,
   'customer-registered': customerRegisteredEvent,
+  'points-adjusted': pointsAdjustedEvent,
+  'partner-accrual': partnerAccrualEvent,
 } as const;
 
 /** File name → JSON Schema document. */

@@ -35,6 +35,27 @@ describe('cue wording', () => {
       { kind: 'return-of-unknown-sale', pointsEarned: 0 },
       'Return of a sale not on record here · no points reversed yet · balance 412',
     ],
+    [
+      { kind: 'points-adjusted', pointsEarned: -50, pointsBalance: 362 },
+      'Points adjusted by the service desk · −50 points · balance 362',
+    ],
+    [
+      {
+        kind: 'repeat-visit',
+        pointsRedeemed: 500,
+        tier: 'silver',
+        nextTier: { id: 'gold', missing: 12_050, metric: 'spend' },
+      },
+      'Welcome back, 3rd visit this month · +39 points · 500 points redeemed · balance 412 · tier silver · 120.50 more spend to gold',
+    ],
+    [
+      {
+        kind: 'first-purchase',
+        tier: 'member',
+        nextTier: { id: 'regular', missing: 1, metric: 'visits' },
+      },
+      'First purchase, welcome · +39 points · balance 412 · tier member · 1 more visit to regular',
+    ],
   ] as const)('%o reads "%s"', (over, text) => {
     expect(describeCue(facts(over))).toBe(text);
   });

@@ -12,6 +12,15 @@
 import type { CueFacts, CueKind, LedgerEntry } from '../effects.ts';
 import type { CustomerEvent, ReturnEvent, SaleEvent } from '../events.ts';
 import { eligibleSpend, pointsFor, saleTotal } from '../loyalty/base-earn.ts';
+import { LoyaltyBook } from '../loyalty/book.ts';
+import {
+  type LoyaltyEffects,
+  type LoyaltyResult,
+  type LoyaltyTrigger,
+  noLoyaltyEffects,
+} from '../loyalty/evaluator.ts';
+import type { Program } from '../loyalty/program.ts';
+import type { TierChange } from '../loyalty/tiers.ts';
 import { RecentMap } from './recent.ts';
 import {
   type CustomerScalars,
@@ -23,10 +32,34 @@ import {
   type TransactionMemory,
 } from './state.ts';
 
-/** What events caused: ledger lines, and cues as facts (worded at publication, `describeCue`). */
+/**
+ * What events caused: ledger lines, cues as facts (worded at publication, `describeCue`), and,
+ * under a loyalty program, tier changes and triggers (expiry warnings and the like).
+ */
 export interface Effects {
   ledger: LedgerEntry[];
   cues: CueFacts[];
+  tierChanges?: (TierChange & { customerId: string })[];
+  triggers?: (LoyaltyTrigger & { customerId: string })[];
+}
+
+/** The program an event is applied under, and the workflow's clock. */
+export interface LoyaltyContext {
+  program: Program;
+  now: string;
+}
+
+/** Loyalty effects into the customer's effects (tier changes and triggers named by customer). */
+export function addLoyaltyEffects(out: Effects, customerId: string, effects: LoyaltyEffects) {
+  if (effects.ledger.length > 0) out.ledger.push(...effects.ledger);
+  if (effects.tierChanges.length > 0) {
+    out.tierChanges ??= [];
+    for (const change of effects.tierChanges) out.tierChanges.push({ ...change, customerId });
+  }
+  if (effects.triggers.length > 0) {
+    out.triggers ??= [];
+    for (const trigger of effects.triggers) out.triggers.push({ ...trigger, customerId });
+  }
 }
 
 export const noEffects = (): Effects => ({ ledger: [], cues: [] });
@@ -35,6 +68,12 @@ export const noEffects = (): Effects => ({ ledger: [], cues: [] });
 export type Outcome = 'applied' | 'duplicate-event' | 'duplicate-transaction' | 'other-customer';
 
 type RegistrationEvent = Extract<CustomerEvent, { type: 'customer.registered' }>;
+
+/** What the loyalty book said about one event, for its cue. */
+interface LoyaltyFacts {
+  result: LoyaltyResult;
+  now: string;
+}
 
 const own = <V>(record: Record<string, V>, key: string): V | undefined =>
   Object.hasOwn(record, key) ? record[key] : undefined;
@@ -60,6 +99,11 @@ export class CustomerAccount {
    * arrives, so a return that overtakes its sale still reverses exactly what the sale earned.
    */
   private readonly pendingReturns: RecentMap<{ refundedMinor: number }>;
+  /**
+   * The loyalty program's book, once the workflow has attached one: points then come from the
+   * program (lots, tiers, rules) rather than the base earn rate.
+   */
+  private book: LoyaltyBook | undefined;
 
   private constructor(state: CustomerState) {
     const {
@@ -68,8 +112,10 @@ export class CustomerAccount {
       transactionOrder,
       pendingReturns,
       pendingReturnOrder,
+      loyalty,
       ...scalars
     } = state;
+    this.book = loyalty ? LoyaltyBook.restore(loyalty) : undefined;
     // Every field present, in one order: every account then has the same shape, and the
     // rules' property accesses stay monomorphic (fields added later would fork the shape).
     this.scalars = {
@@ -133,15 +179,45 @@ export class CustomerAccount {
       pendingReturns: recordOf(this.pendingReturns, pendingReturnOrder),
       pendingReturnOrder,
       seenEventIds: this.seen.keysOldestFirst(),
+      ...(this.book ? { loyalty: this.book.toState() } : {}),
     };
   }
 
-  snapshot(): CustomerSnapshot {
-    return snapshotOf(this.scalars);
+  /** The 360 snapshot; with a loyalty program, what the customer sees of it at `now`. */
+  snapshot(now?: string): CustomerSnapshot {
+    const snapshot = snapshotOf(this.scalars);
+    const loyalty = now !== undefined ? this.book?.outlook(now) : undefined;
+    return loyalty ? { ...snapshot, loyalty } : snapshot;
   }
 
-  /** Applies one event; its ledger entries and cues are appended to `out`. */
-  apply(event: CustomerEvent, out: Effects): Outcome {
+  /** The loyalty book, when a program is attached. */
+  get loyalty(): LoyaltyBook | undefined {
+    return this.book;
+  }
+
+  /**
+   * Puts the customer under a loyalty program from now on. A balance earned at the base rate
+   * before becomes the book's opening lot, so no point is lost or counted twice.
+   */
+  attachLoyalty(programs: readonly Program[], now: string) {
+    if (this.book) {
+      this.book.learn(programs);
+      return;
+    }
+    this.book = LoyaltyBook.open(
+      this.scalars.customerId,
+      [...programs],
+      this.scalars.pointsBalance,
+      now,
+    );
+    this.scalars.pointsBalance = this.book.balance;
+  }
+
+  /**
+   * Applies one event; its ledger entries and cues are appended to `out`. With a loyalty book
+   * attached, `loyalty` names the program version in force at the event's time and the clock.
+   */
+  apply(event: CustomerEvent, out: Effects, loyalty?: LoyaltyContext): Outcome {
     const s = this.scalars;
     if (event.customerId !== s.customerId) return 'other-customer';
     if (event.type === 'sale') {
@@ -155,31 +231,97 @@ export class CustomerAccount {
       this.seen.add(event.eventId, true);
     }
     s.eventsApplied += 1;
+    const book = this.book && loyalty ? this.book : undefined;
     switch (event.type) {
       case 'sale':
-        this.applySale(event, out);
+        this.applySale(event, out, book === undefined);
         break;
       case 'return':
-        this.applyReturn(event, out);
+        this.applyReturn(event, out, book === undefined);
         break;
       case 'customer.registered':
-        this.applyRegistration(event, out);
+        this.applyRegistration(event, out, book === undefined);
+        break;
+      case 'points.adjusted':
+      case 'partner.accrual':
+        // Points only: without a program there is nothing to apply them to.
         break;
     }
+    if (book && loyalty) this.applyLoyalty(book, event, loyalty, out);
     return 'applied';
   }
 
-  private applyRegistration(event: RegistrationEvent, out: Effects) {
+  /** The program's part of an event: points, tier, triggers, and the event's cue. */
+  private applyLoyalty(book: LoyaltyBook, event: CustomerEvent, at: LoyaltyContext, out: Effects) {
+    const s = this.scalars;
+    const effects = noLoyaltyEffects();
+    const result = book.apply(event, at.program, at.now, effects);
+    addLoyaltyEffects(out, s.customerId, effects);
+    s.pointsBalance = book.balance;
+    const facts: LoyaltyFacts = { result, now: at.now };
+    switch (event.type) {
+      case 'sale': {
+        const redemptionId = event.tenders.find((t) => t.redemptionId !== undefined)?.redemptionId;
+        const redeemed = redemptionId !== undefined ? book.redeemedBy(redemptionId) : undefined;
+        out.cues.push(
+          this.loyaltyCue(
+            event,
+            s.visits === 1 ? 'first-purchase' : 'repeat-visit',
+            facts,
+            redeemed,
+          ),
+        );
+        break;
+      }
+      case 'return':
+        out.cues.push(
+          this.loyaltyCue(
+            event,
+            result.outcome === 'held' ? 'return-of-unknown-sale' : 'return',
+            facts,
+          ),
+        );
+        break;
+      case 'customer.registered':
+        out.cues.push(this.loyaltyCue(event, 'welcome', facts));
+        break;
+      case 'points.adjusted':
+        out.cues.push(this.loyaltyCue(event, 'points-adjusted', facts));
+        break;
+      case 'partner.accrual':
+        break;
+    }
+  }
+
+  private loyaltyCue(
+    event: CustomerEvent,
+    kind: CueKind,
+    { result, now }: LoyaltyFacts,
+    pointsRedeemed?: number,
+  ): CueFacts {
+    const cue = this.cue(event, kind, result.earned - result.reversed);
+    const outlook = this.book?.outlook(now);
+    return {
+      ...cue,
+      ...(pointsRedeemed !== undefined ? { pointsRedeemed } : {}),
+      ...(outlook?.tier !== undefined ? { tier: outlook.tier } : {}),
+      ...(outlook?.nextTier ? { nextTier: outlook.nextTier } : {}),
+      ...(outlook ? { spendablePoints: outlook.spendable } : {}),
+    };
+  }
+
+  private applyRegistration(event: RegistrationEvent, out: Effects, cue: boolean) {
     const s = this.scalars;
     s.registeredAt = earliest(s.registeredAt, event.occurredAt);
     s.consent = event.consent;
-    out.cues.push(this.cue(event, 'welcome', 0));
+    if (cue) out.cues.push(this.cue(event, 'welcome', 0));
   }
 
-  private applySale(sale: SaleEvent, out: Effects) {
+  /** `basePoints`: earn at the base rate (no loyalty program attached), with the ledger and cue. */
+  private applySale(sale: SaleEvent, out: Effects, basePoints: boolean) {
     const s = this.scalars;
     const net = saleTotal(sale);
-    const points = pointsFor(eligibleSpend(sale), s.program);
+    const points = basePoints ? pointsFor(eligibleSpend(sale), s.program) : 0;
     const memory: TransactionMemory = {
       netMinor: net,
       refundedMinor: 0,
@@ -215,6 +357,7 @@ export class CustomerAccount {
     if (s.lastPurchaseAt === undefined || sale.occurredAt > s.lastPurchaseAt) {
       s.lastPurchaseAt = sale.occurredAt;
     }
+    if (!basePoints) return;
     s.pointsBalance = balance;
 
     const tx = sale.transactionId;
@@ -229,7 +372,7 @@ export class CustomerAccount {
     );
   }
 
-  private applyReturn(ret: ReturnEvent, out: Effects) {
+  private applyReturn(ret: ReturnEvent, out: Effects, basePoints: boolean) {
     const s = this.scalars;
     let refund = 0;
     for (const line of ret.lines) refund += line.refundAmount;
@@ -240,7 +383,7 @@ export class CustomerAccount {
       const pending = this.pendingReturns.get(tx);
       if (pending) pending.refundedMinor += refund;
       else this.pendingReturns.set(tx, { refundedMinor: refund });
-      out.cues.push(this.cue(ret, 'return-of-unknown-sale', 0));
+      if (basePoints) out.cues.push(this.cue(ret, 'return-of-unknown-sale', 0));
       return;
     }
     const { reversed, spendReduction } = reverseTo(
@@ -249,6 +392,7 @@ export class CustomerAccount {
       s.program,
     );
     s.spendMinor -= spendReduction;
+    if (!basePoints) return;
     s.pointsBalance -= reversed;
     const balance = s.pointsBalance;
     if (reversed > 0) {

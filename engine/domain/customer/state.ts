@@ -3,6 +3,8 @@
  * survives Temporal's payload converter and continue-as-new unchanged.
  */
 import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
+import type { LoyaltyBookState } from '../loyalty/book.ts';
+import type { LoyaltyOutlook } from '../loyalty/evaluator.ts';
 
 /** What the customer workflow remembers of a recent sale, so a return can reverse it exactly. */
 export interface TransactionMemory {
@@ -39,6 +41,8 @@ export interface CustomerState {
    */
   seenEventIds: string[];
   eventsApplied: number;
+  /** The loyalty program's book (lots, tier, what sales earned), once a program is attached. */
+  loyalty?: LoyaltyBookState;
 }
 
 /**
@@ -72,7 +76,12 @@ export function initialState(customerId: string, program: BaseEarnProgram): Cust
 /** The state's plain fields, without the remembered ids, sales and early returns. */
 export type CustomerScalars = Omit<
   CustomerState,
-  'seenEventIds' | 'transactions' | 'transactionOrder' | 'pendingReturns' | 'pendingReturnOrder'
+  | 'seenEventIds'
+  | 'transactions'
+  | 'transactionOrder'
+  | 'pendingReturns'
+  | 'pendingReturnOrder'
+  | 'loyalty'
 >;
 
 /** What a till, the web shop or an engineer sees of a customer (the `snapshot` query). */
@@ -86,6 +95,8 @@ export interface CustomerSnapshot {
   pointsBalance: number;
   eventsApplied: number;
   programVersion: string;
+  /** Under a loyalty program: balances, tier, the next tier, points expiring soon. */
+  loyalty?: LoyaltyOutlook;
 }
 
 export function snapshotOf(state: CustomerScalars): CustomerSnapshot {

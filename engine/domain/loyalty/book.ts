@@ -1,0 +1,139 @@
+/**
+ * A customer's loyalty book as the customer workflow keeps it: the loyalty state and the program
+ * versions it has been given. Each event is applied under the version the router found in force
+ * at the event's time; the clock and redemptions use the newest known version in force at `now`.
+ * Versions arrive as data (in a delivery), never by I/O, so replays see the same programs.
+ */
+import {
+  advance,
+  applyLoyalty,
+  checkRedemption,
+  type LoyaltyEffects,
+  type LoyaltyInput,
+  type LoyaltyOutlook,
+  type LoyaltyResult,
+  nextDue,
+  outlook,
+  type RedemptionCheck,
+  type RedemptionRequest,
+} from './evaluator.ts';
+import { addLot } from './lots.ts';
+import type { Program } from './program.ts';
+import { balanceOf, initialLoyaltyState, key, type LoyaltyState } from './state.ts';
+
+/** What a workflow carries across continue-as-new. Plain JSON. */
+export interface LoyaltyBookState {
+  state: LoyaltyState;
+  /** The versions it knows, oldest first by when they are in force. */
+  programs: Program[];
+}
+
+/** A deep copy of plain JSON (the workflow sandbox has no structuredClone). */
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** The versions a book keeps; older ones are asked for again if a late event needs them. */
+const PROGRAMS_KEPT = 4;
+
+export class LoyaltyBook {
+  private readonly state: LoyaltyState;
+  private programs: Program[];
+
+  private constructor(carried: LoyaltyBookState) {
+    this.state = carried.state;
+    this.programs = [...carried.programs];
+  }
+
+  /** A new book; a balance from before the customer had one becomes its opening lot. */
+  static open(
+    customerId: string,
+    programs: Program[],
+    openingBalance: number,
+    now: string,
+  ): LoyaltyBook {
+    const book = new LoyaltyBook({ state: initialLoyaltyState(customerId), programs: [] });
+    book.learn(programs);
+    if (openingBalance > 0) {
+      const program = book.programAt(now);
+      addLot(book.state, {
+        id: 'opening',
+        earnedAt: now,
+        availableAt: now,
+        points: openingBalance,
+        storeId: 'opening',
+        version: program?.version ?? 'opening',
+      });
+    }
+    return book;
+  }
+
+  /** From a carried state; it is copied, never shared. */
+  static restore(carried: LoyaltyBookState): LoyaltyBook {
+    return new LoyaltyBook(copy(carried));
+  }
+
+  toState(): LoyaltyBookState {
+    return copy({ state: this.state, programs: this.programs });
+  }
+
+  get balance(): number {
+    return balanceOf(this.state);
+  }
+
+  knows(version: string): boolean {
+    return this.programs.some((p) => p.version === version);
+  }
+
+  /** Versions not known yet are added; the book keeps the newest few. */
+  learn(programs: readonly Program[]) {
+    for (const program of programs) {
+      if (!this.knows(program.version)) this.programs.push(program);
+    }
+    this.programs.sort(
+      (a, b) =>
+        a.effectiveFrom.localeCompare(b.effectiveFrom) || a.version.localeCompare(b.version),
+    );
+    if (this.programs.length > PROGRAMS_KEPT) this.programs = this.programs.slice(-PROGRAMS_KEPT);
+  }
+
+  program(version: string): Program | undefined {
+    return this.programs.find((p) => p.version === version);
+  }
+
+  /** The newest known version in force at `at` (or the oldest known, before any is). */
+  programAt(at: string): Program | undefined {
+    const t = Date.parse(at);
+    let chosen: Program | undefined;
+    for (const p of this.programs) if (Date.parse(p.effectiveFrom) <= t) chosen = p;
+    return chosen ?? this.programs[0];
+  }
+
+  apply(input: LoyaltyInput, program: Program, now: string, out: LoyaltyEffects): LoyaltyResult {
+    return applyLoyalty(this.state, input, program, now, out);
+  }
+
+  /** What the clock made due by `now`, under the version in force then. */
+  advance(now: string, out: LoyaltyEffects) {
+    const program = this.programAt(now);
+    if (program) advance(this.state, program, now, out);
+  }
+
+  check(request: RedemptionRequest, program: Program, now: string): RedemptionCheck {
+    return checkRedemption(this.state, request, program, now);
+  }
+
+  /** When the clock next has something to do (expiry, a warning, a review). */
+  nextDue(now: string): string | undefined {
+    const program = this.programAt(now);
+    return program ? nextDue(this.state, program) : undefined;
+  }
+
+  outlook(now: string): LoyaltyOutlook | undefined {
+    const program = this.programAt(now);
+    return program ? outlook(this.state, program, now) : undefined;
+  }
+
+  /** Points a redemption took, if the book remembers it (for the receipt of the sale it paid). */
+  redeemedBy(redemptionId: string): number | undefined {
+    return this.state.redemptions[key(redemptionId)]?.points;
+  }
+}
