@@ -16,6 +16,7 @@ import {
   DEAD_LETTER_STREAM,
   EVENTS_STREAM,
   LEDGER_STREAM,
+  LOYALTY_STREAM,
   ROUTER_CONSUMER,
 } from './topology.ts';
 
@@ -30,6 +31,7 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
   return [
     { ...common, name: EVENTS_STREAM, subjects: ['events.>'], max_age: nanos(365 * DAY_MS) },
     { ...common, name: LEDGER_STREAM, subjects: ['ledger.>'], max_age: nanos(365 * DAY_MS) },
+    { ...common, name: LOYALTY_STREAM, subjects: ['loyalty.>'], max_age: nanos(365 * DAY_MS) },
     // Cues matter for a day: long enough for a till that was offline to catch up.
     { ...common, name: CUES_STREAM, subjects: ['cues.>'], max_age: nanos(DAY_MS) },
     {

@@ -1,16 +1,45 @@
 /**
  * Publishes what a customer workflow's events caused: ledger lines to `LEDGER`, cues (worded
- * here: wording is presentation, not a rule) to `CUES`. Idempotent by message id (`entryId`,
- * `cueId`), so publishing the same effects again, after a crash or a retry, adds nothing within
+ * here: wording is presentation, not a rule) to `CUES`, tier changes and triggers to `LOYALTY`.
+ * Idempotent by message id (`entryId`, `cueId`, and ids made from what a tier change or trigger
+ * is about), so publishing the same effects again, after a crash or a retry, adds nothing within
  * the duplicate window, and the sink's replacing tables absorb what comes after it.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { withWording } from '../domain/cue-wording.ts';
 import type { Effects } from '../domain/customer/account.ts';
-import { cueSubject, ledgerSubject } from './topology.ts';
+import { cueSubject, ledgerSubject, tierSubject, triggerSubject } from './topology.ts';
+
+type Trigger = NonNullable<Effects['triggers']>[number];
+
+/** The same trigger always gets the same id, whichever workflow task produced it. */
+export function triggerId(trigger: Trigger): string {
+  switch (trigger.kind) {
+    case 'points-expiring':
+    case 'inactivity-expiry-coming':
+      return `${trigger.customerId}/${trigger.kind}/${trigger.expiresAt}`;
+    case 'points-expired':
+      return `${trigger.customerId}/${trigger.kind}/${trigger.cause}/${trigger.at}`;
+    case 'earn-refused':
+    case 'adjustment-clipped':
+      return `${trigger.customerId}/${trigger.kind}/${trigger.eventId}`;
+    case 'return-of-unknown-line':
+      return `${trigger.customerId}/${trigger.kind}/${trigger.eventId}/${trigger.lineId}`;
+  }
+}
 
 export async function publishEffects(js: JetStreamClient, effects: Effects): Promise<void> {
   await Promise.all([
+    ...(effects.tierChanges ?? []).map((change) =>
+      js.publish(tierSubject(change.customerId), JSON.stringify(change), {
+        msgID: `${change.customerId}/tier/${change.at}/${change.from}-${change.to}`,
+      }),
+    ),
+    ...(effects.triggers ?? []).map((trigger) =>
+      js.publish(triggerSubject(trigger.customerId), JSON.stringify(trigger), {
+        msgID: triggerId(trigger),
+      }),
+    ),
     ...effects.ledger.map((entry) =>
       js.publish(ledgerSubject(entry.storeId), JSON.stringify(entry), { msgID: entry.entryId }),
     ),

@@ -15,6 +15,15 @@ export const cueSubject = (storeId: string, tillId: string): string => `cues.${s
 export const LEDGER_STREAM = 'LEDGER';
 export const ledgerSubject = (storeId: string): string => `ledger.${storeId}`;
 
+/**
+ * What customers' loyalty programs decided beyond the ledger, for campaigns and lifecycle rules:
+ * `loyalty.tier.<customerId>` (tier changes) and `loyalty.trigger.<customerId>` (points expiring,
+ * points expired, adjustments clipped, …).
+ */
+export const LOYALTY_STREAM = 'LOYALTY';
+export const tierSubject = (customerId: string): string => `loyalty.tier.${customerId}`;
+export const triggerSubject = (customerId: string): string => `loyalty.trigger.${customerId}`;
+
 /** Messages no consumer could process: `deadletter.<source stream>`. */
 export const DEAD_LETTER_STREAM = 'DEADLETTER';
 export const deadLetterSubject = (source: string): string => `deadletter.${source.toLowerCase()}`;

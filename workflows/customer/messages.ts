@@ -7,6 +7,8 @@ import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerSnapshot, CustomerState } from '../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { BaseEarnProgram } from '../../engine/domain/loyalty/base-earn.ts';
+import type { RedemptionRequest, Refusal } from '../../engine/domain/loyalty/evaluator.ts';
+import type { Program } from '../../engine/domain/loyalty/program.ts';
 
 export const customerWorkflowId = (customerId: string): string => `customer/${customerId}`;
 
@@ -31,7 +33,23 @@ export interface DeliveryOptions {
    * them again, to publish again (idempotent by message id).
    */
   publishedThrough?: number;
+  /**
+   * The loyalty program version in force at each event's time, in the order of the events
+   * (absent where no program is published). The workflow applies each event under its version.
+   */
+  versions?: (string | null)[];
+  /**
+   * Program versions the workflow does not know yet. The router sends them only when the
+   * workflow asked (its validator refuses a delivery naming versions it does not know, with a
+   * `ProgramsNeeded` failure listing them), so a version travels once per customer.
+   */
+  programs?: Program[];
 }
+
+/** The failure type a validator refuses with when it lacks program versions (details: the versions). */
+export const PROGRAMS_NEEDED = 'ProgramsNeeded';
+/** The failure type a redemption is refused with (details: the `Refusal`). */
+export const REDEMPTION_REFUSED = 'RedemptionRefused';
 
 /**
  * Delivers a batch of events for one customer, in the order they were received; completes once
@@ -47,6 +65,52 @@ export const deliverEventsUpdate = defineUpdate<
 
 export const snapshotQuery = defineQuery<CustomerSnapshot>('snapshot');
 
+/** A till's redemption as the workflow receives it: the version in force, and versions it lacks. */
+export interface RedeemPointsRequest extends Omit<RedemptionRequest, 'type'> {
+  programVersion: string;
+  programs?: Program[];
+}
+
+/** The customer's points after a redemption or a cancellation: for the till's screen. */
+export interface PointsAfter {
+  balance: number;
+  spendable: number;
+  tier?: string;
+}
+
+export type RedeemPointsAnswer =
+  | ({
+      ok: true;
+      redemptionId: string;
+      points: number;
+      /** What the points pay, in the basket's currency. */
+      valueMinor: number;
+      currency: string;
+      /** True when this redemption id was granted before: the same answer again. */
+      repeated: boolean;
+      /** The redemption's ledger line: the caller publishes it (it is in the outbox too). */
+      effects: Effects;
+    } & PointsAfter)
+  | ({ ok: false } & Refusal & PointsAfter);
+
+/**
+ * Spends points at a till or the web shop. The validator refuses an impossible redemption
+ * (insufficient balance, below the minimum, over the basket share) before it is written to the
+ * history; the handler checks again, so of two tills racing for the same points exactly one is
+ * granted and the other is refused with the reason.
+ */
+export const redeemPointsUpdate = defineUpdate<RedeemPointsAnswer, [RedeemPointsRequest]>(
+  'redeemPoints',
+);
+
+export type CancelRedemptionAnswer = { ok: true; restored: number; effects: Effects } & PointsAfter;
+
+/** Gives back a redemption the till did not use (the customer paid otherwise). */
+export const cancelRedemptionUpdate = defineUpdate<
+  CancelRedemptionAnswer,
+  [{ redemptionId: string }]
+>('cancelRedemption');
+
 /** Effects of one delivery not yet confirmed as published by the router. */
 export interface OutboxEntry {
   delivery: number;
@@ -57,10 +121,14 @@ export interface CustomerWorkflowInput {
   customerId: string;
   /** The rules a new customer starts with; carried in the state from then on. */
   program: BaseEarnProgram;
+  /** The loyalty program versions in force for the first events, when a program is published. */
+  programs?: Program[];
   /** Present when the workflow continues as new: the state and the events not yet applied. */
   carried?: {
     state: CustomerState;
     pending: CustomerEvent[];
+    /** The program version of each pending event (see `DeliveryOptions.versions`). */
+    pendingVersions?: (string | null)[];
     /** Effects not yet confirmed as published, and the last delivery's number. */
     outbox?: OutboxEntry[];
     deliveries?: number;

@@ -6,30 +6,46 @@
  * (about a fifth of the end-to-end throughput, bench/README.md).
  *
  * Effects stay in an outbox until a later delivery says they were published, so a router that
- * crashed between the answer and publishing is given them again. Imports only
- * @temporalio/workflow and pure modules.
+ * crashed between the answer and publishing is given them again.
+ *
+ * Under a loyalty program (patch `loyalty-programs`), each event is applied under the program
+ * version in force at its time, tills redeem points through an update, and expiry, warnings
+ * and tier reviews run on workflow timers. Imports only @temporalio/workflow and pure modules.
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   patched,
   proxyLocalActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
+import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { CustomerActivities } from './activities.ts';
 import {
   type CustomerWorkflowInput,
+  cancelRedemptionUpdate,
+  type DeliveryOptions,
   deliverEventsUpdate,
   type OutboxEntry,
+  type PointsAfter,
+  PROGRAMS_NEEDED,
+  REDEMPTION_REFUSED,
+  type RedeemPointsRequest,
+  redeemPointsUpdate,
   snapshotQuery,
 } from './messages.ts';
 
 /** Histories from before this patch published effects from a local activity. */
 export const EFFECTS_IN_RESULT_PATCH = 'effects-in-update-result';
+
+/** Histories from before this patch earned at the base rate only, with no program and no timers. */
+export const LOYALTY_PATCH = 'loyalty-programs';
 
 /** Deliveries whose effects are kept unconfirmed at most (a router that never confirms). */
 const OUTBOX_LIMIT = 50;
@@ -40,13 +56,33 @@ const { publishEffects } = proxyLocalActivities<CustomerActivities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
+const redemptionOf = (request: RedeemPointsRequest) => {
+  const { programVersion: _version, programs: _programs, ...fields } = request;
+  return { type: 'redemption' as const, ...fields };
+};
+
 function merged(outbox: readonly OutboxEntry[]): Effects {
   const effects = noEffects();
   for (const entry of outbox) {
     effects.ledger.push(...entry.effects.ledger);
     effects.cues.push(...entry.effects.cues);
+    const { triggers, tierChanges } = entry.effects;
+    if (triggers) effects.triggers = [...(effects.triggers ?? []), ...triggers];
+    if (tierChanges) effects.tierChanges = [...(effects.tierChanges ?? []), ...tierChanges];
   }
   return effects;
+}
+
+/** The workflow's clock as an instant (deterministic: the time of the current workflow task). */
+const isoNow = (): string => new Date(Date.now()).toISOString();
+
+function programsNeeded(versions: string[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: PROGRAMS_NEEDED,
+    message: `send the loyalty program versions ${versions.join(', ')} with this request`,
+    details: [versions],
+    nonRetryable: true,
+  });
 }
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
@@ -55,37 +91,211 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     ? CustomerAccount.restore(input.carried.state)
     : CustomerAccount.open(input.customerId, input.program);
   const pending: CustomerEvent[] = [...(input.carried?.pending ?? [])];
+  /** The program version of each pending event, by position. */
+  const pendingVersions: (string | null)[] = pending.map(
+    (_, i) => input.carried?.pendingVersions?.[i] ?? null,
+  );
   /** Events ever queued in this run, and how many of them are applied: update tickets. */
   let queued = pending.length;
   let done = 0;
   let outbox: OutboxEntry[] = [...(input.carried?.outbox ?? [])];
   let deliveries = input.carried?.deliveries ?? 0;
 
-  setHandler(deliverEventsUpdate, async (events, options) => {
-    const through = options?.publishedThrough;
-    if (through !== undefined) outbox = outbox.filter((entry) => entry.delivery > through);
-    const before = account.eventsApplied;
-    pending.push(...events);
-    queued += events.length;
-    const ticket = queued;
-    await condition(() => done >= ticket);
-    const receipt = {
-      applied: account.eventsApplied - before,
-      pointsBalance: account.pointsBalance,
+  /** Puts the customer under the loyalty program, or teaches the book versions it lacks. */
+  function learn(programs: readonly Program[] | undefined) {
+    if (!programs || programs.length === 0) return;
+    if (!patched(LOYALTY_PATCH)) return;
+    account.attachLoyalty(programs, isoNow());
+    scheduleClock();
+  }
+
+  /** Versions named that neither the book nor the request itself carries. */
+  function missing(
+    versions: readonly (string | null | undefined)[],
+    programs: readonly Program[] | undefined,
+  ): string[] {
+    const known = (v: string) =>
+      account.loyalty?.knows(v) === true || programs?.some((p) => p.version === v) === true;
+    return [...new Set(versions.filter((v): v is string => !!v && !known(v)))];
+  }
+
+  /** Effects that no delivery answered (a redemption's): the router's next delivery carries them. */
+  function toOutbox(effects: Effects) {
+    if (effects.ledger.length === 0 && !effects.triggers && !effects.tierChanges) return;
+    deliveries += 1;
+    outbox.push({ delivery: deliveries, effects });
+    if (outbox.length > OUTBOX_LIMIT) outbox = outbox.slice(outbox.length - OUTBOX_LIMIT);
+  }
+
+  // One timer at a time for the loyalty clock, plus an earlier one when something earlier
+  // becomes due: timers are never cancelled (a cancellation costs history events too).
+  const timers = new Set<number>();
+  let clockDue = false;
+  function scheduleClock() {
+    const due = account.loyalty?.nextDue(isoNow());
+    if (due === undefined) return;
+    const at = Date.parse(due);
+    for (const t of timers) if (t <= at) return;
+    timers.add(at);
+    void sleep(Math.max(1, at - Date.now())).then(() => {
+      timers.delete(at);
+      clockDue = true;
+    });
+  }
+
+  function pointsAfter(): PointsAfter {
+    const outlook = account.loyalty?.outlook(isoNow());
+    return {
+      balance: account.pointsBalance,
+      spendable: outlook?.spendable ?? 0,
+      ...(outlook?.tier !== undefined ? { tier: outlook.tier } : {}),
     };
-    // Old histories published from the activity and answered without effects.
-    if (outbox.length === 0 && deliveries === 0) return receipt;
-    return { ...receipt, effects: merged(outbox), delivery: deliveries };
-  });
-  setHandler(snapshotQuery, () => account.snapshot());
+  }
+
+  learn(input.programs);
+  scheduleClock();
+
+  setHandler(
+    deliverEventsUpdate,
+    async (events, options) => {
+      learn(options?.programs);
+      const through = options?.publishedThrough;
+      if (through !== undefined) outbox = outbox.filter((entry) => entry.delivery > through);
+      const before = account.eventsApplied;
+      pending.push(...events);
+      for (let i = 0; i < events.length; i++) pendingVersions.push(options?.versions?.[i] ?? null);
+      queued += events.length;
+      const ticket = queued;
+      await condition(() => done >= ticket);
+      const receipt = {
+        applied: account.eventsApplied - before,
+        pointsBalance: account.pointsBalance,
+      };
+      // Old histories published from the activity and answered without effects.
+      if (outbox.length === 0 && deliveries === 0) return receipt;
+      return { ...receipt, effects: merged(outbox), delivery: deliveries };
+    },
+    {
+      validator: (_events: CustomerEvent[], options?: DeliveryOptions) => {
+        const needed = missing(options?.versions ?? [], options?.programs);
+        if (needed.length > 0) throw programsNeeded(needed);
+      },
+    },
+  );
+  setHandler(snapshotQuery, () => account.snapshot(isoNow()));
+
+  setHandler(
+    redeemPointsUpdate,
+    (request) => {
+      learn(request.programs);
+      const book = account.loyalty;
+      const program = book?.program(request.programVersion);
+      if (!book || !program) throw programsNeeded([request.programVersion]);
+      const effects = noEffects();
+      const result = account.redeem(redemptionOf(request), program, isoNow(), effects);
+      toOutbox(effects);
+      if (result.outcome === 'refused' && result.refusal) {
+        return { ok: false, ...result.refusal, ...pointsAfter() };
+      }
+      return {
+        ok: true,
+        redemptionId: request.redemptionId,
+        points: result.redeemed,
+        valueMinor: result.valueMinor ?? 0,
+        currency: request.currency,
+        repeated: result.outcome === 'duplicate',
+        effects,
+        ...pointsAfter(),
+      };
+    },
+    {
+      // Refused before it is written to the history: a till asking the impossible costs nothing.
+      validator: (request: RedeemPointsRequest) => {
+        const needed = missing([request.programVersion], request.programs);
+        if (needed.length > 0) throw programsNeeded(needed);
+        const book = account.loyalty;
+        if (!book || book.hasRedemption(request.redemptionId)) return;
+        const program =
+          book.program(request.programVersion) ??
+          request.programs?.find((p) => p.version === request.programVersion);
+        if (!program) return;
+        const check = book.check(redemptionOf(request), program, isoNow());
+        if (!check.ok) {
+          throw ApplicationFailure.create({
+            type: REDEMPTION_REFUSED,
+            message: check.message,
+            details: [{ reason: check.reason, message: check.message, ...pointsAfter() }],
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    cancelRedemptionUpdate,
+    ({ redemptionId }) => {
+      const book = account.loyalty;
+      const now = isoNow();
+      const program = book?.programAt(now);
+      const effects = noEffects();
+      const result =
+        book && program
+          ? account.redeem(
+              { type: 'redemption.cancel', redemptionId, customerId: input.customerId },
+              program,
+              now,
+              effects,
+            )
+          : undefined;
+      toOutbox(effects);
+      return { ok: true, restored: result?.earned ?? 0, effects, ...pointsAfter() };
+    },
+    {
+      validator: ({ redemptionId }: { redemptionId: string }) => {
+        if (!account.loyalty?.hasRedemption(redemptionId)) {
+          throw ApplicationFailure.create({
+            type: 'UnknownRedemption',
+            message: `no redemption ${redemptionId} for this customer`,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
 
   for (;;) {
-    await condition(() => pending.length > 0 || workflowInfo().continueAsNewSuggested);
+    await condition(() => pending.length > 0 || clockDue || workflowInfo().continueAsNewSuggested);
+    if (clockDue && pending.length === 0) {
+      clockDue = false;
+      // Expiry, warnings, tier reviews: no delivery is waiting to answer them, so they are
+      // published from a local activity (idempotent by message id, retried until NATS takes them).
+      const effects = noEffects();
+      account.advanceLoyalty(isoNow(), effects);
+      if (effects.ledger.length > 0 || effects.triggers || effects.tierChanges) {
+        await publishEffects(effects);
+      }
+      scheduleClock();
+    }
     while (pending.length > 0) {
       const batch = pending.splice(0, pending.length);
+      const versions = pendingVersions.splice(0, pendingVersions.length);
       const effects = noEffects();
-      for (const event of batch) account.apply(event, effects);
-      const caused = effects.ledger.length > 0 || effects.cues.length > 0;
+      const book = account.loyalty;
+      const now = book ? isoNow() : '';
+      batch.forEach((event, i) => {
+        const version = versions[i];
+        const program = book
+          ? ((version ? book.program(version) : undefined) ?? book.programAt(event.occurredAt))
+          : undefined;
+        account.apply(event, effects, program ? { program, now } : undefined);
+      });
+      if (book) scheduleClock();
+      const caused =
+        effects.ledger.length > 0 ||
+        effects.cues.length > 0 ||
+        (effects.triggers?.length ?? 0) > 0 ||
+        (effects.tierChanges?.length ?? 0) > 0;
       if (patched(EFFECTS_IN_RESULT_PATCH)) {
         deliveries += 1;
         if (caused) outbox.push({ delivery: deliveries, effects });

@@ -18,6 +18,8 @@ import {
   type LoyaltyResult,
   type LoyaltyTrigger,
   noLoyaltyEffects,
+  type RedemptionCancel,
+  type RedemptionRequest,
 } from '../loyalty/evaluator.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { TierChange } from '../loyalty/tiers.ts';
@@ -211,6 +213,35 @@ export class CustomerAccount {
       now,
     );
     this.scalars.pointsBalance = this.book.balance;
+  }
+
+  /** What the clock made due by `now` under the loyalty program (expiry, warnings, reviews). */
+  advanceLoyalty(now: string, out: Effects) {
+    const book = this.book;
+    if (!book) return;
+    const effects = noLoyaltyEffects();
+    book.advance(now, effects);
+    addLoyaltyEffects(out, this.scalars.customerId, effects);
+    this.scalars.pointsBalance = book.balance;
+  }
+
+  /**
+   * A till's request to spend points (or to give back a redemption), under the loyalty program;
+   * the caller has attached one. Its ledger line goes to `out`.
+   */
+  redeem(
+    request: RedemptionRequest | RedemptionCancel,
+    program: Program,
+    now: string,
+    out: Effects,
+  ): LoyaltyResult {
+    const book = this.book;
+    if (!book) throw new Error('redeem needs a loyalty program attached');
+    const effects = noLoyaltyEffects();
+    const result = book.apply(request, program, now, effects);
+    addLoyaltyEffects(out, this.scalars.customerId, effects);
+    this.scalars.pointsBalance = book.balance;
+    return result;
   }
 
   /**

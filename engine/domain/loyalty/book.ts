@@ -132,6 +132,10 @@ export class LoyaltyBook {
     return program ? outlook(this.state, program, now) : undefined;
   }
 
+  hasRedemption(redemptionId: string): boolean {
+    return Object.hasOwn(this.state.redemptions, key(redemptionId));
+  }
+
   /** Points a redemption took, if the book remembers it (for the receipt of the sale it paid). */
   redeemedBy(redemptionId: string): number | undefined {
     return this.state.redemptions[key(redemptionId)]?.points;
