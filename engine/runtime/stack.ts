@@ -209,7 +209,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let till: TillGateway | undefined;
     if (components.includes('till')) {
       const t = await startTillGateway(
-        { js, jsm, tokens, logger, maxMessageBytes: settings.gateways.maxMessageBytes },
+        { nc, js, jsm, tokens, logger, maxMessageBytes: settings.gateways.maxMessageBytes },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.tillPort },
       );
       till = t;

@@ -11,7 +11,11 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings.ts';
-import { baseProgram, deliverToCustomer } from '../../workflows/customer/client.ts';
+import {
+  baseProgram,
+  type CustomerDelivery,
+  deliverToCustomer,
+} from '../../workflows/customer/client.ts';
 import {
   type CustomerEvent,
   describeIssues,
@@ -27,6 +31,8 @@ export interface RouterDeps {
   temporal: Client;
   settings: Settings;
   logger: Logger;
+  /** The published loyalty program versions (absent: customers earn at the base rate). */
+  programs?: CustomerDelivery['programs'];
   /** Told of every delivery the workflow applied, with its timings (the benchmark's hops). */
   observe?: (delivery: DeliveryObservation) => void;
 }
@@ -80,12 +86,20 @@ function isPermanent(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createRouter({ js, temporal, settings, logger, observe }: RouterDeps): Router {
+export function createRouter({
+  js,
+  temporal,
+  settings,
+  logger,
+  observe,
+  programs,
+}: RouterDeps): Router {
   const { maxInFlight, maxBatch } = settings.router;
-  const customers = {
+  const customers: CustomerDelivery = {
     temporal,
     taskQueue: settings.temporal.taskQueue,
     program: baseProgram(settings.loyalty),
+    programs,
   };
   /** Bounded so we never hold more than can be delivered within the ack wait. */
   const maxBuffered = maxInFlight * maxBatch;

@@ -28,6 +28,14 @@ export const triggerSubject = (customerId: string): string => `loyalty.trigger.$
 export const DEAD_LETTER_STREAM = 'DEADLETTER';
 export const deadLetterSubject = (source: string): string => `deadletter.${source.toLowerCase()}`;
 
+/**
+ * Request–reply services for tills and the web shop (core NATS, not JetStream: a request is
+ * answered, not stored). Outside `loyalty.>` so the LOYALTY stream never captures a request.
+ */
+export const REDEEM_SUBJECT = 'svc.loyalty.redeem';
+export const CANCEL_SUBJECT = 'svc.loyalty.cancel';
+export const REDEMPTION_QUEUE = 'redemptions';
+
 /** Durable consumer names. */
 export const ROUTER_CONSUMER = 'router';
 export const SINK_CONSUMER = 'sink';

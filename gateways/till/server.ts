@@ -5,16 +5,24 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { cue as cueSchema } from '../../engine/domain/effects.ts';
 import { formatPath } from '../../engine/domain/events.ts';
 import { publishEvent, refuse } from '../../engine/streams/publish-event.ts';
-import { CUES_STREAM, cueSubject } from '../../engine/streams/topology.ts';
+import {
+  CANCEL_SUBJECT,
+  CUES_STREAM,
+  cueSubject,
+  REDEEM_SUBJECT,
+} from '../../engine/streams/topology.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 import { type CueMessage, cuesMissedRequest, tillAuth } from './protocol.ts';
 
 export interface TillGatewayDeps {
+  /** For the loyalty services (redeem points) the gateway relays to. */
+  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   tokens: StoreTokens;
@@ -85,6 +93,33 @@ export async function startTillGateway(
       else stats.eventsRefused += 1;
       (ack as Ack)(outcome);
     });
+
+    // Redemptions: the till names the customer, points and basket; the store and till come from
+    // the verified connection, never from the payload.
+    const relayRequest = (event: string, subject: string) =>
+      socket.on(event, async (payload: unknown, ack: unknown) => {
+        if (typeof ack !== 'function') return;
+        const request =
+          payload && typeof payload === 'object'
+            ? subject === REDEEM_SUBJECT
+              ? { channel: 'till', ...payload, storeId: till.storeId, tillId: till.tillId }
+              : payload
+            : payload;
+        try {
+          const reply = await deps.nc.request(subject, JSON.stringify(request), {
+            timeout: 10_000,
+          });
+          (ack as Ack)(JSON.parse(decoder.decode(reply.data)));
+        } catch (err) {
+          (ack as Ack)({
+            ok: false,
+            reason: 'unavailable',
+            message: `the loyalty service did not answer: ${(err as Error).message}`,
+          });
+        }
+      });
+    relayRequest('points:redeem', REDEEM_SUBJECT);
+    relayRequest('points:cancel', CANCEL_SUBJECT);
 
     socket.on('cues:missed', async (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;

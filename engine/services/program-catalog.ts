@@ -1,0 +1,45 @@
+/**
+ * The program versions an engine process knows, kept current from the program store's watch:
+ * the router asks it which version is in force at each event's time, the redemption service
+ * which is in force now. In memory, ordered by when each version comes into force. An instant
+ * before the first version gets the first version.
+ */
+import type { Program } from '../domain/loyalty/program.ts';
+import type { ProgramCatalog } from './redemption-service.ts';
+
+export interface MutableProgramCatalog extends ProgramCatalog {
+  /** Adds (or replaces) a version as the store reports it. */
+  add(program: Program): void;
+  /** Every known version, oldest in force first. */
+  all(): Program[];
+}
+
+export function createProgramCatalog(initial: readonly Program[] = []): MutableProgramCatalog {
+  let versions: Program[] = [];
+  const byVersion = new Map<string, Program>();
+  const add = (program: Program) => {
+    byVersion.set(program.version, program);
+    versions = [...byVersion.values()].sort(
+      (a, b) =>
+        Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom) ||
+        a.version.localeCompare(b.version, 'en', { numeric: true }),
+    );
+  };
+  for (const program of initial) add(program);
+  return {
+    add,
+    all: () => [...versions],
+    get: (version) => byVersion.get(version),
+    at(instant) {
+      const t = Date.parse(instant);
+      let chosen: Program | undefined;
+      for (const program of versions) {
+        if (Date.parse(program.effectiveFrom) <= t) chosen = program;
+        else break;
+      }
+      // Before the first version (a sale from a till that was offline when the program
+      // started): the first version, rather than no program at all.
+      return chosen ?? versions[0];
+    },
+  };
+}
