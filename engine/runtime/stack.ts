@@ -23,6 +23,8 @@ import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import { type AnalyticsStore, createAnalyticsStore } from '../analytics/store.ts';
+import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
+import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
 import { createRouter, type Router, type RouterDeps } from '../streams/router.ts';
 import {
@@ -32,10 +34,11 @@ import {
   startTemporalDevServer,
 } from './servers.ts';
 
-export type Component = 'worker' | 'router' | 'sink' | 'till' | 'web' | 'dashboard';
+export type Component = 'worker' | 'router' | 'redemptions' | 'sink' | 'till' | 'web' | 'dashboard';
 export const allComponents: readonly Component[] = [
   'worker',
   'router',
+  'redemptions',
   'sink',
   'till',
   'web',
@@ -56,6 +59,11 @@ export interface StackOptions {
   temporalDynamicConfig?: Record<string, string | number | boolean>;
   /** Told of every delivery the router completes (the benchmark times the hops with it). */
   observeDeliveries?: RouterDeps['observe'];
+  /**
+   * The loyalty program versions to use, instead of those published in the program store
+   * (tests that publish versions themselves pass a catalog they add to).
+   */
+  programs?: MutableProgramCatalog;
 }
 
 export interface Stack {
@@ -71,6 +79,9 @@ export interface Stack {
   readonly store?: AnalyticsStore;
   readonly sink?: Sink;
   readonly router?: Router;
+  readonly redemptions?: RedemptionService;
+  /** The loyalty program versions the router and the redemption service use. */
+  readonly programs?: MutableProgramCatalog;
   readonly till?: TillGateway;
   readonly web?: WebGateway;
   /** The marketers' live dashboard: open `<url>/#token=<settings.dashboardToken>`. */
@@ -189,6 +200,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cleanup('sink', () => k.stop());
     }
 
+    const programs = options.programs;
     let router: Router | undefined;
     if (components.includes('router')) {
       await declareRouterConsumer(jsm, settings);
@@ -198,10 +210,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         settings,
         logger,
         observe: options.observeDeliveries,
+        programs,
       });
       router = r;
       await r.start();
       cleanup('router', () => r.stop());
+    }
+    let redemptions: RedemptionService | undefined;
+    if (components.includes('redemptions')) {
+      const r = startRedemptionService(nc, {
+        temporal,
+        js,
+        catalog: programs ?? createProgramCatalog(),
+        logger,
+      });
+      redemptions = r;
+      cleanup('redemption service', () => r.stop());
     }
 
     const tokens = new StoreTokens(settings.stores);
@@ -247,6 +271,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store,
       sink,
       router,
+      redemptions,
+      programs,
       till,
       web,
       dashboard,

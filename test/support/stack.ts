@@ -12,6 +12,7 @@ import {
   allComponents,
   type Component,
   type Stack,
+  type StackOptions,
   startStack,
 } from '../../engine/runtime/stack.ts';
 import { bundleWorkflows } from '../../workflows/worker.ts';
@@ -40,6 +41,7 @@ export async function startTestStack(
   components: readonly Component[] = allComponents,
   settings: Settings = testSettings(),
   temporalDynamicConfig?: Record<string, string | number | boolean>,
+  more: Partial<Pick<StackOptions, 'programs'>> = {},
 ): Promise<Stack> {
   return startStack({
     settings,
@@ -48,6 +50,7 @@ export async function startTestStack(
     ephemeralPorts: true,
     workflowBundle: await sharedBundle(),
     temporalDynamicConfig,
+    ...more,
   });
 }
 
