@@ -7,8 +7,8 @@
  *   or expired, never both (no double deduction), and expired points are never spent.
  *
  * Trials default to what CI affords (about a minute and a half together: 1,000 for two tills,
- * 20 for fifty, 200 for expiry); set
- * CLIENTELE_T6_TRIALS_50 and CLIENTELE_T8_TRIALS to 1000 for the full figures of RELIABILITY.md.
+ * 20 for fifty, 200 for expiry); set CLIENTELE_T6_TRIALS_50 and CLIENTELE_T8_TRIALS to 1000 for
+ * the full figures of RELIABILITY.md (about 15 minutes on a two-core machine).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../engine/domain/effects.ts';
