@@ -2,6 +2,8 @@
  * Recorded customer-workflow histories replay against the current workflow code without a
  * determinism violation (RELIABILITY.md T9, first cut): a change to a released workflow must go
  * behind `patched()`. The drifted copy under test/histories/drifted shows the check can fail.
+ * Three generations are recorded: effects from a local activity, effects in the update result
+ * (patch `effects-in-update-result`), and under a loyalty program (patch `loyalty-programs`).
  * New histories: `npx tsx test/histories/record.ts`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -47,6 +49,30 @@ describe('replay of recorded histories', () => {
         (e) => e.workflowExecutionContinuedAsNewEventAttributes,
       ),
     ).toBe(true);
+  });
+
+  it('has recordings under a loyalty program: a redemption, a timer that fired, a continued run', () => {
+    const loyalty = histories.filter((f) => f.startsWith('customer-loyalty-'));
+    expect(loyalty).toEqual(
+      expect.arrayContaining([
+        'customer-loyalty-first-run.binpb',
+        'customer-loyalty-continued-run.binpb',
+        'customer-loyalty-timer-run.binpb',
+      ]),
+    );
+    const events = loyalty.flatMap((f) => load(f).events ?? []);
+    const updates = events.flatMap((e) => {
+      const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+      return name ? [name] : [];
+    });
+    expect(new Set(updates)).toEqual(new Set(['deliverEvents', 'redeemPoints']));
+    expect(events.some((e) => e.timerFiredEventAttributes)).toBe(true);
+    expect(events.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+    expect(
+      load('customer-loyalty-first-run.binpb').events?.filter(
+        (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch',
+      ),
+    ).toHaveLength(2);
   });
 
   it.each(histories)('%s replays against the current workflow code', async (file) => {
