@@ -116,6 +116,9 @@ export async function ledgerForCustomer(
     storeId: String(row.store_id),
     occurredAt: fromClickHouseTime(String(row.occurred_at)),
     programVersion: String(row.program_version),
+    ...(row.partner_id ? { partnerId: String(row.partner_id) } : {}),
+    ...(row.reason ? { reason: String(row.reason) } : {}),
+    ...(row.operator_id ? { operatorId: String(row.operator_id) } : {}),
   }));
 }
 

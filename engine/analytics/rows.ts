@@ -67,6 +67,9 @@ export interface LedgerRow {
   store_id: string;
   occurred_at: string;
   program_version: string;
+  partner_id: string;
+  reason: string;
+  operator_id: string;
 }
 
 export interface CueRow {
@@ -258,6 +261,9 @@ export function ledgerRow(entry: LedgerEntry): LedgerRow {
     store_id: entry.storeId,
     occurred_at: toClickHouseTime(entry.occurredAt),
     program_version: entry.programVersion,
+    partner_id: entry.partnerId ?? '',
+    reason: entry.reason ?? '',
+    operator_id: entry.operatorId ?? '',
   };
 }
 

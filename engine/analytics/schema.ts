@@ -154,7 +154,14 @@ ORDER BY (stream, seq)`,
 export function schemaStatements(db: string): string[] {
   assertIdentifier(db);
   const tables = tableStatements(db);
-  return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...TABLES.map((t) => tables[t])];
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}`,
+    ...TABLES.map((t) => tables[t]),
+    // Loyalty programs: who a partner line names, why an adjustment or expiry, which operator.
+    `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS partner_id LowCardinality(String) DEFAULT ''`,
+    `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS reason LowCardinality(String) DEFAULT ''`,
+    `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS operator_id String DEFAULT ''`,
+  ];
 }
 
 /** `db.table`, refusing anything that is not a plain identifier (names are spliced into SQL). */

@@ -124,6 +124,33 @@ describe('chDB analytics store', () => {
     expect(balances.find((p) => p.customerId === customerId)).toEqual({ customerId, points: 60 });
   });
 
+  it('keeps the partner, reason and operator of loyalty ledger lines', async () => {
+    const customerId = 'Cloyalty';
+    const partner = ledgerInput({
+      customerId,
+      entryId: `${customerId}/~partner/fuel/f1`,
+      kind: 'partner-earn',
+      points: 80,
+      partnerId: 'fuel',
+    });
+    const goodwill = ledgerInput({
+      customerId,
+      entryId: `${customerId}/~adjust/a1`,
+      kind: 'adjust',
+      points: 20,
+      reason: 'goodwill',
+      operatorId: 'staff-7',
+    });
+    await store.insert('ledger', [ledgerRow(partner), ledgerRow(goodwill)]);
+    const ledger = await ledgerForCustomer(store, customerId);
+    expect(ledger.map((e) => [e.kind, e.partnerId, e.reason, e.operatorId])).toEqual(
+      expect.arrayContaining([
+        ['partner-earn', 'fuel', undefined, undefined],
+        ['adjust', undefined, 'goodwill', 'staff-7'],
+      ]),
+    );
+  });
+
   it('stores an event as validated, with money in minor units and times in UTC', async () => {
     const sale = parsed(saleInput());
     await store.insert('events', eventRows(sale, position(42)).events);
