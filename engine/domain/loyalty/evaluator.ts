@@ -763,6 +763,34 @@ function applyPartnerAccrual(run: Run, event: PartnerAccrualEvent): LoyaltyResul
 
 // ----------------------------------------------------------------------------- redemption
 
+/**
+ * What the customer can spend at `now` under the program: lots past their expiry or past the
+ * inactivity deadline count for nothing, even before the clock has run to expire them (the
+ * workflow's validator checks the state as it is, between timers).
+ */
+export function spendableUnder(state: LoyaltyState, program: Program, now: string): number {
+  const months = program.expiry.inactivityMonths;
+  const since = inactivitySince(state);
+  if (months !== undefined && since !== undefined) {
+    if (Date.parse(addMonths(since, months)) <= Date.parse(now)) return 0;
+  }
+  return spendableAt(state, now);
+}
+
+/**
+ * Where the inactivity clock counts from: the last sale or redemption, or, for a customer who
+ * has had neither, when their oldest points were earned (a welcome bonus, an adjustment).
+ */
+function inactivitySince(state: LoyaltyState): string | undefined {
+  if (state.lastActivityAt !== undefined) return state.lastActivityAt;
+  let oldest: string | undefined;
+  for (const lot of state.lots) {
+    if (oldest === undefined || Date.parse(lot.earnedAt) < Date.parse(oldest))
+      oldest = lot.earnedAt;
+  }
+  return oldest;
+}
+
 /** The money `points` are worth in `currency`, rounded down; undefined where they cannot be spent. */
 export function pointsValue(
   program: Program,
@@ -822,7 +850,7 @@ export function checkRedemption(
       `At least ${formatPoints(minimum)} points must be spent at once.`,
     );
   }
-  const spendable = spendableAt(state, now);
+  const spendable = spendableUnder(state, program, now);
   if (points > spendable) {
     const pending = balanceOf(state) - spendable;
     const also = pending > 0 ? ` (${formatPoints(pending)} more are pending or expiring)` : '';
@@ -960,21 +988,18 @@ export function advance(state: LoyaltyState, program: Program, now: string, out:
     expireLots(run, expired, 'age');
   }
 
-  if (
-    inactivityMonths !== undefined &&
-    state.lastActivityAt !== undefined &&
-    state.lots.length > 0
-  ) {
-    const deadline = addMonths(state.lastActivityAt, inactivityMonths);
+  const since = inactivitySince(state);
+  if (inactivityMonths !== undefined && since !== undefined && state.lots.length > 0) {
+    const deadline = addMonths(since, inactivityMonths);
     if (Date.parse(deadline) <= t) {
       const all = state.lots;
       state.lots = [];
       expireLots(run, all, 'inactivity', deadline);
     } else if (
-      state.inactivityWarnedFor !== state.lastActivityAt &&
+      state.inactivityWarnedFor !== since &&
       Date.parse(addDays(deadline, -warnDays)) <= t
     ) {
-      state.inactivityWarnedFor = state.lastActivityAt;
+      state.inactivityWarnedFor = since;
       out.triggers.push({
         kind: 'inactivity-expiry-coming',
         points: balanceOf(state),
@@ -1056,14 +1081,11 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
     consider(lot.expiresAt);
     if (!lot.warned) consider(addDays(lot.expiresAt, -warnDays));
   }
-  if (
-    inactivityMonths !== undefined &&
-    state.lastActivityAt !== undefined &&
-    state.lots.length > 0
-  ) {
-    const deadline = addMonths(state.lastActivityAt, inactivityMonths);
+  const since = inactivitySince(state);
+  if (inactivityMonths !== undefined && since !== undefined && state.lots.length > 0) {
+    const deadline = addMonths(since, inactivityMonths);
     consider(deadline);
-    if (state.inactivityWarnedFor !== state.lastActivityAt) consider(addDays(deadline, -warnDays));
+    if (state.inactivityWarnedFor !== since) consider(addDays(deadline, -warnDays));
   }
   if (program.tiers && state.tier) {
     consider(state.tier.reviewAt);
@@ -1077,7 +1099,7 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
 /** What the customer sees next: balances, tier and perks, the next tier, points expiring soon. */
 export function outlook(state: LoyaltyState, program: Program, now: string): LoyaltyOutlook {
   const balance = balanceOf(state);
-  const spendable = spendableAt(state, now);
+  const spendable = spendableUnder(state, program, now);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
   let expiringSoon: LoyaltyOutlook['expiringSoon'];
