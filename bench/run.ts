@@ -32,6 +32,7 @@ import { measureJetStream } from './ceilings/jetstream.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
 import { checkDelivery, compareBalances, percentiles } from './checker.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
+import { measureRedemptions } from './redemptions.ts';
 
 const cli = new Command()
   .option('--quick', 'a run of about a minute or two')
@@ -393,6 +394,17 @@ try {
     });
   }
 
+  log('redemption round trip: customers of the saturation run spend points over NATS…');
+  const withPoints = [...oracleBalances(saturationEvents)]
+    .filter(([, points]) => points >= 5)
+    .map(([customerId]) => customerId)
+    .slice(0, quick ? 100 : 300);
+  const redemptions = await measureRedemptions(
+    { nc: stack.nc, js: stack.js, temporal: stack.temporal, logger },
+    withPoints,
+    { perSecond: 20, rounds: 2 },
+  );
+
   const touched = [warm, saturationEvents, at100, near]
     .flat()
     .concat()
@@ -484,7 +496,7 @@ try {
       near_saturation: { offered_events_per_s: nearRate, ...latencyNear.cue_latency_ms },
       runs: { at_100_events_per_s: latency100, near_saturation: latencyNear },
     },
-    redemption_round_trip_ms: { status: 'not measured: redemption does not exist yet (issue 3)' },
+    redemption_round_trip_ms: redemptions,
     memory: {
       worker_rss_mib: round(workerRss / 2 ** 20),
       worker_rss_per_cached_workflow_kib: round(

@@ -109,6 +109,13 @@ export const settingsSchema = z.object({
       basePointsPerUnit: z.number().int().min(0).default(1),
       /** The spend unit in minor units (100 = one euro, pound or dollar). */
       spendUnitMinor: z.number().int().min(1).default(100),
+      /**
+       * The loyalty program customers are under: a program file (docs/programs.md), relative to
+       * the project. At start-up its program's versions are read from the program store, and the
+       * file is published as the first version if there is none. Empty: no program, customers
+       * earn at the base rate above.
+       */
+      programFile: z.string().default('config/programs/grocer.yaml'),
     })
     .prefault({}),
   router: z

@@ -5,10 +5,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { loadSettings, type Settings, SettingsError } from '../../config/settings.ts';
 import { eventJsonSchemas } from '../domain/json-schema.ts';
+import { type ProgramDefinition, ProgramError } from '../domain/loyalty/program-schema.ts';
+import { versionInForce } from '../domain/loyalty/versions.ts';
+import { type LoadedProgram, loadProgramFile, ProgramFileError } from '../programs/load-program.ts';
+import { openProgramStore, type ProgramStore } from '../programs/program-store.ts';
 import { type Component, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
 import { startProgress } from './progress.ts';
@@ -80,7 +85,7 @@ program
     const stack = await startStack({
       settings,
       logger,
-      components: ['worker', 'router', 'sink', 'till', 'web', 'dashboard'],
+      components: ['worker', 'router', 'redemptions', 'sink', 'till', 'web', 'dashboard'],
       temporalUi: true,
     });
     const simulatorStores = simulatedStores(settings);
@@ -103,7 +108,8 @@ program
         `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
-        `  NATS                      ${stack.natsUrl}`,
+        `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem`,
+        `  loyalty program           ${stack.programs?.at(new Date().toISOString())?.version ?? 'none (base earn rate)'}`,
         `  ClickHouse                ${settings.clickhouse.backend === 'chdb' ? `chDB in ${resolve(settings.dataDir, 'chdb')}` : settings.clickhouse.url}`,
         simulator
           ? `  simulator                 ${Object.keys(simulatorStores).length} stores × ${settings.simulator.tillsPerStore} tills, ${settings.simulator.salesPerSecond} events/s`
@@ -146,6 +152,11 @@ function componentCommand(name: string, component: Component, description: strin
 componentCommand('worker', 'worker', 'Run a Temporal worker for customer workflows');
 componentCommand('router', 'router', 'Route events from JetStream to customer workflows');
 componentCommand('sink', 'sink', 'Write events, ledger entries and cues to ClickHouse');
+componentCommand(
+  'redemptions',
+  'redemptions',
+  'Answer till redemption requests over NATS request-reply (svc.loyalty.redeem, svc.loyalty.cancel)',
+);
 
 program
   .command('gateway')
@@ -216,6 +227,147 @@ config
       clickhouse: { ...settings.clickhouse, password: settings.clickhouse.password ? '***' : '' },
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  });
+
+const programs = program
+  .command('program')
+  .description(
+    'Loyalty programs: check a program file, publish it as a new version, list versions',
+  );
+
+/** Reads and checks a program file; on any problem prints it and exits with code 2. */
+async function programFileOrExit(file: string): Promise<LoadedProgram> {
+  try {
+    return await loadProgramFile(file);
+  } catch (err) {
+    if (err instanceof ProgramError || err instanceof ProgramFileError) {
+      process.stderr.write(`clientele: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function programSummary(p: ProgramDefinition): string {
+  const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
+  return [
+    `${p.id} "${p.name}"`,
+    [p.currency, ...p.markets.map((m) => m.currency)].join('+'),
+    plural(p.earn.rules.length, 'earn rule'),
+    plural(p.earn.bonuses.length, 'bonus', 'bonuses'),
+    plural(p.tiers?.levels.length ?? 0, 'tier'),
+    plural(p.partners.length, 'partner'),
+  ].join(' · ');
+}
+
+/**
+ * Connects to the NATS servers of the settings (CLIENTELE_NATS_SERVERS), or to the local server
+ * `npm start` runs, and opens the program store; on failure says how to get one and exits 1.
+ */
+async function withProgramStore(
+  settings: Settings,
+  use: (store: ProgramStore) => Promise<void>,
+): Promise<void> {
+  const url = settings.nats.servers ?? `nats://127.0.0.1:${settings.nats.port}`;
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: url.split(','), name: 'clientele-cli', timeout: 5000 });
+  } catch (err) {
+    process.stderr.write(
+      `clientele: NATS is not reachable at ${url} (${(err as Error).message}). Start Clientele with \`npm start\`, or set CLIENTELE_NATS_SERVERS to the NATS servers to use.\n`,
+    );
+    process.exit(1);
+  }
+  try {
+    let store: ProgramStore;
+    try {
+      store = await openProgramStore(nc, { replicas: settings.nats.replicas });
+    } catch (err) {
+      process.stderr.write(
+        `clientele: cannot open the PROGRAMS bucket on ${url} (${(err as Error).message}); the server needs JetStream enabled.\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    await use(store);
+  } finally {
+    await nc.close();
+  }
+}
+
+programs
+  .command('validate')
+  .description('Check a program file (YAML or JSON) against the program schema')
+  .argument('<file>', 'the program file, e.g. config/programs/grocer.yaml')
+  .action(async (file: string) => {
+    const { definition } = await programFileOrExit(file);
+    process.stdout.write(`${file}: valid · ${programSummary(definition)}\n`);
+  });
+
+programs
+  .command('publish')
+  .description(
+    'Check a program file and store it as the next version in the PROGRAMS bucket (CLIENTELE_NATS_SERVERS)',
+  )
+  .argument('<file>', 'the program file, e.g. config/programs/grocer.yaml')
+  .action(async (file: string) => {
+    const { input } = await programFileOrExit(file);
+    const settings = settingsOrExit();
+    await withProgramStore(settings, async (store) => {
+      const now = new Date();
+      let published: Awaited<ReturnType<ProgramStore['publish']>>;
+      try {
+        published = await store.publish(input, now, file);
+      } catch (err) {
+        if (!(err instanceof ProgramError)) throw err;
+        process.stderr.write(`clientele: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const scheduled = Date.parse(published.effectiveFrom) > now.getTime();
+      process.stdout.write(
+        `published ${published.version} · ${programSummary(published)}\n${
+          scheduled
+            ? `  in force from ${published.effectiveFrom} (scheduled: until then the version before stays in force)`
+            : `  in force now (from ${published.effectiveFrom})`
+        }\n`,
+      );
+    });
+  });
+
+programs
+  .command('list')
+  .description('List the published versions of a program, or of every program')
+  .argument('[programId]', 'the program id, e.g. greenleaf')
+  .action(async (programId: string | undefined) => {
+    const settings = settingsOrExit();
+    await withProgramStore(settings, async (store) => {
+      let ids: string[];
+      try {
+        ids = programId === undefined ? await store.programIds() : [programId];
+        const now = new Date().toISOString();
+        let listed = 0;
+        for (const id of ids) {
+          const versions = await store.versions(id);
+          const current = versionInForce(versions, now);
+          for (const v of versions) {
+            const mark = v === current ? '  ← in force now' : '';
+            process.stdout.write(`${v.version}\tfrom ${v.effectiveFrom}\t${v.name}${mark}\n`);
+            listed += 1;
+          }
+        }
+        if (listed === 0) {
+          process.stdout.write(
+            programId === undefined
+              ? 'no program published yet (clientele program publish FILE)\n'
+              : `no version of ${programId} published yet\n`,
+          );
+        }
+      } catch (err) {
+        process.stderr.write(`clientele: ${(err as Error).message}\n`);
+        process.exitCode = 2;
+      }
+    });
   });
 
 await program.parseAsync(process.argv);

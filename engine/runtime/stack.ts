@@ -23,6 +23,7 @@ import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import { type AnalyticsStore, createAnalyticsStore } from '../analytics/store.ts';
+import { followProgram } from '../programs/follow-program.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
@@ -200,7 +201,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cleanup('sink', () => k.stop());
     }
 
-    const programs = options.programs;
+    let programs = options.programs;
+    const needsPrograms = components.includes('router') || components.includes('redemptions');
+    if (!programs && needsPrograms && settings.loyalty.programFile) {
+      const followed = await followProgram(nc, {
+        file: settings.loyalty.programFile,
+        replicas: settings.nats.replicas,
+        logger,
+      });
+      programs = followed.catalog;
+      cleanup('program watch', () => followed.watch.stop());
+    }
     let router: Router | undefined;
     if (components.includes('router')) {
       await declareRouterConsumer(jsm, settings);

@@ -31,6 +31,8 @@ export function testSettings(env: Record<string, string> = {}): Settings {
       CLIENTELE_DATA_DIR: dataDir,
       CLIENTELE_LOG_LEVEL: 'warn',
       CLIENTELE_SINK_FLUSH_MS: '50',
+      // Base earn unless a test names a program (or passes a catalog to the stack).
+      CLIENTELE_LOYALTY_PROGRAM_FILE: '',
       ...env,
     },
     root: dataDir,

@@ -570,6 +570,24 @@ describe('expiry', () => {
     expect(balanceOf(r.state)).toBe(0);
   });
 
+  it('counts inactivity from the first points when there was no sale or redemption', () => {
+    const program = programOf({
+      expiry: { inactivityMonths: 6 },
+      earn: { bonuses: [{ id: 'welcome', on: 'registration', points: 100 }] },
+    });
+    const { state } = run(program, [registrationOf({ occurredAt: '2026-01-10T09:00:00Z' })]);
+    const ask = redemptionOf('r', 100, 100_000);
+    expect(checkRedemption(state, ask, program, '2026-07-10T08:59:59Z').ok).toBe(true);
+    // Past the deadline the points count for nothing, even before the clock expires them.
+    expect(checkRedemption(state, ask, program, '2026-07-10T09:00:00Z')).toMatchObject({
+      ok: false,
+      reason: 'insufficient-balance',
+    });
+    expect(evaluateClock(state, program, '2026-07-11T00:00:00Z').effects.triggers).toMatchObject([
+      { kind: 'points-expired', points: 100, cause: 'inactivity' },
+    ]);
+  });
+
   it('never spends points whose lot has expired, even before the clock has run', () => {
     const program = programOf({ expiry: { lotMonths: 1 } });
     const { state } = run(program, [
