@@ -716,7 +716,8 @@ describe('returns', () => {
     });
 
     it('pending-only takes back only points still pending', () => {
-      const settled = spend('pending-only');
+      // Pending for a day: spendable (and spent) by the time of the return.
+      const settled = spend('pending-only', 1);
       expect(settled.results.map((x) => x.reversed)).toEqual([0, 0, 0, 0]);
       const p = programOf({ returns: { policy: 'pending-only' }, pendingDays: 30 });
       const s = saleOf('t1', [line({ lineId: '1', unitPrice: 10_000 })]);

@@ -151,21 +151,30 @@ function programFrom(spec: ProgramSpec): Program {
 function programSpecArb(
   options: { policies?: readonly Policy[]; inactivity?: boolean } = {},
 ): fc.Arbitrary<ProgramSpec> {
-  return fc.record({
-    pendingDays: fc.constantFrom(0 as const, 30 as const),
-    policy: fc.constantFrom(...(options.policies ?? POLICIES)),
-    lotMonths: fc.constantFrom(null, 3 as const, 12 as const),
-    inactivityMonths:
-      options.inactivity === false
-        ? fc.constant(null)
-        : fc.constantFrom(null, null, 2 as const, 6 as const),
-    tiers: fc.boolean(),
-    rules: fc.boolean(),
-    bonuses: fc.boolean(),
-    rounding: fc.constantFrom('down' as const, 'nearest' as const, 'up' as const),
-    maxBasketShare: fc.constantFrom(100 as const, 50 as const),
-    minimumPoints: fc.constantFrom(0 as const, 50 as const),
-  });
+  return fc
+    .record({
+      pendingDays: fc.constantFrom(0 as const, 30 as const),
+      policy: fc.constantFrom(...(options.policies ?? POLICIES)),
+      lotMonths: fc.constantFrom(null, 3 as const, 12 as const),
+      inactivityMonths:
+        options.inactivity === false
+          ? fc.constant(null)
+          : fc.constantFrom(null, null, 2 as const, 6 as const),
+      tiers: fc.boolean(),
+      rules: fc.boolean(),
+      bonuses: fc.boolean(),
+      rounding: fc.constantFrom('down' as const, 'nearest' as const, 'up' as const),
+      maxBasketShare: fc.constantFrom(100 as const, 50 as const),
+      minimumPoints: fc.constantFrom(0 as const, 50 as const),
+    })
+    .map(pendingWhenPendingOnly);
+}
+
+/** A pending-only return policy needs pending points: the schema refuses it with pendingDays 0. */
+function pendingWhenPendingOnly<T extends { policy: Policy; pendingDays: number }>(spec: T): T {
+  return spec.policy === 'pending-only' && spec.pendingDays === 0
+    ? { ...spec, pendingDays: 30 }
+    : spec;
 }
 
 // ---------------------------------------------------------------------------- operations
@@ -792,7 +801,7 @@ function checkSaleBounds(sim: Sim) {
 const INACTIVITY_COUNTEREXAMPLE: [ProgramSpec, Op[]] = [
   {
     pendingDays: 0,
-    policy: 'pending-only',
+    policy: 'within-balance',
     lotMonths: null,
     inactivityMonths: 2,
     tiers: false,
@@ -934,18 +943,20 @@ describe('loyalty evaluator properties over random histories', () => {
   it('5b. at a lot’s expiry instant (1 ms before, exactly, 1 ms after) it can be redeemed only before, also once given back by a cancellation', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          lotMonths: fc.constantFrom(3, 12),
-          pendingDays: fc.constantFrom(0, 30),
-          policy: fc.constantFrom(...POLICIES),
-          offsetMs: fc.integer({ min: 0, max: 400 * DAY }),
-          price: fc.integer({ min: 100, max: 50_000 }),
-          second: fc.integer({ min: 0, max: 1_000 }),
-          delta: fc.constantFrom(-1, 0, 1),
-          clock: fc.constantFrom('none' as const, 'at' as const, 'just-before' as const),
-          mode: fc.constantFrom('redeem' as const, 'cancel' as const),
-          lead: fc.integer({ min: 1, max: 5 * DAY }),
-        }),
+        fc
+          .record({
+            lotMonths: fc.constantFrom(3, 12),
+            pendingDays: fc.constantFrom(0, 30),
+            policy: fc.constantFrom(...POLICIES),
+            offsetMs: fc.integer({ min: 0, max: 400 * DAY }),
+            price: fc.integer({ min: 100, max: 50_000 }),
+            second: fc.integer({ min: 0, max: 1_000 }),
+            delta: fc.constantFrom(-1, 0, 1),
+            clock: fc.constantFrom('none' as const, 'at' as const, 'just-before' as const),
+            mode: fc.constantFrom('redeem' as const, 'cancel' as const),
+            lead: fc.integer({ min: 1, max: 5 * DAY }),
+          })
+          .map(pendingWhenPendingOnly),
         (c) => {
           const program = programOf({
             pendingDays: c.pendingDays,

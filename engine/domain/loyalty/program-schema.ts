@@ -1,7 +1,6 @@
 /**
  * A loyalty program as data: the zod schema of the YAML files under `config/programs/` and of
- * every version published to the program store. The README's program reference documents it
- * field by field; a program that does not parse is never published, and the error names the
+ * every version published to the program store. docs/programs.md documents it field by field; a program that does not parse is never published, and the error names the
  * field.
  *
  * Workflow code must not import this module (zod in the workflow bundle costs CPU and memory for
@@ -36,10 +35,23 @@ const percent = z
   )
   .transform((p) => Math.round(p * 100));
 
-/** A multiplier such as 2 or 1.5 (at most two decimals), held as a percentage (200, 150). */
-const multiplier = z
+/** A share of a basket, 0 to 100 % (at most two decimals), held as basis points. */
+const share = z
   .number()
   .min(0, 'must not be negative')
+  .max(100, 'is a share of the basket: at most 100')
+  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, {
+    message: 'may have at most two decimals',
+  })
+  .transform((p) => Math.round(p * 100));
+
+/**
+ * A multiplier such as 2 or 1.5 (at most two decimals), held as a percentage (200, 150). At
+ * least 1: rules and tiers add points, they never take base points away.
+ */
+const multiplier = z
+  .number()
+  .min(1, 'must be at least 1 (rules and tiers add points; 1 adds nothing)')
   .max(100, 'is not a sensible multiplier')
   .refine((m) => Math.abs(m * 100 - Math.round(m * 100)) < 1e-6, {
     message: 'may have at most two decimals',
@@ -81,14 +93,17 @@ export const ruleConditions = z.strictObject({
 });
 
 /** What a rule adds, on top of the base points. */
-export const ruleEffect = z.union([
-  /** Matching lines earn this many times their base points (2 = double points). */
-  z.strictObject({ multiply: multiplier }),
-  /** Extra points per unit (item) on matching lines. */
-  z.strictObject({ pointsPerItem: positive }),
-  /** Extra points once per transaction when the conditions hold on any line. */
-  z.strictObject({ bonus: positive }),
-]);
+export const ruleEffect = z.union(
+  [
+    /** Matching lines earn this many times their base points (2 = double points). */
+    z.strictObject({ multiply: multiplier }),
+    /** Extra points per unit (item) on matching lines. */
+    z.strictObject({ pointsPerItem: positive }),
+    /** Extra points once per transaction when the conditions hold on any line. */
+    z.strictObject({ bonus: positive }),
+  ],
+  { error: 'must be exactly one of multiply, pointsPerItem or bonus, with a valid value' },
+);
 
 export const earnRule = z.strictObject({
   id,
@@ -196,7 +211,10 @@ export const loyaltyProgram = z
     pointValue: z.strictObject({ points: positive, minor: positive }),
     earn: z.strictObject({
       /** Points for eligible spend: a rate, or a percentage of the receipt paid back in points. */
-      base: z.union([z.strictObject({ rate }), z.strictObject({ percentOfSpend: percent })]),
+      base: z.union([z.strictObject({ rate }), z.strictObject({ percentOfSpend: percent })], {
+        error:
+          'must be exactly one of rate ({ points, perMinor }) or percentOfSpend, with a valid value',
+      }),
       rounding: rounding.default('down'),
       /** Spend paid with these tenders earns nothing (points never earn points). */
       excludeTenders: z
@@ -214,7 +232,7 @@ export const loyaltyProgram = z
       .strictObject({
         minimumPoints: count.default(0),
         /** At most this share of a basket may be paid with points. */
-        maxBasketShare: percent.prefault(100),
+        maxBasketShare: share.prefault(100),
         channels: z.array(channelName).min(1).default(['till', 'web']),
       })
       .prefault({}),
@@ -261,6 +279,14 @@ export const loyaltyProgram = z
     duplicateIds(p.earn.bonuses, ['earn', 'bonuses'], ctx);
     duplicateIds(p.markets, ['markets'], ctx);
     duplicateIds(p.partners, ['partners'], ctx);
+    if (p.returns.policy === 'pending-only' && p.pendingDays === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['returns', 'policy'],
+        message:
+          'is pending-only, but pendingDays is 0: no point is ever pending, so returns would take nothing back',
+      });
+    }
     const tierIds = new Set(p.tiers?.levels.map((l) => l.id) ?? []);
     p.earn.rules.forEach((rule, i) => {
       rule.when.tiers?.forEach((tier, j) => {
@@ -289,7 +315,16 @@ export const loyaltyProgram = z
         });
       }
     });
+    const currencies = new Set<string>();
     p.markets.forEach((m, i) => {
+      if (currencies.has(m.currency)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['markets', i, 'currency'],
+          message: `repeats ${m.currency}: one market per currency`,
+        });
+      }
+      currencies.add(m.currency);
       if (m.currency === p.currency) {
         ctx.addIssue({
           code: 'custom',
