@@ -74,6 +74,9 @@ const settings = loadSettings({
     CLIENTELE_DATA_DIR: dataDir,
     CLIENTELE_LOG_LEVEL: 'warn',
     CLIENTELE_SIMULATOR_ENABLED: 'false',
+    // The end-to-end runs earn at the base rate, which the oracle recomputes; the redemption
+    // round trip brings its own program.
+    CLIENTELE_LOYALTY_PROGRAM_FILE: '',
   },
   root: dataDir,
 });

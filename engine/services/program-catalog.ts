@@ -5,6 +5,7 @@
  * before the first version gets the first version.
  */
 import type { Program } from '../domain/loyalty/program.ts';
+import { compareVersions, versionInForce } from '../domain/loyalty/versions.ts';
 import type { ProgramCatalog } from './redemption-service.ts';
 
 export interface MutableProgramCatalog extends ProgramCatalog {
@@ -19,27 +20,15 @@ export function createProgramCatalog(initial: readonly Program[] = []): MutableP
   const byVersion = new Map<string, Program>();
   const add = (program: Program) => {
     byVersion.set(program.version, program);
-    versions = [...byVersion.values()].sort(
-      (a, b) =>
-        Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom) ||
-        a.version.localeCompare(b.version, 'en', { numeric: true }),
-    );
+    versions = [...byVersion.values()].sort(compareVersions);
   };
   for (const program of initial) add(program);
   return {
     add,
     all: () => [...versions],
     get: (version) => byVersion.get(version),
-    at(instant) {
-      const t = Date.parse(instant);
-      let chosen: Program | undefined;
-      for (const program of versions) {
-        if (Date.parse(program.effectiveFrom) <= t) chosen = program;
-        else break;
-      }
-      // Before the first version (a sale from a till that was offline when the program
-      // started): the first version, rather than no program at all.
-      return chosen ?? versions[0];
-    },
+    // Before the first version (a sale from a till that was offline when the program started):
+    // the first version, rather than no program at all.
+    at: (instant) => versionInForce(versions, instant) ?? versions[0],
   };
 }

@@ -60,6 +60,8 @@ function componentEnv(): Record<string, string> {
     CLIENTELE_DATA_DIR: stack.settings.dataDir,
     CLIENTELE_LOG_LEVEL: 'warn',
     CLIENTELE_ROUTER_ACK_WAIT_SECONDS: '3',
+    // The oracle is the base earn rate: no loyalty program.
+    CLIENTELE_LOYALTY_PROGRAM_FILE: '',
   };
 }
 

@@ -63,6 +63,7 @@ function dockerCompose(args: string[], cwd: string) {
 const appServices: Record<string, string> = {
   worker: 'worker',
   router: 'router',
+  redemptions: 'redemptions',
   sink: 'sink',
   'till-gateway': 'gateway till',
   'web-gateway': 'gateway web',

@@ -20,6 +20,7 @@ import {
 import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
 import { balanceOf, initialLoyaltyState, key, type LoyaltyState } from './state.ts';
+import { compareVersions, versionInForce } from './versions.ts';
 
 /** What a workflow carries across continue-as-new. Plain JSON. */
 export interface LoyaltyBookState {
@@ -88,10 +89,7 @@ export class LoyaltyBook {
     for (const program of programs) {
       if (!this.knows(program.version)) this.programs.push(program);
     }
-    this.programs.sort(
-      (a, b) =>
-        a.effectiveFrom.localeCompare(b.effectiveFrom) || a.version.localeCompare(b.version),
-    );
+    this.programs.sort(compareVersions);
     if (this.programs.length > PROGRAMS_KEPT) this.programs = this.programs.slice(-PROGRAMS_KEPT);
   }
 
@@ -101,10 +99,7 @@ export class LoyaltyBook {
 
   /** The newest known version in force at `at` (or the oldest known, before any is). */
   programAt(at: string): Program | undefined {
-    const t = Date.parse(at);
-    let chosen: Program | undefined;
-    for (const p of this.programs) if (Date.parse(p.effectiveFrom) <= t) chosen = p;
-    return chosen ?? this.programs[0];
+    return versionInForce(this.programs, at) ?? this.programs[0];
   }
 
   apply(input: LoyaltyInput, program: Program, now: string, out: LoyaltyEffects): LoyaltyResult {
