@@ -406,6 +406,17 @@ describe('tiers', () => {
     ]);
   });
 
+  it('projects the tier after the next review if the metric stays where it is', () => {
+    const r = run(tiers(), [big('t1', '2026-01-10T10:00:00Z')]);
+    // Gold now; by the review the January spend is still in the window: Gold kept.
+    expect(outlook(r.state, tiers(), '2026-06-01T00:00:00Z').projectedTier).toEqual({
+      id: 'gold',
+      at: '2027-01-10T10:00:00.000Z',
+    });
+    // Measured in February 2027 the window has lost it: one level down at the review.
+    expect(outlook(r.state, tiers(), '2027-02-01T00:00:00Z').projectedTier?.id).toBe('silver');
+  });
+
   it('shows the distance to the next tier', () => {
     const r = run(tiers(), [big('t1', '2026-02-10T10:00:00Z', 4_000)]);
     expect(outlook(r.state, tiers(), '2026-02-11T00:00:00Z').nextTier).toEqual({
@@ -878,5 +889,113 @@ describe('versions', () => {
       [10, 'test@1'],
       [20, 'test@2'],
     ]);
+  });
+});
+
+describe('the worked example of docs/programs.md', () => {
+  // The "Harvest Rewards" program of the example, as its YAML reads.
+  const harvest = programOf(
+    {
+      id: 'harvest',
+      name: 'Harvest Rewards',
+      earn: {
+        base: { rate: { points: 1, perMinor: 100 } },
+        rounding: 'down',
+        excludeCategories: ['tobacco', 'lottery'],
+        rules: [
+          {
+            id: 'produce-weekend',
+            name: 'Double points on produce, March weekends (north)',
+            when: {
+              categories: ['produce'],
+              regions: ['north'],
+              from: '2027-03-06',
+              until: '2027-03-28',
+              daysOfWeek: ['sat', 'sun'],
+            },
+            effect: { multiply: 2 },
+            caps: { perDay: 500 },
+          },
+        ],
+      },
+      tiers: {
+        metric: 'spend',
+        levels: [
+          { id: 'member', name: 'Member', threshold: 0 },
+          { id: 'silver', name: 'Silver', threshold: 60_000, earnMultiplier: 1.25 },
+        ],
+      },
+      regions: { north: ['S001', 'S002'], south: ['S003'] },
+    },
+    'harvest@1',
+  );
+  const anna = {
+    customerId: CUSTOMER,
+    storeId: 'S001',
+  };
+  // Anna: Silver (700 EUR last month) with 1,240 points before the Saturday.
+  const history: LoyaltyInput[] = [
+    saleOf('feb', [line({ lineId: '1', unitPrice: 70_000 })], {
+      ...anna,
+      occurredAt: '2027-02-10T10:00:00+01:00',
+    }),
+    adjustmentOf('top-up', 1_240 - 700),
+  ].map((e) =>
+    e.type === 'points.adjusted' ? { ...e, occurredAt: '2027-02-11T10:00:00+01:00' } : e,
+  );
+  const receipt = saleOf(
+    'sat',
+    [
+      line({ lineId: '1', category: 'produce', quantity: 3, unitPrice: 249 }),
+      line({ lineId: '2', category: 'produce', quantity: 2, unitPrice: 399, discount: 50 }),
+      line({ lineId: '3', category: 'pantry', unitPrice: 899 }),
+      line({ lineId: '4', category: 'tobacco', unitPrice: 950 }),
+    ],
+    {
+      ...anna,
+      occurredAt: '2027-03-13T10:15:00+01:00',
+      tenders: [
+        { type: 'gift_card', amount: 500 },
+        { type: 'card', amount: 2_844 },
+      ],
+    },
+  );
+
+  it('earns 37 points on the Saturday receipt: balance 1,277', () => {
+    const r = run(harvest, [...history, receipt]);
+    expect(balanceOf(r.state)).toBe(1_277);
+    expect(r.results.at(-1)?.earned).toBe(37);
+    const memory = r.state.sales['#sat'];
+    expect(memory?.lineOrder.map((k) => memory.lines[k]?.points)).toEqual([14, 13, 10, 0]);
+  });
+
+  it('clips the party shop at what is left of the day cap: 1,113 points, balance 2,390', () => {
+    const party = saleOf(
+      'party',
+      [line({ lineId: '1', category: 'produce', quantity: 40, unitPrice: 1_250 })],
+      {
+        ...anna,
+        occurredAt: '2027-03-13T16:40:00+01:00',
+      },
+    );
+    const r = run(harvest, [...history, receipt, party]);
+    expect(r.results.at(-1)?.earned).toBe(1_113);
+    expect(balanceOf(r.state)).toBe(2_390);
+  });
+
+  it('takes back the strawberries’ 13 points, 7 and then 6 when refunded a punnet at a time', () => {
+    const once = run(harvest, [
+      ...history,
+      receipt,
+      returnOf('back', receipt, [{ lineId: '2', quantity: 2, refundAmount: 748 }]),
+    ]);
+    expect(once.results.at(-1)?.reversed).toBe(13);
+    const twice = run(harvest, [
+      ...history,
+      receipt,
+      returnOf('back-1', receipt, [{ lineId: '2', refundAmount: 374 }]),
+      returnOf('back-2', receipt, [{ lineId: '2', refundAmount: 374 }]),
+    ]);
+    expect(twice.results.slice(-2).map((x) => x.reversed)).toEqual([7, 6]);
   });
 });

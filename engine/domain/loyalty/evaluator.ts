@@ -35,6 +35,7 @@ import {
 import {
   bucketFor,
   nextTier,
+  projectedTier,
   pruneMonths,
   reassess,
   reviewTiers,
@@ -138,6 +139,8 @@ export interface LoyaltyOutlook {
   tier?: string;
   perks: string[];
   nextTier?: { id: string; missing: number; metric: 'spend' | 'points' | 'visits' };
+  /** The tier after the next review (`at`) if the metric stays where it is. */
+  projectedTier?: { id: string; at: string };
   expiringSoon?: { points: number; by: string };
   programVersion: string;
 }
@@ -1118,6 +1121,7 @@ export function outlook(state: LoyaltyState, program: Program, now: string): Loy
     tier: tierId(state, tiers),
     perks: tiers?.levels[level]?.perks ?? [],
     nextTier: tiers ? nextTier(state, tiers, now) : undefined,
+    projectedTier: tiers ? projectedTier(state, tiers, now) : undefined,
     expiringSoon,
     programVersion: program.version,
   };

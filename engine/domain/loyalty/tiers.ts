@@ -168,6 +168,25 @@ export function nextTier(
   };
 }
 
+/**
+ * The tier the customer will hold after the next review (or the grace period running now) if
+ * the metric stays where it is: what "keep spending to keep Gold" is about.
+ */
+export function projectedTier(
+  state: LoyaltyState,
+  tiers: Tiers,
+  at: string,
+): { id: string; at: string } | undefined {
+  const tier = state.tier;
+  if (!tier) return undefined;
+  const metricLevel = levelFor(tiers, metricAt(state, tiers, at));
+  let level = tier.level;
+  if (metricLevel < level && !tiers.levels[level]?.neverDowngrade) {
+    level = tiers.downgrade === 'one-level' ? Math.max(metricLevel, level - 1) : metricLevel;
+  }
+  return { id: idOf(tiers, level), at: tier.graceUntil ?? tier.reviewAt };
+}
+
 export function tierId(state: LoyaltyState, tiers: Tiers | undefined): string | undefined {
   return tiers ? idOf(tiers, state.tier?.level ?? 0) : undefined;
 }
