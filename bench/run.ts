@@ -29,6 +29,7 @@ import { bottlenecks } from './bottlenecks.ts';
 import { measureCustomerWorkflow } from './ceilings/customer-workflow.ts';
 import { measureEvaluator } from './ceilings/evaluator.ts';
 import { measureJetStream } from './ceilings/jetstream.ts';
+import { measureLoyaltyEvaluator } from './ceilings/loyalty-evaluator.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
 import { checkDelivery, compareBalances, percentiles } from './checker.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
@@ -120,6 +121,11 @@ function oracleBalances(events: readonly RetailEvent[]): Map<string, number> {
 // The evaluator first, while no server competes for the cores (it measures one core).
 log('ceilings: pure evaluator…');
 const evaluator = measureEvaluator({ events: 20_000, seconds: sizes.evaluatorSeconds });
+log('ceilings: pure evaluator under the grocer loyalty program…');
+const loyaltyEvaluator = await measureLoyaltyEvaluator({
+  events: 20_000,
+  seconds: sizes.evaluatorSeconds,
+});
 
 /** What the router saw of each event it delivered: the hops inside the engine. */
 const deliveries = new Map<
@@ -456,6 +462,7 @@ try {
     },
     ceilings: {
       evaluator,
+      evaluator_under_loyalty_program: loyaltyEvaluator,
       jetstream,
       temporal: temporalCeilings,
       temporal_customer_workflow: customerCeilings,

@@ -31,6 +31,7 @@ import {
   type RedemptionMemory,
   type SaleMemory,
   spendableAt,
+  timesOf,
 } from './state.ts';
 import {
   bucketFor,
@@ -213,8 +214,8 @@ export function applyLoyalty(
       result = applyCancel(run, input);
       break;
   }
-  // Restored lots may already be past their expiry: they go at once.
-  state.dueAt = undefined;
+  // What the input made due (a restored lot past its expiry) happens at once: `credit` brought
+  // the due instant forward.
   advance(state, program, now, out);
   return result;
 }
@@ -300,6 +301,23 @@ function newLot(
   };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Adds a lot (paying any debt first) and brings the clock's next due instant forward if the lot
+ * expires, or is to be warned about, before it: the due instant is kept incrementally, so an
+ * event costs no scan of every lot.
+ */
+function credit(run: Run, lot: Lot): number {
+  const added = addLot(run.state, lot);
+  const { state, program } = run;
+  if (lot.expiresAt !== undefined && state.dueAt !== undefined) {
+    const warnAt = Date.parse(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
+    if (warnAt < Date.parse(state.dueAt)) state.dueAt = new Date(warnAt).toISOString();
+  }
+  return added;
+}
+
 function noteActivity(state: LoyaltyState, at: string) {
   if (state.lastActivityAt === undefined || Date.parse(at) > Date.parse(state.lastActivityAt)) {
     state.lastActivityAt = at;
@@ -368,7 +386,7 @@ function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   remember(state.sales, state.saleOrder, sale.transactionId, memory, loyaltyLimits.sales);
 
   if (earning.total > 0) {
-    addLot(state, newLot(run, sale.transactionId, sale.occurredAt, earning.total, sale.storeId));
+    credit(run, newLot(run, sale.transactionId, sale.occurredAt, earning.total, sale.storeId));
     ledgerLine(run, {
       entryId: `${state.customerId}/${sale.transactionId}/earn`,
       eventId: sale.eventId,
@@ -590,8 +608,8 @@ function restorePaidPoints(run: Run, memory: SaleMemory, ret: EarlyReturn): numb
   if (redemption) {
     restored = restoreRedemption(run, redemption, due, `ret:${ret.eventId}`);
   } else {
-    restored = addLot(
-      state,
+    restored = credit(
+      run,
       newLot(
         run,
         `${memory.transactionId}~${ret.eventId}`,
@@ -642,7 +660,7 @@ function restoreRedemption(
     left -= n;
   }
   for (const { taken, points: n } of plan) {
-    addLot(run.state, {
+    credit(run, {
       id: `${taken.lotId}~${tag}`,
       earnedAt: taken.earnedAt,
       availableAt: taken.availableAt,
@@ -670,8 +688,8 @@ function applyRegistration(run: Run, event: CustomerRegistration): LoyaltyResult
   const bonus = program.earn.bonuses.find((b) => b.on === 'registration');
   if (!bonus || Object.hasOwn(state.bonusesGranted, key('registration'))) return applied();
   state.bonusesGranted[key('registration')] = event.eventId;
-  addLot(
-    state,
+  credit(
+    run,
     newLot(run, 'bonus/registration', event.occurredAt, bonus.points, event.storeId, false),
   );
   ledgerLine(run, {
@@ -695,8 +713,8 @@ function applyAdjustment(run: Run, event: PointsAdjustedEvent): LoyaltyResult {
   const asked = Math.max(-limit, Math.min(limit, event.points));
   let points: number;
   if (asked > 0) {
-    points = addLot(
-      state,
+    points = credit(
+      run,
       newLot(run, `adjust/${event.adjustmentId}`, event.occurredAt, asked, event.storeId, false),
     );
   } else {
@@ -744,7 +762,7 @@ function applyPartnerAccrual(run: Run, event: PartnerAccrualEvent): LoyaltyResul
   }
   const points = mulDiv(amount, partner.earn.points, partner.earn.perMinor, program.earn.rounding);
   if (points <= 0) return applied();
-  addLot(state, newLot(run, id, event.occurredAt, points, event.storeId));
+  credit(run, newLot(run, id, event.occurredAt, points, event.storeId));
   ledgerLine(run, {
     entryId: `${state.customerId}/~partner/${event.partnerId}/${event.transactionId}`,
     eventId: event.eventId,
@@ -785,13 +803,8 @@ export function spendableUnder(state: LoyaltyState, program: Program, now: strin
  * has had neither, when their oldest points were earned (a welcome bonus, an adjustment).
  */
 function inactivitySince(state: LoyaltyState): string | undefined {
-  if (state.lastActivityAt !== undefined) return state.lastActivityAt;
-  let oldest: string | undefined;
-  for (const lot of state.lots) {
-    if (oldest === undefined || Date.parse(lot.earnedAt) < Date.parse(oldest))
-      oldest = lot.earnedAt;
-  }
-  return oldest;
+  // Lots are kept oldest first by when they were earned.
+  return state.lastActivityAt ?? state.lots[0]?.earnedAt;
 }
 
 /** The money `points` are worth in `currency`, rounded down; undefined where they cannot be spent. */
@@ -970,24 +983,26 @@ export function advance(state: LoyaltyState, program: Program, now: string, out:
   const run: Run = { state, program, now, out };
 
   // Warnings first, for lots coming up to their expiry (one trigger per run).
+  const warnMs = warnDays * DAY_MS;
   let warnPoints = 0;
   let warnBy: string | undefined;
+  let anyExpired = false;
   for (const lot of state.lots) {
-    if (lot.expiresAt === undefined || lot.warned) continue;
-    if (Date.parse(addDays(lot.expiresAt, -warnDays)) > t) continue;
+    const expires = timesOf(lot).expires;
+    if (expires <= t) anyExpired = true;
+    if (lot.warned || expires - warnMs > t) continue;
     lot.warned = true;
-    if (Date.parse(lot.expiresAt) <= t) continue; // expiring now: no warning, the expiry says it
+    if (expires <= t) continue; // expiring now: no warning, the expiry says it
     warnPoints += lot.points;
-    if (warnBy === undefined || lot.expiresAt < warnBy) warnBy = lot.expiresAt;
+    if (warnBy === undefined || (lot.expiresAt as string) < warnBy) warnBy = lot.expiresAt;
   }
-  if (warnPoints > 0 && warnBy)
+  if (warnPoints > 0 && warnBy) {
     out.triggers.push({ kind: 'points-expiring', points: warnPoints, expiresAt: warnBy });
+  }
 
-  const expired = state.lots.filter(
-    (lot) => lot.expiresAt !== undefined && Date.parse(lot.expiresAt) <= t,
-  );
-  if (expired.length > 0) {
-    state.lots = state.lots.filter((lot) => !expired.includes(lot));
+  if (anyExpired) {
+    const expired = state.lots.filter((lot) => timesOf(lot).expires <= t);
+    state.lots = state.lots.filter((lot) => timesOf(lot).expires > t);
     expireLots(run, expired, 'age');
   }
 
@@ -1079,10 +1094,11 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
     if (t < due) due = t;
   };
   const { warnDays, inactivityMonths } = program.expiry;
+  const warnMs = warnDays * DAY_MS;
   for (const lot of state.lots) {
-    if (lot.expiresAt === undefined) continue;
-    consider(lot.expiresAt);
-    if (!lot.warned) consider(addDays(lot.expiresAt, -warnDays));
+    const expires = timesOf(lot).expires;
+    const at = lot.warned ? expires : expires - warnMs;
+    if (at < due) due = at;
   }
   const since = inactivitySince(state);
   if (inactivityMonths !== undefined && since !== undefined && state.lots.length > 0) {
@@ -1106,9 +1122,9 @@ export function outlook(state: LoyaltyState, program: Program, now: string): Loy
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
   let expiringSoon: LoyaltyOutlook['expiringSoon'];
-  const horizon = Date.parse(addDays(now, program.expiry.warnDays));
+  const horizon = Date.parse(now) + program.expiry.warnDays * DAY_MS;
   for (const lot of state.lots) {
-    if (lot.expiresAt === undefined || Date.parse(lot.expiresAt) > horizon) continue;
+    if (lot.expiresAt === undefined || timesOf(lot).expires > horizon) continue;
     expiringSoon = {
       points: (expiringSoon?.points ?? 0) + lot.points,
       by: expiringSoon && expiringSoon.by < lot.expiresAt ? expiringSoon.by : lot.expiresAt,

@@ -3,7 +3,7 @@
  * take-backs come out of the oldest lots first. Every function changes the state in place and
  * says exactly how many points moved, so the caller's ledger line is the change in balance.
  */
-import { isSpendable, type Lot, type LoyaltyState } from './state.ts';
+import { isSpendable, type Lot, type LoyaltyState, timesOf } from './state.ts';
 
 /** Adds an accrual; debt is paid from it first. Returns the points the balance grew by. */
 export function addLot(state: LoyaltyState, lot: Lot): number {
@@ -79,10 +79,10 @@ export const isSpendableAt = (now: string) => {
   return (lot: Lot): boolean => isSpendable(lot, t);
 };
 
-export const isPendingAt =
-  (now: string) =>
-  (lot: Lot): boolean =>
-    Date.parse(lot.availableAt) > Date.parse(now);
+export const isPendingAt = (now: string) => {
+  const t = Date.parse(now);
+  return (lot: Lot): boolean => timesOf(lot).available > t;
+};
 
 export const anyLot = (): boolean => true;
 

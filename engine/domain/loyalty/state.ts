@@ -208,11 +208,29 @@ export function balanceOf(state: LoyaltyState): number {
 }
 
 /** A lot's points can be spent at `t`: no longer pending, not yet expired. */
+/**
+ * A lot's instants as milliseconds, parsed once per lot object: the rules compare them for every
+ * lot on every event (a customer of two years holds hundreds of lots), and parsing ISO strings
+ * each time cost more than everything else the evaluator did. A cache, not state: lots carried
+ * across continue-as-new are new objects and are parsed again.
+ */
+const lotTimes = new WeakMap<Lot, { available: number; expires: number }>();
+
+export function timesOf(lot: Lot): { available: number; expires: number } {
+  let times = lotTimes.get(lot);
+  if (!times) {
+    times = {
+      available: Date.parse(lot.availableAt),
+      expires: lot.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(lot.expiresAt),
+    };
+    lotTimes.set(lot, times);
+  }
+  return times;
+}
+
 export function isSpendable(lot: Lot, t: number): boolean {
-  return (
-    Date.parse(lot.availableAt) <= t &&
-    (lot.expiresAt === undefined || Date.parse(lot.expiresAt) > t)
-  );
+  const times = timesOf(lot);
+  return times.available <= t && times.expires > t;
 }
 
 /**
