@@ -22,41 +22,38 @@ const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 ins
 const count = z.number().int('must be a whole number').min(0, 'must not be negative');
 const positive = z.number().int('must be a whole number').min(1, 'must be at least 1');
 
-/** A percentage such as 5 or 12.5 (at most two decimals), held as basis points (1250). */
-const percent = z
-  .number()
-  .min(0, 'must not be negative')
-  .max(100_000, 'is not a sensible percentage')
-  .refine(
-    (p) => Number.isInteger(Math.round(p * 100)) && Math.abs(p * 100 - Math.round(p * 100)) < 1e-6,
-    {
+/**
+ * A number with at most two decimals, held as hundredths: a percentage of 12.5 as 1250 basis
+ * points, a multiplier of 1.5 as 150 %. The evaluator then computes with integers only.
+ */
+function hundredths(min: [number, string], max: [number, string]) {
+  return z
+    .number()
+    .min(min[0], min[1])
+    .max(max[0], max[1])
+    .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, {
       message: 'may have at most two decimals',
-    },
-  )
-  .transform((p) => Math.round(p * 100));
+    })
+    .transform((n) => Math.round(n * 100));
+}
 
-/** A share of a basket, 0 to 100 % (at most two decimals), held as basis points. */
-const share = z
-  .number()
-  .min(0, 'must not be negative')
-  .max(100, 'is a share of the basket: at most 100')
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, {
-    message: 'may have at most two decimals',
-  })
-  .transform((p) => Math.round(p * 100));
+/** A percentage of spend such as 5 or 12.5, held as basis points (1250). */
+const percent = hundredths([0, 'must not be negative'], [100, 'is a percentage: at most 100']);
+
+/** A share of a basket, 0 to 100 %, held as basis points. */
+const share = hundredths(
+  [0, 'must not be negative'],
+  [100, 'is a share of the basket: at most 100'],
+);
 
 /**
- * A multiplier such as 2 or 1.5 (at most two decimals), held as a percentage (200, 150). At
- * least 1: rules and tiers add points, they never take base points away.
+ * A multiplier such as 2 or 1.5, held as a percentage (200, 150). At least 1: rules and tiers
+ * add points, they never take base points away.
  */
-const multiplier = z
-  .number()
-  .min(1, 'must be at least 1 (rules and tiers add points; 1 adds nothing)')
-  .max(100, 'is not a sensible multiplier')
-  .refine((m) => Math.abs(m * 100 - Math.round(m * 100)) < 1e-6, {
-    message: 'may have at most two decimals',
-  })
-  .transform((m) => Math.round(m * 100));
+const multiplier = hundredths(
+  [1, 'must be at least 1 (rules and tiers add points; 1 adds nothing)'],
+  [100, 'is not a sensible multiplier'],
+);
 
 /** `points` points for every `perMinor` minor units (1 point per 100 cents = 1 per euro). */
 const rate = z.strictObject({ points: count, perMinor: positive });
