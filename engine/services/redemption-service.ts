@@ -121,7 +121,8 @@ async function askWorkflow<T>(
         if (failure.type === PROGRAMS_NEEDED) {
           const versions = (failure.details[0] as string[] | undefined) ?? [];
           programs = versions.flatMap((v) => deps.catalog.get(v) ?? []);
-          if (programs.length === versions.length) continue;
+          // Sent once; a workflow that asks again and again is not taking them.
+          if (programs.length === versions.length && attempt < ATTEMPTS) continue;
           return refuse(
             'no-program',
             `The program versions ${versions.join(', ')} are not published.`,
