@@ -121,12 +121,14 @@ async function askWorkflow<T>(
         if (failure.type === PROGRAMS_NEEDED) {
           const versions = (failure.details[0] as string[] | undefined) ?? [];
           programs = versions.flatMap((v) => deps.catalog.get(v) ?? []);
-          // Sent once; a workflow that asks again and again is not taking them.
-          if (programs.length === versions.length && attempt < ATTEMPTS) continue;
-          return refuse(
-            'no-program',
-            `The program versions ${versions.join(', ')} are not published.`,
-          );
+          if (programs.length !== versions.length) {
+            return refuse(
+              'no-program',
+              `The program versions ${versions.join(', ')} are not published.`,
+            );
+          }
+          // Sent with the next attempt; a workflow that asks again and again is not taking them.
+          if (attempt < ATTEMPTS) continue;
         }
         const answer = onFailure(failure);
         if (answer !== undefined) return answer;
