@@ -253,7 +253,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let web: WebGateway | undefined;
     if (components.includes('web')) {
       const w = await startWebGateway(
-        { js, tokens, logger, temporal, maxMessageBytes: settings.gateways.maxMessageBytes },
+        { nc, js, tokens, logger, temporal, maxMessageBytes: settings.gateways.maxMessageBytes },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.webPort },
       );
       web = w;

@@ -17,6 +17,7 @@ import {
   cueSubject,
   REDEEM_SUBJECT,
 } from '../../engine/streams/topology.ts';
+import { askLoyaltyService } from '../shared/loyalty-service.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 import { type CueMessage, cuesMissedRequest, tillAuth } from './protocol.ts';
 
@@ -99,24 +100,11 @@ export async function startTillGateway(
     const relayRequest = (event: string, subject: string) =>
       socket.on(event, async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return;
-        const request =
-          payload && typeof payload === 'object'
-            ? subject === REDEEM_SUBJECT
-              ? { channel: 'till', ...payload, storeId: till.storeId, tillId: till.tillId }
-              : payload
-            : payload;
-        try {
-          const reply = await deps.nc.request(subject, JSON.stringify(request), {
-            timeout: 10_000,
-          });
-          (ack as Ack)(JSON.parse(decoder.decode(reply.data)));
-        } catch (err) {
-          (ack as Ack)({
-            ok: false,
-            reason: 'unavailable',
-            message: `the loyalty service did not answer: ${(err as Error).message}`,
-          });
-        }
+        const caller =
+          subject === REDEEM_SUBJECT
+            ? { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const }
+            : undefined;
+        (ack as Ack)(await askLoyaltyService(deps.nc, subject, payload, caller));
       });
     relayRequest('points:redeem', REDEEM_SUBJECT);
     relayRequest('points:cancel', CANCEL_SUBJECT);

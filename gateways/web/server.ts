@@ -6,13 +6,16 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
 import { publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+import { CANCEL_SUBJECT, REDEEM_SUBJECT } from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
+import { askLoyaltyService } from '../shared/loyalty-service.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 
 export interface WebGatewayDeps {
@@ -22,6 +25,26 @@ export interface WebGatewayDeps {
   maxMessageBytes: number;
   /** When given, `GET /v1/customers/:id` answers the customer's snapshot from its workflow. */
   temporal?: Client;
+  /** When given, `POST /v1/redemptions` asks the redemption service. */
+  nc?: NatsConnection;
+}
+
+/** HTTP status for a redemption answer: refusals by the program are 422, not errors. */
+function redemptionStatus(answer: { ok: boolean; reason?: string }): 200 | 400 | 404 | 422 | 503 {
+  if (answer.ok) return 200;
+  switch (answer.reason) {
+    case 'invalid-request':
+      return 400;
+    case 'unknown-customer':
+    case 'unknown-redemption':
+      return 404;
+    case 'busy':
+    case 'unavailable':
+    case 'no-program':
+      return 503;
+    default:
+      return 422;
+  }
 }
 
 export interface WebGateway {
@@ -93,6 +116,28 @@ export function createWebApp(
       return c.json(outcome, status);
     },
   );
+
+  // Paying with points on the web: the same requests as a till's, answered at once. The store is
+  // the token's, the channel `web`.
+  app.post('/v1/redemptions', async (c) => {
+    if (!deps.nc) return c.json({ ok: false, reason: 'unavailable', message: 'no NATS' }, 503);
+    const body = await c.req.json().catch(() => undefined);
+    const answer = await askLoyaltyService(deps.nc, REDEEM_SUBJECT, body ?? null, {
+      storeId: c.get('storeId'),
+      channel: 'web',
+    });
+    return c.json(answer, redemptionStatus(answer));
+  });
+
+  app.post('/v1/redemptions/:redemptionId/cancel', async (c) => {
+    if (!deps.nc) return c.json({ ok: false, reason: 'unavailable', message: 'no NATS' }, 503);
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const answer = await askLoyaltyService(deps.nc, CANCEL_SUBJECT, {
+      customerId: body?.customerId,
+      redemptionId: c.req.param('redemptionId'),
+    });
+    return c.json(answer, redemptionStatus(answer));
+  });
 
   app.get('/v1/customers/:customerId', async (c) => {
     if (!deps.temporal)

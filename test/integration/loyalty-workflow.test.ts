@@ -31,7 +31,7 @@ function versionOf(
 
 beforeAll(async () => {
   catalog.add(versionOf({ expiry: { lotMonths: 1 } }, 'it@1', '2020-01-01T00:00:00.000Z'));
-  stack = await startTestStack(['worker', 'redemptions'], undefined, undefined, {
+  stack = await startTestStack(['worker', 'redemptions', 'web'], undefined, undefined, {
     programs: catalog,
   });
 });
@@ -139,6 +139,51 @@ describe('the customer workflow under a loyalty program', () => {
     expect(nobody).toMatchObject({ ok: false, reason: 'unknown-customer' });
 
     expect((await snapshot(customerId)).loyalty).toMatchObject({ balance: 300, spendable: 300 });
+  });
+
+  it('redeems for the web shop over HTTP, in the token’s store, with statuses for refusals', {
+    timeout: 60_000,
+  }, async () => {
+    const customerId = `c-it-web-${run}`;
+    await deliver(customerId, [saleFor(customerId, `${run}-w1`, 20_000, new Date().toISOString())]);
+    const post = (path: string, body: unknown, token = stack.settings.stores.WEB as string) =>
+      fetch(`${stack.web?.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ask = {
+      redemptionId: `web-${run}-1`,
+      customerId,
+      points: 150,
+      basketMinor: 5_000,
+      currency: 'EUR',
+    };
+    const granted = await post('/v1/redemptions', { ...ask, storeId: 'S001' });
+    expect(granted.status).toBe(200);
+    expect(await granted.json()).toMatchObject({ ok: true, points: 150, balance: 50 });
+
+    const refused = await post('/v1/redemptions', {
+      ...ask,
+      redemptionId: `web-${run}-2`,
+      points: 51,
+    });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ ok: false, reason: 'insufficient-balance' });
+
+    const invalid = await post('/v1/redemptions', { ...ask, points: 'lots' });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({
+      reason: 'invalid-request',
+      issues: [{ field: 'points' }],
+    });
+
+    const cancelled = await post(`/v1/redemptions/web-${run}-1/cancel`, { customerId });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ ok: true, restored: 150, balance: 200 });
+
+    const stranger = await post('/v1/redemptions', ask, 'not-a-token');
+    expect(stranger.status).toBe(401);
   });
 
   it('applies a version published mid-stream to later events only', {
