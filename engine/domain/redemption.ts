@@ -32,6 +32,10 @@ export const redeemRequest = z.strictObject({
 export const cancelRedemptionRequest = z.strictObject({
   redemptionId: token,
   customerId,
+  /** The store giving it back (the gateways set it): only the store granted it may. */
+  storeId: storeId.optional(),
+  tillId: tillId.optional(),
+  channel: channel.optional(),
 });
 
 /** Why a redemption was refused: the program's reasons, and the service's own. */

@@ -182,7 +182,7 @@ export async function cancelRedemption(
     request.customerId,
     () =>
       handle.executeUpdate(cancelRedemptionUpdate, {
-        args: [{ redemptionId: request.redemptionId }],
+        args: [{ redemptionId: request.redemptionId, storeId: request.storeId }],
       }),
     (failure) =>
       failure.type === 'UnknownRedemption'

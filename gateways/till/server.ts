@@ -100,10 +100,7 @@ export async function startTillGateway(
     const relayRequest = (event: string, subject: string) =>
       socket.on(event, async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return;
-        const caller =
-          subject === REDEEM_SUBJECT
-            ? { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const }
-            : undefined;
+        const caller = { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const };
         (ack as Ack)(await askLoyaltyService(deps.nc, subject, payload, caller));
       });
     relayRequest('points:redeem', REDEEM_SUBJECT);

@@ -132,10 +132,12 @@ export function createWebApp(
   app.post('/v1/redemptions/:redemptionId/cancel', async (c) => {
     if (!deps.nc) return c.json({ ok: false, reason: 'unavailable', message: 'no NATS' }, 503);
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-    const answer = await askLoyaltyService(deps.nc, CANCEL_SUBJECT, {
-      customerId: body?.customerId,
-      redemptionId: c.req.param('redemptionId'),
-    });
+    const answer = await askLoyaltyService(
+      deps.nc,
+      CANCEL_SUBJECT,
+      { customerId: body?.customerId, redemptionId: c.req.param('redemptionId') },
+      { storeId: c.get('storeId'), channel: 'web' },
+    );
     return c.json(answer, redemptionStatus(answer));
   });
 

@@ -182,6 +182,18 @@ describe('the customer workflow under a loyalty program', () => {
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ ok: true, restored: 150, balance: 200 });
 
+    // A redemption granted to a till in S001 cannot be given back by the web shop's token.
+    const atTill = await redeem({
+      redemptionId: `web-${run}-till`,
+      customerId,
+      points: 100,
+      basketMinor: 5_000,
+    });
+    expect(atTill).toMatchObject({ ok: true });
+    const notYours = await post(`/v1/redemptions/web-${run}-till/cancel`, { customerId });
+    expect(notYours.status).toBe(404);
+    expect(await notYours.json()).toMatchObject({ ok: false, reason: 'unknown-redemption' });
+
     const stranger = await post('/v1/redemptions', ask, 'not-a-token');
     expect(stranger.status).toBe(401);
   });

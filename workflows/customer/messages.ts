@@ -105,11 +105,16 @@ export const redeemPointsUpdate = defineUpdate<RedeemPointsAnswer, [RedeemPoints
 
 export type CancelRedemptionAnswer = { ok: true; restored: number; effects: Effects } & PointsAfter;
 
+export interface CancelRedemptionArgs {
+  redemptionId: string;
+  /** The asking store: only the store that was granted a redemption may give it back. */
+  storeId?: string;
+}
+
 /** Gives back a redemption the till did not use (the customer paid otherwise). */
-export const cancelRedemptionUpdate = defineUpdate<
-  CancelRedemptionAnswer,
-  [{ redemptionId: string }]
->('cancelRedemption');
+export const cancelRedemptionUpdate = defineUpdate<CancelRedemptionAnswer, [CancelRedemptionArgs]>(
+  'cancelRedemption',
+);
 
 /** Effects of one delivery not yet confirmed as published by the router. */
 export interface OutboxEntry {

@@ -28,6 +28,7 @@ import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { CustomerActivities } from './activities.ts';
 import {
+  type CancelRedemptionArgs,
   type CustomerWorkflowInput,
   cancelRedemptionUpdate,
   type DeliveryOptions,
@@ -252,8 +253,10 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       return { ok: true, restored: result?.earned ?? 0, effects, ...pointsAfter() };
     },
     {
-      validator: ({ redemptionId }: { redemptionId: string }) => {
-        if (!account.loyalty?.hasRedemption(redemptionId)) {
+      validator: ({ redemptionId, storeId }: CancelRedemptionArgs) => {
+        const grantedTo = account.loyalty?.redemptionStore(redemptionId);
+        // Another store's redemption is refused as if it did not exist: no store learns of them.
+        if (grantedTo === undefined || (storeId !== undefined && storeId !== grantedTo)) {
           throw ApplicationFailure.create({
             type: 'UnknownRedemption',
             message: `no redemption ${redemptionId} for this customer`,

@@ -131,6 +131,11 @@ export class LoyaltyBook {
     return Object.hasOwn(this.state.redemptions, key(redemptionId));
   }
 
+  /** The store a remembered redemption was granted to. */
+  redemptionStore(redemptionId: string): string | undefined {
+    return this.state.redemptions[key(redemptionId)]?.storeId;
+  }
+
   /** Points a redemption took, if the book remembers it (for the receipt of the sale it paid). */
   redeemedBy(redemptionId: string): number | undefined {
     return this.state.redemptions[key(redemptionId)]?.points;
