@@ -71,6 +71,12 @@ export type Outcome = 'applied' | 'duplicate-event' | 'duplicate-transaction' | 
 
 type RegistrationEvent = Extract<CustomerEvent, { type: 'customer.registered' }>;
 
+/** A return of a sale earned at the base rate: its memory and the points the refund reverses. */
+interface EarlierReturn {
+  memory: TransactionMemory;
+  reversed: number;
+}
+
 /** What the loyalty book said about one event, for its cue. */
 interface LoyaltyFacts {
   result: LoyaltyResult;
@@ -263,12 +269,13 @@ export class CustomerAccount {
     }
     s.eventsApplied += 1;
     const book = this.book && loyalty ? this.book : undefined;
+    let earlier: EarlierReturn | undefined;
     switch (event.type) {
       case 'sale':
         this.applySale(event, out, book === undefined);
         break;
       case 'return':
-        this.applyReturn(event, out, book === undefined);
+        earlier = this.applyReturn(event, out, book === undefined);
         break;
       case 'customer.registered':
         this.applyRegistration(event, out, book === undefined);
@@ -278,8 +285,46 @@ export class CustomerAccount {
         // Points only: without a program there is nothing to apply them to.
         break;
     }
-    if (book && loyalty) this.applyLoyalty(book, event, loyalty, out);
+    if (book && loyalty && earlier && event.type === 'return') {
+      this.applyEarlierReturn(book, event, earlier, loyalty, out);
+    } else if (book && loyalty) {
+      this.applyLoyalty(book, event, loyalty, out);
+    }
     return 'applied';
+  }
+
+  /**
+   * A return of a sale earned at the base rate before the customer came under the program: the
+   * program's book never saw it (its points are in the opening lot), so the base rules say what
+   * the refund reverses and the book takes it back as the return policy allows, on the sale's
+   * own reversal line.
+   */
+  private applyEarlierReturn(
+    book: LoyaltyBook,
+    ret: ReturnEvent,
+    { memory, reversed }: EarlierReturn,
+    at: LoyaltyContext,
+    out: Effects,
+  ) {
+    const s = this.scalars;
+    const taken = book.takeBackEarlier(reversed, at.program, at.now);
+    memory.pointsForgiven = (memory.pointsForgiven ?? 0) + (reversed - taken);
+    s.pointsBalance = book.balance;
+    if (taken > 0) {
+      const cumulative = memory.pointsReversed - memory.pointsForgiven;
+      out.ledger.push(
+        this.ledgerLine(
+          ret,
+          ret.originalTransactionId,
+          'reverse',
+          memory.refundedMinor,
+          -cumulative,
+          book.balance,
+        ),
+      );
+    }
+    const result: LoyaltyResult = { outcome: 'applied', earned: 0, redeemed: 0, reversed: taken };
+    out.cues.push(this.loyaltyCue(ret, 'return', { result, now: at.now }));
   }
 
   /** The program's part of an event: points, tier, triggers, and the event's cue. */
@@ -403,7 +448,15 @@ export class CustomerAccount {
     );
   }
 
-  private applyReturn(ret: ReturnEvent, out: Effects, basePoints: boolean) {
+  /**
+   * Returns what a sale earned at the base rate before a program gives back, when the program's
+   * book must take it back (`basePoints` false).
+   */
+  private applyReturn(
+    ret: ReturnEvent,
+    out: Effects,
+    basePoints: boolean,
+  ): EarlierReturn | undefined {
     const s = this.scalars;
     let refund = 0;
     for (const line of ret.lines) refund += line.refundAmount;
@@ -415,7 +468,7 @@ export class CustomerAccount {
       if (pending) pending.refundedMinor += refund;
       else this.pendingReturns.set(tx, { refundedMinor: refund });
       if (basePoints) out.cues.push(this.cue(ret, 'return-of-unknown-sale', 0));
-      return;
+      return undefined;
     }
     const { reversed, spendReduction } = reverseTo(
       original,
@@ -423,7 +476,10 @@ export class CustomerAccount {
       s.program,
     );
     s.spendMinor -= spendReduction;
-    if (!basePoints) return;
+    if (!basePoints) {
+      // Under a program, only a sale from before it earned here (later ones earn in the book).
+      return original.pointsEarned > 0 ? { memory: original, reversed } : undefined;
+    }
     s.pointsBalance -= reversed;
     const balance = s.pointsBalance;
     if (reversed > 0) {
@@ -440,6 +496,7 @@ export class CustomerAccount {
       );
     }
     out.cues.push(this.cue(ret, 'return', -reversed));
+    return undefined;
   }
 
   private cue(event: CustomerEvent, kind: CueKind, pointsEarned: number): CueFacts {

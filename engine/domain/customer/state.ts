@@ -12,6 +12,11 @@ export interface TransactionMemory {
   refundedMinor: number;
   pointsEarned: number;
   pointsReversed: number;
+  /**
+   * Of `pointsReversed`, what the loyalty program's return policy let the customer keep (a sale
+   * earned at the base rate, returned after the customer came under a program).
+   */
+  pointsForgiven?: number;
 }
 
 export interface CustomerState {

@@ -16,6 +16,7 @@ import {
   outlook,
   type RedemptionCheck,
   type RedemptionRequest,
+  takeBackEarlier,
 } from './evaluator.ts';
 import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
@@ -110,6 +111,11 @@ export class LoyaltyBook {
   advance(now: string, out: LoyaltyEffects) {
     const program = this.programAt(now);
     if (program) advance(this.state, program, now, out);
+  }
+
+  /** Takes back points a return reverses for a sale earned before the book (see evaluator). */
+  takeBackEarlier(points: number, program: Program, now: string): number {
+    return takeBackEarlier(this.state, program, now, points);
   }
 
   check(request: RedemptionRequest, program: Program, now: string): RedemptionCheck {

@@ -583,6 +583,20 @@ function takeBack(run: Run, lotId: string, points: number): number {
   return points;
 }
 
+/**
+ * Takes back `points` for a return of a sale the book never saw (earned at the base rate before
+ * the customer came under the program; its points are in the opening lot), as the return policy
+ * allows. Returns the points taken; the caller writes the ledger line.
+ */
+export function takeBackEarlier(
+  state: LoyaltyState,
+  program: Program,
+  now: string,
+  points: number,
+): number {
+  return takeBack({ state, program, now, out: noLoyaltyEffects() }, 'opening', points);
+}
+
 /** Gives back the points the refunded share of a sale was paid with, in proportion. */
 function restorePaidPoints(run: Run, memory: SaleMemory, ret: EarlyReturn): number {
   const paid = memory.paidWithPoints;
