@@ -14,8 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { loadSettings } from '../config/settings.ts';
-import { applyEvent } from '../engine/domain/customer/apply-event.ts';
-import { type CustomerState, initialState } from '../engine/domain/customer/state.ts';
+import { CustomerAccount, noEffects } from '../engine/domain/customer/account.ts';
 import {
   parseRetailEvent,
   type RetailEvent,
@@ -75,9 +74,6 @@ const settings = loadSettings({
     CLIENTELE_DATA_DIR: dataDir,
     CLIENTELE_LOG_LEVEL: 'warn',
     CLIENTELE_SIMULATOR_ENABLED: 'false',
-    // The end-to-end runs earn at the base rate, which the oracle recomputes; the redemption
-    // round trip brings its own program.
-    CLIENTELE_LOYALTY_PROGRAM_FILE: '',
   },
   root: dataDir,
 });
@@ -107,15 +103,41 @@ function generate(
   });
 }
 
-function oracleBalances(events: readonly RetailEvent[]): Map<string, number> {
-  const states = new Map<string, CustomerState>();
-  const program = { version: 'oracle', ...settings.loyalty };
-  for (const e of events) {
+/**
+ * Each customer's balance as the pure rules give it over `events`: under the stack's loyalty
+ * program when it follows one (each event under the version in force at its time, the clock at
+ * now), at the base rate otherwise. `order` is each event's position in the EVENTS stream: the
+ * router delivers a customer's events in that order, and under a program what depends on the
+ * moment (a tier reached, a day cap used) follows it.
+ */
+function oracleBalances(
+  events: readonly RetailEvent[],
+  order?: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const catalog = stack.programs;
+  const sorted = order
+    ? [...events].sort(
+        (a, b) =>
+          (order.get(a.eventId) ?? Number.MAX_SAFE_INTEGER) -
+          (order.get(b.eventId) ?? Number.MAX_SAFE_INTEGER),
+      )
+    : events;
+  const now = new Date().toISOString();
+  const accounts = new Map<string, CustomerAccount>();
+  const base = { version: 'oracle', ...settings.loyalty };
+  for (const e of sorted) {
     if (!e.customerId) continue;
-    const state = states.get(e.customerId) ?? initialState(e.customerId, program);
-    states.set(e.customerId, applyEvent(state, withoutPersonalData(e)).state);
+    let account = accounts.get(e.customerId);
+    if (!account) {
+      account = CustomerAccount.open(e.customerId, base);
+      const first = catalog?.at(e.occurredAt);
+      if (first) account.attachLoyalty([first], now);
+      accounts.set(e.customerId, account);
+    }
+    const program = catalog?.at(e.occurredAt);
+    account.apply(withoutPersonalData(e), noEffects(), program ? { program, now } : undefined);
   }
-  return new Map([...states].map(([id, s]) => [id, s.pointsBalance]));
+  return new Map([...accounts].map(([id, account]) => [id, account.pointsBalance]));
 }
 
 // The evaluator first, while no server competes for the cores (it measures one core).
@@ -223,7 +245,16 @@ try {
     const cueCheck = checkDelivery(expectedCues, observedCues);
     const storeCheck = checkDelivery(offeredIds, storedIds);
     // The ledger reaches ClickHouse by its own stream: wait (a while) for it to match the oracle.
-    const expectedBalances = oracleBalances([...(returning?.earlier ?? []), ...events]);
+    const seqRows = await store?.query<{ event_id: string; stream_seq: string }>(
+      `SELECT event_id, stream_seq FROM ${db}.events FINAL
+       WHERE startsWith(event_id, {prefix:String}) OR startsWith(event_id, {earlier:String})`,
+      { prefix: `${prefix}-`, earlier: returning ? `${returning.customers}-` : `${prefix}-` },
+    );
+    const streamOrder = new Map((seqRows ?? []).map((r) => [r.event_id, Number(r.stream_seq)]));
+    const expectedBalances = oracleBalances(
+      [...(returning?.earlier ?? []), ...events],
+      streamOrder,
+    );
     let ledgerBalances = new Map<string, number>();
     let balances = compareBalances(expectedBalances, ledgerBalances);
     const ledgerDeadline = performance.now() + 30_000;
