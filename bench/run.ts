@@ -382,6 +382,7 @@ try {
     returning_customers: await measureCustomerWorkflow({
       temporal: stack.temporal,
       settings,
+      programs: stack.programs,
       customers: quick ? 100 : 200,
       callsPerCustomer: quick ? 8 : 15,
       inFlight: settings.router.maxInFlight,
@@ -389,6 +390,7 @@ try {
     first_visits: await measureCustomerWorkflow({
       temporal: stack.temporal,
       settings,
+      programs: stack.programs,
       customers: quick ? 600 : 2000,
       callsPerCustomer: 1,
       inFlight: settings.router.maxInFlight,

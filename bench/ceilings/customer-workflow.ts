@@ -19,7 +19,11 @@ import {
   withoutPersonalData,
 } from '../../engine/domain/events.ts';
 import { createTrafficGenerator } from '../../engine/simulator/traffic.ts';
-import { baseProgram, deliverToCustomer } from '../../workflows/customer/client.ts';
+import {
+  baseProgram,
+  type CustomerDelivery,
+  deliverToCustomer,
+} from '../../workflows/customer/client.ts';
 import { percentiles } from '../checker.ts';
 
 export interface CustomerCeilingOptions {
@@ -28,6 +32,8 @@ export interface CustomerCeilingOptions {
   customers: number;
   callsPerCustomer: number;
   inFlight: number;
+  /** The loyalty program versions the router follows: the ceiling delivers as it does. */
+  programs?: CustomerDelivery['programs'];
 }
 
 export interface CustomerCeilingResult {
@@ -73,10 +79,11 @@ export async function measureCustomerWorkflow(
   const inFlight = Math.max(1, Math.min(options.inFlight, customers));
   const runId = `cwf${randomUUID().slice(0, 6)}`;
   const queues = salesFor(runId, customers, callsPerCustomer);
-  const delivery = {
+  const delivery: CustomerDelivery = {
     temporal,
     taskQueue: settings.temporal.taskQueue,
     program: baseProgram(settings.loyalty),
+    programs: options.programs,
   };
 
   // Each customer is in the ready list only while it has no call in flight.
