@@ -999,3 +999,45 @@ describe('the worked example of docs/programs.md', () => {
     expect(twice.results.slice(-2).map((x) => x.reversed)).toEqual([7, 6]);
   });
 });
+
+describe('a program that gains tiers', () => {
+  it('starts the customer’s reviews from their first event under tiers, and holds them', () => {
+    const plain = programOf({ expiry: { lotMonths: 24 } }, 'grow@1');
+    const tiered = programOf(
+      {
+        expiry: { lotMonths: 24 },
+        tiers: {
+          metric: 'spend',
+          reviewMonths: 1,
+          levels: [
+            { id: 'member', name: 'Member', threshold: 0 },
+            { id: 'gold', name: 'Gold', threshold: 10_000 },
+          ],
+        },
+      },
+      'grow@2',
+    );
+    let state = initialLoyaltyState(CUSTOMER);
+    // A lot expiring in two years: the clock has nothing to do for a long while.
+    state = evaluate(
+      state,
+      saleOf('t1', [line({ lineId: '1', unitPrice: 1_000 })]),
+      plain,
+      '2026-01-05T10:00:00Z',
+    ).state;
+    const upgrade = evaluate(
+      state,
+      saleOf('t2', [line({ lineId: '1', unitPrice: 20_000 })], {
+        occurredAt: '2026-06-05T10:00:00Z',
+      }),
+      tiered,
+      '2026-06-05T10:00:00Z',
+    );
+    expect(upgrade.effects.tierChanges).toMatchObject([{ to: 'gold' }]);
+    expect(upgrade.state.tier?.reviewAt).toBe('2026-07-05T10:00:00.000Z');
+    // The review a month later keeps gold (June's spend is in the window), well before the lot's
+    // expiry would have woken the clock.
+    const review = evaluateClock(upgrade.state, tiered, '2026-07-05T10:00:00Z');
+    expect(review.state.tier?.reviewAt).toBe('2026-08-05T10:00:00.000Z');
+  });
+});

@@ -259,9 +259,12 @@ function firstTime(state: LoyaltyState, id: string): boolean {
 function noteFirstEvent(run: Run, at: string) {
   const { state, program } = run;
   state.firstEventAt ??= at;
-  if (program.tiers) {
-    // Reviews count from the customer's first event (or from when the program gained tiers).
-    startTiers(state, program.tiers, state.firstEventAt ?? at);
+  if (program.tiers && !state.tier) {
+    // Reviews count from the customer's first event under tiers (for a customer who had events
+    // before the program had tiers, from this one), and the first review is now due sooner
+    // than anything the clock knew of: let it look again.
+    startTiers(state, program.tiers, at);
+    state.dueAt = undefined;
   }
 }
 
