@@ -126,6 +126,9 @@ program
       stored: stack.sink?.processed.events ?? 0,
       cues: simulator?.stats.cuesReceived ?? stack.till?.stats.cuesRelayed ?? 0,
       deadLettered: stack.router?.stats.deadLettered ?? 0,
+      // Points spent at the simulated tills (granted / refused by the program).
+      redeemed: stack.redemptions?.stats.granted ?? 0,
+      redeemRefused: stack.redemptions?.stats.refused ?? 0,
     }));
     stopOnSignal(async () => {
       progress.stop();
