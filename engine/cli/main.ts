@@ -104,7 +104,7 @@ program
         '',
         'Clientele is running:',
         `  till gateway (Socket.io)  ${stack.till?.url}`,
-        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, GET /v1/customers/:id`,
+        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, GET /v1/customers/:id`,
         `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
