@@ -376,13 +376,13 @@ export class CustomerAccount {
     pointsRedeemed?: number,
   ): CueFacts {
     const cue = this.cue(event, kind, result.earned - result.reversed);
-    const outlook = this.book?.outlook(now);
+    const standing = this.book?.standing(now);
     return {
       ...cue,
       ...(pointsRedeemed !== undefined ? { pointsRedeemed } : {}),
-      ...(outlook?.tier !== undefined ? { tier: outlook.tier } : {}),
-      ...(outlook?.nextTier ? { nextTier: outlook.nextTier } : {}),
-      ...(outlook ? { spendablePoints: outlook.spendable } : {}),
+      ...(standing?.tier !== undefined ? { tier: standing.tier } : {}),
+      ...(standing?.nextTier ? { nextTier: standing.nextTier } : {}),
+      ...(standing ? { spendablePoints: standing.spendable } : {}),
     };
   }
 

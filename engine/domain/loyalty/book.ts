@@ -16,6 +16,7 @@ import {
   outlook,
   type RedemptionCheck,
   type RedemptionRequest,
+  standing,
   takeBackEarlier,
 } from './evaluator.ts';
 import { addLot } from './lots.ts';
@@ -126,6 +127,12 @@ export class LoyaltyBook {
   nextDue(now: string): string | undefined {
     const program = this.programAt(now);
     return program ? nextDue(this.state, program) : undefined;
+  }
+
+  /** Spendable points, tier and next tier at `now`: what every cue shows. */
+  standing(now: string): ReturnType<typeof standing> | undefined {
+    const program = this.programAt(now);
+    return program ? standing(this.state, program, now) : undefined;
   }
 
   outlook(now: string): LoyaltyOutlook | undefined {

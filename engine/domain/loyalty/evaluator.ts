@@ -1133,9 +1133,26 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
 }
 
 /** What the customer sees next: balances, tier and perks, the next tier, points expiring soon. */
+/**
+ * What a cue shows of the customer's standing: spendable points, the tier, the next tier. The
+ * part of `outlook` the workflow needs for every event, without its extra passes.
+ */
+export function standing(
+  state: LoyaltyState,
+  program: Program,
+  now: string,
+): Pick<LoyaltyOutlook, 'spendable' | 'tier' | 'nextTier'> {
+  const tiers = program.tiers;
+  return {
+    spendable: spendableUnder(state, program, now),
+    tier: tierId(state, tiers),
+    nextTier: tiers ? nextTier(state, tiers, now) : undefined,
+  };
+}
+
 export function outlook(state: LoyaltyState, program: Program, now: string): LoyaltyOutlook {
   const balance = balanceOf(state);
-  const spendable = spendableUnder(state, program, now);
+  const { spendable, tier, nextTier: next } = standing(state, program, now);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
   let expiringSoon: LoyaltyOutlook['expiringSoon'];
@@ -1151,9 +1168,9 @@ export function outlook(state: LoyaltyState, program: Program, now: string): Loy
     balance,
     spendable,
     pending: Math.max(0, balance - spendable),
-    tier: tierId(state, tiers),
+    tier,
     perks: tiers?.levels[level]?.perks ?? [],
-    nextTier: tiers ? nextTier(state, tiers, now) : undefined,
+    nextTier: next,
     projectedTier: tiers ? projectedTier(state, tiers, now) : undefined,
     expiringSoon,
     programVersion: program.version,
