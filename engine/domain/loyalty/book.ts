@@ -123,8 +123,13 @@ export class LoyaltyBook {
     return checkRedemption(this.state, request, program, now);
   }
 
-  /** When the clock next has something to do (expiry, a warning, a review). */
+  /**
+   * When the clock next has something to do (expiry, a warning, a review). Every input and every
+   * run of the clock leave that instant in the state (`dueAt`, never later than the truth), so
+   * the workflow asks after each delivery without another pass over the lots.
+   */
   nextDue(now: string): string | undefined {
+    if (this.state.dueAt !== undefined) return this.state.dueAt;
     const program = this.programAt(now);
     return program ? nextDue(this.state, program) : undefined;
   }
