@@ -17,10 +17,10 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { versionsNeeded } from '../../workflows/customer/client.ts';
 import {
   cancelRedemptionUpdate,
   customerWorkflowId,
-  PROGRAMS_NEEDED,
   REDEMPTION_REFUSED,
   redeemPointsUpdate,
 } from '../../workflows/customer/messages.ts';
@@ -113,23 +113,23 @@ async function askWorkflow<T>(
     try {
       return await call(programs);
     } catch (err) {
+      const needed = versionsNeeded(err);
+      if (needed) {
+        programs = needed.flatMap((v) => deps.catalog.get(v) ?? []);
+        if (programs.length !== needed.length) {
+          return refuse(
+            'no-program',
+            `The program versions ${needed.join(', ')} are not published.`,
+          );
+        }
+        // Sent with the next attempt; a workflow that asks again and again is not taking them.
+        if (attempt < ATTEMPTS) continue;
+      }
       const failure = classify(err);
       if (failure && 'notFound' in failure) {
         return refuse('unknown-customer', 'No loyalty account for this customer yet.');
       }
       if (failure && 'type' in failure) {
-        if (failure.type === PROGRAMS_NEEDED) {
-          const versions = (failure.details[0] as string[] | undefined) ?? [];
-          programs = versions.flatMap((v) => deps.catalog.get(v) ?? []);
-          if (programs.length !== versions.length) {
-            return refuse(
-              'no-program',
-              `The program versions ${versions.join(', ')} are not published.`,
-            );
-          }
-          // Sent with the next attempt; a workflow that asks again and again is not taking them.
-          if (attempt < ATTEMPTS) continue;
-        }
         const answer = onFailure(failure);
         if (answer !== undefined) return answer;
       }

@@ -43,7 +43,7 @@ export interface CustomerDelivery {
 }
 
 /** The versions a workflow asked for, if this is its `ProgramsNeeded` refusal. */
-function versionsNeeded(err: unknown): string[] | undefined {
+export function versionsNeeded(err: unknown): string[] | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = err.cause;
   if (!(cause instanceof ApplicationFailure) || cause.type !== PROGRAMS_NEEDED) return undefined;
