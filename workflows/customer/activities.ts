@@ -2,8 +2,9 @@
  * The customer workflow's side effects. Clients come in through the factory, so the worker
  * passes the real NATS connection and tests can pass their own.
  *
- * Used only by workflow histories from before effects travelled in the update's result (see
- * `workflow.ts`): those replay, and may still be running, through this local activity.
+ * Used by what no delivery answers, the loyalty clock's expiries, warnings and tier reviews, and
+ * by workflow histories from before effects travelled in the update's result (see `workflow.ts`):
+ * those replay, and may still be running, through this local activity.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Effects } from '../../engine/domain/customer/account.ts';
