@@ -88,6 +88,17 @@ export const settingsSchema = z.object({
       maxMessageBytes: z.number().int().min(1024).max(16_777_216).default(262_144),
     })
     .prefault({}),
+  /** Limits on an event's `occurredAt`, checked by the gateways and again by the router. */
+  events: z
+    .object({
+      /** How far ahead of the receiving clock an event may be dated (till clocks drift). */
+      maxClockSkewSeconds: z.number().int().min(0).max(86_400).default(300),
+      /** Events dated before this are refused: a till whose clock was reset says 1970. */
+      earliestOccurredAt: z.iso
+        .datetime({ offset: true, message: 'must be an ISO 8601 instant' })
+        .default('2000-01-01T00:00:00Z'),
+    })
+    .prefault({}),
   /** Per-store secret tokens that tills and the web shop present. The defaults are for local demos only. */
   stores: storeTokens.default({
     S001: 'demo-token-S001',

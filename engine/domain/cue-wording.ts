@@ -33,6 +33,7 @@ function loyaltySuffix(facts: CueFacts): string {
 }
 
 export function describeCue(facts: CueFacts): string {
+  if (facts.kind === 'refused') return describeEvent(facts);
   return describeEvent(facts) + loyaltySuffix(facts);
 }
 
@@ -54,6 +55,8 @@ function describeEvent(facts: CueFacts): string {
       return `Return of a sale not on record here · no points reversed yet · balance ${balance}`;
     case 'points-adjusted':
       return `Points adjusted by the service desk · ${points >= 0 ? '+' : '−'}${Math.abs(points)} points · balance ${balance}`;
+    case 'refused':
+      return `Not applied: ${(facts.issues ?? []).map((i) => `${i.field} ${i.message}`).join('; ')} · balance ${balance}`;
     case undefined:
       return `${points >= 0 ? '+' : '−'}${Math.abs(points)} points · balance ${balance}`;
   }

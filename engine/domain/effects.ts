@@ -67,6 +67,8 @@ export const cueKind = z.enum([
   'return',
   'return-of-unknown-sale',
   'points-adjusted',
+  /** The event cannot be true of this customer and was not applied: `issues` says why. */
+  'refused',
 ]);
 
 /**
@@ -101,6 +103,8 @@ export const cueFacts = z.strictObject({
       metric: z.enum(['spend', 'points', 'visits']),
     })
     .optional(),
+  /** For a `refused` cue: each field that cannot be true, and why. */
+  issues: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
 });
 
 /** A cue as published to `CUES` and shown at the till. */

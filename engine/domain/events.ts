@@ -15,11 +15,15 @@ export const minorUnits = z
   .min(0, 'must not be negative')
   .max(1_000_000_000_00, 'is larger than any retail amount');
 
-const token = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may hold only letters, digits, ".", "_", ":" and "-"');
+/** An id the till makes up; `params` may word the message for a missing one. */
+const tokenWith = (params?: Parameters<typeof z.string>[0]) =>
+  z
+    .string(params)
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'may hold only letters, digits, ".", "_", ":" and "-"');
+
+const token = tokenWith();
 
 /**
  * An opaque, pseudonymous customer id. It becomes part of a Temporal workflow id, which is never
@@ -75,12 +79,60 @@ export const saleLine = z.strictObject({
 
 export const tenderType = z.enum(['cash', 'card', 'gift_card', 'points', 'voucher', 'other']);
 
-export const tender = z.strictObject({
-  type: tenderType,
-  amount: minorUnits,
-  /** For a `points` tender: the redemption the till was granted, so a return gives those points back. */
-  redemptionId: token.optional(),
-});
+/**
+ * A points tender names the redemption the till was granted, so a return gives those points back;
+ * no other tender names one. A union, so the JSON Schema tells vendors the same.
+ */
+export const tender = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('points'),
+      amount: minorUnits,
+      redemptionId: tokenWith({
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required for a points tender: the redemption the till was granted'
+            : undefined,
+      }),
+    }),
+    z.strictObject({
+      type: tenderType.exclude(['points']),
+      amount: minorUnits,
+      redemptionId: z
+        .never({ error: 'is only for a points tender: the redemption that paid it' })
+        .optional(),
+    }),
+  ],
+  { error: `must be one of ${tenderType.options.map((t) => `"${t}"`).join(', ')}` },
+);
+
+/**
+ * Refuses a value that repeats an earlier one in the list, on the later one: a line id twice (a
+ * return names the sale's lines by it), one redemption paying two tenders.
+ */
+function refuseRepeats(
+  ctx: z.RefinementCtx,
+  list: 'lines' | 'tenders',
+  key: 'lineId' | 'redemptionId',
+  values: readonly (string | undefined)[],
+  why: string,
+) {
+  const first = new Map<string, number>();
+  values.forEach((value, i) => {
+    if (value === undefined) return;
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, i);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [list, i, key],
+        message: `repeats ${list}[${earlier}].${key} ${JSON.stringify(value)}: ${why}`,
+      });
+  });
+}
+
+const oneRedemptionPerTender = 'a redemption pays for one tender only';
 
 export { lineNet } from './receipt.ts';
 
@@ -92,10 +144,22 @@ export const saleEvent = z
     /** Absent for an anonymous sale: it is stored for analytics but feeds no customer. */
     customerId: customerId.optional(),
     currency,
-    lines: z.array(saleLine).min(1, 'a sale has at least one line').max(500),
-    tenders: z.array(tender).min(1, 'a sale has at least one tender').max(20),
+    lines: z
+      .array(saleLine)
+      .min(1, 'a sale has at least one line')
+      .max(500)
+      .describe('Each line has its own lineId: a return names the lines it gives back by it.'),
+    tenders: z
+      .array(tender)
+      .min(1, 'a sale has at least one tender')
+      .max(20)
+      .describe('Tenders add up to the lines; each redemption pays for one points tender only.'),
   })
   .superRefine((sale, ctx) => {
+    const lineIds = sale.lines.map((line) => line.lineId);
+    refuseRepeats(ctx, 'lines', 'lineId', lineIds, 'every line of a sale needs its own id');
+    const redemptions = sale.tenders.map((t) => t.redemptionId);
+    refuseRepeats(ctx, 'tenders', 'redemptionId', redemptions, oneRedemptionPerTender);
     sale.lines.forEach((line, i) => {
       if (line.discount > line.quantity * line.unitPrice) {
         ctx.addIssue({
@@ -138,10 +202,22 @@ export const returnEvent = z
     originalTransactionId: token,
     customerId: customerId.optional(),
     currency,
-    lines: z.array(returnLine).min(1, 'a return has at least one line').max(500),
-    tenders: z.array(tender).min(1).max(20),
+    lines: z
+      .array(returnLine)
+      .min(1, 'a return has at least one line')
+      .max(500)
+      .describe('Each line gives back a different line of the sale, named by its lineId.'),
+    tenders: z
+      .array(tender)
+      .min(1)
+      .max(20)
+      .describe('Tenders add up to the refunds; each redemption pays for one points tender only.'),
   })
   .superRefine((ret, ctx) => {
+    const lineIds = ret.lines.map((line) => line.lineId);
+    refuseRepeats(ctx, 'lines', 'lineId', lineIds, 'every line of a return needs its own id');
+    const redemptions = ret.tenders.map((t) => t.redemptionId);
+    refuseRepeats(ctx, 'tenders', 'redemptionId', redemptions, oneRedemptionPerTender);
     const total = ret.lines.reduce((sum, line) => sum + line.refundAmount, 0);
     const paid = ret.tenders.reduce((sum, t) => sum + t.amount, 0);
     if (paid !== total) {

@@ -75,8 +75,12 @@ export const redeemAnswer = z.discriminatedUnion('ok', [
   z.strictObject({
     ok: z.literal(false),
     reason: redeemRefusalReason,
-    /** For the person at the till. */
+    /** For the person at the till: every reason's message, in order. */
     message: z.string(),
+    /** Every reason the program refuses it for, in order (`reason` is the first). */
+    reasons: z
+      .array(z.strictObject({ reason: redeemRefusalReason, message: z.string() }))
+      .optional(),
     issues: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
     ...pointsAfter,
   }),

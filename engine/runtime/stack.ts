@@ -241,10 +241,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const tokens = new StoreTokens(settings.stores);
     const host = settings.gateways.host;
+    const eventTime = { limits: settings.events, now: () => new Date() };
     let till: TillGateway | undefined;
     if (components.includes('till')) {
       const t = await startTillGateway(
-        { nc, js, jsm, tokens, logger, maxMessageBytes: settings.gateways.maxMessageBytes },
+        {
+          nc,
+          js,
+          jsm,
+          tokens,
+          logger,
+          maxMessageBytes: settings.gateways.maxMessageBytes,
+          eventTime,
+        },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.tillPort },
       );
       till = t;
@@ -253,7 +262,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let web: WebGateway | undefined;
     if (components.includes('web')) {
       const w = await startWebGateway(
-        { nc, js, tokens, logger, temporal, maxMessageBytes: settings.gateways.maxMessageBytes },
+        {
+          nc,
+          js,
+          tokens,
+          logger,
+          temporal,
+          maxMessageBytes: settings.gateways.maxMessageBytes,
+          eventTime,
+        },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.webPort },
       );
       web = w;

@@ -1,8 +1,8 @@
 /**
  * The program versions an engine process knows, kept current from the program store's watch:
  * the router asks it which version is in force at each event's time, the redemption service
- * which is in force now. In memory, ordered by when each version comes into force. An instant
- * before the first version gets the first version.
+ * which is in force now. In memory, ordered by when each version comes into force. Before the
+ * first version comes into force no version is: an event from then earns at the base rate.
  */
 import type { Program } from '../domain/loyalty/program.ts';
 import { compareVersions, versionInForce } from '../domain/loyalty/versions.ts';
@@ -27,8 +27,6 @@ export function createProgramCatalog(initial: readonly Program[] = []): MutableP
     add,
     all: () => [...versions],
     get: (version) => byVersion.get(version),
-    // Before the first version (a sale from a till that was offline when the program started):
-    // the first version, rather than no program at all.
-    at: (instant) => versionInForce(versions, instant) ?? versions[0],
+    at: (instant) => versionInForce(versions, instant),
   };
 }

@@ -151,7 +151,7 @@ export async function redeemPoints(
 ): Promise<RedeemAnswer> {
   const now = (deps.now?.() ?? new Date()).toISOString();
   const program = deps.catalog.at(now);
-  if (!program) return refuse('no-program', 'No loyalty program is published.');
+  if (!program) return refuse('no-program', 'No loyalty program is in force now.');
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(request.customerId));
   const answer = await askWorkflow(
     deps,

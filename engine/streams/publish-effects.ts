@@ -22,9 +22,9 @@ export function triggerId(trigger: Trigger): string {
       return `${trigger.customerId}/${trigger.kind}/${trigger.cause}/${trigger.at}`;
     case 'earn-refused':
     case 'adjustment-clipped':
+    case 'return-after-period':
+    case 'return-refused':
       return `${trigger.customerId}/${trigger.kind}/${trigger.eventId}`;
-    case 'return-of-unknown-line':
-      return `${trigger.customerId}/${trigger.kind}/${trigger.eventId}/${trigger.lineId}`;
   }
 }
 

@@ -3,6 +3,7 @@
  * so a retried publish (a till resending after a lost ack) is one event, not two.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { checkEventTime, type EventTimeLimits } from '../domain/event-time.ts';
 import { type FieldIssue, parseRetailEvent, type RetailEvent } from '../domain/events.ts';
 import { eventSubject } from './topology.ts';
 
@@ -31,6 +32,12 @@ export interface Origin {
   storeId: string;
   /** The till the caller authenticated as, if it is a till. */
   tillId?: string;
+}
+
+/** The limits on `occurredAt` and the clock they are checked against (a fake one in tests). */
+export interface EventTime {
+  limits: EventTimeLimits;
+  now: () => Date;
 }
 
 export function refuse(
@@ -70,9 +77,12 @@ export async function publishEvent(
   js: JetStreamClient,
   input: unknown,
   origin: Origin,
+  time: EventTime,
 ): Promise<PublishOutcome> {
   const parsed = parseRetailEvent(input);
   if (!parsed.ok) return refuse('invalid_event', parsed.issues);
+  const mistimed = checkEventTime(parsed.event, time.now().toISOString(), time.limits);
+  if (mistimed.length > 0) return refuse('invalid_event', mistimed);
   const refused = checkOrigin(parsed.event, origin);
   if (refused) return refused;
   const event = parsed.event;

@@ -16,6 +16,7 @@ import {
   type CustomerDelivery,
   deliverToCustomer,
 } from '../../workflows/customer/client.ts';
+import { checkEventTime } from '../domain/event-time.ts';
 import {
   type CustomerEvent,
   describeIssues,
@@ -35,6 +36,8 @@ export interface RouterDeps {
   programs?: CustomerDelivery['programs'];
   /** Told of every delivery the workflow applied, with its timings (the benchmark's hops). */
   observe?: (delivery: DeliveryObservation) => void;
+  /** The router's clock, for the limits on `occurredAt` (default: the system clock). */
+  now?: () => Date;
 }
 
 /** One delivery to a customer workflow, timed in wall-clock milliseconds. */
@@ -93,6 +96,7 @@ export function createRouter({
   logger,
   observe,
   programs,
+  now = () => new Date(),
 }: RouterDeps): Router {
   const { maxInFlight, maxBatch } = settings.router;
   const customers: CustomerDelivery = {
@@ -260,6 +264,13 @@ export function createRouter({
     if (!parsed.ok) {
       stats.deadLettered += 1;
       await deadLetter(js, msg, `not a valid event: ${describeIssues(parsed.issues)}`);
+      return;
+    }
+    // The gateways check this too, but a client may publish to NATS directly.
+    const mistimed = checkEventTime(parsed.event, now().toISOString(), settings.events);
+    if (mistimed.length > 0) {
+      stats.deadLettered += 1;
+      await deadLetter(js, msg, `not a valid event: ${describeIssues(mistimed)}`);
       return;
     }
     if (parsed.event.customerId === undefined) {

@@ -6,7 +6,9 @@
  *   is stored, or `{ ok: false, error: { code, message, issues: [{ field, message }] } }`;
  * - `on('cue', { seq, cue })`: cues for this till only; keep the last `seq`;
  * - `emit('cues:missed', { afterSeq }, ack)`: ack is `{ ok: true, cues: [{ seq, cue }] }`, the
- *   cues for this till after `afterSeq`, to catch up after a reconnect.
+ *   cues for this till after `afterSeq`, to catch up after a reconnect;
+ * - `on('error', { code, message, eventId? })`: a message the gateway did not act on (a
+ *   `TillError`), sent to that till only.
  */
 import { z } from 'zod';
 import type { Cue } from '../../engine/domain/effects.ts';
@@ -31,3 +33,20 @@ export interface CueMessage {
 }
 
 export type TillAuth = z.infer<typeof tillAuth>;
+
+/** What the acknowledgement of each message tells the till: why each one needs it. */
+export const ACK_ANSWERS = {
+  event: 'whether the event was stored',
+  'points:redeem': 'whether the points were granted',
+  'points:cancel': 'whether the redemption was cancelled',
+  'cues:missed': 'the missed cues',
+} as const;
+
+/** Sent as `error` to a till whose message the gateway did not act on. */
+export interface TillError {
+  /** `ack_required`: a message in `ACK_ANSWERS` came without an acknowledgement callback. */
+  code: 'ack_required';
+  message: string;
+  /** The `eventId` of the event not acted on, when it had one. */
+  eventId?: string;
+}

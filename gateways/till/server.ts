@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { cue as cueSchema } from '../../engine/domain/effects.ts';
 import { formatPath } from '../../engine/domain/events.ts';
-import { publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+import { type EventTime, publishEvent, refuse } from '../../engine/streams/publish-event.ts';
 import {
   CANCEL_SUBJECT,
   CUES_STREAM,
@@ -19,7 +19,13 @@ import {
 } from '../../engine/streams/topology.ts';
 import { askLoyaltyService } from '../shared/loyalty-service.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
-import { type CueMessage, cuesMissedRequest, tillAuth } from './protocol.ts';
+import {
+  ACK_ANSWERS,
+  type CueMessage,
+  cuesMissedRequest,
+  type TillError,
+  tillAuth,
+} from './protocol.ts';
 
 export interface TillGatewayDeps {
   /** For the loyalty services (redeem points) the gateway relays to. */
@@ -29,6 +35,7 @@ export interface TillGatewayDeps {
   tokens: StoreTokens;
   logger: Logger;
   maxMessageBytes: number;
+  eventTime: EventTime;
 }
 
 export interface TillGateway {
@@ -48,6 +55,20 @@ const tillRoom = (storeId: string, tillId: string) => `till:${storeId}:${tillId}
 const decoder = new TextDecoder();
 
 type Ack = (answer: unknown) => void;
+
+/**
+ * A message that needs an acknowledgement came without one. It is not acted on, as the till could
+ * never learn the outcome (an event stored or not, points granted unseen); the till is told why.
+ */
+function refuseWithoutAck(socket: Socket, name: keyof typeof ACK_ANSWERS, payload: unknown) {
+  const eventId = name === 'event' ? (payload as { eventId?: unknown } | null)?.eventId : undefined;
+  const error: TillError = {
+    code: 'ack_required',
+    message: `\`${name}\` needs an acknowledgement callback: the answer says ${ACK_ANSWERS[name]}`,
+    ...(typeof eventId === 'string' && eventId.length <= 64 ? { eventId } : {}),
+  };
+  socket.emit('error', error);
+}
 
 export async function startTillGateway(
   deps: TillGatewayDeps,
@@ -88,8 +109,12 @@ export async function startTillGateway(
     void socket.join([`store:${till.storeId}`, tillRoom(till.storeId, till.tillId)]);
 
     socket.on('event', async (payload: unknown, ack: unknown) => {
-      if (typeof ack !== 'function') return; // without an ack the till could not know the outcome
-      const outcome = await publishEvent(js, payload, till);
+      if (typeof ack !== 'function') {
+        stats.eventsRefused += 1;
+        refuseWithoutAck(socket, 'event', payload);
+        return;
+      }
+      const outcome = await publishEvent(js, payload, till, deps.eventTime);
       if (outcome.ok) stats.eventsAccepted += 1;
       else stats.eventsRefused += 1;
       (ack as Ack)(outcome);
@@ -97,9 +122,9 @@ export async function startTillGateway(
 
     // Redemptions: the till names the customer, points and basket; the store and till come from
     // the verified connection, never from the payload.
-    const relayRequest = (event: string, subject: string) =>
+    const relayRequest = (event: 'points:redeem' | 'points:cancel', subject: string) =>
       socket.on(event, async (payload: unknown, ack: unknown) => {
-        if (typeof ack !== 'function') return;
+        if (typeof ack !== 'function') return refuseWithoutAck(socket, event, payload);
         const caller = { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const };
         (ack as Ack)(await askLoyaltyService(deps.nc, subject, payload, caller));
       });
@@ -107,7 +132,7 @@ export async function startTillGateway(
     relayRequest('points:cancel', CANCEL_SUBJECT);
 
     socket.on('cues:missed', async (payload: unknown, ack: unknown) => {
-      if (typeof ack !== 'function') return;
+      if (typeof ack !== 'function') return refuseWithoutAck(socket, 'cues:missed', payload);
       const request = cuesMissedRequest.safeParse(payload);
       if (!request.success) {
         (ack as Ack)(

@@ -11,8 +11,12 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
-import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
-import { publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+import {
+  customerId as customerIdSchema,
+  describeIssues,
+  type FieldIssue,
+} from '../../engine/domain/events.ts';
+import { type EventTime, publishEvent, refuse } from '../../engine/streams/publish-event.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT } from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { askLoyaltyService } from '../shared/loyalty-service.ts';
@@ -23,6 +27,7 @@ export interface WebGatewayDeps {
   tokens: StoreTokens;
   logger: Logger;
   maxMessageBytes: number;
+  eventTime: EventTime;
   /** When given, `GET /v1/customers/:id` answers the customer's snapshot from its workflow. */
   temporal?: Client;
   /** When given, `POST /v1/redemptions` asks the redemption service. */
@@ -55,6 +60,27 @@ export interface WebGateway {
 
 type Env = { Variables: { storeId: string } };
 
+/**
+ * The gateway's own refusals, in the shape of an event's: `unauthorized` (no store's token) and
+ * `invalid_request` (a bad path parameter) are not about an event's content.
+ */
+function refuseRequest(
+  code: 'unauthorized' | 'invalid_request',
+  issues: FieldIssue[],
+  message = describeIssues(issues),
+) {
+  return { ok: false as const, error: { code, message, issues } };
+}
+
+/** The bearer token of an `Authorization` header, or what is wrong with the header. */
+function bearerToken(header: string | undefined): { token: string } | { problem: string } {
+  if (header === undefined || header.trim() === '') {
+    return { problem: 'is missing: send "Bearer <store token>"' };
+  }
+  const token = /^Bearer\s+(.*\S)\s*$/i.exec(header)?.[1];
+  return token ? { token } : { problem: 'needs "Bearer <store token>"' };
+}
+
 export function createWebApp(
   deps: WebGatewayDeps,
   stats = { eventsAccepted: 0, eventsRefused: 0 },
@@ -63,16 +89,19 @@ export function createWebApp(
 
   app.get('/health', (c) => c.json({ ok: true }));
 
+  // Every /v1 route. Not knowing the store is `unauthorized` (401); `wrong_store` (403) is for a
+  // known store sending another store's event.
   app.use('/v1/*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const storeId = token ? deps.tokens.storeOf(token) : undefined;
+    const bearer = bearerToken(c.req.header('authorization'));
+    const storeId = 'token' in bearer ? deps.tokens.storeOf(bearer.token) : undefined;
     if (!storeId) {
+      const problem = 'problem' in bearer ? bearer.problem : 'is not the token of any store';
+      c.header('WWW-Authenticate', 'Bearer');
       return c.json(
-        refuse(
-          'wrong_store',
-          [{ field: 'authorization', message: 'needs "Bearer <store token>"' }],
+        refuseRequest(
           'unauthorized',
+          [{ field: 'authorization', message: problem }],
+          `unauthorized: the Authorization header ${problem}`,
         ),
         401,
       );
@@ -101,7 +130,12 @@ export function createWebApp(
         stats.eventsRefused += 1;
         return c.json(refuse('invalid_event', [{ field: '(body)', message: 'is not JSON' }]), 400);
       }
-      const outcome = await publishEvent(deps.js, body, { storeId: c.get('storeId') });
+      const outcome = await publishEvent(
+        deps.js,
+        body,
+        { storeId: c.get('storeId') },
+        deps.eventTime,
+      );
       if (outcome.ok) {
         stats.eventsAccepted += 1;
         return c.json(outcome, outcome.duplicate ? 200 : 202);
@@ -150,7 +184,7 @@ export function createWebApp(
     const id = customerIdSchema.safeParse(c.req.param('customerId'));
     if (!id.success) {
       return c.json(
-        refuse('invalid_event', [
+        refuseRequest('invalid_request', [
           { field: 'customerId', message: id.error.issues[0]?.message ?? 'invalid' },
         ]),
         400,

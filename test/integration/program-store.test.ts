@@ -5,7 +5,7 @@
  * entries named; the watch; and `clientele program publish | list` end to end.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -272,5 +272,31 @@ describe('clientele program (CLI)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^clientele: package\.json is not a valid loyalty program:\n/);
     expect(bad.stderr).toContain('(program): Unrecognized keys: "version", "description"');
+  });
+
+  it("validate names a misspelt key in an earn rule's effect, with its line", async () => {
+    const file = join(dataDir, 'misspelt-effect.yaml');
+    writeFileSync(
+      file,
+      [
+        'id: shop',
+        'name: Shop',
+        'currency: EUR',
+        'pointValue: { points: 100, minor: 100 }',
+        'earn:',
+        '  base: { rate: { points: 1, perMinor: 100 } }',
+        '  rules:',
+        '    - id: double',
+        '      name: Double points',
+        '      effect: { multipler: 2 }',
+        '',
+      ].join('\n'),
+    );
+    const result = await cli(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `clientele: ${file} is not a valid loyalty program:\n` +
+        '  earn.rules[0].effect: Unrecognized key: "multipler" (line 10)\n',
+    );
   });
 });

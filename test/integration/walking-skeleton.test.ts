@@ -17,6 +17,17 @@ let tillB: TestTill;
 const db = () => stack.settings.clickhouse.database;
 const tokenOf = (store: string) => stack.settings.stores[store] as string;
 
+/** The next `error` the gateway emits to this till; fails after `ms` rather than waiting on. */
+function nextError(till: TestTill, ms = 10_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no error within ${ms} ms`)), ms);
+    till.socket.once('error', (error: unknown) => {
+      clearTimeout(timer);
+      resolve(error);
+    });
+  });
+}
+
 async function rows<T>(sql: string): Promise<T[]> {
   return (await stack.store?.query<T>(sql)) ?? [];
 }
@@ -142,6 +153,72 @@ describe('walking skeleton', () => {
     expect((await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq).toBe(before);
   });
 
+  it('refuses what cannot be true, naming the field: impossible dates, repeated lines, unpaid points', async () => {
+    const before = (await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq;
+    const coffee = saleInput().lines[0];
+    const refusals = await Promise.all(
+      [
+        saleInput({ occurredAt: '2099-12-01T16:00:00Z' }),
+        saleInput({ occurredAt: '1970-01-01T00:00:00Z' }),
+        saleInput({ lines: [coffee, coffee], tenders: [{ type: 'card', amount: 7596 }] }),
+        saleInput({ tenders: [{ type: 'points', amount: 3998 }] }),
+      ].map((event) => tillA.send(event)),
+    );
+    expect(refusals.map((r) => [r.error?.code, r.error?.issues.map((i) => i.field)])).toEqual([
+      ['invalid_event', ['occurredAt']],
+      ['invalid_event', ['occurredAt']],
+      ['invalid_event', ['lines[1].lineId']],
+      ['invalid_event', ['tenders[0].redemptionId']],
+    ]);
+    expect(refusals[0]?.error?.message).toMatch(
+      /^occurredAt: is 73 years ahead of the receiving clock \(.+\); at most 300 s ahead is accepted$/,
+    );
+    expect(refusals[1]?.error?.message).toBe(
+      'occurredAt: is before 2000-01-01T00:00:00.000Z, the earliest date accepted (events.earliestOccurredAt)',
+    );
+    const web = await fetch(`${stack.web?.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenOf('WEB')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(
+        saleInput({
+          storeId: 'WEB',
+          tillId: undefined,
+          channel: 'web',
+          occurredAt: '2099-12-01T16:00:00Z',
+        }),
+      ),
+    });
+    expect(web.status).toBe(400);
+    expect(await web.json()).toMatchObject({
+      error: { code: 'invalid_event', issues: [{ field: 'occurredAt' }] },
+    });
+    expect((await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq).toBe(before);
+  });
+
+  it('the router dead-letters an event dated beyond the limits that was published to NATS directly', async () => {
+    const future = saleInput({ customerId: 'c-future-0001', occurredAt: '2099-12-01T16:00:00Z' });
+    const ack = await stack.js.publish('events.S001', JSON.stringify(future), {
+      msgID: future.eventId,
+    });
+    const dead = await eventually(
+      async () => {
+        const m = await stack.jsm.streams.getMessage(DEAD_LETTER_STREAM, {
+          last_by_subj: 'deadletter.events',
+        });
+        return m?.header.get('Clientele-Source-Seq') === String(ack.seq) ? m : undefined;
+      },
+      20_000,
+      'the dead letter of the future sale',
+    );
+    expect(dead.header.get('Clientele-Reason')).toMatch(
+      /^not a valid event: occurredAt: is 73 years ahead of the receiving clock/,
+    );
+    const next = saleInput({ customerId: 'c-future-0001' });
+    await tillA.send(next);
+    const cue = await tillA.waitForCue((m) => m.cue.eventId === next.eventId);
+    expect(cue.cue).toMatchObject({ pointsBalance: 39, visitsThisMonth: 1 });
+  });
+
   it("a till of store B never sees store A's cues, nor another till's", async () => {
     const sale = saleInput({ customerId: 'c-rooms-0001' });
     await tillA.send(sale);
@@ -154,6 +231,38 @@ describe('walking skeleton', () => {
     expect(tillB.cues.every((m) => m.cue.storeId === 'S002')).toBe(true);
     expect(tillA2.cues).toEqual([]);
     expect(tillA.cues.every((m) => m.cue.storeId === 'S001' && m.cue.tillId === 'T1')).toBe(true);
+  });
+
+  it('an event sent without an acknowledgement is not stored, and the till is told why', async () => {
+    const sale = saleInput({ customerId: 'c-no-ack-0001' });
+    const before = (await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq;
+    const error = nextError(tillA);
+    tillA.socket.emit('event', sale);
+    expect(await error).toEqual({
+      code: 'ack_required',
+      message:
+        '`event` needs an acknowledgement callback: the answer says whether the event was stored',
+      eventId: sale.eventId,
+    });
+    expect((await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq).toBe(before);
+    // The socket stays usable, and the event was never stored: sent properly, it is new.
+    expect(await tillA.send(sale)).toMatchObject({ ok: true, duplicate: false });
+  });
+
+  it('a redemption asked without an acknowledgement is refused the same way', async () => {
+    const error = nextError(tillA);
+    tillA.socket.emit('points:redeem', {
+      redemptionId: uniqueId('rd'),
+      customerId: 'c-no-ack-0001',
+      points: 1,
+      basketMinor: 1000,
+      currency: 'EUR',
+    });
+    expect(await error).toEqual({
+      code: 'ack_required',
+      message:
+        '`points:redeem` needs an acknowledgement callback: the answer says whether the points were granted',
+    });
   });
 
   it('refuses a till with a wrong token', async () => {
@@ -220,6 +329,75 @@ describe('walking skeleton', () => {
     );
     expect(missed.cues.every((m) => m.seq > cue.seq)).toBe(true);
     back.close();
+  });
+
+  it('every web route answers 401 unauthorized without a store token', async () => {
+    const routes: [string, string, unknown][] = [
+      ['POST', '/v1/events', saleInput({ storeId: 'WEB', tillId: undefined, channel: 'web' })],
+      ['POST', '/v1/redemptions', { redemptionId: 'r-1', customerId: 'c-web-000001', points: 1 }],
+      ['POST', '/v1/redemptions/r-1/cancel', { customerId: 'c-web-000001' }],
+      ['GET', '/v1/customers/c-web-000001', undefined],
+    ];
+    const headers: [string | undefined, string][] = [
+      [undefined, 'is missing: send "Bearer <store token>"'],
+      [tokenOf('WEB'), 'needs "Bearer <store token>"'],
+      [`Basic ${tokenOf('WEB')}`, 'needs "Bearer <store token>"'],
+      ['Bearer ', 'needs "Bearer <store token>"'],
+      ['Bearer no-such-token', 'is not the token of any store'],
+    ];
+    for (const [method, path, body] of routes) {
+      for (const [authorization, problem] of headers) {
+        const res = await fetch(`${stack.web?.url}${path}`, {
+          method,
+          headers: {
+            ...(authorization === undefined ? {} : { authorization }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const what = `${method} ${path} with ${authorization ?? 'no'} authorization`;
+        expect(res.status, what).toBe(401);
+        expect(await res.json(), what).toEqual({
+          ok: false,
+          error: {
+            code: 'unauthorized',
+            message: `unauthorized: the Authorization header ${problem}`,
+            issues: [{ field: 'authorization', message: problem }],
+          },
+        });
+        expect(res.headers.get('www-authenticate'), what).toBe('Bearer');
+      }
+    }
+  });
+
+  it("a store's token with another store's event is 403 wrong_store", async () => {
+    const res = await fetch(`${stack.web?.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenOf('WEB')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(saleInput({ storeId: 'S001', tillId: undefined, channel: 'web' })),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      error: { code: 'wrong_store', issues: [expect.objectContaining({ field: 'storeId' })] },
+    });
+  });
+
+  it('a malformed customer id in the path is 400 invalid_request naming it', async () => {
+    const res = await fetch(
+      `${stack.web?.url}/v1/customers/${encodeURIComponent('ada@example.org')}`,
+      {
+        headers: { authorization: `Bearer ${tokenOf('WEB')}` },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        issues: [expect.objectContaining({ field: 'customerId' })],
+      },
+    });
   });
 
   it('the web shop sends the same events over HTTP, and reads the customer back', async () => {

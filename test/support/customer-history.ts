@@ -34,7 +34,9 @@ export function sale(i: number, price: number, quantity: number, pointsPaid: num
       },
     ],
     tenders: [
-      ...(paidWithPoints > 0 ? [{ type: 'points' as const, amount: paidWithPoints }] : []),
+      ...(paidWithPoints > 0
+        ? [{ type: 'points' as const, amount: paidWithPoints, redemptionId: `rd${i}` }]
+        : []),
       { type: 'card' as const, amount: net - paidWithPoints },
     ],
   };

@@ -9,7 +9,7 @@ export interface TestTill {
     ok: boolean;
     duplicate?: boolean;
     seq?: number;
-    error?: { code: string; issues: { field: string; message: string }[] };
+    error?: { code: string; message: string; issues: { field: string; message: string }[] };
   }>;
   waitForCue(predicate: (m: CueMessage) => boolean, ms?: number): Promise<CueMessage>;
   close(): void;

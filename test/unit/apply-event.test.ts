@@ -52,16 +52,46 @@ describe('customer rules', () => {
     });
   });
 
-  it('does not earn on the part paid with points', () => {
+  it('refuses a points tender: without a program no redemption was ever granted', () => {
     const sale = event(
       saleInput({
         tenders: [
-          { type: 'points', amount: 1998 },
+          { type: 'points', amount: 1998, redemptionId: 'rd-1' },
           { type: 'card', amount: 2000 },
         ],
       }),
     );
-    expect(run([sale]).state.pointsBalance).toBe(20);
+    const start = initialState('c-0000001', program);
+    const refused = applyEvent(start, sale);
+    expect(refused.ignored).toBe('refused');
+    expect(refused.state).toBe(start);
+    expect(refused.effects.ledger).toEqual([]);
+    expect(refused.effects.cues).toMatchObject([
+      { kind: 'refused', pointsEarned: 0, issues: [{ field: 'tenders[0]' }] },
+    ]);
+    expect(describeCue(refused.effects.cues[0] as CueFacts)).toMatch(
+      /^Not applied: tenders\[0\] is a points tender/,
+    );
+  });
+
+  it('refuses a return refunding more than its sale was paid, counting earlier returns', () => {
+    const sale = saleInput({ transactionId: 'tx-refund' }); // 3998 minor units
+    const sold = run([event(sale)]);
+    const half = { lineId: '1', sku: 'COF-BEAN-1KG', quantity: 1, refundAmount: 1999 };
+    const first = returnInput(sale, { lines: [half], tenders: [{ type: 'card', amount: 1999 }] });
+    const after = run([event(first)], sold.state);
+    expect(after.state.spendMinor).toBe(1999);
+    const all = { lineId: '1', sku: 'COF-BEAN-1KG', quantity: 2, refundAmount: 3998 };
+    const second = returnInput(sale, { lines: [all], tenders: [{ type: 'card', amount: 3998 }] });
+    const refused = applyEvent(after.state, event(second));
+    expect(refused.ignored).toBe('refused');
+    expect(refused.state).toBe(after.state);
+    expect(refused.effects.cues[0]?.issues).toEqual([
+      {
+        field: 'lines',
+        message: 'refund 3998 in all, but sale tx-refund was paid 3998 (1999 refunded before)',
+      },
+    ]);
   });
 
   it('counts visits this month and greets a returning customer', () => {

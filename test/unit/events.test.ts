@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetailEvent, withoutPersonalData } from '../../engine/domain/events.ts';
-import { registrationInput, saleInput } from '../support/events.ts';
+import { registrationInput, returnInput, saleInput } from '../support/events.ts';
 
 function fieldsOf(input: unknown): string[] {
   const result = parseRetailEvent(input);
   if (result.ok) return [];
   return result.issues.map((i) => i.field);
 }
+
+function issuesOf(input: unknown) {
+  const result = parseRetailEvent(input);
+  return result.ok ? [] : result.issues;
+}
+
+const [coffee, milk] = saleInput().lines.map((line) => ({ ...line }));
 
 describe('event contract', () => {
   it('accepts a valid sale and fills defaults', () => {
@@ -65,5 +72,85 @@ describe('event contract', () => {
     expect(JSON.stringify(forWorkflow)).not.toContain('ada@example.org');
     expect(JSON.stringify(forWorkflow)).not.toContain('Lovelace');
     expect(forWorkflow.customerId).toBe('c-0000001');
+  });
+
+  it('refuses two lines of a sale with one lineId, on the later line, naming the earlier', () => {
+    const sale = saleInput({
+      lines: [coffee, { ...milk, lineId: '3' }, { ...milk, lineId: '1' }],
+      tenders: [{ type: 'card', amount: 4198 }],
+    });
+    expect(issuesOf(sale)).toEqual([
+      {
+        field: 'lines[2].lineId',
+        message: 'repeats lines[0].lineId "1": every line of a sale needs its own id',
+      },
+    ]);
+  });
+
+  it('refuses two lines of a return with one lineId', () => {
+    const line = { lineId: '1', sku: 'COF-BEAN-1KG', quantity: 1, refundAmount: 1899 };
+    const ret = returnInput(
+      { transactionId: 'tx-1' },
+      { lines: [line, line], tenders: [{ type: 'card', amount: 3798 }] },
+    );
+    expect(issuesOf(ret)).toEqual([
+      {
+        field: 'lines[1].lineId',
+        message: 'repeats lines[0].lineId "1": every line of a return needs its own id',
+      },
+    ]);
+  });
+
+  it('refuses a points tender that names no redemption', () => {
+    const sale = saleInput({
+      tenders: [
+        { type: 'card', amount: 2000 },
+        { type: 'points', amount: 1998 },
+      ],
+    });
+    expect(issuesOf(sale)).toEqual([
+      {
+        field: 'tenders[1].redemptionId',
+        message: 'is required for a points tender: the redemption the till was granted',
+      },
+    ]);
+  });
+
+  it('refuses a redemption on a tender that is not points', () => {
+    const sale = saleInput({ tenders: [{ type: 'card', amount: 3998, redemptionId: 'rd-1' }] });
+    expect(fieldsOf(sale)).toEqual(['tenders[0].redemptionId']);
+  });
+
+  it('refuses two points tenders paid by one redemption', () => {
+    const sale = saleInput({
+      tenders: [
+        { type: 'points', amount: 1000, redemptionId: 'rd-1' },
+        { type: 'points', amount: 998, redemptionId: 'rd-1' },
+        { type: 'card', amount: 2000 },
+      ],
+    });
+    expect(issuesOf(sale)).toEqual([
+      {
+        field: 'tenders[1].redemptionId',
+        message: 'repeats tenders[0].redemptionId "rd-1": a redemption pays for one tender only',
+      },
+    ]);
+  });
+
+  it('accepts points tenders that each name their own redemption', () => {
+    const sale = saleInput({
+      tenders: [
+        { type: 'points', amount: 1000, redemptionId: 'rd-1' },
+        { type: 'points', amount: 998, redemptionId: 'rd-2' },
+        { type: 'card', amount: 2000 },
+      ],
+    });
+    expect(issuesOf(sale)).toEqual([]);
+  });
+
+  it('refuses an unknown tender type, naming the types there are', () => {
+    const [issue] = issuesOf(saleInput({ tenders: [{ type: 'bitcoin', amount: 3998 }] }));
+    expect(issue?.field).toBe('tenders[0].type');
+    expect(issue?.message).toContain('"gift_card"');
   });
 });

@@ -548,7 +548,8 @@ describe('expiry', () => {
     ]);
     expect(r.effects.triggers).toEqual([
       { kind: 'points-expiring', points: 100, expiresAt: '2026-07-15T10:00:00.000Z' },
-      { kind: 'points-expired', points: 100, at: '2026-07-16T00:00:00Z', cause: 'age' },
+      // At the lot's own expiry, not when the clock happened to run.
+      { kind: 'points-expired', points: 100, at: '2026-07-15T10:00:00.000Z', cause: 'age' },
     ]);
     expect(r.ledger.entries().filter((e) => e.kind === 'expire')).toMatchObject([
       {
@@ -594,8 +595,11 @@ describe('expiry', () => {
       ok: false,
       reason: 'insufficient-balance',
     });
+    // One run of the clock over the gap does what timers at each due instant would have done:
+    // the warning (30 days before), then the expiry.
     expect(evaluateClock(state, program, '2026-07-11T00:00:00Z').effects.triggers).toMatchObject([
-      { kind: 'points-expired', points: 100, cause: 'inactivity' },
+      { kind: 'inactivity-expiry-coming', points: 100, expiresAt: '2026-07-10T09:00:00.000Z' },
+      { kind: 'points-expired', points: 100, cause: 'inactivity', at: '2026-07-10T09:00:00.000Z' },
     ]);
   });
 

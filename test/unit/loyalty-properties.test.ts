@@ -14,7 +14,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SaleEvent } from '../../engine/domain/events.ts';
 import { lineNet } from '../../engine/domain/events.ts';
-import { addMonths, mulDiv } from '../../engine/domain/loyalty/arithmetic.ts';
+import {
+  addMonths,
+  localMonth,
+  monthsBefore,
+  mulDiv,
+} from '../../engine/domain/loyalty/arithmetic.ts';
 import { toProgramMinor } from '../../engine/domain/loyalty/earn.ts';
 import {
   checkRedemption,
@@ -25,6 +30,8 @@ import {
   type LoyaltyInput,
   type LoyaltyResult,
   pointsValue,
+  standing,
+  timeOf,
 } from '../../engine/domain/loyalty/evaluator.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { ProgramInput } from '../../engine/domain/loyalty/program-schema.ts';
@@ -402,6 +409,61 @@ function showEffects(effects: LoyaltyEffects, state: LoyaltyState): string {
 const showResult = (r: LoyaltyResult): string =>
   `${r.outcome}${r.refusal ? `:${r.refusal.reason}` : ''} +${r.earned} -${r.redeemed} -${r.reversed}${r.valueMinor !== undefined ? ` value ${r.valueMinor}` : ''}`;
 
+type Step = { input: LoyaltyInput; at: string; answer: Answer } | { clock: string };
+
+/**
+ * What an input answered, as a till's cue shows it: the result and the customer's standing (a
+ * refused event's cue shows only why: it did not happen, so it moved no clock).
+ */
+interface Answer {
+  result: LoyaltyResult;
+  standing?: ReturnType<typeof standing>;
+}
+
+const answerOf = (
+  out: { state: LoyaltyState; result: LoyaltyResult },
+  program: Program,
+): Answer => ({
+  result: out.result,
+  ...(out.result.outcome === 'refused' && out.result.issues
+    ? {}
+    : { standing: standing(out.state, program, out.state.clockAt as string) }),
+});
+
+const isRequest = (input: LoyaltyInput): boolean =>
+  input.type === 'redemption' || input.type === 'redemption.cancel';
+
+/**
+ * Runs recorded steps again with each event's receiving clock moved by `delayOf` (requests and
+ * clock runs keep their instants; `clockRuns: false` leaves the clock runs out): what an
+ * offline till's backlog, an import or a replay does with the same history.
+ */
+function rerun(
+  program: Program,
+  steps: readonly Step[],
+  delayOf: (i: number, at: string) => string,
+  clockRuns = true,
+) {
+  let state = initialLoyaltyState(CUSTOMER);
+  const ledger = new LedgerView();
+  const answers: Answer[] = [];
+  steps.forEach((step, i) => {
+    if ('clock' in step) {
+      if (!clockRuns) return;
+      const out = evaluateClock(state, program, step.clock);
+      ledger.add(out.effects.ledger);
+      state = out.state;
+      return;
+    }
+    const now = isRequest(step.input) ? step.at : delayOf(i, step.at);
+    const out = evaluate(state, step.input, program, now);
+    ledger.add(out.effects.ledger);
+    answers.push(answerOf(out, program));
+    state = out.state;
+  });
+  return { state, ledger, answers };
+}
+
 /** A customer's history under one program: the state, the ledger as read, and a readable log. */
 class Sim {
   state: LoyaltyState = initialLoyaltyState(CUSTOMER);
@@ -409,6 +471,8 @@ class Sim {
   t = START;
   readonly log: string[] = [];
   readonly applied: { input: LoyaltyInput; result: LoyaltyResult; at: number }[] = [];
+  /** Every input with its receiving clock, and every run of the clock, in order (P9, P10). */
+  readonly steps: Step[] = [];
   readonly sales: SaleEvent[] = [];
   readonly redemptionIds: string[] = [];
   /** Ledger lines whose balanceAfter is not the ledger's sum once they are added (P1b). */
@@ -456,6 +520,7 @@ class Sim {
     this.record(out.effects);
     this.state = out.state;
     this.applied.push({ input, result: out.result, at: this.t });
+    this.steps.push({ input, at, answer: answerOf(out, this.program) });
     for (const observe of this.observers) {
       observe(
         { input, at, before, after: out.state, effects: out.effects, result: out.result },
@@ -475,6 +540,7 @@ class Sim {
     const before = this.state;
     const at = this.now;
     const out = evaluateClock(before, this.program, at);
+    this.steps.push({ clock: at });
     this.log.push(`${at} clock${showEffects(out.effects, out.state)}`);
     this.record(out.effects);
     this.state = out.state;
@@ -618,7 +684,9 @@ class Sim {
    * (forgotten by design, see `returns.periodDays`).
    */
   replay(target: number) {
-    const horizon = this.t - (this.program.returns.periodDays - 1) * DAY;
+    // Sales are remembered for the return period before the latest event time.
+    const latest = Date.parse(this.state.latestEventAt ?? this.now);
+    const horizon = latest - (this.program.returns.periodDays - 1) * DAY;
     const eligible = this.applied.filter(
       ({ input, result }) =>
         result.outcome !== 'refused' &&
@@ -626,7 +694,9 @@ class Sim {
     );
     const pick = eligible[target % Math.max(1, eligible.length)];
     if (!pick) return;
-    const noop = evaluate(this.state, cancelOf('never-granted'), this.program, this.now);
+    // A no-op at the input's own time: an event's, or the receiving clock for a request.
+    const at = timeOf(pick.input, this.now);
+    const noop = evaluate(this.state, cancelOf('never-granted'), this.program, at);
     const again = evaluate(this.state, pick.input, this.program, this.now);
     this.log.push(
       `${this.now} REPLAY ${show(pick.input)} → ${showResult(again.result)}${showEffects(again.effects, again.state)}`,
@@ -686,8 +756,14 @@ const runHistory = (spec: ProgramSpec, ops: readonly Op[], observers: Observer[]
     for (const op of ops) sim.run(op);
   });
 
-const spendOf = (state: LoyaltyState): number =>
-  state.months.reduce((sum, b) => sum + b.spendMinor, 0);
+/**
+ * The qualifying spend in the months any tier window at `at` can reach (older month buckets are
+ * forgotten once an event that late comes in).
+ */
+const spendOf = (state: LoyaltyState, at: string): number => {
+  const oldest = monthsBefore(localMonth(at), 12);
+  return state.months.reduce((sum, b) => (b.month >= oldest ? sum + b.spendMinor : sum), 0);
+};
 
 const lotPoints = (state: LoyaltyState): number =>
   state.lots.reduce((sum, lot) => sum + lot.points, 0);
@@ -875,11 +951,13 @@ describe('loyalty evaluator properties over random histories', () => {
             for (const op of prefix) sim.run(op);
             sim.settle(); // what the clock makes due now is not the sale's doing
             const balance = balanceOf(sim.state);
-            const spend = spendOf(sim.state);
+            const spend = spendOf(sim.state, sim.now);
             const sale = sim.sell(saleSpec, 'tfull');
             sim.apply(fullReturnOf('ret-full', sale, sim.now));
             expect(balanceOf(sim.state), 'balance after the full return').toBe(balance);
-            expect(spendOf(sim.state), 'qualifying spend after the full return').toBe(spend);
+            expect(spendOf(sim.state, sim.now), 'qualifying spend after the full return').toBe(
+              spend,
+            );
           });
         },
       ),
@@ -899,13 +977,15 @@ describe('loyalty evaluator properties over random histories', () => {
             for (const op of prefix) sim.run(op);
             sim.settle();
             const balance = balanceOf(sim.state);
-            const spend = spendOf(sim.state);
+            const spend = spendOf(sim.state, sim.now);
             const sale = sim.sell(saleSpec, 'tfull');
             let redeemed = 0;
             for (const r of between) redeemed += sim.redeem(r).redeemed;
             sim.apply(fullReturnOf('ret-full', sale, sim.now));
             expect(balanceOf(sim.state), 'balance after the full return').toBe(balance - redeemed);
-            expect(spendOf(sim.state), 'qualifying spend after the full return').toBe(spend);
+            expect(spendOf(sim.state, sim.now), 'qualifying spend after the full return').toBe(
+              spend,
+            );
           });
         },
       ),
@@ -1200,6 +1280,73 @@ describe('loyalty evaluator properties over random histories', () => {
         },
       ),
       { numRuns: runs(300) },
+    );
+  });
+  it('9. the same inputs, each event arriving any time after it happened (minutes to months late), give the same ledger, balance, tier, answers and state; requests and the clock keep their instants (there the clock decides)', () => {
+    const delayArb = fc.oneof(
+      fc.constant(0),
+      durationArb,
+      fc.integer({ min: 1, max: 24 }).map((m) => m * 30 * DAY),
+    );
+    fc.assert(
+      fc.property(
+        programSpecArb(),
+        historyArb(30),
+        fc.array(delayArb, { minLength: 1, maxLength: 40 }),
+        (spec, ops, delays) => {
+          const live = runHistory(spec, ops, []);
+          const late = rerun(live.program, live.steps, (i, at) =>
+            iso(Date.parse(at) + (delays[i % delays.length] as number)),
+          );
+          const liveAnswers = live.steps.flatMap((step) => ('clock' in step ? [] : [step.answer]));
+          expect(late.answers, 'per input: result and standing').toEqual(liveAnswers);
+          expect(late.ledger.entries(), 'ledger').toEqual(live.ledger.entries());
+          expect(balanceOf(late.state)).toBe(balanceOf(live.state));
+          expect(late.state.tier).toEqual(live.state.tier);
+          expect(late.state).toEqual(live.state);
+        },
+      ),
+      { numRuns: runs(200) },
+    );
+  });
+
+  it('10. a history of events sent in one burst long after (no clock run between them) gives what it gave live with the clock run between the events: the same ledger, tier, answers and state', () => {
+    const eventsOnly = (op: Op): Op => {
+      switch (op.kind) {
+        case 'sale':
+          return { ...op, payPct: null, lagMin: 0 };
+        case 'return':
+          return { ...op, lagMin: 0 };
+        case 'redeem':
+        case 'cancel':
+        case 'replay':
+          return { kind: 'clock', ms: MINUTE, via: 'later' };
+        case 'clock':
+          return { ...op, via: 'clock' };
+        default:
+          return op;
+      }
+    };
+    fc.assert(
+      fc.property(
+        programSpecArb(),
+        historyArb(40).map((ops) => ops.map(eventsOnly)),
+        durationArb,
+        (spec, ops, after) => {
+          const live = runHistory(spec, ops, []);
+          live.tick(0); // the clock at the end
+          const end = live.t;
+          const burst = rerun(live.program, live.steps, () => iso(end + after), false);
+          const final = evaluateClock(burst.state, live.program, iso(end));
+          burst.ledger.add(final.effects.ledger);
+          const liveAnswers = live.steps.flatMap((step) => ('clock' in step ? [] : [step.answer]));
+          expect(burst.answers, 'per event: result and standing').toEqual(liveAnswers);
+          expect(burst.ledger.entries(), 'ledger').toEqual(live.ledger.entries());
+          expect(final.state.tier).toEqual(live.state.tier);
+          expect(final.state).toEqual(live.state);
+        },
+      ),
+      { numRuns: runs(200) },
     );
   });
 });

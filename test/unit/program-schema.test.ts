@@ -368,6 +368,103 @@ describe('invalid programs name the field', () => {
       ],
     ],
     [
+      'an effect with none of the three kinds',
+      (p) => {
+        rule(p, 0).effect = {};
+      },
+      [
+        {
+          field: 'earn.rules[0].effect',
+          message: 'must be exactly one of multiply, pointsPerItem or bonus, with a valid value',
+        },
+      ],
+    ],
+    [
+      'a misspelt key in an effect',
+      (p) => {
+        rule(p, 0).effect = { multipler: 2 };
+      },
+      [{ field: 'earn.rules[0].effect', message: 'Unrecognized key: "multipler"' }],
+    ],
+    [
+      'a misspelt key beside a valid effect',
+      (p) => {
+        rule(p, 2).effect = { bonus: 50, pointsPerItme: 1 };
+      },
+      [{ field: 'earn.rules[2].effect', message: 'Unrecognized key: "pointsPerItme"' }],
+    ],
+    [
+      'a bad value beside a second kind of effect',
+      (p) => {
+        rule(p, 0).effect = { multiply: 1.125, bonus: 10 };
+      },
+      [
+        { field: 'earn.rules[0].effect.multiply', message: 'may have at most two decimals' },
+        {
+          field: 'earn.rules[0].effect',
+          message: 'must be exactly one of multiply, pointsPerItem or bonus, with a valid value',
+        },
+      ],
+    ],
+    [
+      'an effect that is not a mapping',
+      (p) => {
+        rule(p, 0).effect = 2;
+      },
+      [
+        {
+          field: 'earn.rules[0].effect',
+          message: 'must be exactly one of multiply, pointsPerItem or bonus, with a valid value',
+        },
+      ],
+    ],
+    [
+      'a misspelt key in the base',
+      (p) => {
+        (p.earn as Record<string, unknown>).base = { rates: { points: 1, perMinor: 100 } };
+      },
+      [{ field: 'earn.base', message: 'Unrecognized key: "rates"' }],
+    ],
+    [
+      'a base with both a rate and a percentage',
+      (p) => {
+        p.earn.base = { rate: { points: 1, perMinor: 100 }, percentOfSpend: 5 };
+      },
+      [
+        {
+          field: 'earn.base',
+          message:
+            'must be exactly one of rate ({ points, perMinor }) or percentOfSpend, with a valid value',
+        },
+      ],
+    ],
+    [
+      'a base with neither',
+      (p) => {
+        p.earn.base = {};
+      },
+      [
+        {
+          field: 'earn.base',
+          message:
+            'must be exactly one of rate ({ points, perMinor }) or percentOfSpend, with a valid value',
+        },
+      ],
+    ],
+    [
+      'a misspelt key inside the base rate',
+      (p) => {
+        p.earn.base = { rate: { points: 1, perMinr: 100 } as never };
+      },
+      [
+        {
+          field: 'earn.base.rate.perMinor',
+          message: 'Invalid input: expected number, received undefined',
+        },
+        { field: 'earn.base.rate', message: 'Unrecognized key: "perMinr"' },
+      ],
+    ],
+    [
       'a multiplier below 1',
       (p) => {
         rule(p, 0).effect = { multiply: 0.5 };
@@ -594,6 +691,38 @@ describe('program files', () => {
     expect((err as ProgramError).issues.map((i) => ('line' in i ? i.line : undefined))).toEqual([
       8, 13,
     ]);
+  });
+
+  it('names a misspelt key in an effect or the base, with its line', async () => {
+    const file = write(
+      'misspelt.yaml',
+      [
+        'id: shop',
+        'name: Shop',
+        'currency: EUR',
+        'pointValue: { points: 100, minor: 100 }',
+        'earn:',
+        '  base:',
+        '    percentOfSpend: 5',
+        '    rat: { points: 1, perMinor: 100 }',
+        '  rules:',
+        '    - id: weekend',
+        '      name: Weekend',
+        '      effect:',
+        '        multipler: 2',
+        '    - id: coffee',
+        '      name: Coffee',
+        '      effect: { bonus: 10 }',
+        '',
+      ].join('\n'),
+    );
+    const err = await problemsIn(file);
+    expect(err).toBeInstanceOf(ProgramError);
+    expect(err.message).toBe(
+      `${file} is not a valid loyalty program:\n` +
+        '  earn.base: Unrecognized key: "rat" (line 8)\n' +
+        '  earn.rules[0].effect: Unrecognized key: "multipler" (line 13)',
+    );
   });
 
   it('reports a YAML syntax error with its line', async () => {

@@ -77,4 +77,36 @@ describe('settings', () => {
       /router\.maxInFlight \(from .*bad\.yaml\)/,
     );
   });
+
+  it('limits event times: 300 s ahead, nothing before 2000, both settable', () => {
+    const defaults = loadSettings({ env: {}, root: emptyRoot() });
+    expect(defaults.events).toEqual({
+      maxClockSkewSeconds: 300,
+      earliestOccurredAt: '2000-01-01T00:00:00Z',
+    });
+    const s = loadSettings({
+      env: {
+        CLIENTELE_EVENTS_MAX_CLOCK_SKEW_SECONDS: '60',
+        CLIENTELE_EVENTS_EARLIEST_OCCURRED_AT: '2020-01-01T00:00:00+01:00',
+      },
+      root: emptyRoot(),
+    });
+    expect(s.events).toEqual({
+      maxClockSkewSeconds: 60,
+      earliestOccurredAt: '2020-01-01T00:00:00+01:00',
+    });
+  });
+
+  it('stops start-up on a bad event time limit, naming it', () => {
+    const load = (env: Record<string, string>) => () => loadSettings({ env, root: emptyRoot() });
+    expect(load({ CLIENTELE_EVENTS_MAX_CLOCK_SKEW_SECONDS: '-5' })).toThrow(
+      /events\.maxClockSkewSeconds \(from CLIENTELE_EVENTS_MAX_CLOCK_SKEW_SECONDS="-5"\)/,
+    );
+    expect(load({ CLIENTELE_EVENTS_MAX_CLOCK_SKEW_SECONDS: 'five minutes' })).toThrow(
+      /events\.maxClockSkewSeconds .*number/,
+    );
+    expect(load({ CLIENTELE_EVENTS_EARLIEST_OCCURRED_AT: '1.1.2000' })).toThrow(
+      /events\.earliestOccurredAt \(from CLIENTELE_EVENTS_EARLIEST_OCCURRED_AT="1\.1\.2000"\): must be an ISO 8601 instant/,
+    );
+  });
 });

@@ -65,8 +65,15 @@ export async function deliverToCustomer(
   options: DeliveryOptions = {},
 ): Promise<DeliveryReceipt> {
   const inForce = catalog ? events.map((event) => catalog.at(event.occurredAt)) : [];
-  const versions = inForce.some(Boolean) ? inForce.map((p) => p?.version ?? null) : undefined;
-  const startPrograms = [...new Map(inForce.flatMap((p) => (p ? [[p.version, p]] : []))).values()];
+  // null: no version in force at the event's time (it earns at the base rate).
+  const versions = catalog ? inForce.map((p) => p?.version ?? null) : undefined;
+  // A new customer starts under the program even when its first events predate it (they earn
+  // at the base rate in the program's book), so one book holds every point from the start.
+  const current =
+    catalog && !inForce.some(Boolean) ? catalog.at(new Date().toISOString()) : undefined;
+  const startPrograms = [
+    ...new Map([...inForce, current].flatMap((p) => (p ? [[p.version, p]] : []))).values(),
+  ];
   const send = (programs?: Program[]) =>
     temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
       args: [

@@ -10,7 +10,9 @@
  *
  * Under a loyalty program (patch `loyalty-programs`), each event is applied under the program
  * version in force at its time, tills redeem points through an update, and expiry, warnings
- * and tier reviews run on workflow timers. Imports only @temporalio/workflow and pure modules.
+ * and tier reviews run on workflow timers. The rules run on the events' own time; the timers
+ * only run the clock for what falls due while nothing arrives. Imports only
+ * @temporalio/workflow and pure modules.
  */
 import {
   ApplicationFailure,
@@ -47,6 +49,14 @@ export const EFFECTS_IN_RESULT_PATCH = 'effects-in-update-result';
 
 /** Histories from before this patch earned at the base rate only, with no program and no timers. */
 export const LOYALTY_PATCH = 'loyalty-programs';
+
+/**
+ * A backlog (events dated before something already due: an offline till's upload, an imported
+ * history) runs the clock only once deliveries have paused this long, so a timer does not run
+ * the clock past events still on their way.
+ */
+export const EVENT_TIME_PATCH = 'loyalty-event-time';
+const BACKLOG_SETTLE_MS = 5_000;
 
 /** Deliveries whose effects are kept unconfirmed at most (a router that never confirms). */
 const OUTBOX_LIMIT = 50;
@@ -86,6 +96,21 @@ function programsNeeded(versions: string[]): ApplicationFailure {
   });
 }
 
+/**
+ * The version an event is applied under: the one the router named; the base earn rate when the
+ * router found none in force at its time (before the program's first version); else the newest
+ * the book knows at its time (deliveries from before routers named versions).
+ */
+function programFor(
+  book: NonNullable<CustomerAccount['loyalty']>,
+  event: CustomerEvent,
+  version: string | null | undefined,
+  base: CustomerAccount['program'],
+): Program | undefined {
+  if (version === null) return book.beforeFirstVersion(base);
+  return (version ? book.program(version) : undefined) ?? book.programAt(event.occurredAt);
+}
+
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
   // The rules apply events in place (O(1) each); the plain state is rebuilt only to carry it.
   const account = input.carried
@@ -93,8 +118,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     : CustomerAccount.open(input.customerId, input.program);
   const pending: CustomerEvent[] = [...(input.carried?.pending ?? [])];
   /** The program version of each pending event, by position. */
-  const pendingVersions: (string | null)[] = pending.map(
-    (_, i) => input.carried?.pendingVersions?.[i] ?? null,
+  /** (null: none in force at the event's time; undefined: the delivery named no versions.) */
+  const pendingVersions: (string | null | undefined)[] = pending.map(
+    (_, i) => input.carried?.pendingVersions?.[i],
   );
   /** Events ever queued in this run, and how many of them are applied: update tickets. */
   let queued = pending.length;
@@ -132,10 +158,14 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   // becomes due: timers are never cancelled (a cancellation costs history events too).
   const timers = new Set<number>();
   let clockDue = false;
+  /** When the last delivery was applied, while a backlog is coming in (else undefined). */
+  let backlogAt: number | undefined;
+  const settling = () => backlogAt !== undefined && Date.now() < backlogAt + BACKLOG_SETTLE_MS;
   function scheduleClock() {
     const due = account.loyalty?.nextDue(isoNow());
     if (due === undefined) return;
-    const at = Date.parse(due);
+    let at = Date.parse(due);
+    if (backlogAt !== undefined) at = Math.max(at, backlogAt + BACKLOG_SETTLE_MS);
     for (const t of timers) if (t <= at) return;
     timers.add(at);
     void sleep(Math.max(1, at - Date.now())).then(() => {
@@ -164,7 +194,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       if (through !== undefined) outbox = outbox.filter((entry) => entry.delivery > through);
       const before = account.eventsApplied;
       pending.push(...events);
-      for (let i = 0; i < events.length; i++) pendingVersions.push(options?.versions?.[i] ?? null);
+      for (let i = 0; i < events.length; i++) pendingVersions.push(options?.versions?.[i]);
       queued += events.length;
       const ticket = queued;
       await condition(() => done >= ticket);
@@ -220,12 +250,19 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
           book.program(request.programVersion) ??
           request.programs?.find((p) => p.version === request.programVersion);
         if (!program) return;
-        const check = book.check(redemptionOf(request), program, isoNow());
+        const check = book.checkRedemption(redemptionOf(request), program, isoNow());
         if (!check.ok) {
           throw ApplicationFailure.create({
             type: REDEMPTION_REFUSED,
             message: check.message,
-            details: [{ reason: check.reason, message: check.message, ...pointsAfter() }],
+            details: [
+              {
+                reason: check.reason,
+                message: check.message,
+                reasons: check.reasons,
+                ...pointsAfter(),
+              },
+            ],
             nonRetryable: true,
           });
         }
@@ -269,8 +306,12 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 
   for (;;) {
     await condition(() => pending.length > 0 || clockDue || workflowInfo().continueAsNewSuggested);
-    if (clockDue && pending.length === 0) {
+    if (clockDue && pending.length === 0 && settling()) {
       clockDue = false;
+      scheduleClock();
+    } else if (clockDue && pending.length === 0) {
+      clockDue = false;
+      backlogAt = undefined;
       // Expiry, warnings, tier reviews: no delivery is waiting to answer them, so they are
       // published from a local activity (idempotent by message id, retried until NATS takes them).
       const effects = noEffects();
@@ -287,13 +328,16 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       const book = account.loyalty;
       const now = book ? isoNow() : '';
       batch.forEach((event, i) => {
-        const version = versions[i];
-        const program = book
-          ? ((version ? book.program(version) : undefined) ?? book.programAt(event.occurredAt))
-          : undefined;
+        const program = book ? programFor(book, event, versions[i], account.program) : undefined;
         account.apply(event, effects, program ? { program, now } : undefined);
       });
-      if (book) scheduleClock();
+      if (book) {
+        const due = book.nextDue(now);
+        if (due !== undefined && Date.parse(due) < Date.now() && patched(EVENT_TIME_PATCH)) {
+          backlogAt = Date.now();
+        }
+        scheduleClock();
+      }
       const caused =
         effects.ledger.length > 0 ||
         effects.cues.length > 0 ||

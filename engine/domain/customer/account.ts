@@ -10,7 +10,7 @@
  * `apply-event.ts` keeps the `(state, event) → { state, effects }` form for tests and oracles.
  */
 import type { CueFacts, CueKind, LedgerEntry } from '../effects.ts';
-import type { CustomerEvent, ReturnEvent, SaleEvent } from '../events.ts';
+import type { CustomerEvent, FieldIssue, ReturnEvent, SaleEvent } from '../events.ts';
 import { eligibleSpend, pointsFor, saleTotal } from '../loyalty/base-earn.ts';
 import { LoyaltyBook } from '../loyalty/book.ts';
 import {
@@ -45,7 +45,7 @@ export interface Effects {
   triggers?: (LoyaltyTrigger & { customerId: string })[];
 }
 
-/** The program an event is applied under, and the workflow's clock. */
+/** The program version an event is applied under, and the receiving clock. */
 export interface LoyaltyContext {
   program: Program;
   now: string;
@@ -66,8 +66,16 @@ export function addLoyaltyEffects(out: Effects, customerId: string, effects: Loy
 
 export const noEffects = (): Effects => ({ ledger: [], cues: [] });
 
-/** What applying an event did: `applied`, or why nothing happened. */
-export type Outcome = 'applied' | 'duplicate-event' | 'duplicate-transaction' | 'other-customer';
+/**
+ * What applying an event did: `applied`, or why nothing happened (`refused`: it cannot be true
+ * of this customer; its cue names the fields).
+ */
+export type Outcome =
+  | 'applied'
+  | 'duplicate-event'
+  | 'duplicate-transaction'
+  | 'other-customer'
+  | 'refused';
 
 type RegistrationEvent = Extract<CustomerEvent, { type: 'customer.registered' }>;
 
@@ -80,7 +88,6 @@ interface EarlierReturn {
 /** What the loyalty book said about one event, for its cue. */
 interface LoyaltyFacts {
   result: LoyaltyResult;
-  now: string;
 }
 
 const own = <V>(record: Record<string, V>, key: string): V | undefined =>
@@ -194,8 +201,11 @@ export class CustomerAccount {
   /** The 360 snapshot; with a loyalty program, what the customer sees of it at `now`. */
   snapshot(now?: string): CustomerSnapshot {
     const snapshot = snapshotOf(this.scalars);
-    const loyalty = now !== undefined ? this.book?.outlook(now) : undefined;
-    return loyalty ? { ...snapshot, loyalty } : snapshot;
+    const outlook = now !== undefined ? this.book?.outlook(now) : undefined;
+    if (!outlook) return snapshot;
+    // One version on the record: the program's, in force at `now`.
+    const { programVersion, ...loyalty } = outlook;
+    return { ...snapshot, programVersion, loyalty };
   }
 
   /** The loyalty book, when a program is attached. */
@@ -212,11 +222,14 @@ export class CustomerAccount {
       this.book.learn(programs);
       return;
     }
+    // The balance was earned by the customer's events, not at the moment the program arrived:
+    // it is dated by the last of them, so a late event's cue counts it as it would have live.
+    const s = this.scalars;
     this.book = LoyaltyBook.open(
-      this.scalars.customerId,
+      s.customerId,
       [...programs],
-      this.scalars.pointsBalance,
-      now,
+      s.pointsBalance,
+      s.lastPurchaseAt ?? s.registeredAt ?? now,
     );
     this.scalars.pointsBalance = this.book.balance;
   }
@@ -263,12 +276,20 @@ export class CustomerAccount {
       if (this.transactions.has(event.transactionId)) {
         return this.seen.has(event.eventId) ? 'duplicate-event' : 'duplicate-transaction';
       }
-    } else {
-      if (this.seen.has(event.eventId)) return 'duplicate-event';
-      this.seen.add(event.eventId, true);
-    }
-    s.eventsApplied += 1;
+    } else if (this.seen.has(event.eventId)) return 'duplicate-event';
     const book = this.book && loyalty ? this.book : undefined;
+    // Refused whole, before anything is written. A return of a sale the book does not hold is
+    // checked against what the account remembers of it.
+    const byBook =
+      book !== undefined &&
+      (event.type !== 'return' || book.holdsSale(event.originalTransactionId));
+    const issues = byBook ? book.check(event) : this.check(event);
+    if (issues.length > 0) {
+      out.cues.push({ ...this.cue(event, 'refused', 0), issues });
+      return 'refused';
+    }
+    if (event.type !== 'sale') this.seen.add(event.eventId, true);
+    s.eventsApplied += 1;
     let earlier: EarlierReturn | undefined;
     switch (event.type) {
       case 'sale':
@@ -286,7 +307,7 @@ export class CustomerAccount {
         break;
     }
     if (book && loyalty && earlier && event.type === 'return') {
-      this.applyEarlierReturn(book, event, earlier, loyalty, out);
+      this.applyEarlierReturn(book, event, earlier, loyalty.program, out);
     } else if (book && loyalty) {
       this.applyLoyalty(book, event, loyalty, out);
     }
@@ -294,20 +315,51 @@ export class CustomerAccount {
   }
 
   /**
-   * A return of a sale earned at the base rate before the customer came under the program: the
-   * program's book never saw it (its points are in the opening lot), so the base rules say what
-   * the refund reverses and the book takes it back as the return policy allows, on the sale's
-   * own reversal line.
+   * Without a program, what an event cannot be: a points tender (no redemption is ever granted
+   * at the base rate), a return refunding more than its sale was paid. (Under a program the book
+   * checks each line.)
+   */
+  private check(event: CustomerEvent): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    if (event.type === 'sale') {
+      event.tenders.forEach((tender, i) => {
+        if (tender.type !== 'points') return;
+        issues.push({
+          field: `tenders[${i}]`,
+          message: 'is a points tender, but points cannot be spent without a loyalty program',
+        });
+      });
+    } else if (event.type === 'return') {
+      const original = this.transactions.get(event.originalTransactionId);
+      let refund = 0;
+      for (const line of event.lines) refund += line.refundAmount;
+      if (original && refund + original.refundedMinor > original.netMinor) {
+        const before =
+          original.refundedMinor > 0 ? ` (${original.refundedMinor} refunded before)` : '';
+        issues.push({
+          field: 'lines',
+          message: `refund ${refund} in all, but sale ${event.originalTransactionId} was paid ${original.netMinor}${before}`,
+        });
+      }
+    }
+    return issues;
+  }
+
+  /**
+   * A return of a sale the program's book does not hold: one earned at the base rate before the
+   * customer came under the program (its points are in the opening lot), whose refund the base
+   * rules reverse and the book takes back as the return policy allows, on the sale's own
+   * reversal line; or one the book has forgotten, its return period long over (nothing).
    */
   private applyEarlierReturn(
     book: LoyaltyBook,
     ret: ReturnEvent,
     { memory, reversed }: EarlierReturn,
-    at: LoyaltyContext,
+    program: Program,
     out: Effects,
   ) {
     const s = this.scalars;
-    const taken = book.takeBackEarlier(reversed, at.program, at.now);
+    const taken = reversed > 0 ? book.takeBackEarlier(reversed, program, ret.occurredAt) : 0;
     memory.pointsForgiven = (memory.pointsForgiven ?? 0) + (reversed - taken);
     s.pointsBalance = book.balance;
     if (taken > 0) {
@@ -324,7 +376,7 @@ export class CustomerAccount {
       );
     }
     const result: LoyaltyResult = { outcome: 'applied', earned: 0, redeemed: 0, reversed: taken };
-    out.cues.push(this.loyaltyCue(ret, 'return', { result, now: at.now }));
+    out.cues.push(this.loyaltyCue(ret, 'return', { result }));
   }
 
   /** The program's part of an event: points, tier, triggers, and the event's cue. */
@@ -334,7 +386,7 @@ export class CustomerAccount {
     const result = book.apply(event, at.program, at.now, effects);
     addLoyaltyEffects(out, s.customerId, effects);
     s.pointsBalance = book.balance;
-    const facts: LoyaltyFacts = { result, now: at.now };
+    const facts: LoyaltyFacts = { result };
     switch (event.type) {
       case 'sale': {
         const redemptionId = event.tenders.find((t) => t.redemptionId !== undefined)?.redemptionId;
@@ -372,11 +424,15 @@ export class CustomerAccount {
   private loyaltyCue(
     event: CustomerEvent,
     kind: CueKind,
-    { result, now }: LoyaltyFacts,
+    { result }: LoyaltyFacts,
     pointsRedeemed?: number,
   ): CueFacts {
     const cue = this.cue(event, kind, result.earned - result.reversed);
-    const standing = this.book?.standing(now);
+    // As of the customer's clock (the event's time, or later for a late event), not the
+    // receiving clock: the same event gives the same cue whenever it arrives.
+    const book = this.book;
+    const clock = book?.clock ?? event.occurredAt;
+    const standing = book?.standing(clock);
     return {
       ...cue,
       ...(pointsRedeemed !== undefined ? { pointsRedeemed } : {}),
@@ -477,8 +533,9 @@ export class CustomerAccount {
     );
     s.spendMinor -= spendReduction;
     if (!basePoints) {
-      // Under a program, only a sale from before it earned here (later ones earn in the book).
-      return original.pointsEarned > 0 ? { memory: original, reversed } : undefined;
+      // Under a program, the book reverses the sales it holds; for the others (earned here
+      // before the program, or forgotten by the book) the base rules say what is reversed.
+      return this.book?.holdsSale(tx) ? undefined : { memory: original, reversed };
     }
     s.pointsBalance -= reversed;
     const balance = s.pointsBalance;

@@ -99,9 +99,10 @@ export interface CustomerSnapshot {
   lastPurchaseAt?: string;
   pointsBalance: number;
   eventsApplied: number;
+  /** The rules in force: the loyalty program's version, or the base earn rate's. */
   programVersion: string;
   /** Under a loyalty program: balances, tier, the next tier, points expiring soon. */
-  loyalty?: LoyaltyOutlook;
+  loyalty?: Omit<LoyaltyOutlook, 'programVersion'>;
 }
 
 export function snapshotOf(state: CustomerScalars): CustomerSnapshot {

@@ -4,9 +4,12 @@
  * at the event's time; the clock and redemptions use the newest known version in force at `now`.
  * Versions arrive as data (in a delivery), never by I/O, so replays see the same programs.
  */
+import type { CustomerEvent, FieldIssue } from '../events.ts';
+import type { BaseEarnProgram } from './base-earn.ts';
 import {
   advance,
   applyLoyalty,
+  checkEvent,
   checkRedemption,
   type LoyaltyEffects,
   type LoyaltyInput,
@@ -46,21 +49,24 @@ export class LoyaltyBook {
     this.programs = [...carried.programs];
   }
 
-  /** A new book; a balance from before the customer had one becomes its opening lot. */
+  /**
+   * A new book; a balance from before the customer had one becomes its opening lot, earned and
+   * spendable from `asOf` (when the customer's last event earned it).
+   */
   static open(
     customerId: string,
     programs: Program[],
     openingBalance: number,
-    now: string,
+    asOf: string,
   ): LoyaltyBook {
     const book = new LoyaltyBook({ state: initialLoyaltyState(customerId), programs: [] });
     book.learn(programs);
     if (openingBalance > 0) {
-      const program = book.programAt(now);
+      const program = book.programAt(asOf);
       addLot(book.state, {
         id: 'opening',
-        earnedAt: now,
-        availableAt: now,
+        earnedAt: asOf,
+        availableAt: asOf,
         points: openingBalance,
         storeId: 'opening',
         version: program?.version ?? 'opening',
@@ -114,12 +120,41 @@ export class LoyaltyBook {
     if (program) advance(this.state, program, now, out);
   }
 
-  /** Takes back points a return reverses for a sale earned before the book (see evaluator). */
-  takeBackEarlier(points: number, program: Program, now: string): number {
-    return takeBackEarlier(this.state, program, now, points);
+  /** Takes back points a return (at `at`) reverses for a sale the book does not hold. */
+  takeBackEarlier(points: number, program: Program, at: string): number {
+    return takeBackEarlier(this.state, program, at, points);
   }
 
-  check(request: RedemptionRequest, program: Program, now: string): RedemptionCheck {
+  /** What makes an event impossible for this customer, by field (nothing is changed). */
+  check(event: CustomerEvent): FieldIssue[] {
+    return checkEvent(this.state, event);
+  }
+
+  /** The sale is remembered: a return of it is the book's to reverse. */
+  holdsSale(transactionId: string): boolean {
+    return Object.hasOwn(this.state.sales, key(transactionId));
+  }
+
+  /**
+   * The customer's clock: the latest event time applied or timer instant run. Cues show the
+   * customer's standing as of it, so a late event's cue says what it said live.
+   */
+  get clock(): string | undefined {
+    return this.state.clockAt;
+  }
+
+  /**
+   * The rules for an event dated before the program's first version: the base earn rate, as a
+   * version of its own (no tiers, rules, bonuses, expiry or pending days; returns and markets
+   * as the program's), so such an event earns what it did before the program and never
+   * expires at once.
+   */
+  beforeFirstVersion(base: BaseEarnProgram): Program | undefined {
+    const first = this.programs[0];
+    return first ? baseRateVersion(base, first) : undefined;
+  }
+
+  checkRedemption(request: RedemptionRequest, program: Program, now: string): RedemptionCheck {
     return checkRedemption(this.state, request, program, now);
   }
 
@@ -158,4 +193,32 @@ export class LoyaltyBook {
   redeemedBy(redemptionId: string): number | undefined {
     return this.state.redemptions[key(redemptionId)]?.points;
   }
+}
+
+/** The base earn rate as a program version, on the terms of the program's `like` version. */
+export function baseRateVersion(base: BaseEarnProgram, like: Program): Program {
+  return {
+    ...like,
+    version: base.version,
+    name: 'Base earn rate',
+    effectiveFrom: '1970-01-01T00:00:00.000Z',
+    earn: {
+      base: { rate: { points: base.basePointsPerUnit, perMinor: base.spendUnitMinor } },
+      rounding: 'down',
+      // As the base rules: only what was paid with points earns nothing.
+      excludeTenders: ['points'],
+      excludeTax: false,
+      excludeCategories: [],
+      rules: [],
+      bonuses: [],
+    },
+    tiers: undefined,
+    expiry: { warnDays: like.expiry.warnDays },
+    pendingDays: 0,
+    returns: {
+      ...like.returns,
+      policy: like.returns.policy === 'pending-only' ? 'within-balance' : like.returns.policy,
+    },
+    partners: [],
+  };
 }

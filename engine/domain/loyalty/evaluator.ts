@@ -4,6 +4,12 @@
  * registrations, adjustments, partner accruals) and the till's requests (redeem, cancel a
  * redemption); the clock's passing (`advance`) expires lots, sends warnings and reviews tiers.
  *
+ * Events run on their own time: applying one first brings the customer's clock to its
+ * `occurredAt` (what fell due before it happens first), and every period (the return period,
+ * pending days, expiry, the tier window, day caps) is measured between event times. `now`, the
+ * receiving clock, is the time of the till's requests only. So an offline till's backlog, an
+ * import of last year's history and a replay give the same points as live did.
+ *
  * Every point that moves is a ledger line, and the balance is always the sum of the ledger (each
  * line at its highest revision). `applyLoyalty` changes the state in place (the workflow applies
  * every event of a long-lived customer); `evaluate` is the pure form, for tests and the what-if.
@@ -11,6 +17,7 @@
 import type { LedgerEntry } from '../effects.ts';
 import type {
   CustomerRegistration,
+  FieldIssue,
   PartnerAccrualEvent,
   PointsAdjustedEvent,
   ReturnEvent,
@@ -78,21 +85,25 @@ export type LoyaltyInput =
   | RedemptionRequest
   | RedemptionCancel;
 
+/** Why a redemption is refused, in the order the reasons are checked and listed. */
 export const refusalReasons = [
-  'insufficient-balance',
-  'below-minimum',
-  'over-basket-share',
-  'channel-not-allowed',
-  'currency-not-redeemable',
-  'unknown-partner',
   'not-positive',
+  'channel-not-allowed',
+  'unknown-partner',
+  'currency-not-redeemable',
+  'below-minimum',
+  'insufficient-balance',
+  'over-basket-share',
 ] as const;
 export type RefusalReason = (typeof refusalReasons)[number];
 
 export interface Refusal {
+  /** The first reason that applies (`reasons[0]`). */
   reason: RefusalReason;
-  /** For the person at the till. */
+  /** For the person at the till: every reason's message, in order. */
   message: string;
+  /** Every reason that applies, in the order of `refusalReasons`. */
+  reasons: { reason: RefusalReason; message: string }[];
 }
 
 export type RedemptionCheck =
@@ -106,7 +117,10 @@ export type LoyaltyTrigger =
   | { kind: 'inactivity-expiry-coming'; points: number; expiresAt: string }
   | { kind: 'earn-refused'; eventId: string; cause: 'currency-not-in-program' | 'unknown-partner' }
   | { kind: 'adjustment-clipped'; eventId: string; asked: number; applied: number }
-  | { kind: 'return-of-unknown-line'; eventId: string; lineId: string };
+  /** A return dated after the sale's return period: it takes nothing back. */
+  | { kind: 'return-after-period'; eventId: string; transactionId: string; periodDays: number }
+  /** A return held for its sale could not be true of it once the sale came (more than sold). */
+  | { kind: 'return-refused'; eventId: string; transactionId: string; issues: FieldIssue[] };
 
 export interface LoyaltyEffects {
   ledger: LedgerEntry[];
@@ -122,6 +136,11 @@ export const noLoyaltyEffects = (): LoyaltyEffects => ({
 
 /** What one input did, for the till's cue and the receipt. */
 export interface LoyaltyResult {
+  /**
+   * `refused`: nothing was applied; a redemption says why in `refusal`, an event that cannot be
+   * true of this customer (more returned than sold, a points tender no redemption granted) names
+   * the fields in `issues`.
+   */
   outcome: 'applied' | 'duplicate' | 'refused' | 'held';
   /** Points this input added (earned, restored) and took (reversed, redeemed), as positive numbers. */
   earned: number;
@@ -130,6 +149,7 @@ export interface LoyaltyResult {
   /** For a redemption: its value in the basket's currency; for a refusal, why. */
   valueMinor?: number;
   refusal?: Refusal;
+  issues?: FieldIssue[];
 }
 
 /** What the customer sees: balances, tier, the next tier, points expiring soon. */
@@ -149,7 +169,8 @@ export interface LoyaltyOutlook {
 interface Run {
   state: LoyaltyState;
   program: Program;
-  now: string;
+  /** The input's time: an event's `occurredAt`, a request's receiving clock. */
+  at: string;
   out: LoyaltyEffects;
 }
 
@@ -180,7 +201,17 @@ export function evaluateClock(
 
 export { initialLoyaltyState };
 
-/** Applies one input in place at `now` (after what the clock made due); effects go to `out`. */
+/** When an input happened: an event's own time; a request's, the receiving clock `now`. */
+export const timeOf = (input: LoyaltyInput, now: string): string =>
+  input.type === 'redemption' || input.type === 'redemption.cancel' ? now : input.occurredAt;
+
+/**
+ * Applies one input in place, on its own time: first what the clock makes due up to it, then the
+ * input; effects go to `out`. An event that cannot be true of this customer is refused whole,
+ * before anything changes. An event older than the customer's clock (a timer ran past its time)
+ * is applied at its own time for everything measured from it; what the clock already did
+ * between its time and the clock (points expired, a tier review) stands.
+ */
 export function applyLoyalty(
   state: LoyaltyState,
   input: LoyaltyInput,
@@ -188,8 +219,11 @@ export function applyLoyalty(
   now: string,
   out: LoyaltyEffects,
 ): LoyaltyResult {
-  advance(state, program, now, out);
-  const run: Run = { state, program, now, out };
+  const issues = checkEvent(state, input);
+  if (issues.length > 0) return { ...applied(), outcome: 'refused', issues };
+  const at = timeOf(input, now);
+  advance(state, program, at, out);
+  const run: Run = { state, program, at, out };
   let result: LoyaltyResult;
   switch (input.type) {
     case 'sale':
@@ -214,10 +248,92 @@ export function applyLoyalty(
       result = applyCancel(run, input);
       break;
   }
-  // What the input made due (a restored lot past its expiry) happens at once: `credit` brought
-  // the due instant forward.
-  advance(state, program, now, out);
+  if (input.type !== 'redemption' && input.type !== 'redemption.cancel') {
+    if (state.latestEventAt === undefined || Date.parse(at) > Date.parse(state.latestEventAt)) {
+      state.latestEventAt = at;
+      forgetOld(state, program, at);
+    }
+  }
+  // What the input made due (a late event's lot already past its expiry, a restored lot past
+  // its expiry) happens at once: `credit` brought the due instant forward.
+  advance(state, program, state.clockAt ?? at, out);
   return result;
+}
+
+/**
+ * What makes an event impossible for this customer, each naming the field: a return of more
+ * units, or more money, than its sale's line (counting earlier returns), of a line the sale did
+ * not have; a points tender that no redemption granted to this customer pays (by id and amount),
+ * or that another sale used. Empty when the event may be applied. Never changes the state.
+ */
+export function checkEvent(state: LoyaltyState, input: LoyaltyInput): FieldIssue[] {
+  if (input.type === 'sale') return checkPointsTenders(state, input);
+  if (input.type === 'return') {
+    const sale = state.sales[key(input.originalTransactionId)];
+    if (!sale || Object.hasOwn(state.seen, key(input.eventId))) return [];
+    return checkReturnLines(sale, input.lines);
+  }
+  return [];
+}
+
+function checkPointsTenders(state: LoyaltyState, sale: SaleEvent): FieldIssue[] {
+  if (Object.hasOwn(state.sales, key(sale.transactionId))) return [];
+  const issues: FieldIssue[] = [];
+  sale.tenders.forEach((tender, i) => {
+    if (tender.type !== 'points') return;
+    const field = `tenders[${i}].redemptionId`;
+    const id = tender.redemptionId;
+    const redemption = id !== undefined ? state.redemptions[key(id)] : undefined;
+    if (id === undefined || !redemption) {
+      issues.push({
+        field,
+        message: `names no redemption granted to this customer ("${id ?? ''}"): ask points:redeem first`,
+      });
+    } else if (redemption.cancelled) {
+      issues.push({ field, message: `names redemption "${id}", which was cancelled` });
+    } else if (redemption.usedBy !== undefined && redemption.usedBy !== sale.transactionId) {
+      issues.push({
+        field,
+        message: `names redemption "${id}", which already paid for sale ${redemption.usedBy}`,
+      });
+    } else if (redemption.currency !== sale.currency || redemption.valueMinor !== tender.amount) {
+      issues.push({
+        field: `tenders[${i}].amount`,
+        message: `is ${tender.amount} ${sale.currency}, but redemption "${id}" was granted for ${redemption.valueMinor} ${redemption.currency}`,
+      });
+    }
+  });
+  return issues;
+}
+
+/** A return's lines against its sale: never more units or money back than the line was sold for. */
+function checkReturnLines(sale: SaleMemory, lines: EarlyReturn['lines']): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  lines.forEach((returned, i) => {
+    const line = sale.lines[key(returned.lineId)];
+    if (!line) {
+      issues.push({
+        field: `lines[${i}].lineId`,
+        message: `names no line of sale ${sale.transactionId} ("${returned.lineId}")`,
+      });
+      return;
+    }
+    const before = line.refundedQuantity > 0 ? ` (${line.refundedQuantity} returned before)` : '';
+    if (returned.quantity + line.refundedQuantity > line.quantity) {
+      issues.push({
+        field: `lines[${i}].quantity`,
+        message: `returns ${returned.quantity} of line "${returned.lineId}", but ${line.quantity} were sold${before}`,
+      });
+    }
+    const refundedBefore = line.refundedMinor > 0 ? ` (${line.refundedMinor} refunded before)` : '';
+    if (returned.refundAmount + line.refundedMinor > line.netMinor) {
+      issues.push({
+        field: `lines[${i}].refundAmount`,
+        message: `refunds ${returned.refundAmount} for line "${returned.lineId}", but it was paid ${line.netMinor}${refundedBefore}`,
+      });
+    }
+  });
+  return issues;
 }
 
 const applied = (earned = 0, redeemed = 0, reversed = 0): LoyaltyResult => ({
@@ -371,6 +487,11 @@ function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     memory.lines[k] = line;
   }
   const pointsTenders = sale.tenders.filter((t) => t.type === 'points');
+  for (const tender of pointsTenders) {
+    const redemption =
+      tender.redemptionId !== undefined ? state.redemptions[key(tender.redemptionId)] : undefined;
+    if (redemption) redemption.usedBy = sale.transactionId;
+  }
   if (pointsTenders.length > 0) {
     memory.paidWithPoints = {
       redemptionId: pointsTenders.find((t) => t.redemptionId !== undefined)?.redemptionId,
@@ -407,7 +528,7 @@ function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   bucket.visits += 1;
   noteActivity(state, sale.occurredAt);
   if (tiers) {
-    const change = reassess(state, tiers, run.now, 'sale');
+    const change = reassess(state, tiers, run.at, 'sale');
     if (change) run.out.tierChanges.push(change);
   }
 
@@ -418,6 +539,16 @@ function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     delete state.earlyReturns[key(sale.transactionId)];
     state.earlyReturnOrder = state.earlyReturnOrder.filter((k) => k !== key(sale.transactionId));
     for (const ret of early) {
+      const issues = checkReturnLines(memory, ret.lines);
+      if (issues.length > 0) {
+        run.out.triggers.push({
+          kind: 'return-refused',
+          eventId: ret.eventId,
+          transactionId: memory.transactionId,
+          issues,
+        });
+        continue;
+      }
       const r = reverseSale(run, memory, ret);
       result = applied(result.earned + r.earned, 0, result.reversed + r.reversed);
     }
@@ -466,18 +597,30 @@ function applyReturn(run: Run, ret: ReturnEvent): LoyaltyResult {
  */
 function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): LoyaltyResult {
   const { state, program } = run;
+  const periodDays = program.returns.periodDays;
+  // Measured between the two events' own times, never against the clock.
+  const afterPeriod =
+    Date.parse(ret.occurredAt) > Date.parse(addDays(memory.occurredAt, periodDays));
   for (const returned of ret.lines) {
     const line = memory.lines[key(returned.lineId)];
-    if (!line) {
-      run.out.triggers.push({
-        kind: 'return-of-unknown-line',
-        eventId: ret.eventId,
-        lineId: returned.lineId,
-      });
+    if (!line) continue; // refused before (`checkReturnLines`)
+    if (afterPeriod) {
+      // Counted as returned (no unit comes back twice), but the points stay.
+      line.refundedMinor += returned.refundAmount;
+      line.refundedQuantity += returned.quantity;
       continue;
     }
     line.refundedMinor = Math.min(line.netMinor, line.refundedMinor + returned.refundAmount);
     line.refundedQuantity = Math.min(line.quantity, line.refundedQuantity + returned.quantity);
+  }
+  if (afterPeriod) {
+    run.out.triggers.push({
+      kind: 'return-after-period',
+      eventId: ret.eventId,
+      transactionId: memory.transactionId,
+      periodDays,
+    });
+    return applied();
   }
   let pointsDue = 0;
   let qualifyingDue = 0;
@@ -552,7 +695,7 @@ function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): LoyaltyRes
   }
   const restored = restorePaidPoints(run, memory, ret);
   if (program.tiers) {
-    const change = reassess(state, program.tiers, run.now, 'return');
+    const change = reassess(state, program.tiers, run.at, 'return');
     if (change) run.out.tierChanges.push(change);
   }
   return applied(restored, 0, takenBack);
@@ -573,11 +716,11 @@ function releaseDayUsage(state: LoyaltyState, day: string, ruleId: string, point
  */
 function takeBack(run: Run, lotId: string, points: number): number {
   if (points <= 0) return 0;
-  const { state, program, now } = run;
+  const { state, program, at } = run;
   const policy = program.returns.policy;
   if (policy === 'pending-only') {
-    // Only the sale's own points, and only while they are still pending.
-    const pending = isPendingAt(now);
+    // Only the sale's own points, and only while they are still pending at the return's time.
+    const pending = isPendingAt(at);
     return sumTaken(takeFromLots(state, points, (lot) => lot.id === lotId && pending(lot)));
   }
   const taken = sumTaken(takeFromLots(state, points, anyLot, lotId));
@@ -594,10 +737,10 @@ function takeBack(run: Run, lotId: string, points: number): number {
 export function takeBackEarlier(
   state: LoyaltyState,
   program: Program,
-  now: string,
+  at: string,
   points: number,
 ): number {
-  return takeBack({ state, program, now, out: noLoyaltyEffects() }, 'opening', points);
+  return takeBack({ state, program, at, out: noLoyaltyEffects() }, 'opening', points);
 }
 
 /** Gives back the points the refunded share of a sale was paid with, in proportion. */
@@ -793,7 +936,7 @@ function applyPartnerAccrual(run: Run, event: PartnerAccrualEvent): LoyaltyResul
   });
   bucketFor(state, localMonth(event.occurredAt)).points += points;
   if (program.tiers) {
-    const change = reassess(state, program.tiers, run.now, 'sale');
+    const change = reassess(state, program.tiers, run.at, 'sale');
     if (change) run.out.tierChanges.push(change);
   }
   return applied(points);
@@ -851,17 +994,13 @@ export function checkRedemption(
   program: Program,
   now: string,
 ): RedemptionCheck {
-  const refuse = (reason: RefusalReason, message: string): RedemptionCheck => ({
-    ok: false,
-    reason,
-    message,
-  });
+  const reasons: Refusal['reasons'] = [];
+  const refuse = (reason: RefusalReason, message: string) => reasons.push({ reason, message });
   const { points } = request;
-  if (!Number.isSafeInteger(points) || points <= 0) {
-    return refuse('not-positive', 'Ask for a whole number of points above 0.');
-  }
+  const whole = Number.isSafeInteger(points) && points > 0;
+  if (!whole) refuse('not-positive', 'Ask for a whole number of points above 0.');
   if (!program.redemption.channels.includes(request.channel)) {
-    return refuse(
+    refuse(
       'channel-not-allowed',
       `Points cannot be spent on the ${request.channel} channel in ${program.name}.`,
     );
@@ -869,42 +1008,48 @@ export function checkRedemption(
   if (request.partnerId !== undefined) {
     const partner = program.partners.find((p) => p.id === request.partnerId);
     if (!partner?.burn) {
-      return refuse('unknown-partner', `Points cannot be spent at partner "${request.partnerId}".`);
+      refuse('unknown-partner', `Points cannot be spent at partner "${request.partnerId}".`);
     }
   }
-  const valueMinor = pointsValue(program, points, request.currency);
-  if (valueMinor === undefined) {
-    return refuse('currency-not-redeemable', `Points cannot be spent in ${request.currency}.`);
+  const valueMinor = whole ? pointsValue(program, points, request.currency) : undefined;
+  if (whole && valueMinor === undefined) {
+    refuse('currency-not-redeemable', `Points cannot be spent in ${request.currency}.`);
   }
   const minimum = program.redemption.minimumPoints;
-  if (points < minimum) {
-    return refuse(
-      'below-minimum',
-      `At least ${formatPoints(minimum)} points must be spent at once.`,
-    );
+  if (whole && points < minimum) {
+    refuse('below-minimum', `At least ${formatPoints(minimum)} points must be spent at once.`);
   }
   const spendable = spendableUnder(state, program, now);
-  if (points > spendable) {
+  if (whole && points > spendable) {
     const pending = balanceOf(state) - spendable;
     const also = pending > 0 ? ` (${formatPoints(pending)} more are pending or expiring)` : '';
-    return refuse(
+    refuse(
       'insufficient-balance',
       `Only ${formatPoints(spendable)} points can be spent now${also}.`,
     );
   }
   const maxValue = mulDiv(request.basketMinor, program.redemption.maxBasketShare, 10_000);
-  if (valueMinor > maxValue) {
+  if (valueMinor !== undefined && valueMinor > maxValue) {
     const share = program.redemption.maxBasketShare / 100;
-    return refuse(
+    refuse(
       'over-basket-share',
       `Points may pay at most ${share}% of the basket (${maxValue} minor units); these points are worth ${valueMinor}.`,
     );
   }
-  return { ok: true, points, valueMinor };
+  const [first] = reasons;
+  if (first) {
+    return {
+      ok: false,
+      reason: first.reason,
+      message: reasons.map((r) => r.message).join(' '),
+      reasons,
+    };
+  }
+  return { ok: true, points, valueMinor: valueMinor as number };
 }
 
 function applyRedemption(run: Run, request: RedemptionRequest): LoyaltyResult {
-  const { state, program, now } = run;
+  const { state, program, at: now } = run;
   const earlier = state.redemptions[key(request.redemptionId)];
   if (earlier) {
     return {
@@ -922,7 +1067,7 @@ function applyRedemption(run: Run, request: RedemptionRequest): LoyaltyResult {
       earned: 0,
       redeemed: 0,
       reversed: 0,
-      refusal: { reason: check.reason, message: check.message },
+      refusal: { reason: check.reason, message: check.message, reasons: check.reasons },
     };
   }
   const consumed = takeFromLots(state, check.points, isSpendableAt(now));
@@ -980,7 +1125,7 @@ function applyCancel(run: Run, cancel: RedemptionCancel): LoyaltyResult {
       revision: 0,
       points: restored,
       storeId: redemption.storeId,
-      occurredAt: run.now,
+      occurredAt: run.at,
       partnerId: redemption.partnerId,
     });
   }
@@ -990,14 +1135,32 @@ function applyCancel(run: Run, cancel: RedemptionCancel): LoyaltyResult {
 // ------------------------------------------------------------------------------ the clock
 
 /**
- * Everything the clock makes due by `now`, in place: expiry warnings, lots expiring by age or
- * inactivity, tier reviews, and forgetting sales past the return period.
+ * Brings the customer's clock to `until`, in place: everything due by then (expiry warnings, lots
+ * expiring by age or inactivity, tier reviews) happens in the order it fell due, each at its own
+ * instant, so running the clock once over a long gap does what timers at every due instant
+ * would have done. The clock never goes back.
  */
-export function advance(state: LoyaltyState, program: Program, now: string, out: LoyaltyEffects) {
-  if (state.dueAt !== undefined && Date.parse(now) < Date.parse(state.dueAt)) return;
+export function advance(state: LoyaltyState, program: Program, until: string, out: LoyaltyEffects) {
+  const target = Date.parse(until);
+  if (state.clockAt === undefined || Date.parse(state.clockAt) < target) state.clockAt = until;
+  for (;;) {
+    state.dueAt ??= nextDue(state, program);
+    if (state.dueAt === undefined) return;
+    const due = Date.parse(state.dueAt);
+    if (due > target) return;
+    runDue(state, program, state.dueAt, out);
+    state.dueAt = nextDue(state, program);
+    // Every step settles what was due at its instant; a due instant that did not move on
+    // would be a rule that never settles: stop rather than spin.
+    if (state.dueAt !== undefined && Date.parse(state.dueAt) <= due) return;
+  }
+}
+
+/** What is due at `now` (the earliest due instant): one step of `advance`. */
+function runDue(state: LoyaltyState, program: Program, now: string, out: LoyaltyEffects) {
   const t = Date.parse(now);
   const { warnDays, inactivityMonths } = program.expiry;
-  const run: Run = { state, program, now, out };
+  const run: Run = { state, program, at: now, out };
 
   // Warnings first, for lots coming up to their expiry (one trigger per run).
   const warnMs = warnDays * DAY_MS;
@@ -1046,9 +1209,6 @@ export function advance(state: LoyaltyState, program: Program, now: string, out:
   if (program.tiers && state.tier) {
     out.tierChanges.push(...reviewTiers(state, program.tiers, now));
   }
-  forgetOld(state, program, t);
-  pruneMonths(state, program.tiers, now);
-  state.dueAt = nextDue(state, program);
 }
 
 function expireLots(run: Run, lots: readonly Lot[], cause: 'age' | 'inactivity', at?: string) {
@@ -1077,13 +1237,19 @@ function expireLots(run: Run, lots: readonly Lot[], cause: 'age' | 'inactivity',
     );
   }
   if (total > 0) {
-    run.out.triggers.push({ kind: 'points-expired', points: total, at: at ?? run.now, cause });
+    run.out.triggers.push({ kind: 'points-expired', points: total, at: at ?? run.at, cause });
   }
 }
 
-/** Sales past the return period and day counters no late sale can reach are forgotten. */
-function forgetOld(state: LoyaltyState, program: Program, t: number) {
-  const horizon = t - program.returns.periodDays * 86_400_000;
+/**
+ * Memory no event can need any more, counted from the latest event time `latest` (never from a
+ * timer): sales older than the return period before it (a return dated within its period
+ * arrives after them), day counters and month buckets as old. An event older than this horizon
+ * is still applied at its own time; a return of a sale forgotten here takes nothing back.
+ */
+function forgetOld(state: LoyaltyState, program: Program, latest: string) {
+  pruneMonths(state, program.tiers, latest);
+  const horizon = Date.parse(latest) - program.returns.periodDays * DAY_MS;
   while (state.saleOrder.length > 0) {
     const k = state.saleOrder[0] as string;
     const sale = state.sales[k];
@@ -1127,8 +1293,6 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
     consider(state.tier.reviewAt);
     consider(state.tier.graceUntil);
   }
-  const oldestSale = state.saleOrder[0] !== undefined ? state.sales[state.saleOrder[0]] : undefined;
-  if (oldestSale) consider(addDays(oldestSale.occurredAt, program.returns.periodDays));
   return Number.isFinite(due) ? new Date(due).toISOString() : undefined;
 }
 

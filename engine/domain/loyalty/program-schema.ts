@@ -58,6 +58,34 @@ const multiplier = hundredths(
 /** `points` points for every `perMinor` minor units (1 point per 100 cents = 1 per euro). */
 const rate = z.strictObject({ points: count, perMinor: positive });
 
+/** `{ a: A } | { b: B } | …`: one key of `T` and no other. */
+type OneOf<T> = { [K in keyof T]: Pick<T, K> }[keyof T];
+
+/**
+ * An object with exactly one of `shape`'s keys, typed as `OneOf` them. Not a union of one-key
+ * objects, which can only say that no branch matched: this names a misspelt key, and a bad value
+ * at its own field.
+ */
+function exactlyOne<S extends Record<string, z.ZodType>>(shape: S, message: string) {
+  const keys = Object.keys(shape);
+  const optional = Object.fromEntries(keys.map((k) => [k, (shape[k] as z.ZodType).optional()]));
+  return z
+    .strictObject(optional as { [K in keyof S]: z.ZodOptional<S[K]> }, {
+      error: (issue) => (issue.code === 'invalid_type' ? message : undefined),
+    })
+    .refine(
+      (value) =>
+        keys.filter((k) => (value as Record<string, unknown>)[k] !== undefined).length === 1,
+      {
+        message,
+        // An unknown key is most likely one of these misspelt: naming it is enough.
+        when: ({ issues }) =>
+          issues.every((i) => i.continue === true && i.code !== 'unrecognized_keys'),
+      },
+    )
+    .transform((value) => value as unknown as OneOf<{ [K in keyof S]: z.output<S[K]> }>);
+}
+
 export const rounding = z.enum(['down', 'nearest', 'up']);
 export const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export const channelName = z.enum(['till', 'web']);
@@ -90,16 +118,16 @@ export const ruleConditions = z.strictObject({
 });
 
 /** What a rule adds, on top of the base points. */
-export const ruleEffect = z.union(
-  [
+export const ruleEffect = exactlyOne(
+  {
     /** Matching lines earn this many times their base points (2 = double points). */
-    z.strictObject({ multiply: multiplier }),
+    multiply: multiplier,
     /** Extra points per unit (item) on matching lines. */
-    z.strictObject({ pointsPerItem: positive }),
+    pointsPerItem: positive,
     /** Extra points once per transaction when the conditions hold on any line. */
-    z.strictObject({ bonus: positive }),
-  ],
-  { error: 'must be exactly one of multiply, pointsPerItem or bonus, with a valid value' },
+    bonus: positive,
+  },
+  'must be exactly one of multiply, pointsPerItem or bonus, with a valid value',
 );
 
 export const earnRule = z.strictObject({
@@ -208,10 +236,10 @@ export const loyaltyProgram = z
     pointValue: z.strictObject({ points: positive, minor: positive }),
     earn: z.strictObject({
       /** Points for eligible spend: a rate, or a percentage of the receipt paid back in points. */
-      base: z.union([z.strictObject({ rate }), z.strictObject({ percentOfSpend: percent })], {
-        error:
-          'must be exactly one of rate ({ points, perMinor }) or percentOfSpend, with a valid value',
-      }),
+      base: exactlyOne(
+        { rate, percentOfSpend: percent },
+        'must be exactly one of rate ({ points, perMinor }) or percentOfSpend, with a valid value',
+      ),
       rounding: rounding.default('down'),
       /** Spend paid with these tenders earns nothing (points never earn points). */
       excludeTenders: z

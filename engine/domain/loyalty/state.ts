@@ -104,6 +104,8 @@ export interface RedemptionMemory {
   /** Points given back so far (a cancellation, or returns of what they paid for). */
   restored: number;
   cancelled: boolean;
+  /** The sale whose points tender used it: a redemption pays for one sale only. */
+  usedBy?: string;
 }
 
 export interface MonthBucket {
@@ -160,6 +162,16 @@ export interface LoyaltyState {
   inactivityWarnedFor?: string;
   /** The earliest instant at which something is due (expiry, warning, review); a cache. */
   dueAt?: string;
+  /**
+   * The customer's clock: the latest instant the state has been brought to, by an event's own
+   * time or by the workflow's timer. Never goes back; what falls due up to it has happened.
+   */
+  clockAt?: string;
+  /**
+   * The latest event time applied. Memory (remembered sales, day caps, month buckets) is trimmed
+   * against it rather than the clock, so a timer never forgets what a late event still needs.
+   */
+  latestEventAt?: string;
 }
 
 export interface EarlyReturn {
@@ -207,7 +219,6 @@ export function balanceOf(state: LoyaltyState): number {
   return total - state.debt;
 }
 
-/** A lot's points can be spent at `t`: no longer pending, not yet expired. */
 /**
  * A lot's instants as milliseconds, parsed once per lot object: the rules compare them for every
  * lot on every event (a customer of two years holds hundreds of lots), and parsing ISO strings
