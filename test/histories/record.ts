@@ -9,7 +9,10 @@
  * (effects published from a local activity), `customer-effects-in-result` (after the
  * `effects-in-update-result` patch) and `customer-loyalty` (a name with `loyalty` in it: under a
  * loyalty program, after the `loyalty-programs` patch: program versions sent on request, a
- * redemption over NATS, a version published mid-stream, a lot expiring on the workflow timer).
+ * redemption over NATS, a version published mid-stream, a lot expiring on the workflow timer)
+ * and `customer-loyalty-event-time` (the same, after the `loyalty-event-time` patch: the old
+ * sale's expiry warning is already due when it is delivered, so the clock waits for the backlog
+ * to settle).
  */
 import { writeFileSync } from 'node:fs';
 import proto from '@temporalio/proto';

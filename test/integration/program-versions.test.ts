@@ -88,7 +88,9 @@ describe('program versions in the program store', () => {
   it('applies a version published mid-stream to the later events only', {
     timeout: 60_000,
   }, async () => {
-    const before = new Date(Date.now() - 60_000).toISOString();
+    // After itkv@1 came into force (at the stack's start), before itkv@2 will.
+    const v1 = (await openProgramStore(stack.nc).then((store) => store.versions('itkv')))[0];
+    const before = new Date(Date.parse(v1?.effectiveFrom as string) + 1).toISOString();
     await send(1, new Date().toISOString());
     const first = await earnLines(1);
     expect(first.get(`${customerId}-tx-1`)).toMatchObject({ points: 39, programVersion: 'itkv@1' });
