@@ -7,7 +7,7 @@
  */
 
 import { execSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -68,10 +68,24 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const roundedPercentiles = (sample: readonly number[]) =>
   Object.fromEntries(Object.entries(percentiles(sample)).map(([k, v]) => [k, round(v)]));
 
+/** The generated events' time: the first is at this instant, one a second after it. */
+const EVENTS_FROM = Date.parse('2026-11-02T08:00:00Z');
+
 const dataDir = mkdtempSync(join(tmpdir(), 'clientele-bench-'));
+// The grocer program, in force from before the generated events' time: events earn under it, not
+// at the base rate that applies before a program's first version.
+const programFile = join(dataDir, 'grocer.yaml');
+writeFileSync(
+  programFile,
+  `effectiveFrom: ${new Date(EVENTS_FROM - 86_400_000).toISOString()}\n${readFileSync(
+    resolve('config/programs/grocer.yaml'),
+    'utf8',
+  )}`,
+);
 const settings = loadSettings({
   env: {
     CLIENTELE_DATA_DIR: dataDir,
+    CLIENTELE_LOYALTY_PROGRAM_FILE: programFile,
     CLIENTELE_LOG_LEVEL: 'warn',
     CLIENTELE_SIMULATOR_ENABLED: 'false',
   },
@@ -95,9 +109,8 @@ function generate(
     tillsPerStore: TILLS_PER_STORE,
     customers: population,
   });
-  const start = Date.parse('2026-11-02T08:00:00Z');
   return Array.from({ length: count }, (_, i) => {
-    const parsed = parseRetailEvent(generator.next(new Date(start + i * 1000)));
+    const parsed = parseRetailEvent(generator.next(new Date(EVENTS_FROM + i * 1000)));
     if (!parsed.ok) throw new Error(`generated an invalid event: ${JSON.stringify(parsed.issues)}`);
     return parsed.event;
   });
@@ -129,12 +142,16 @@ function oracleBalances(
     if (!e.customerId) continue;
     let account = accounts.get(e.customerId);
     if (!account) {
+      // As the router starts a workflow: under the version in force at the event, or now.
       account = CustomerAccount.open(e.customerId, base);
-      const first = catalog?.at(e.occurredAt);
+      const first = catalog?.at(e.occurredAt) ?? catalog?.at(now);
       if (first) account.attachLoyalty([first], now);
       accounts.set(e.customerId, account);
     }
-    const program = catalog?.at(e.occurredAt);
+    // Before the first version, the book's base-rate version (as the workflow does).
+    const program = catalog
+      ? (catalog.at(e.occurredAt) ?? account.loyalty?.beforeFirstVersion(base))
+      : undefined;
     account.apply(withoutPersonalData(e), noEffects(), program ? { program, now } : undefined);
   }
   return new Map([...accounts].map(([id, account]) => [id, account.pointsBalance]));

@@ -249,9 +249,13 @@ export function applyLoyalty(
       break;
   }
   if (input.type !== 'redemption' && input.type !== 'redemption.cancel') {
-    if (state.latestEventAt === undefined || Date.parse(at) > Date.parse(state.latestEventAt)) {
+    const latest = state.latestEventAt;
+    if (latest === undefined || Date.parse(at) > Date.parse(latest)) {
       state.latestEventAt = at;
-      forgetOld(state, program, at);
+      // Once a day is enough: the horizons count in days and months.
+      if (latest === undefined || at.slice(0, 10) !== latest.slice(0, 10)) {
+        forgetOld(state, program, at);
+      }
     }
   }
   // What the input made due (a late event's lot already past its expiry, a restored lot past
