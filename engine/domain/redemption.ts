@@ -53,6 +53,8 @@ export const redeemRefusalReason = z.enum([
   'unavailable',
   /** No such redemption to cancel. */
   'unknown-redemption',
+  /** The redemption paid for a sale: return the sale to give its points back. */
+  'redemption-used',
 ]);
 
 const pointsAfter = {

@@ -22,6 +22,7 @@ import {
   cancelRedemptionUpdate,
   customerWorkflowId,
   REDEMPTION_REFUSED,
+  REDEMPTION_USED,
   redeemPointsUpdate,
 } from '../../workflows/customer/messages.ts';
 import { formatPath } from '../domain/events.ts';
@@ -184,10 +185,18 @@ export async function cancelRedemption(
       handle.executeUpdate(cancelRedemptionUpdate, {
         args: [{ redemptionId: request.redemptionId, storeId: request.storeId }],
       }),
-    (failure) =>
-      failure.type === 'UnknownRedemption'
-        ? refuse('unknown-redemption', 'No such redemption for this customer.')
-        : undefined,
+    (failure) => {
+      if (failure.type === 'UnknownRedemption') {
+        return refuse('unknown-redemption', 'No such redemption for this customer.');
+      }
+      if (failure.type === REDEMPTION_USED) {
+        return refuse(
+          'redemption-used',
+          'These points already paid for a sale: return the sale to give them back.',
+        );
+      }
+      return undefined;
+    },
   );
   if (!answer.ok) {
     const { reason, message } = answer;

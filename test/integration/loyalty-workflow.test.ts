@@ -194,6 +194,33 @@ describe('the customer workflow under a loyalty program', () => {
     expect(notYours.status).toBe(404);
     expect(await notYours.json()).toMatchObject({ ok: false, reason: 'unknown-redemption' });
 
+    // Points that paid for a sale come back by returning the sale, never by a cancel.
+    const paying = await post('/v1/redemptions', {
+      ...ask,
+      redemptionId: `web-${run}-3`,
+      points: 20,
+    });
+    expect(await paying.json()).toMatchObject({ ok: true, valueMinor: 20 });
+    const paid = saleOf(`${run}-w2`, [line({ lineId: '1', unitPrice: 1_000 })], {
+      customerId,
+      storeId: 'WEB',
+      channel: 'web',
+      tillId: undefined,
+      occurredAt: new Date().toISOString(),
+      tenders: [
+        { type: 'points', amount: 20, redemptionId: `web-${run}-3` },
+        { type: 'card', amount: 980 },
+      ],
+    });
+    const receipt = await deliver(customerId, [paid]);
+    expect(receipt.effects?.cues.at(-1)).toMatchObject({
+      kind: 'repeat-visit',
+      pointsRedeemed: 20,
+    });
+    const used = await post(`/v1/redemptions/web-${run}-3/cancel`, { customerId });
+    expect(used.status).toBe(422);
+    expect(await used.json()).toMatchObject({ ok: false, reason: 'redemption-used' });
+
     const stranger = await post('/v1/redemptions', ask, 'not-a-token');
     expect(stranger.status).toBe(401);
   });

@@ -274,6 +274,9 @@ describe('what cannot be true is refused, naming the field, with nothing applied
         ],
       });
     expect(h.apply(pay('pay-1')).result.outcome).toBe('applied');
+    // Nor can it be cancelled once it paid: returning the sale gives its points back.
+    const cancel = h.apply({ type: 'redemption.cancel', redemptionId: 'r1', customerId: CUSTOMER });
+    expect(cancel.result).toMatchObject({ outcome: 'duplicate', earned: 0 });
     expect(h.apply(pay('pay-2')).result.issues).toEqual([
       {
         field: 'tenders[0].redemptionId',

@@ -50,6 +50,8 @@ export interface DeliveryOptions {
 export const PROGRAMS_NEEDED = 'ProgramsNeeded';
 /** The failure type a redemption is refused with (details: the `Refusal`). */
 export const REDEMPTION_REFUSED = 'RedemptionRefused';
+/** A cancel of a redemption a sale has already been paid with: its return gives the points back. */
+export const REDEMPTION_USED = 'RedemptionUsed';
 
 /**
  * Delivers a batch of events for one customer, in the order they were received; completes once

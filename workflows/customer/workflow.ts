@@ -39,6 +39,7 @@ import {
   type PointsAfter,
   PROGRAMS_NEEDED,
   REDEMPTION_REFUSED,
+  REDEMPTION_USED,
   type RedeemPointsRequest,
   redeemPointsUpdate,
   snapshotQuery,
@@ -297,6 +298,14 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
           throw ApplicationFailure.create({
             type: 'UnknownRedemption',
             message: `no redemption ${redemptionId} for this customer`,
+            nonRetryable: true,
+          });
+        }
+        const usedBy = account.loyalty?.redemptionUsedBy(redemptionId);
+        if (usedBy !== undefined) {
+          throw ApplicationFailure.create({
+            type: REDEMPTION_USED,
+            message: `redemption ${redemptionId} paid for sale ${usedBy}: return the sale to give its points back`,
             nonRetryable: true,
           });
         }

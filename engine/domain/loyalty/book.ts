@@ -184,6 +184,11 @@ export class LoyaltyBook {
     return Object.hasOwn(this.state.redemptions, key(redemptionId));
   }
 
+  /** The sale a remembered redemption paid for, once a sale's points tender named it. */
+  redemptionUsedBy(redemptionId: string): string | undefined {
+    return this.state.redemptions[key(redemptionId)]?.usedBy;
+  }
+
   /** The store a remembered redemption was granted to. */
   redemptionStore(redemptionId: string): string | undefined {
     return this.state.redemptions[key(redemptionId)]?.storeId;

@@ -1112,7 +1112,8 @@ function applyRedemption(run: Run, request: RedemptionRequest): LoyaltyResult {
 function applyCancel(run: Run, cancel: RedemptionCancel): LoyaltyResult {
   const { state } = run;
   const redemption = state.redemptions[key(cancel.redemptionId)];
-  if (!redemption || redemption.cancelled) return duplicate();
+  // A redemption that paid for a sale is given back by returning the sale, never by a cancel.
+  if (!redemption || redemption.cancelled || redemption.usedBy !== undefined) return duplicate();
   redemption.cancelled = true;
   const restored = restoreRedemption(
     run,
