@@ -1,0 +1,248 @@
+/**
+ * Earning points: a sale (base, tier extra, earn rules, one-off bonuses, worked out by `earn.ts`)
+ * credited as a lot and remembered line by line for its returns; the registration bonus; a
+ * service-desk adjustment; a partner's accrual.
+ */
+import type {
+  CustomerRegistration,
+  PartnerAccrualEvent,
+  PointsAdjustedEvent,
+  SaleEvent,
+} from '../events.ts';
+import { localDate, localMonth, mulDiv } from './arithmetic.ts';
+import type { LoyaltyResult } from './contract.ts';
+import { earnForSale, toProgramMinor } from './earn.ts';
+import { checkReturnLines } from './event-checks.ts';
+import { anyLot, sumTaken, takeFromLots } from './lots.ts';
+import {
+  applied,
+  credit,
+  duplicate,
+  firstTime,
+  ledgerLine,
+  newLot,
+  noteActivity,
+  noteFirstEvent,
+  type Run,
+  remember,
+} from './posting.ts';
+import { reverseSale } from './returns.ts';
+import { key, loyaltyLimits, type SaleMemory } from './state.ts';
+import { bucketFor, reassess } from './tiers.ts';
+
+export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
+  const { state, program } = run;
+  if (Object.hasOwn(state.sales, key(sale.transactionId))) return duplicate();
+  noteFirstEvent(run, sale.occurredAt);
+  const tiers = program.tiers;
+  const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
+  const day = localDate(sale.occurredAt);
+  const earning = earnForSale(sale, program, {
+    tierLevel: level,
+    tierId: tiers?.levels[level]?.id,
+    tags: state.tags,
+    usedOnDay: (d, ruleId) => state.dayUsage[key(`${d}|${ruleId}`)] ?? 0,
+    isGranted: (grantKey) => Object.hasOwn(state.bonusesGranted, key(grantKey)),
+    birthMonthDay: state.birthMonthDay,
+  });
+  if (earning.refused) {
+    run.out.triggers.push({ kind: 'earn-refused', eventId: sale.eventId, cause: earning.refused });
+  }
+  const memory: SaleMemory = {
+    transactionId: sale.transactionId,
+    occurredAt: sale.occurredAt,
+    day,
+    month: localMonth(sale.occurredAt),
+    storeId: sale.storeId,
+    version: program.version,
+    netProgramMinor: earning.netProgramMinor,
+    lines: {},
+    lineOrder: [],
+    bonuses: earning.bonuses,
+    earned: earning.total,
+    reversed: 0,
+    forgiven: 0,
+    reverseRevision: 0,
+    restoreRevision: 0,
+    visitCounted: true,
+  };
+  for (const { lineId, memory: line } of earning.lines) {
+    const k = key(lineId);
+    if (!Object.hasOwn(memory.lines, k)) memory.lineOrder.push(k);
+    memory.lines[k] = line;
+  }
+  const pointsTenders = sale.tenders.filter((t) => t.type === 'points');
+  for (const tender of pointsTenders) {
+    const redemption =
+      tender.redemptionId !== undefined ? state.redemptions[key(tender.redemptionId)] : undefined;
+    if (redemption) redemption.usedBy = sale.transactionId;
+  }
+  if (pointsTenders.length > 0) {
+    memory.paidWithPoints = {
+      redemptionId: pointsTenders.find((t) => t.redemptionId !== undefined)?.redemptionId,
+      amountMinor: pointsTenders.reduce((sum, t) => sum + t.amount, 0),
+      restoredPoints: 0,
+    };
+  }
+  for (const [ruleId, points] of Object.entries(earning.byRule)) {
+    const k = key(`${day}|${ruleId}`);
+    state.dayUsage[k] = (state.dayUsage[k] ?? 0) + points;
+  }
+  for (const bonus of earning.bonuses) {
+    if (bonus.grantKey !== undefined)
+      state.bonusesGranted[key(bonus.grantKey)] = sale.transactionId;
+  }
+  remember(state.sales, state.saleOrder, sale.transactionId, memory, loyaltyLimits.sales);
+
+  if (earning.total > 0) {
+    credit(run, newLot(run, sale.transactionId, sale.occurredAt, earning.total, sale.storeId));
+    ledgerLine(run, {
+      entryId: `${state.customerId}/${sale.transactionId}/earn`,
+      eventId: sale.eventId,
+      transactionId: sale.transactionId,
+      kind: 'earn',
+      revision: 0,
+      points: earning.total,
+      storeId: sale.storeId,
+      occurredAt: sale.occurredAt,
+    });
+  }
+  const bucket = bucketFor(state, memory.month);
+  bucket.spendMinor += earning.netProgramMinor;
+  bucket.points += earning.total;
+  bucket.visits += 1;
+  noteActivity(state, sale.occurredAt);
+  if (tiers) {
+    const change = reassess(state, tiers, run.at, 'sale');
+    if (change) run.out.tierChanges.push(change);
+  }
+
+  let result = applied(earning.total);
+  // Returns that overtook their sale are settled now.
+  const early = state.earlyReturns[key(sale.transactionId)];
+  if (early) {
+    delete state.earlyReturns[key(sale.transactionId)];
+    state.earlyReturnOrder = state.earlyReturnOrder.filter((k) => k !== key(sale.transactionId));
+    for (const ret of early) {
+      const issues = checkReturnLines(memory, ret.lines);
+      if (issues.length > 0) {
+        run.out.triggers.push({
+          kind: 'return-refused',
+          eventId: ret.eventId,
+          transactionId: memory.transactionId,
+          issues,
+        });
+        continue;
+      }
+      const r = reverseSale(run, memory, ret);
+      result = applied(result.earned + r.earned, 0, result.reversed + r.reversed);
+    }
+  }
+  return result;
+}
+
+export function applyRegistration(run: Run, event: CustomerRegistration): LoyaltyResult {
+  const { state, program } = run;
+  if (!firstTime(state, event.eventId)) return duplicate();
+  noteFirstEvent(run, event.occurredAt);
+  if (state.registeredAt === undefined || event.occurredAt < state.registeredAt) {
+    state.registeredAt = event.occurredAt;
+  }
+  if (event.tags) state.tags = [...new Set([...state.tags, ...event.tags])].sort();
+  if (event.birthMonthDay) state.birthMonthDay = event.birthMonthDay;
+  const bonus = program.earn.bonuses.find((b) => b.on === 'registration');
+  if (!bonus || Object.hasOwn(state.bonusesGranted, key('registration'))) return applied();
+  state.bonusesGranted[key('registration')] = event.eventId;
+  credit(
+    run,
+    newLot(run, 'bonus/registration', event.occurredAt, bonus.points, event.storeId, false),
+  );
+  ledgerLine(run, {
+    entryId: `${state.customerId}/~bonus/registration`,
+    eventId: event.eventId,
+    transactionId: event.eventId,
+    kind: 'bonus',
+    revision: 0,
+    points: bonus.points,
+    storeId: event.storeId,
+    occurredAt: event.occurredAt,
+    reason: bonus.id,
+  });
+  return applied(bonus.points);
+}
+
+export function applyAdjustment(run: Run, event: PointsAdjustedEvent): LoyaltyResult {
+  const { state, program } = run;
+  if (!firstTime(state, `adjust/${event.adjustmentId}`)) return duplicate();
+  const limit = program.adjustments.maxPoints;
+  const asked = Math.max(-limit, Math.min(limit, event.points));
+  let points: number;
+  if (asked > 0) {
+    points = credit(
+      run,
+      newLot(run, `adjust/${event.adjustmentId}`, event.occurredAt, asked, event.storeId, false),
+    );
+  } else {
+    // A correction never takes the balance below zero.
+    points = -sumTaken(takeFromLots(state, -asked, anyLot));
+  }
+  if (points !== event.points) {
+    run.out.triggers.push({
+      kind: 'adjustment-clipped',
+      eventId: event.eventId,
+      asked: event.points,
+      applied: points,
+    });
+  }
+  if (points === 0) return applied();
+  ledgerLine(run, {
+    entryId: `${state.customerId}/~adjust/${event.adjustmentId}`,
+    eventId: event.eventId,
+    transactionId: event.adjustmentId,
+    kind: 'adjust',
+    revision: 0,
+    points,
+    storeId: event.storeId,
+    occurredAt: event.occurredAt,
+    reason: event.reason,
+    operatorId: event.operatorId,
+  });
+  return points > 0 ? applied(points) : applied(0, 0, -points);
+}
+
+export function applyPartnerAccrual(run: Run, event: PartnerAccrualEvent): LoyaltyResult {
+  const { state, program } = run;
+  const id = `partner/${event.partnerId}/${event.transactionId}`;
+  if (!firstTime(state, id)) return duplicate();
+  noteFirstEvent(run, event.occurredAt);
+  const partner = program.partners.find((p) => p.id === event.partnerId);
+  const amount = toProgramMinor(program, event.currency, event.amountMinor, 'earn');
+  if (!partner?.earn || amount === undefined) {
+    run.out.triggers.push({
+      kind: 'earn-refused',
+      eventId: event.eventId,
+      cause: partner?.earn ? 'currency-not-in-program' : 'unknown-partner',
+    });
+    return applied();
+  }
+  const points = mulDiv(amount, partner.earn.points, partner.earn.perMinor, program.earn.rounding);
+  if (points <= 0) return applied();
+  credit(run, newLot(run, id, event.occurredAt, points, event.storeId));
+  ledgerLine(run, {
+    entryId: `${state.customerId}/~partner/${event.partnerId}/${event.transactionId}`,
+    eventId: event.eventId,
+    transactionId: event.transactionId,
+    kind: 'partner-earn',
+    revision: 0,
+    points,
+    storeId: event.storeId,
+    occurredAt: event.occurredAt,
+    partnerId: event.partnerId,
+  });
+  bucketFor(state, localMonth(event.occurredAt)).points += points;
+  if (program.tiers) {
+    const change = reassess(state, program.tiers, run.at, 'sale');
+    if (change) run.out.tierChanges.push(change);
+  }
+  return applied(points);
+}

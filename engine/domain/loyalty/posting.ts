@@ -1,0 +1,137 @@
+/**
+ * What every rule does when points move: a lot credited (paying any debt first, and bringing the
+ * clock's due instant forward), a ledger line written at the balance after it, ids remembered so
+ * an input applied again is a duplicate. Shared by accrual, returns, redemption and the clock.
+ */
+import type { LedgerEntry } from '../effects.ts';
+import { addDays, addMonths } from './arithmetic.ts';
+import type { LoyaltyEffects, LoyaltyResult } from './contract.ts';
+import { addLot } from './lots.ts';
+import type { Program } from './program.ts';
+import { balanceOf, key, type Lot, type LoyaltyState, loyaltyLimits } from './state.ts';
+import { startTiers } from './tiers.ts';
+
+export interface Run {
+  state: LoyaltyState;
+  program: Program;
+  /** The input's time: an event's `occurredAt`, a request's receiving clock. */
+  at: string;
+  out: LoyaltyEffects;
+}
+
+export const applied = (earned = 0, redeemed = 0, reversed = 0): LoyaltyResult => ({
+  outcome: 'applied',
+  earned,
+  redeemed,
+  reversed,
+});
+
+export const duplicate = (): LoyaltyResult => ({
+  outcome: 'duplicate',
+  earned: 0,
+  redeemed: 0,
+  reversed: 0,
+});
+
+export function remember<V>(
+  record: Record<string, V>,
+  order: string[],
+  id: string,
+  value: V,
+  limit: number,
+) {
+  const k = key(id);
+  if (!Object.hasOwn(record, k)) order.push(k);
+  record[k] = value;
+  while (order.length > limit) {
+    const oldest = order.shift() as string;
+    delete record[oldest];
+  }
+}
+
+/** Marks an id seen; false if it was seen before. */
+export function firstTime(state: LoyaltyState, id: string): boolean {
+  if (Object.hasOwn(state.seen, key(id))) return false;
+  remember(state.seen, state.seenOrder, id, 1 as const, loyaltyLimits.seen);
+  return true;
+}
+
+export function noteFirstEvent(run: Run, at: string) {
+  const { state, program } = run;
+  state.firstEventAt ??= at;
+  if (program.tiers && !state.tier) {
+    // Reviews count from the customer's first event under tiers (for a customer who had events
+    // before the program had tiers, from this one), and the first review is now due sooner
+    // than anything the clock knew of: let it look again.
+    startTiers(state, program.tiers, at);
+    state.dueAt = undefined;
+  }
+}
+
+export function ledgerLine(
+  run: Run,
+  line: Omit<LedgerEntry, 'customerId' | 'balanceAfter' | 'programVersion'> & {
+    programVersion?: string;
+  },
+  balanceAfter = balanceOf(run.state),
+): void {
+  run.out.ledger.push({
+    ...line,
+    customerId: run.state.customerId,
+    balanceAfter,
+    programVersion: line.programVersion ?? run.program.version,
+  });
+}
+
+export function newLot(
+  run: Run,
+  id: string,
+  earnedAt: string,
+  points: number,
+  storeId: string,
+  pending = true,
+): Lot {
+  const { program } = run;
+  const lotMonths = program.expiry.lotMonths;
+  return {
+    id,
+    earnedAt,
+    availableAt: pending ? addDays(earnedAt, program.pendingDays) : earnedAt,
+    expiresAt: lotMonths !== undefined ? addMonths(earnedAt, lotMonths) : undefined,
+    points,
+    storeId,
+    version: program.version,
+  };
+}
+
+export const DAY_MS = 86_400_000;
+
+/**
+ * Adds a lot (paying any debt first) and brings the clock's next due instant forward if the lot
+ * expires, or is to be warned about, before it: the due instant is kept incrementally, so an
+ * event costs no scan of every lot.
+ */
+export function credit(run: Run, lot: Lot): number {
+  const added = addLot(run.state, lot);
+  const { state, program } = run;
+  if (lot.expiresAt !== undefined && state.dueAt !== undefined) {
+    const warnAt = Date.parse(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
+    if (warnAt < Date.parse(state.dueAt)) state.dueAt = new Date(warnAt).toISOString();
+  }
+  return added;
+}
+
+export function noteActivity(state: LoyaltyState, at: string) {
+  if (state.lastActivityAt === undefined || Date.parse(at) > Date.parse(state.lastActivityAt)) {
+    state.lastActivityAt = at;
+  }
+}
+
+/**
+ * Where the inactivity clock counts from: the last sale or redemption, or, for a customer who
+ * has had neither, when their oldest points were earned (a welcome bonus, an adjustment).
+ */
+export function inactivitySince(state: LoyaltyState): string | undefined {
+  // Lots are kept oldest first by when they were earned.
+  return state.lastActivityAt ?? state.lots[0]?.earnedAt;
+}
