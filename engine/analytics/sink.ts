@@ -21,22 +21,14 @@
  * The sink never creates streams: engine/streams declares them. It creates or updates only its
  * own consumers.
  */
-import {
-  AckPolicy,
-  type Consumer,
-  DeliverPolicy,
-  JetStreamApiError,
-  type JetStreamManager,
-  type JsMsg,
-  jetstream,
-  jetstreamManager,
-} from '@nats-io/jetstream';
-import { type NatsConnection, nanos } from '@nats-io/transport-node';
+import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { cue, ledgerEntry } from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
 import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
+import { declareSinkConsumer } from '../streams/declare.ts';
 import {
   CUES_STREAM,
   DEAD_LETTER_STREAM,
@@ -169,7 +161,12 @@ class JetStreamSink implements Sink {
     if (this.state !== 'new') throw new Error('the sink was already started');
     this.state = 'running';
     const jsm = await jetstreamManager(this.nc);
-    for (const stream of SINK_STREAMS) await this.ensureConsumer(jsm, stream);
+    for (const stream of SINK_STREAMS) {
+      await declareSinkConsumer(jsm, stream, {
+        ackWaitMs: this.ackWaitMs,
+        batchSize: this.batchSize,
+      });
+    }
     const js = jetstream(this.nc);
     const consumers = await Promise.all(
       SINK_STREAMS.map((stream) => js.consumers.get(stream, SINK_CONSUMER)),
@@ -191,42 +188,6 @@ class JetStreamSink implements Sink {
     if (!this.nc.isClosed()) await this.nc.flush().catch(() => undefined);
     this.state = 'stopped';
     this.log.info({ processed: this.processed }, 'analytics sink stopped');
-  }
-
-  /** Creates the durable consumer if missing, or brings its ack wait and limits up to date. */
-  private async ensureConsumer(jsm: JetStreamManager, stream: SinkStream): Promise<void> {
-    const ackWait = nanos(this.ackWaitMs);
-    // Enough un-acked messages in flight to fill a batch from every stream at once.
-    const maxAckPending = Math.max(1_000, this.batchSize * 2);
-    try {
-      await jsm.streams.info(stream);
-    } catch (err) {
-      throw new Error(
-        `stream ${stream} does not exist: declare the streams (engine/streams) before starting the sink`,
-        { cause: err },
-      );
-    }
-    try {
-      const info = await jsm.consumers.info(stream, SINK_CONSUMER);
-      if (info.config.ack_wait !== ackWait || info.config.max_ack_pending !== maxAckPending) {
-        await jsm.consumers.update(stream, SINK_CONSUMER, {
-          ack_wait: ackWait,
-          max_ack_pending: maxAckPending,
-        });
-      }
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError && err.code === 10014)) throw err;
-      await jsm.consumers.add(stream, {
-        durable_name: SINK_CONSUMER,
-        description: 'Clientele analytics sink (ClickHouse)',
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: ackWait,
-        max_ack_pending: maxAckPending,
-        // Unlimited: a message is only ever given up on by the sink itself (dead_letters).
-        max_deliver: -1,
-      });
-    }
   }
 
   /**

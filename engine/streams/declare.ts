@@ -4,6 +4,7 @@
  */
 import {
   AckPolicy,
+  type ConsumerConfig,
   DeliverPolicy,
   type JetStreamManager,
   StorageType,
@@ -12,12 +13,18 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import type { Settings } from '../../config/settings.ts';
 import {
+  CUE_SUBJECTS,
   CUES_STREAM,
   DEAD_LETTER_STREAM,
+  DEAD_LETTER_SUBJECTS,
+  EVENT_SUBJECTS,
   EVENTS_STREAM,
   LEDGER_STREAM,
+  LEDGER_SUBJECTS,
   LOYALTY_STREAM,
+  LOYALTY_SUBJECTS,
   ROUTER_CONSUMER,
+  SINK_CONSUMER,
 } from './topology.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -29,15 +36,15 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
     duplicate_window: nanos(settings.nats.duplicateWindowSeconds * 1000),
   };
   return [
-    { ...common, name: EVENTS_STREAM, subjects: ['events.>'], max_age: nanos(365 * DAY_MS) },
-    { ...common, name: LEDGER_STREAM, subjects: ['ledger.>'], max_age: nanos(365 * DAY_MS) },
-    { ...common, name: LOYALTY_STREAM, subjects: ['loyalty.>'], max_age: nanos(365 * DAY_MS) },
+    { ...common, name: EVENTS_STREAM, subjects: [EVENT_SUBJECTS], max_age: nanos(365 * DAY_MS) },
+    { ...common, name: LEDGER_STREAM, subjects: [LEDGER_SUBJECTS], max_age: nanos(365 * DAY_MS) },
+    { ...common, name: LOYALTY_STREAM, subjects: [LOYALTY_SUBJECTS], max_age: nanos(365 * DAY_MS) },
     // Cues matter for a day: long enough for a till that was offline to catch up.
-    { ...common, name: CUES_STREAM, subjects: ['cues.>'], max_age: nanos(DAY_MS) },
+    { ...common, name: CUES_STREAM, subjects: [CUE_SUBJECTS], max_age: nanos(DAY_MS) },
     {
       ...common,
       name: DEAD_LETTER_STREAM,
-      subjects: ['deadletter.>'],
+      subjects: [DEAD_LETTER_SUBJECTS],
       max_age: nanos(90 * DAY_MS),
     },
   ];
@@ -65,23 +72,60 @@ export function isNotFound(err: unknown): boolean {
   );
 }
 
+/** Adds a durable consumer, or brings an existing one's settings up to date. */
+async function declareConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, config.durable_name);
+    await jsm.consumers.update(stream, config.durable_name, config);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(stream, config);
+  }
+}
+
 /** The router's durable consumer on EVENTS: explicit acks, redelivery after the ack wait. */
 export async function declareRouterConsumer(
   jsm: JetStreamManager,
   settings: Settings,
 ): Promise<void> {
-  const config = {
+  await declareConsumer(jsm, EVENTS_STREAM, {
     durable_name: ROUTER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(settings.router.ackWaitSeconds * 1000),
     max_ack_pending: Math.max(1000, settings.router.maxInFlight * settings.router.maxBatch),
-  };
+  });
+}
+
+/**
+ * The analytics sink's durable consumer on `stream`: explicit acks, never given up on by the
+ * server (the sink itself dead-letters what it cannot store), enough in flight to fill a batch
+ * from every stream at once.
+ */
+export async function declareSinkConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  { ackWaitMs, batchSize }: { ackWaitMs: number; batchSize: number },
+): Promise<void> {
   try {
-    await jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER);
-    await jsm.consumers.update(EVENTS_STREAM, ROUTER_CONSUMER, config);
+    await jsm.streams.info(stream);
   } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(EVENTS_STREAM, config);
+    throw new Error(
+      `stream ${stream} does not exist: declare the streams (engine/streams) before starting the sink`,
+      { cause: err },
+    );
   }
+  await declareConsumer(jsm, stream, {
+    durable_name: SINK_CONSUMER,
+    description: 'Clientele analytics sink (ClickHouse)',
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(ackWaitMs),
+    max_ack_pending: Math.max(1_000, batchSize * 2),
+    max_deliver: -1,
+  });
 }

@@ -5,14 +5,17 @@
 
 /** Raw retail events from gateways, one subject per store: `events.<storeId>`. */
 export const EVENTS_STREAM = 'EVENTS';
+export const EVENT_SUBJECTS = 'events.>';
 export const eventSubject = (storeId: string): string => `events.${storeId}`;
 
 /** Cues for tills: `cues.<storeId>.<tillId>`. Kept so a reconnecting till can fetch what it missed. */
 export const CUES_STREAM = 'CUES';
+export const CUE_SUBJECTS = 'cues.>';
 export const cueSubject = (storeId: string, tillId: string): string => `cues.${storeId}.${tillId}`;
 
 /** Points-ledger entries derived by customer workflows: `ledger.<storeId>`. */
 export const LEDGER_STREAM = 'LEDGER';
+export const LEDGER_SUBJECTS = 'ledger.>';
 export const ledgerSubject = (storeId: string): string => `ledger.${storeId}`;
 
 /**
@@ -21,11 +24,13 @@ export const ledgerSubject = (storeId: string): string => `ledger.${storeId}`;
  * points expired, adjustments clipped, …).
  */
 export const LOYALTY_STREAM = 'LOYALTY';
+export const LOYALTY_SUBJECTS = 'loyalty.>';
 export const tierSubject = (customerId: string): string => `loyalty.tier.${customerId}`;
 export const triggerSubject = (customerId: string): string => `loyalty.trigger.${customerId}`;
 
 /** Messages no consumer could process: `deadletter.<source stream>`. */
 export const DEAD_LETTER_STREAM = 'DEADLETTER';
+export const DEAD_LETTER_SUBJECTS = 'deadletter.>';
 export const deadLetterSubject = (source: string): string => `deadletter.${source.toLowerCase()}`;
 
 /**

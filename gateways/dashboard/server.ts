@@ -20,6 +20,7 @@ import { Server } from 'socket.io';
 import type { z } from 'zod';
 import { cue, ledgerEntry } from '../../engine/domain/effects.ts';
 import { retailEvent } from '../../engine/domain/events.ts';
+import { CUE_SUBJECTS, EVENT_SUBJECTS, LEDGER_SUBJECTS } from '../../engine/streams/topology.ts';
 import { LiveFigures } from './live-figures.ts';
 
 /** Where the page and its assets live. */
@@ -154,9 +155,9 @@ export async function startDashboardGateway(
       },
     });
   const subscriptions = [
-    subscribe('events.>', retailEvent, (e, at) => live.addEvent(e, at)),
-    subscribe('ledger.>', ledgerEntry, (e, at) => live.addLedgerEntry(e, at)),
-    subscribe('cues.>', cue, (c, at) => live.addCue(c, at)),
+    subscribe(EVENT_SUBJECTS, retailEvent, (e, at) => live.addEvent(e, at)),
+    subscribe(LEDGER_SUBJECTS, ledgerEntry, (e, at) => live.addLedgerEntry(e, at)),
+    subscribe(CUE_SUBJECTS, cue, (c, at) => live.addCue(c, at)),
   ];
   // Make sure the server knows of the subscriptions before anyone is told the URL.
   await nc.flush();
