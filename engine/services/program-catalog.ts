@@ -5,8 +5,11 @@
  * first version comes into force no version is: an event from then earns at the base rate.
  */
 import type { Program } from '../domain/loyalty/program.ts';
-import { compareVersions, versionInForce } from '../domain/loyalty/versions.ts';
-import type { ProgramCatalog } from './redemption-service.ts';
+import {
+  compareVersions,
+  type ProgramCatalog,
+  versionInForce,
+} from '../domain/loyalty/versions.ts';
 
 export interface MutableProgramCatalog extends ProgramCatalog {
   /** Adds (or replaces) a version as the store reports it. */

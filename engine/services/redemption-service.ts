@@ -9,15 +9,9 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import {
-  type Client,
-  isGrpcServiceError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { versionsNeeded } from '../../workflows/customer/client.ts';
+import { customerFailure, withPrograms } from '../../workflows/customer/client.ts';
 import {
   cancelRedemptionUpdate,
   customerWorkflowId,
@@ -27,6 +21,7 @@ import {
 } from '../../workflows/customer/messages.ts';
 import { formatPath } from '../domain/events.ts';
 import type { Program } from '../domain/loyalty/program.ts';
+import type { ProgramCatalog } from '../domain/loyalty/versions.ts';
 import {
   type CancelAnswer,
   type CancelRedemptionRequest,
@@ -38,13 +33,6 @@ import {
 } from '../domain/redemption.ts';
 import { publishEffects } from '../streams/publish-effects.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT, REDEMPTION_QUEUE } from '../streams/topology.ts';
-
-/** The program versions the engine knows (kept current from the program store). */
-export interface ProgramCatalog {
-  /** The version in force at an instant; undefined while no program is published. */
-  at(instant: string): Program | undefined;
-  get(version: string): Program | undefined;
-}
 
 export interface RedemptionDeps {
   temporal: Client;
@@ -80,63 +68,40 @@ const refuse = (reason: RedeemRefusalReason, message: string): RefusalAnswer => 
 const ATTEMPTS = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Failure =
-  | { type: string; details: unknown[] }
-  | { busy: true }
-  | { notFound: true }
-  | undefined;
-
-function classify(err: unknown): Failure {
-  if (err instanceof WorkflowNotFoundError) return { notFound: true };
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    return { type: err.cause.type ?? '', details: err.cause.details ?? [] };
-  }
-  const grpc = (err as { cause?: unknown })?.cause ?? err;
-  if (isGrpcServiceError(grpc)) {
-    if (grpc.code === 5) return { notFound: true }; // NOT_FOUND
-    if (grpc.code === 8) return { busy: true }; // RESOURCE_EXHAUSTED: too many updates in flight
-  }
-  return undefined;
-}
-
 /**
- * Asks the customer's workflow to update, sending program versions it says it lacks, and
- * retrying while it is busy or rolling over. Refusals come back as answers, never as errors.
+ * Asks the customer's workflow to update (sending program versions it says it lacks), retrying
+ * while it is busy or rolling over. Refusals come back as answers, never as errors.
  */
 async function askWorkflow<T>(
   deps: RedemptionDeps,
   customerId: string,
   call: (programs: Program[] | undefined) => Promise<T>,
-  onFailure: (failure: { type: string; details: unknown[] }) => RefusalAnswer | undefined,
+  onRefusal: (failure: { type: string; details: unknown[] }) => RefusalAnswer | undefined,
 ): Promise<T | RefusalAnswer> {
-  let programs: Program[] | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call(programs);
+      return await withPrograms(deps.catalog, call);
     } catch (err) {
-      const needed = versionsNeeded(err);
-      if (needed) {
-        programs = needed.flatMap((v) => deps.catalog.get(v) ?? []);
-        if (programs.length !== needed.length) {
+      const failure = customerFailure(err);
+      switch (failure.kind) {
+        case 'versions-unknown':
           return refuse(
             'no-program',
-            `The program versions ${needed.join(', ')} are not published.`,
+            `The program versions ${failure.versions.join(', ')} are not published.`,
           );
+        case 'not-found':
+          return refuse('unknown-customer', 'No loyalty account for this customer yet.');
+        case 'refused': {
+          const answer = onRefusal(failure);
+          if (answer !== undefined) return answer;
+          break;
         }
-        // Sent with the next attempt; a workflow that asks again and again is not taking them.
-        if (attempt < ATTEMPTS) continue;
-      }
-      const failure = classify(err);
-      if (failure && 'notFound' in failure) {
-        return refuse('unknown-customer', 'No loyalty account for this customer yet.');
-      }
-      if (failure && 'type' in failure) {
-        const answer = onFailure(failure);
-        if (answer !== undefined) return answer;
+        default:
+          break;
       }
       if (attempt >= ATTEMPTS) {
         deps.logger.warn({ customerId, err: (err as Error).message }, 'redemption request failed');
-        return failure && 'busy' in failure
+        return failure.kind === 'busy'
           ? refuse('busy', 'The account is busy with other requests; ask again.')
           : refuse('unavailable', 'The loyalty engine did not answer; ask again.');
       }

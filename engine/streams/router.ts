@@ -14,6 +14,7 @@ import type { Settings } from '../../config/settings.ts';
 import {
   baseProgram,
   type CustomerDelivery,
+  customerFailure,
   deliverToCustomer,
 } from '../../workflows/customer/client.ts';
 import { checkEventTime } from '../domain/event-time.ts';
@@ -81,11 +82,7 @@ interface Item {
 const decoder = new TextDecoder();
 
 /** Errors that retrying cannot fix: the request itself is unacceptable to Temporal. */
-function isPermanent(err: unknown): boolean {
-  const e = err as { code?: number; cause?: { code?: number } };
-  const code = e?.cause?.code ?? e?.code;
-  return code === 3; // gRPC INVALID_ARGUMENT
-}
+const isPermanent = (err: unknown): boolean => customerFailure(err).kind === 'invalid';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

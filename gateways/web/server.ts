@@ -18,7 +18,7 @@ import {
 } from '../../engine/domain/events.ts';
 import { type EventTime, publishEvent, refuse } from '../../engine/streams/publish-event.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT } from '../../engine/streams/topology.ts';
-import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
+import { customerSnapshot } from '../../workflows/customer/client.ts';
 import { askLoyaltyService } from '../shared/loyalty-service.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 
@@ -191,17 +191,15 @@ export function createWebApp(
       );
     }
     try {
-      const snapshot = await deps.temporal.workflow
-        .getHandle(customerWorkflowId(id.data))
-        .query(snapshotQuery);
-      return c.json({ ok: true, customer: snapshot });
-    } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError') {
+      const snapshot = await customerSnapshot(deps.temporal, id.data);
+      if (snapshot === undefined) {
         return c.json(
           { ok: false, error: { code: 'not_found', message: 'no such customer' } },
           404,
         );
       }
+      return c.json({ ok: true, customer: snapshot });
+    } catch (err) {
       deps.logger.warn({ err }, 'customer snapshot query failed');
       return c.json(
         {

@@ -1,23 +1,30 @@
 /**
- * The client side of the customer workflow: how the router (and the benchmark, and tests) deliver
- * events to a customer, starting the customer's workflow on its first event.
+ * The customer client: the one way the rest of the engine talks to a customer's workflow. The
+ * router delivers events, the redemption service redeems and cancels, the web gateway reads the
+ * 360 snapshot; the program-version exchange (a workflow that lacks a version refuses in its
+ * validator and is sent it) and the reading of Temporal's errors are written here once.
  */
 import {
   type Client,
+  isGrpcServiceError,
   WithStartWorkflowOperation,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../../config/settings.ts';
+import type { CustomerSnapshot } from '../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { BaseEarnProgram } from '../../engine/domain/loyalty/base-earn.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
+import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import {
   customerWorkflowId,
   type DeliveryOptions,
   type DeliveryReceipt,
   deliverEventsUpdate,
   PROGRAMS_NEEDED,
+  snapshotQuery,
 } from './messages.ts';
 import type { customerWorkflow } from './workflow.ts';
 
@@ -36,14 +43,11 @@ export interface CustomerDelivery {
   /** For a customer whose workflow does not exist yet. */
   program: BaseEarnProgram;
   /** The published loyalty program versions, when there are any. */
-  programs?: {
-    at(instant: string): Program | undefined;
-    get(version: string): Program | undefined;
-  };
+  programs?: ProgramCatalog;
 }
 
 /** The versions a workflow asked for, if this is its `ProgramsNeeded` refusal. */
-export function versionsNeeded(err: unknown): string[] | undefined {
+function versionsNeeded(err: unknown): string[] | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = err.cause;
   if (!(cause instanceof ApplicationFailure) || cause.type !== PROGRAMS_NEEDED) return undefined;
@@ -96,11 +100,81 @@ export async function deliverToCustomer(
         },
       ),
     });
+  return withPrograms(catalog, send);
+}
+
+/**
+ * Calls a customer's workflow; when its validator says it lacks program versions, calls again
+ * with them (a workflow that keeps asking is not taking them: the error is thrown).
+ */
+export async function withPrograms<T>(
+  catalog: ProgramCatalog | undefined,
+  call: (programs?: Program[]) => Promise<T>,
+  attempts = 3,
+): Promise<T> {
+  let programs: Program[] | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call(programs);
+    } catch (err) {
+      const needed = versionsNeeded(err);
+      if (!needed || !catalog || attempt >= attempts) throw err;
+      programs = needed.flatMap((v) => catalog.get(v) ?? []);
+      if (programs.length !== needed.length) throw new VersionsUnknownError(needed);
+    }
+  }
+}
+
+/** The workflow asked for program versions this process does not know (not published). */
+export class VersionsUnknownError extends Error {
+  constructor(readonly versions: string[]) {
+    super(`the program versions ${versions.join(', ')} are not published`);
+    this.name = 'VersionsUnknownError';
+  }
+}
+
+/** What a failed call to a customer's workflow was, read from Temporal's error. */
+export type CustomerFailure =
+  /** The workflow's handler or validator refused, with its failure type and details. */
+  | { kind: 'refused'; type: string; details: unknown[] }
+  /** No workflow for this customer (none has started yet). */
+  | { kind: 'not-found' }
+  /** Too many requests in flight for this customer: ask again. */
+  | { kind: 'busy' }
+  /** The request itself is unacceptable to Temporal: asking again cannot help. */
+  | { kind: 'invalid' }
+  | { kind: 'versions-unknown'; versions: string[] }
+  /** Anything else (a server restarting, a timeout): worth asking again. */
+  | { kind: 'unavailable' };
+
+export function customerFailure(err: unknown): CustomerFailure {
+  if (err instanceof VersionsUnknownError)
+    return { kind: 'versions-unknown', versions: err.versions };
+  if (err instanceof WorkflowNotFoundError) return { kind: 'not-found' };
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    return { kind: 'refused', type: err.cause.type ?? '', details: err.cause.details ?? [] };
+  }
+  const grpc = (err as { cause?: unknown })?.cause ?? err;
+  if (isGrpcServiceError(grpc)) {
+    if (grpc.code === GRPC.NOT_FOUND) return { kind: 'not-found' };
+    if (grpc.code === GRPC.RESOURCE_EXHAUSTED) return { kind: 'busy' };
+    if (grpc.code === GRPC.INVALID_ARGUMENT) return { kind: 'invalid' };
+  }
+  return { kind: 'unavailable' };
+}
+
+/** The gRPC status codes Temporal answers with that the engine acts on. */
+const GRPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8 } as const;
+
+/** The customer's 360 snapshot (a query: no history written); undefined for no such customer. */
+export async function customerSnapshot(
+  temporal: Client,
+  customerId: string,
+): Promise<CustomerSnapshot | undefined> {
   try {
-    return await send();
+    return await temporal.workflow.getHandle(customerWorkflowId(customerId)).query(snapshotQuery);
   } catch (err) {
-    const needed = versionsNeeded(err);
-    if (!needed || !catalog) throw err;
-    return send(needed.flatMap((v) => catalog.get(v) ?? []));
+    if (customerFailure(err).kind === 'not-found') return undefined;
+    throw err;
   }
 }

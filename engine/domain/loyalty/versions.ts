@@ -7,6 +7,13 @@
  */
 import type { Program } from './program-schema.ts';
 
+/** The program versions a process knows: which is in force when, and each by name. */
+export interface ProgramCatalog {
+  /** The version in force at an instant; undefined before the first comes into force. */
+  at(instant: string): Program | undefined;
+  get(version: string): Program | undefined;
+}
+
 /** What choosing a version needs to know of it. */
 export type VersionedProgram = Pick<Program, 'version' | 'effectiveFrom'>;
 
