@@ -14,7 +14,8 @@ import { type ProgramDefinition, ProgramError } from '../domain/loyalty/program-
 import { versionInForce } from '../domain/loyalty/versions.ts';
 import { type LoadedProgram, loadProgramFile, ProgramFileError } from '../programs/load-program.ts';
 import { openProgramStore, type ProgramStore } from '../programs/program-store.ts';
-import { type Component, startStack } from '../runtime/stack.ts';
+import { ServerStartError } from '../runtime/servers.ts';
+import { type Component, type StackOptions, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
 import { startProgress } from './progress.ts';
 
@@ -42,6 +43,19 @@ function simulatedStores(settings: Settings): Record<string, string> {
       .filter(([id]) => id !== 'WEB')
       .slice(0, settings.simulator.stores),
   );
+}
+
+/** Starts the stack; an embedded server that cannot start is reported plainly, exit code 1. */
+async function stackOrExit(options: StackOptions) {
+  try {
+    return await startStack(options);
+  } catch (err) {
+    if (err instanceof ServerStartError) {
+      process.stderr.write(`clientele: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
 }
 
 function loggerFor(settings: Settings) {
@@ -82,7 +96,7 @@ program
     const settings = settingsOrExit();
     const logger = loggerFor(settings);
     process.stdout.write('Starting Clientele (Temporal, NATS JetStream, chDB)…\n');
-    const stack = await startStack({
+    const stack = await stackOrExit({
       settings,
       logger,
       components: ['worker', 'router', 'redemptions', 'sink', 'till', 'web', 'dashboard'],
@@ -146,7 +160,7 @@ function componentCommand(name: string, component: Component, description: strin
     .action(async () => {
       const settings = settingsOrExit();
       const logger = loggerFor(settings);
-      const stack = await startStack({ settings, logger, components: [component] });
+      const stack = await stackOrExit({ settings, logger, components: [component] });
       logger.info({ component }, 'running');
       stopOnSignal(() => stack.stop());
     });
@@ -170,7 +184,7 @@ program
   .action(async (kind: 'till' | 'web' | 'dashboard') => {
     const settings = settingsOrExit();
     const logger = loggerFor(settings);
-    const stack = await startStack({ settings, logger, components: [kind] });
+    const stack = await stackOrExit({ settings, logger, components: [kind] });
     stopOnSignal(() => stack.stop());
   });
 

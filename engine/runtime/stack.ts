@@ -15,7 +15,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { Settings } from '../../config/settings.ts';
+import { envName, type Settings } from '../../config/settings.ts';
 import { type DashboardGateway, startDashboardGateway } from '../../gateways/dashboard/server.ts';
 import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
 import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
@@ -119,6 +119,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
   };
 
+  const log = (message: string) => logger.warn(message);
   try {
     const servers: Stack['servers'] = {};
     let natsUrl = settings.nats.servers;
@@ -127,6 +128,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dataDir,
         port: options.ephemeralPorts ? await freePort() : settings.nats.port,
         syncInterval: settings.nats.syncInterval,
+        log,
+        advice: {
+          portSetting: envName(['nats', 'port']),
+          externalSetting: envName(['nats', 'servers']),
+        },
       });
       cleanup('nats-server', () => servers.nats?.stop() ?? Promise.resolve());
       natsUrl = servers.nats.address;
@@ -141,6 +147,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ui: options.temporalUi ?? false,
         dynamicConfig: options.temporalDynamicConfig,
         sync: settings.temporal.devServerSync,
+        log,
+        advice: {
+          portSetting: envName(['temporal', 'devServerPort']),
+          uiPortSetting: envName(['temporal', 'devServerUiPort']),
+          externalSetting: envName(['temporal', 'address']),
+        },
       });
       servers.temporal = temporal;
       cleanup('temporal dev server', () => temporal.stop());
