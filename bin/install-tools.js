@@ -14,10 +14,23 @@
  *   4. otherwise `go install <module>@<pin>` into <tools>/bin (for nats-server, Debian's
  *      `nats-server` package through apt-get if go is missing or fails).
  *
+ * With --for-tests, also Temporal's time-skipping test server (the Java SDK's
+ * io.temporal:temporal-test-server, pinned below, from Maven Central), which the workflow tests
+ * run months of loyalty timers on in seconds (test/support/time-skipping.ts):
+ *   1. an executable named by CLIENTELE_TOOL_TEMPORAL_TEST_SERVER wins (it is given the port to
+ *      listen on as its only argument, as the TypeScript SDK does);
+ *   2. <tools>/bin/temporal-test-server, a wrapper script that runs the jars in
+ *      <tools>/temporal-test-server/<version>/lib with `java`, when versions.json stamps it at
+ *      the pinned version and the pinned jar is there;
+ *   3. otherwise Maven fetches the jar and its dependencies (`mvn dependency:copy-dependencies`,
+ *      through Maven's own cache and settings; about 15 s the first time) and the wrapper is
+ *      written. Java and Maven come from Debian (`default-jre-headless`, `maven`) when missing.
+ *
  * Flags:
- *   --for-tests        also make sure Debian's `docker-compose` (validates docker-compose.yml),
- *                      `clickhouse-server` (the HTTP store's test server) and `chromium` (the
- *                      dashboard's browser test) are installed.
+ *   --for-tests        also the time-skipping test server above, and make sure Debian's
+ *                      `docker-compose` (validates docker-compose.yml), `clickhouse-server` (the
+ *                      HTTP store's test server) and `chromium` (the dashboard's browser test)
+ *                      are installed.
  *   --go-module-build  build from a throwaway Go module instead of `go install module@version`
  *                      (done automatically when go refuses a module because of replace directives).
  *   --help
@@ -28,6 +41,7 @@ import {
   constants,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -111,6 +125,26 @@ const TOOLS = [
     },
   },
 ];
+
+/**
+ * Temporal's time-skipping test server: the Java SDK's, from Maven Central (the SDK's own download
+ * comes from a host these machines cannot reach). A jar and its dependencies, run with `java` by
+ * a wrapper script: `temporal-test-server <port>`.
+ */
+const TEST_SERVER = {
+  name: 'temporal-test-server',
+  label: "Temporal's time-skipping test server",
+  envVar: 'CLIENTELE_TOOL_TEMPORAL_TEST_SERVER',
+  group: 'io.temporal',
+  artifact: 'temporal-test-server',
+  version: '1.31.0',
+  mainClass: 'io.temporal.testserver.TestServer',
+  // Its logs go nowhere (without an slf4j provider it warns on every start).
+  slf4jNop: '2.0.17',
+  // Pinned, so the download does not depend on the plugin versions Maven Central lists today.
+  dependencyPlugin: 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1',
+  eta: 'about 15 seconds the first time',
+};
 
 const log = (message) => process.stderr.write(`[tools] ${message}\n`);
 const rel = (path) => {
@@ -220,17 +254,30 @@ function checkLocal(tool, stamp, go) {
   return { state: 'stale', path, found: judged?.reported ?? 'an unknown version' };
 }
 
-/** Runs a command, echoing its stderr while keeping a copy. */
-function run(command, args, options = {}) {
+/**
+ * Runs a command, echoing its stderr while keeping a copy. `quiet` keeps both its outputs without
+ * showing them, for the caller to show if it fails (Debian's mvn writes colour codes to both even
+ * when asked not to, and its errors to stdout).
+ */
+function run(command, args, options = {}, quiet = false) {
   return new Promise((resolvePromise) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(command, args, {
+      ...options,
+      stdio: ['ignore', quiet ? 'pipe' : 'inherit', 'pipe'],
+    });
     let stderr = '';
+    let stdout = '';
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+    });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
-      process.stderr.write(chunk);
+      if (!quiet) process.stderr.write(chunk);
     });
-    child.on('error', (error) => resolvePromise({ code: -1, stderr: `${stderr}${error.message}` }));
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stderr }));
+    child.on('error', (error) =>
+      resolvePromise({ code: -1, stderr: `${stderr}${error.message}`, stdout }),
+    );
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stderr, stdout }));
   });
 }
 
@@ -426,6 +473,175 @@ async function ensureTool(tool, options) {
   );
 }
 
+/** Where a version of the test server lives: its jars in lib/. */
+const testServerHome = (version) => join(TOOLS_DIR, TEST_SERVER.name, version);
+const testServerJar = (version) =>
+  join(testServerHome(version), 'lib', `${TEST_SERVER.artifact}-${version}.jar`);
+
+/** A file (not a folder) at `path`. */
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The wrapper the SDK runs: `exec`, so the process the SDK stops is the JVM itself. It finds the
+ * jars next to itself (the tools folder may move) and prefers $JAVA_HOME's java.
+ */
+function testServerWrapper(version) {
+  const lib = `$here/../${TEST_SERVER.name}/${version}/lib/*`;
+  return [
+    '#!/bin/sh',
+    `# ${TEST_SERVER.label} ${version} (${TEST_SERVER.group}:${TEST_SERVER.artifact}, Maven Central),`,
+    '# written by bin/install-tools.js. Usage: temporal-test-server <port>',
+    'here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)',
+    `exec "\${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "${lib}" ${TEST_SERVER.mainClass} "$@"`,
+    '',
+  ].join('\n');
+}
+
+/** A pom that depends on the test server and nothing else (plus a silent slf4j provider). */
+function testServerPom() {
+  const dependency = (group, artifact, version) =>
+    `    <dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId>` +
+    `<version>${version}</version></dependency>`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<project xmlns="http://maven.apache.org/POM/4.0.0">',
+    '  <modelVersion>4.0.0</modelVersion>',
+    '  <groupId>clientele.local</groupId>',
+    `  <artifactId>${TEST_SERVER.name}-tool</artifactId>`,
+    '  <version>1</version>',
+    '  <packaging>pom</packaging>',
+    '  <dependencies>',
+    dependency(TEST_SERVER.group, TEST_SERVER.artifact, TEST_SERVER.version),
+    dependency('org.slf4j', 'slf4j-nop', TEST_SERVER.slf4jNop),
+    '  </dependencies>',
+    '</project>',
+    '',
+  ].join('\n');
+}
+
+/** Whether <tools>/bin/temporal-test-server is the pinned version: by its stamp, and its jar. */
+function checkTestServer(stamp) {
+  const path = join(BIN_DIR, TEST_SERVER.name);
+  if (!isExecutable(path)) return { state: 'missing', path };
+  const st = statSync(path);
+  const s = stamp[TEST_SERVER.name];
+  if (s?.version !== TEST_SERVER.version) {
+    return { state: 'stale', path, found: s?.version ?? 'an unknown version' };
+  }
+  if (s.size !== st.size || s.mtimeMs !== st.mtimeMs || !isFile(testServerJar(s.version))) {
+    return { state: 'stale', path, found: 'a changed or incomplete copy' };
+  }
+  return { state: 'ok', path };
+}
+
+async function ensureTestServer() {
+  const tool = TEST_SERVER;
+  // 1. An executable named by the environment wins (there is no --version to ask it).
+  const fromEnv = process.env[tool.envVar];
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) {
+      throw new ToolError(`${tool.envVar}=${fromEnv} is not an executable file`);
+    }
+    return;
+  }
+
+  // 2. The project's own copy at the pinned version.
+  const local = checkTestServer(readStamp());
+  if (local.state === 'ok') return;
+  if (local.state === 'stale') {
+    log(`${rel(local.path)} is ${local.found}; the pinned version is ${tool.version}`);
+  }
+
+  // 3. Fetch it with Maven (Java and Maven from Debian if missing).
+  const missing = [
+    ...(which('java') ? [] : ['default-jre-headless']),
+    ...(which('mvn') ? [] : ['maven']),
+  ];
+  if (missing.length > 0) {
+    try {
+      await aptInstall(
+        missing,
+        `${tool.label} ${tool.version} comes from Maven Central and runs on Java, but ` +
+          `${missing.includes('maven') ? 'mvn' : 'java'} is not on PATH`,
+      );
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      throw new ToolError(
+        `${error.message}\n  Or point ${tool.envVar} at an executable that runs the test server ` +
+          '(given the port as its only argument).',
+      );
+    }
+  }
+  const mvn = which('mvn');
+  if (!mvn || !which('java')) {
+    throw new ToolError(`apt-get ran but ${mvn ? 'java' : 'mvn'} is still not on PATH`);
+  }
+
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  const staging = mkdtempSync(join(TOOLS_DIR, '.build-'));
+  const started = Date.now();
+  try {
+    log(`fetching ${tool.label} ${tool.version} with Maven (${tool.eta})…`);
+    writeFileSync(join(staging, 'pom.xml'), testServerPom());
+    const res = await run(
+      mvn,
+      [
+        '-q',
+        '-B',
+        '-Dstyle.color=never',
+        `${tool.dependencyPlugin}:copy-dependencies`,
+        `-DoutputDirectory=${join(staging, 'lib')}`,
+      ],
+      { cwd: staging },
+      true,
+    );
+    if (res.code !== 0) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are what it strips
+      const shown = `${res.stdout}\n${res.stderr}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
+      if (shown) process.stderr.write(`${shown}\n`);
+      throw new ToolError(
+        `mvn could not fetch ${tool.group}:${tool.artifact}:${tool.version} (exit ${res.code}); ` +
+          `check that Maven reaches Maven Central (or your mirror in ~/.m2/settings.xml), or set ${tool.envVar}`,
+      );
+    }
+    const jar = join(staging, 'lib', `${tool.artifact}-${tool.version}.jar`);
+    if (!isFile(jar)) throw new ToolError(`mvn ran but ${rel(jar)} is missing`);
+
+    // The jars into <tools>/temporal-test-server/<version>/lib, then the wrapper into bin/.
+    const home = testServerHome(tool.version);
+    rmSync(home, { recursive: true, force: true });
+    mkdirSync(dirname(home), { recursive: true });
+    mkdirSync(home);
+    renameSync(join(staging, 'lib'), join(home, 'lib'));
+    // Versions pinned before are of no further use.
+    for (const other of readdirSync(dirname(home))) {
+      if (other !== tool.version)
+        rmSync(join(dirname(home), other), { recursive: true, force: true });
+    }
+    mkdirSync(BIN_DIR, { recursive: true });
+    const target = join(BIN_DIR, tool.name);
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, testServerWrapper(tool.version), { mode: 0o755 });
+    renameSync(tmp, target);
+    const st = statSync(target);
+    writeStamp(tool.name, {
+      version: tool.version,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      how: 'maven',
+    });
+    log(`${tool.label} ${tool.version} ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 /** What the test suite needs beyond the servers: checked by where the package puts it. */
 const TEST_PACKAGES = [
   {
@@ -468,7 +684,9 @@ async function main(argv) {
       'usage: node bin/install-tools.js [--for-tests] [--go-module-build]\n' +
         `  Installs ${TOOLS.map((t) => `${t.name} ${t.version}`).join(' and ')} into ${rel(BIN_DIR)}\n` +
         '  (CLIENTELE_TOOLS_DIR moves it; CLIENTELE_TOOL_TEMPORAL / CLIENTELE_TOOL_NATS_SERVER\n' +
-        '  name executables to use instead). --for-tests also installs docker-compose, clickhouse-server and chromium.\n',
+        '  name executables to use instead). --for-tests also fetches\n' +
+        `  ${TEST_SERVER.group}:${TEST_SERVER.artifact}:${TEST_SERVER.version} with Maven (or uses ${TEST_SERVER.envVar})\n` +
+        '  and installs docker-compose, clickhouse-server and chromium.\n',
     );
     return unknown.length > 0 ? 2 : 0;
   }
@@ -482,6 +700,13 @@ async function main(argv) {
     }
   }
   if (argv.includes('--for-tests')) {
+    try {
+      await ensureTestServer();
+    } catch (error) {
+      failures.push(
+        `${TEST_SERVER.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     try {
       await ensureTestPackages();
     } catch (error) {

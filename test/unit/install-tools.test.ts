@@ -148,3 +148,132 @@ describe('bin/install-tools.js', () => {
     expect(result.stderr).toContain('apt-get is not on PATH');
   });
 });
+
+/**
+ * The time-skipping test server (with --for-tests): a fake `mvn` that "downloads" by writing the
+ * jar named in the pom into the folder it is given, and a fake `java`. (docker-compose and the
+ * other Debian packages are missing on this PATH, so these runs fail for them: the assertions
+ * are about the test server's part only.)
+ */
+describe('bin/install-tools.js --for-tests: the time-skipping test server', () => {
+  const TEST_SERVER_FAILED = '✗ temporal-test-server:';
+  const wrapper = () => join(tools, 'bin', 'temporal-test-server');
+
+  /** The other tools named by the environment, so only the test server is looked for. */
+  const servers = () => ({
+    CLIENTELE_TOOL_TEMPORAL: fakeTool(join(work, 'mine', 'temporal'), TEMPORAL_PINNED),
+    CLIENTELE_TOOL_NATS_SERVER: fakeTool(join(work, 'mine', 'nats-server'), NATS_PINNED),
+  });
+
+  function fakeMaven(): string {
+    const mvn = join(emptyPath, 'mvn');
+    writeFileSync(
+      mvn,
+      [
+        '#!/bin/sh',
+        `echo "$@" >> '${mvn}.runs'`,
+        `cp pom.xml '${mvn}.pom'`,
+        'for arg in "$@"; do case "$arg" in -DoutputDirectory=*) out=$(echo "$arg" | cut -d= -f2-);; esac; done',
+        'mkdir -p "$out"',
+        'version=$(sed -n "s|.*<artifactId>temporal-test-server</artifactId><version>\\([^<]*\\)</version>.*|\\1|p" pom.xml)',
+        'echo jar > "$out/temporal-test-server-$version.jar"',
+        'echo jar > "$out/temporal-sdk-$version.jar"',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(mvn, 0o755);
+    // The wrapper's java: prints what it was asked to run.
+    writeFileSync(join(emptyPath, 'java'), '#!/bin/sh\necho java "$@"\n');
+    chmodSync(join(emptyPath, 'java'), 0o755);
+    return mvn;
+  }
+
+  it('fetches the pinned version with Maven once, into a wrapper that runs it with java', () => {
+    const mvn = fakeMaven();
+    const first = installTools({ ...servers(), PATH: `${emptyPath}:/bin:/usr/bin` }, [
+      '--for-tests',
+    ]);
+    expect(first.stderr).toContain("Temporal's time-skipping test server 1.31.0 ready");
+    expect(first.stderr).not.toContain(TEST_SERVER_FAILED);
+    expect(runs(mvn)).toBe(1);
+    const args = readFileSync(`${mvn}.runs`, 'utf8');
+    expect(args).toContain(
+      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+    );
+    const pom = readFileSync(`${mvn}.pom`, 'utf8');
+    expect(pom).toContain(
+      '<groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>1.31.0</version>',
+    );
+    const lib = join(tools, 'temporal-test-server', '1.31.0', 'lib');
+    expect(existsSync(join(lib, 'temporal-test-server-1.31.0.jar'))).toBe(true);
+    const stamp = JSON.parse(readFileSync(join(tools, 'versions.json'), 'utf8'));
+    expect(stamp['temporal-test-server']).toMatchObject({ version: '1.31.0', how: 'maven' });
+
+    // The SDK runs it with the port to listen on.
+    const started = spawnSync(wrapper(), ['7299'], {
+      env: { PATH: `${emptyPath}:/bin:/usr/bin` },
+      encoding: 'utf8',
+    });
+    expect(started.stdout.trim()).toBe(
+      `java -cp ${tools}/bin/../temporal-test-server/1.31.0/lib/* io.temporal.testserver.TestServer 7299`,
+    );
+
+    // Idempotent: the second run trusts the stamp and does not call Maven.
+    const second = installTools({ ...servers(), PATH: `${emptyPath}:/bin:/usr/bin` }, [
+      '--for-tests',
+    ]);
+    expect(second.stderr).not.toContain('test server');
+    expect(second.stderr).not.toContain(TEST_SERVER_FAILED);
+    expect(runs(mvn)).toBe(1);
+  });
+
+  it('fetches again when the stamp names another version (the pin changed)', () => {
+    const mvn = fakeMaven();
+    const old = join(tools, 'temporal-test-server', '1.30.0', 'lib');
+    mkdirSync(old, { recursive: true });
+    writeFileSync(join(old, 'temporal-test-server-1.30.0.jar'), 'jar');
+    const script = fakeTool(wrapper(), 'old wrapper');
+    const { size, mtimeMs } = statSync(script);
+    writeFileSync(
+      join(tools, 'versions.json'),
+      JSON.stringify({ 'temporal-test-server': { version: '1.30.0', size, mtimeMs } }),
+    );
+    const result = installTools({ ...servers(), PATH: `${emptyPath}:/bin:/usr/bin` }, [
+      '--for-tests',
+    ]);
+    expect(result.stderr).toContain('is 1.30.0; the pinned version is 1.31.0');
+    expect(result.stderr).not.toContain(TEST_SERVER_FAILED);
+    expect(runs(mvn)).toBe(1);
+    expect(readFileSync(wrapper(), 'utf8')).toContain('temporal-test-server/1.31.0/lib');
+    expect(existsSync(join(tools, 'temporal-test-server', '1.30.0'))).toBe(false);
+  });
+
+  it('uses the executable named by CLIENTELE_TOOL_TEMPORAL_TEST_SERVER and fetches nothing', () => {
+    const mvn = fakeMaven();
+    const mine = fakeTool(join(work, 'mine', 'temporal-test-server'), 'test server');
+    const result = installTools(
+      { ...servers(), CLIENTELE_TOOL_TEMPORAL_TEST_SERVER: mine, PATH: emptyPath },
+      ['--for-tests'],
+    );
+    expect(result.stderr).not.toContain(TEST_SERVER_FAILED);
+    expect(runs(mvn)).toBe(0);
+    expect(runs(mine)).toBe(0);
+    expect(existsSync(wrapper())).toBe(false);
+  });
+
+  it('says what to do when Java, Maven and apt-get are all missing', () => {
+    const result = installTools(servers(), ['--for-tests']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(TEST_SERVER_FAILED);
+    expect(result.stderr).toContain('mvn is not on PATH');
+    expect(result.stderr).toContain('default-jre-headless maven');
+    expect(result.stderr).toContain('CLIENTELE_TOOL_TEMPORAL_TEST_SERVER');
+  });
+
+  it('is not looked for without --for-tests', () => {
+    const mvn = fakeMaven();
+    const result = installTools({ ...servers(), PATH: emptyPath });
+    expect(result).toEqual({ status: 0, stderr: '' });
+    expect(runs(mvn)).toBe(0);
+  });
+});
