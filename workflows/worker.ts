@@ -3,7 +3,6 @@
  * the bundle can be built once and shared by several workers (tests restart workers often).
  */
 import { fileURLToPath } from 'node:url';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -14,7 +13,7 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import type { Settings } from '../config/settings.ts';
-import { createActivities } from './customer/activities.ts';
+import { type ActivityDeps, createActivities } from './customer/activities.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 
@@ -36,7 +35,8 @@ export const quietBundlerLogger = {
 export interface CustomerWorkerOptions {
   settings: Settings;
   temporalAddress: string;
-  js: JetStreamClient;
+  /** How the workflow's local activity publishes effects (the engine's effects publisher). */
+  publish: ActivityDeps['publish'];
   bundle?: WorkflowBundle;
 }
 
@@ -72,7 +72,7 @@ export async function createCustomerWorker(options: CustomerWorkerOptions): Prom
     namespace: settings.temporal.namespace,
     taskQueue: settings.temporal.taskQueue,
     workflowBundle: options.bundle ?? (await bundleWorkflows()),
-    activities: createActivities({ js: options.js }),
+    activities: createActivities({ publish: options.publish }),
     ...workerTuning(settings),
   });
   // The worker does not own the connection; close it once the worker has stopped.

@@ -10,7 +10,6 @@
  * come back as strings (never rounded), DateTime64 as `YYYY-MM-DD hh:mm:ss.sss` UTC. The named
  * queries in queries.ts turn them into typed values.
  */
-import type { Settings } from '../../config/settings.ts';
 import type { TableRows } from './rows.ts';
 import type { TableName } from './schema.ts';
 
@@ -43,29 +42,3 @@ export interface StoreOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
-/**
- * The store the settings ask for. The backend's module is loaded only when chosen, so an HTTP
- * deployment never loads chDB's native library.
- */
-export async function createAnalyticsStore(
-  settings: Pick<Settings, 'clickhouse' | 'dataDir'>,
-  options: { requestTimeoutMs?: number } = {},
-): Promise<AnalyticsStore> {
-  const { clickhouse } = settings;
-  if (clickhouse.backend === 'chdb') {
-    const { ChdbStore, chdbPath } = await import('./chdb-store.ts');
-    return ChdbStore.open(chdbPath(settings.dataDir), {
-      database: clickhouse.database,
-      ...options,
-    });
-  }
-  const { ClickHouseHttpStore } = await import('./clickhouse-http-store.ts');
-  return new ClickHouseHttpStore({
-    url: clickhouse.url,
-    username: clickhouse.username,
-    password: clickhouse.password,
-    database: clickhouse.database,
-    ...options,
-  });
-}

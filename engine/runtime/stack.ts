@@ -21,12 +21,14 @@ import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
 import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
 import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
+import { createAnalyticsStore } from '../analytics/open-store.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
-import { type AnalyticsStore, createAnalyticsStore } from '../analytics/store.ts';
+import type { AnalyticsStore } from '../analytics/store.ts';
 import { followProgram } from '../programs/follow-program.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
+import { publishEffects } from '../streams/publish-effects.ts';
 import { createRouter, type Router, type RouterDeps } from '../streams/router.ts';
 import {
   freePort,
@@ -184,7 +186,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const w = await createCustomerWorker({
         settings,
         temporalAddress: temporalAddress as string,
-        js,
+        publish: (effects) => publishEffects(js, effects),
         bundle: options.workflowBundle,
       });
       worker = w;

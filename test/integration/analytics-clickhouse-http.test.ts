@@ -18,9 +18,10 @@ import {
   ClickHouseHttpStore,
   supportsSchema,
 } from '../../engine/analytics/clickhouse-http-store.ts';
+import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { countDistinctEvents, eventById } from '../../engine/analytics/queries.ts';
 import { deadLetterRow, eventRows } from '../../engine/analytics/rows.ts';
-import { type AnalyticsStore, createAnalyticsStore } from '../../engine/analytics/store.ts';
+import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { parseRetailEvent } from '../../engine/domain/events.ts';
 import { freePort } from '../../engine/runtime/servers.ts';
 import { saleInput } from './analytics-fixtures.ts';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
 import { ChdbStore, chdbPath } from '../../engine/analytics/chdb-store.ts';
+import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import {
   countDistinctEvents,
   countRows,
@@ -17,7 +18,7 @@ import {
   pointsBalanceByCustomer,
 } from '../../engine/analytics/queries.ts';
 import { cueRow, eventRows, ledgerRow } from '../../engine/analytics/rows.ts';
-import { type AnalyticsStore, createAnalyticsStore } from '../../engine/analytics/store.ts';
+import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
 import {
   cueInput,

@@ -19,6 +19,7 @@ import { connect, headers, type NatsConnection, nanos } from '@nats-io/transport
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
+import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import {
   countDistinctEvents,
   countRows,
@@ -28,7 +29,7 @@ import {
   pointsBalanceByCustomer,
 } from '../../engine/analytics/queries.ts';
 import { createSink, SINK_STREAMS, type Sink } from '../../engine/analytics/sink.ts';
-import { type AnalyticsStore, createAnalyticsStore } from '../../engine/analytics/store.ts';
+import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { type RunningServer, startNatsServer } from '../../engine/runtime/servers.ts';
 import { DEAD_LETTER_HEADERS } from '../../engine/streams/dead-letter.ts';
 import {
