@@ -77,8 +77,10 @@ async function canConnect(port: number): Promise<boolean> {
     const socket = new Socket();
     socket.setTimeout(500);
     socket.once('connect', () => {
+      // A connect to a free port in the ephemeral range can meet itself (TCP self-connect).
+      const self = socket.localPort === port;
       socket.destroy();
-      done(true);
+      done(!self);
     });
     socket.once('error', () => done(false));
     socket.once('timeout', () => {
@@ -256,7 +258,14 @@ interface WantedPort {
 async function refuseTakenPorts(server: ToolName, ports: readonly WantedPort[]): Promise<void> {
   for (const wanted of ports) {
     if (!(await canConnect(wanted.port))) continue;
-    const holders = portHolders(wanted.port);
+    let holders = portHolders(wanted.port);
+    // A listener no process owns is one going away (a server just stopped): give it a moment.
+    for (let i = 0; holders.length === 0 && i < 15; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (!(await canConnect(wanted.port))) break;
+      holders = portHolders(wanted.port);
+    }
+    if (!(await canConnect(wanted.port))) continue;
     const by =
       holders.length > 0
         ? `by ${holders.map(describeHolder).join(', ')}`
