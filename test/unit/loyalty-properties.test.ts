@@ -41,6 +41,7 @@ import {
   key,
   type LoyaltyState,
   spendableAt,
+  spendableByScan,
 } from '../../engine/domain/loyalty/state.ts';
 import {
   adjustmentOf,
@@ -782,6 +783,17 @@ const ledgerIsBalance: Observer = (o, sim) => {
     expect(last.balanceAfter, 'balanceAfter of the step’s last line').toBe(balanceOf(o.after));
 };
 
+/** The running totals agree with a look at every lot, at the step's time and after it. */
+const totalsAgree: Observer = (o) => {
+  const s = o.after;
+  const points = s.lots.reduce((sum, lot) => sum + lot.points, 0);
+  expect(balanceOf(s), 'the balance from the running total').toBe(points - s.debt);
+  for (const later of [0, 1, 15 * DAY, 31 * DAY, 400 * DAY]) {
+    const t = Date.parse(o.at) + later;
+    expect(spendableAt(s, iso(t)), `spendable ${later / DAY} days on`).toBe(spendableByScan(s, t));
+  }
+};
+
 const neverNegative: Observer = (o, sim) => {
   const s = o.after;
   expect(s.debt).toBeGreaterThanOrEqual(0);
@@ -1347,6 +1359,14 @@ describe('loyalty evaluator properties over random histories', () => {
         },
       ),
       { numRuns: runs(200) },
+    );
+  });
+  it('11. the running totals (balance, spendable points) equal a look at every lot, after every step and at later instants', () => {
+    fc.assert(
+      fc.property(programSpecArb(), historyArb(40), (spec, ops) => {
+        runHistory(spec, ops, [totalsAgree]);
+      }),
+      { numRuns: runs(250) },
     );
   });
 });

@@ -5,6 +5,7 @@
  */
 import { addDays, addMonths } from './arithmetic.ts';
 import type { LoyaltyEffects } from './contract.ts';
+import { removeLots } from './lots.ts';
 import { DAY_MS, inactivitySince, ledgerLine, type Run } from './posting.ts';
 import type { Program } from './program.ts';
 import { balanceOf, type Lot, type LoyaltyState, loyaltyLimits, timesOf } from './state.ts';
@@ -57,18 +58,23 @@ export function runDue(state: LoyaltyState, program: Program, now: string, out: 
   }
 
   if (anyExpired) {
-    const expired = state.lots.filter((lot) => timesOf(lot).expires <= t);
-    state.lots = state.lots.filter((lot) => timesOf(lot).expires > t);
-    expireLots(run, expired, 'age');
+    expireLots(
+      run,
+      removeLots(state, (lot) => timesOf(lot).expires <= t),
+      'age',
+    );
   }
 
   const since = inactivitySince(state);
   if (inactivityMonths !== undefined && since !== undefined && state.lots.length > 0) {
     const deadline = addMonths(since, inactivityMonths);
     if (Date.parse(deadline) <= t) {
-      const all = state.lots;
-      state.lots = [];
-      expireLots(run, all, 'inactivity', deadline);
+      expireLots(
+        run,
+        removeLots(state, () => true),
+        'inactivity',
+        deadline,
+      );
     } else if (
       state.inactivityWarnedFor !== since &&
       Date.parse(addDays(deadline, -warnDays)) <= t

@@ -3,7 +3,14 @@
  * take-backs come out of the oldest lots first. Every function changes the state in place and
  * says exactly how many points moved, so the caller's ledger line is the change in balance.
  */
-import { isSpendable, type Lot, type LoyaltyState, timesOf } from './state.ts';
+import {
+  isSpendable,
+  type Lot,
+  type LoyaltyState,
+  lotPointsOf,
+  pendingSpanOf,
+  timesOf,
+} from './state.ts';
 
 /** Adds an accrual; debt is paid from it first. Returns the points the balance grew by. */
 export function addLot(state: LoyaltyState, lot: Lot): number {
@@ -12,8 +19,28 @@ export function addLot(state: LoyaltyState, lot: Lot): number {
   const paid = Math.min(state.debt, points);
   state.debt -= paid;
   const left = points - paid;
-  if (left > 0) insertInOrder(state.lots, { ...lot, points: left });
+  if (left > 0) {
+    const added = { ...lot, points: left };
+    state.lotPoints = lotPointsOf(state) + left;
+    const times = timesOf(added);
+    state.pendingSpanMs = Math.max(pendingSpanOf(state), times.available - times.earned);
+    insertInOrder(state.lots, added);
+  }
   return points;
+}
+
+/** Takes the lots `gone` accepts out of the state (expired), oldest first; returns them. */
+export function removeLots(state: LoyaltyState, gone: (lot: Lot) => boolean): Lot[] {
+  const removed: Lot[] = [];
+  const kept: Lot[] = [];
+  for (const lot of state.lots) (gone(lot) ? removed : kept).push(lot);
+  if (removed.length > 0) {
+    let points = 0;
+    for (const lot of removed) points += lot.points;
+    state.lots = kept;
+    state.lotPoints = lotPointsOf(state) - points;
+  }
+  return removed;
 }
 
 /** Oldest first by when they were earned; ties by id, so the order never depends on arrival. */
@@ -70,7 +97,10 @@ export function takeFromLots(
     if (wanted <= 0) break;
     if (eligible(lot)) takeFrom(lot);
   }
-  if (taken.length > 0) state.lots = state.lots.filter((lot) => lot.points > 0);
+  if (taken.length > 0) {
+    state.lots = state.lots.filter((lot) => lot.points > 0);
+    state.lotPoints = lotPointsOf(state) - (points - wanted);
+  }
   return taken;
 }
 

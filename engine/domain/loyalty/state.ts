@@ -134,6 +134,13 @@ export interface LoyaltyState {
   lots: Lot[];
   /** Points owed (a negative balance), paid first from later accruals. */
   debt: number;
+  /**
+   * Running totals over `lots`, kept by `lots.ts` (absent in states carried from before them:
+   * counted once when first needed): the points they hold, and the longest span any lot was
+   * pending, so no event walks every lot for the balance or the spendable points.
+   */
+  lotPoints?: number;
+  pendingSpanMs?: number;
   tier?: TierState;
   /** Tier-qualifying totals by local month, oldest first, within the window. */
   months: MonthBucket[];
@@ -197,6 +204,8 @@ export function initialLoyaltyState(customerId: string): LoyaltyState {
     customerId,
     lots: [],
     debt: 0,
+    lotPoints: 0,
+    pendingSpanMs: 0,
     months: [],
     sales: {},
     saleOrder: [],
@@ -214,9 +223,29 @@ export function initialLoyaltyState(customerId: string): LoyaltyState {
 
 /** The balance: every point in a lot, pending or spendable, less any debt. */
 export function balanceOf(state: LoyaltyState): number {
+  return lotPointsOf(state) - state.debt;
+}
+
+/**
+ * The points the lots hold: the running total, or (a state carried from before it, until its
+ * lots next change) counted. Reading never changes the state.
+ */
+export function lotPointsOf(state: LoyaltyState): number {
+  if (state.lotPoints !== undefined) return state.lotPoints;
   let total = 0;
   for (const lot of state.lots) total += lot.points;
-  return total - state.debt;
+  return total;
+}
+
+/** The longest any lot was pending: the running maximum, or (an older state) counted. */
+export function pendingSpanOf(state: LoyaltyState): number {
+  if (state.pendingSpanMs !== undefined) return state.pendingSpanMs;
+  let span = 0;
+  for (const lot of state.lots) {
+    const times = timesOf(lot);
+    span = Math.max(span, times.available - times.earned);
+  }
+  return span;
 }
 
 /**
@@ -225,12 +254,13 @@ export function balanceOf(state: LoyaltyState): number {
  * each time cost more than everything else the evaluator did. A cache, not state: lots carried
  * across continue-as-new are new objects and are parsed again.
  */
-const lotTimes = new WeakMap<Lot, { available: number; expires: number }>();
+const lotTimes = new WeakMap<Lot, { earned: number; available: number; expires: number }>();
 
-export function timesOf(lot: Lot): { available: number; expires: number } {
+export function timesOf(lot: Lot): { earned: number; available: number; expires: number } {
   let times = lotTimes.get(lot);
   if (!times) {
     times = {
+      earned: Date.parse(lot.earnedAt),
       available: Date.parse(lot.availableAt),
       expires: lot.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(lot.expiresAt),
     };
@@ -247,9 +277,31 @@ export function isSpendable(lot: Lot, t: number): boolean {
 /**
  * Points the customer can spend at `now`: lots no longer pending and not expired (even if the
  * expiry has not been applied yet), less any debt.
+ *
+ * Before the clock's next due instant no lot can have expired (it is never later than the first
+ * expiry), so the spendable points are the lots' total less the pending ones, and a lot can only
+ * be pending if it was earned within the longest pending span before `now`: the lots are kept
+ * oldest first, so that is a walk over the newest few, not over every lot. At or past the due
+ * instant (a request between the clock's runs) every lot is looked at.
  */
 export function spendableAt(state: LoyaltyState, now: string): number {
   const t = Date.parse(now);
+  if (state.dueAt !== undefined && t < Date.parse(state.dueAt)) {
+    let total = lotPointsOf(state);
+    const since = t - pendingSpanOf(state);
+    for (let i = state.lots.length - 1; i >= 0; i--) {
+      const lot = state.lots[i] as Lot;
+      const times = timesOf(lot);
+      if (times.earned <= since) break;
+      if (times.available > t) total -= lot.points;
+    }
+    return Math.max(0, total - state.debt);
+  }
+  return spendableByScan(state, t);
+}
+
+/** `spendableAt` by looking at every lot: the reference the running totals are checked against. */
+export function spendableByScan(state: LoyaltyState, t: number): number {
   let total = 0;
   for (const lot of state.lots) if (isSpendable(lot, t)) total += lot.points;
   return Math.max(0, total - state.debt);
