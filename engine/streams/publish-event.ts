@@ -80,7 +80,15 @@ export async function publishEvent(
   time: EventTime,
 ): Promise<PublishOutcome> {
   const parsed = parseRetailEvent(input);
-  if (!parsed.ok) return refuse('invalid_event', parsed.issues);
+  if (!parsed.ok) {
+    // Every reason at once: the time too, when the event names a readable one.
+    const occurredAt = (input as { occurredAt?: unknown } | null)?.occurredAt;
+    const readable = typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt));
+    const mistimed = readable
+      ? checkEventTime({ occurredAt }, time.now().toISOString(), time.limits)
+      : [];
+    return refuse('invalid_event', [...mistimed, ...parsed.issues]);
+  }
   const mistimed = checkEventTime(parsed.event, time.now().toISOString(), time.limits);
   if (mistimed.length > 0) return refuse('invalid_event', mistimed);
   const refused = checkOrigin(parsed.event, origin);

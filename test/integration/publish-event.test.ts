@@ -82,6 +82,43 @@ describe('publishEvent and the time limits', () => {
     expect((await stored()).messages).toBe(before);
   });
 
+  it('names every reason at once: a date far ahead beside a mistake in the contract', async () => {
+    const js = jetstream(nc);
+    const both = await publishEvent(
+      js,
+      saleInput({
+        occurredAt: '2099-12-01T16:00:00Z',
+        lines: [
+          {
+            lineId: '1',
+            sku: 'A',
+            category: 'c',
+            quantity: 1,
+            unitPrice: 100,
+            fullPrice: 100,
+            unitCost: 1,
+          },
+          {
+            lineId: '1',
+            sku: 'B',
+            category: 'c',
+            quantity: 1,
+            unitPrice: 100,
+            fullPrice: 100,
+            unitCost: 1,
+          },
+        ],
+        tenders: [{ type: 'card', amount: 200 }],
+      }),
+      origin,
+      time,
+    );
+    expect(both.ok || both.error.issues.map((i) => i.field)).toEqual([
+      'occurredAt',
+      'lines[1].lineId',
+    ]);
+  });
+
   it('stores an event from months ago, and one within the skew ahead', async () => {
     const js = jetstream(nc);
     const before = (await stored()).messages;
