@@ -4,9 +4,9 @@
  * ledger line published, the answer back. Customers who earned points in the benchmark's runs
  * spend one point at a time, at a fixed rate, so the figure is latency, not queueing.
  *
- * Their workflows were started without a program (the benchmark's end-to-end runs earn at the
- * base rate), so each customer's first redemption also carries the program version it asks for;
- * `first` and `later` are reported apart.
+ * The service here follows a program version of its own that the customers' workflows have not
+ * seen, so each customer's first redemption also carries the program (the service sends it with
+ * a customer's first request); `first` and `later` are reported apart.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';

@@ -41,7 +41,16 @@ export interface RedemptionDeps {
   logger: Logger;
   /** The service's clock (the version in force is chosen by it). */
   now?: () => Date;
+  /**
+   * Customers whose workflow this process has sent the version in force (`<customer> <version>`):
+   * any other customer's first request carries the program, so a workflow that lacks it takes it
+   * at once instead of refusing and waiting for a second round trip. The service keeps one.
+   */
+  programsSent?: Set<string>;
 }
+
+/** Customers remembered in `programsSent` at most; past that it starts afresh (one more send each). */
+const PROGRAMS_SENT_LIMIT = 100_000;
 
 export interface RedemptionStats {
   granted: number;
@@ -119,18 +128,27 @@ export async function redeemPoints(
   const program = deps.catalog.at(now);
   if (!program) return refuse('no-program', 'No loyalty program is in force now.');
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(request.customerId));
+  const sent = deps.programsSent;
+  const sentKey = `${request.customerId} ${program.version}`;
+  const first = sent !== undefined && !sent.has(sentKey) ? [program] : undefined;
   const answer = await askWorkflow(
     deps,
     request.customerId,
-    (programs) =>
-      handle.executeUpdate(redeemPointsUpdate, {
+    (asked) => {
+      const programs = asked ?? first;
+      return handle.executeUpdate(redeemPointsUpdate, {
         args: [{ ...request, programVersion: program.version, ...(programs ? { programs } : {}) }],
-      }),
+      });
+    },
     (failure) => {
       if (failure.type !== REDEMPTION_REFUSED) return undefined;
       return { ...(failure.details[0] as Omit<RefusalAnswer, 'ok'>), ok: false };
     },
   );
+  if (sent !== undefined && (answer.ok || answer.reason !== 'unavailable')) {
+    if (sent.size >= PROGRAMS_SENT_LIMIT) sent.clear();
+    sent.add(sentKey);
+  }
   if (!answer.ok) return answer;
   const { effects, ...granted } = answer;
   await publishEffects(deps.js, effects);
@@ -203,8 +221,9 @@ export interface RedemptionService {
 /** Serves redemption requests until stopped. */
 export function startRedemptionService(
   nc: NatsConnection,
-  deps: RedemptionDeps,
+  given: RedemptionDeps,
 ): RedemptionService {
+  const deps: RedemptionDeps = { ...given, programsSent: given.programsSent ?? new Set() };
   const stats: RedemptionStats = { granted: 0, refused: 0, failed: 0 };
   const serve = (
     subject: string,
