@@ -12,7 +12,7 @@ const envVar: Record<ToolName, string> = {
   'nats-server': 'CLIENTELE_TOOL_NATS_SERVER',
 };
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

@@ -1,30 +1,14 @@
-/**
- * Temporal's time-skipping test server for workflow tests: months of the customer workflow's
- * loyalty timers in seconds, with no NATS and no gateways. The server is the Java SDK's
- * (io.temporal:temporal-test-server, pinned in bin/install-tools.js), installed by
- * `node bin/install-tools.js --for-tests` as `.tools/bin/temporal-test-server`, or named by
- * CLIENTELE_TOOL_TEMPORAL_TEST_SERVER.
- */
-import { accessSync, constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Effects } from '../../engine/domain/customer/account.ts';
+import { isExecutable } from '../../engine/runtime/tools.ts';
 import type { CustomerActivities } from '../../workflows/customer/activities.ts';
 import { bundleWorkflows } from '../../workflows/worker.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TEST_SERVER_ENV = 'CLIENTELE_TOOL_TEMPORAL_TEST_SERVER';
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The test server's executable: the one CLIENTELE_TOOL_TEMPORAL_TEST_SERVER names, or ours. */
 export function findTestServer(): string {
