@@ -145,14 +145,12 @@ function oracleBalances(
       // As the router starts a workflow: under the version in force at the event, or now.
       account = CustomerAccount.open(e.customerId, base);
       const first = catalog?.at(e.occurredAt) ?? catalog?.at(now);
-      if (first) account.attachLoyalty([first], now);
+      if (first) account.learn([first]);
       accounts.set(e.customerId, account);
     }
-    // Before the first version, the book's base-rate version (as the workflow does).
-    const program = catalog
-      ? (catalog.at(e.occurredAt) ?? account.loyalty?.beforeFirstVersion(base))
-      : undefined;
-    account.apply(withoutPersonalData(e), noEffects(), program ? { program, now } : undefined);
+    // Before the first version, the base earn rate (as the workflow does).
+    const program = catalog?.at(e.occurredAt) ?? account.loyalty.baseRate;
+    account.apply(withoutPersonalData(e), noEffects(), program, now);
   }
   return new Map([...accounts].map(([id, account]) => [id, account.pointsBalance]));
 }

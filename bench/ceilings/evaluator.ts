@@ -6,17 +6,16 @@
  * generated, validated and stripped of personal data up front; only the apply loop is timed.
  * Passes repeat until `seconds` of apply time add up, in two regimes:
  * - fresh accounts (`events_per_s`): each pass starts new accounts and applies the stream once,
- *   so accounts hold at most one pass of history (the busiest ~3,400 sales, past the 2,000 an
- *   account remembers);
+ *   so accounts hold at most one pass of history (the busiest ~3,400 sales);
  * - long-lived accounts (`steady_state_events_per_s`): the same accounts across passes, as a
  *   workflow's account lives across deliveries, each pass sending the stream again as new sales;
- *   after a few passes most accounts remember hundreds to 2,000 sales, and the figure is bound by
- *   memory (map lookups over a heap of millions of remembered sales), not by the rules' logic.
+ *   after a few passes most accounts remember thousands of sales (up to the book's limits), and
+ *   the figure is bound by memory (lookups over a heap of millions of remembered sales).
  *
  * History (2-core shared VM, Node 20.20, 3,000 customers): the first rules copied the state per
  * event and rebuilt a record of up to 2,000 sales on every sale, so the cost grew with a
  * customer's history: ~75,000 events/s over a 2,000-sale stream, ~10,000-15,000/s over 20,000
- * sales, ~5,000/s over 50,000. Applied in place with O(1) structures (`RecentMap`), see
+ * sales, ~5,000/s over 50,000. Applied in place, with rings and running totals; see
  * bench/README.md for the current figures.
  */
 import { performance } from 'node:perf_hooks';

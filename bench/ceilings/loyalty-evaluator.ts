@@ -48,7 +48,7 @@ export async function measureLoyaltyEvaluator({
     const accounts = new Map(
       ids.map((id) => {
         const account = CustomerAccount.open(id, base);
-        account.attachLoyalty([program], '2026-11-01T00:00:00.000Z');
+        account.learn([program]);
         return [id, account] as const;
       }),
     );
@@ -57,7 +57,7 @@ export async function measureLoyaltyEvaluator({
     for (let i = 0; i < stream.length; i++) {
       const event = stream[i] as CustomerEvent;
       const effects = noEffects();
-      (owners[i] as CustomerAccount).apply(event, effects, { program, now: event.occurredAt });
+      (owners[i] as CustomerAccount).apply(event, effects, program, event.occurredAt);
       lines += effects.ledger.length;
     }
     elapsedMs += performance.now() - started;

@@ -12,7 +12,9 @@
  * redemption over NATS, a version published mid-stream, a lot expiring on the workflow timer)
  * and `customer-loyalty-event-time` (the same, after the `loyalty-event-time` patch: the old
  * sale's expiry warning is already due when it is delivered, so the clock waits for the backlog
- * to settle).
+ * to settle) and `customer-loyalty-one-engine` (after the `one-customer-engine` patch; a name
+ * with `one-engine` in it starts with no program published, so the registration is applied at
+ * the base earn rate by the customer's one book, and the first version is published after it).
  */
 import { writeFileSync } from 'node:fs';
 import proto from '@temporalio/proto';
@@ -50,9 +52,9 @@ const version = (n: number, effectiveFrom: string) => ({
   ),
   effectiveFrom,
 });
-const catalog = loyalty
-  ? createProgramCatalog([version(1, '2020-01-01T00:00:00.000Z')])
-  : undefined;
+const bare = name.includes('one-engine');
+const first = version(1, '2020-01-01T00:00:00.000Z');
+const catalog = loyalty ? createProgramCatalog(bare ? [] : [first]) : undefined;
 const stack = await startTestStack(
   loyalty ? ['worker', 'router', 'redemptions'] : ['worker', 'router'],
   testSettings(),
@@ -101,6 +103,7 @@ try {
       msgID: event.eventId,
     });
     await new Promise((r) => setTimeout(r, 150));
+    if (bare && i === 0) catalog?.add(first);
     if (loyalty && i === 6) {
       // A till redeems; then a new version comes into force, which the workflow asks for.
       const reply = await stack.nc.request(

@@ -181,15 +181,14 @@ async function read<T extends { customerId: string }>(stream: string): Promise<T
 function oracle(events: CustomerEvent[], v1: Program, until: string) {
   const base = baseProgram(stack.settings.loyalty);
   const account = CustomerAccount.open(customerId, base);
-  account.attachLoyalty([v1], events[0]?.occurredAt as string);
-  const book = account.loyalty as NonNullable<CustomerAccount['loyalty']>;
-  const before = book.beforeFirstVersion(base) as Program;
+  account.learn([v1]);
+  const before = account.loyalty.baseRate;
   const out: Effects = noEffects();
   for (const event of events) {
     const program = Date.parse(event.occurredAt) < Date.parse(v1.effectiveFrom) ? before : v1;
-    account.apply(event, out, { program, now: event.occurredAt });
+    account.apply(event, out, program, event.occurredAt);
   }
-  account.advanceLoyalty(until, out);
+  account.advance(until, out);
   return { account, out };
 }
 

@@ -12,6 +12,7 @@ import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
+import { ONE_ENGINE_PATCH } from '../../workflows/customer/workflow.ts';
 import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
 
 const dir = new URL('../histories/', import.meta.url);
@@ -73,6 +74,25 @@ describe('replay of recorded histories', () => {
         (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch',
       ),
     ).toHaveLength(2);
+  });
+
+  it('has a recording of one customer engine: base rate first, the program after, its patch marked', () => {
+    const patches = (file: string) =>
+      (load(file).events ?? []).flatMap((e) => {
+        const marker = e.markerRecordedEventAttributes;
+        if (marker?.markerName !== 'core_patch') return [];
+        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [(JSON.parse(new TextDecoder().decode(data)) as { id: string }).id] : [];
+      });
+    const first = patches('customer-loyalty-one-engine-first-run.binpb');
+    expect(first).toContain(ONE_ENGINE_PATCH);
+    // Older recordings never passed it: they replay the unpatched branch.
+    expect(patches('customer-loyalty-first-run.binpb')).not.toContain(ONE_ENGINE_PATCH);
+    const events = ['first', 'continued', 'timer'].flatMap(
+      (run) => load(`customer-loyalty-one-engine-${run}-run.binpb`).events ?? [],
+    );
+    expect(events.some((e) => e.timerFiredEventAttributes)).toBe(true);
+    expect(events.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
   });
 
   it.each(histories)('%s replays against the current workflow code', async (file) => {

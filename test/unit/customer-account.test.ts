@@ -7,8 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
 import { applyEvent } from '../../engine/domain/customer/apply-event.ts';
-import { type CustomerState, initialState, limits } from '../../engine/domain/customer/state.ts';
+import { type CustomerState, initialState } from '../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
+import { loyaltyLimits } from '../../engine/domain/loyalty/state.ts';
 import { history, program, refund, sale } from '../support/customer-history.ts';
 
 /** The pure form, step by step: restores and serialises the state around every event. */
@@ -63,40 +64,77 @@ describe('CustomerAccount', () => {
     expect(account.pointsBalance).toBe(90);
     const carried = CustomerAccount.restore(JSON.parse(JSON.stringify(account.toState())));
     expect(carried.apply({ ...sales[0], eventId: 'again' } as CustomerEvent, effects)).toBe(
-      'duplicate-transaction',
+      'duplicate',
     );
     expect(carried.apply(refund(0, sales[0] as never, 1000), effects)).toBe('applied');
     expect(carried.pointsBalance).toBe(60);
-    expect(Object.getPrototypeOf(carried.toState().transactions)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(carried.toState().loyalty?.state.sales)).toBe(Object.prototype);
   });
 
-  it('restores a state carried before sales left the seen-id window, and still knows its sales', () => {
+  it('takes over a state carried before every customer had a book: balance, applied ids and sales', () => {
     const first = sale(1, 2000, 1, 0);
-    const before = viaPure([first]).state;
-    // The earlier form also listed sales' event ids among the seen ones.
-    const old: CustomerState = { ...before, seenEventIds: [first.eventId] };
+    const registration: CustomerEvent = {
+      type: 'customer.registered',
+      eventId: 'reg-1',
+      occurredAt: '2026-10-01T10:00:00Z',
+      storeId: 'S001',
+      tillId: 'T1',
+      channel: 'till',
+      customerId: 'c-prop',
+      consent: { email: true, sms: false, post: false, profiling: false },
+    };
+    // The earlier form: the base rate's balance and memories beside the scalars, no book.
+    const { loyalty: _book, ...scalars } = initialState('c-prop', program);
+    const old = {
+      ...scalars,
+      visits: 1,
+      spendMinor: 2000,
+      pointsBalance: 60,
+      lastPurchaseAt: first.occurredAt,
+      transactions: {
+        tx1: { netMinor: 2000, refundedMinor: 0, pointsEarned: 60, pointsReversed: 0 },
+      },
+      transactionOrder: ['tx1'],
+      pendingReturns: {},
+      pendingReturnOrder: [],
+      seenEventIds: ['reg-1'],
+    } as CustomerState;
     const account = CustomerAccount.restore(old);
-    expect(account.apply(first, noEffects())).toBe('duplicate-event');
-    expect(account.apply({ ...first, eventId: 'resent' }, noEffects())).toBe(
-      'duplicate-transaction',
-    );
+    expect(account.loyalty.balance).toBe(60);
+    expect(account.apply(first, noEffects())).toBe('duplicate');
+    expect(account.apply({ ...first, eventId: 'resent' }, noEffects())).toBe('duplicate');
+    expect(account.apply(registration, noEffects())).toBe('duplicate');
     expect(account.pointsBalance).toBe(60);
+    const later = noEffects();
+    expect(account.apply(sale(2, 1000, 1, 0), later)).toBe('applied');
+    expect(later.ledger).toMatchObject([{ kind: 'earn', points: 30, balanceAfter: 90 }]);
   });
 
-  it(`remembers the last ${limits.transactions} sales, no more`, () => {
-    const account = CustomerAccount.open('c-prop', program);
-    const sales = Array.from({ length: limits.transactions + 5 }, (_, i) => sale(i, 100, 1, 0));
-    for (const s of sales) account.apply(s, noEffects());
-    const state = account.toState();
-    expect(state.transactionOrder).toHaveLength(limits.transactions);
-    expect(state.transactionOrder[0]).toBe('tx5');
-    expect(Object.keys(state.transactions)).toHaveLength(limits.transactions);
-    // The oldest sale is forgotten: its return waits as if the sale were not yet known.
-    const effects = noEffects();
-    account.apply(refund(0, sales[0] as never, 100), effects);
-    expect(effects.cues[0]?.kind).toBe('return-of-unknown-sale');
-    // A recent one is still reversed.
-    account.apply(refund(1, sales[limits.transactions] as never, 100), effects);
-    expect(effects.cues[1]).toMatchObject({ kind: 'return', pointsEarned: -3 });
+  it(`remembers the last ${loyaltyLimits.seen} events applied, as a ring carried across continue-as-new`, () => {
+    let account = CustomerAccount.open('c-prop', program);
+    const registration = {
+      ...refund(0, sale(0, 100, 1, 0), 100),
+      type: 'customer.registered',
+      eventId: 'reg-0',
+      consent: { email: false, sms: false, post: false, profiling: false },
+    } as unknown as CustomerEvent;
+    expect(account.apply(registration, noEffects())).toBe('applied');
+    const sales = Array.from({ length: loyaltyLimits.seen }, (_, i) => sale(i, 100, 1, 0));
+    for (const [i, s] of sales.entries()) {
+      if (i === 1234) {
+        account = CustomerAccount.restore(JSON.parse(JSON.stringify(account.toState())));
+      }
+      expect(account.apply(s, noEffects())).toBe('applied');
+    }
+    const state = account.toState().loyalty?.state;
+    expect(state?.seenOrder).toHaveLength(loyaltyLimits.seen);
+    expect(Object.keys(state?.seen ?? {})).toHaveLength(loyaltyLimits.seen);
+    // The registration was the oldest: pushed out by the newest sale, it is no longer known.
+    expect(account.apply(registration, noEffects())).toBe('applied');
+    // Every sale is: a recent one by the ring, and each still by the sale's own memory.
+    expect(account.apply({ ...(sales[3] as CustomerEvent), eventId: 'again' }, noEffects())).toBe(
+      'duplicate',
+    );
+    expect(account.pointsBalance).toBe(3 * loyaltyLimits.seen);
   });
 });

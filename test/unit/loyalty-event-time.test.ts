@@ -89,14 +89,15 @@ describe('periods are measured between event times', () => {
       basePointsPerUnit: 1,
       spendUnitMinor: 100,
     });
-    account.attachLoyalty([program], '2026-01-01T00:00:00Z');
+    account.learn([program]);
     const out: Effects = noEffects();
     account.apply(
       saleOf('october', [line({ lineId: '1', unitPrice: 60_000 })], {
         occurredAt: '2026-10-15T10:00:00Z',
       }),
       out,
-      { program, now: NOW },
+      program,
+      NOW,
     );
     expect(out.cues[0]?.nextTier).toEqual({ id: 'gold', missing: 50_000, metric: 'spend' });
   });
@@ -345,7 +346,7 @@ describe('the customer record', () => {
       basePointsPerUnit: 1,
       spendUnitMinor: 100,
     });
-    account.attachLoyalty([program], '2026-01-01T00:00:00Z');
+    account.learn([program]);
     const snapshot = account.snapshot(NOW);
     expect(snapshot.programVersion).toBe('test@1');
     expect(snapshot.loyalty).toBeDefined();

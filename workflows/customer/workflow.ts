@@ -8,10 +8,11 @@
  * Effects stay in an outbox until a later delivery says they were published, so a router that
  * crashed between the answer and publishing is given them again.
  *
- * Under a loyalty program (patch `loyalty-programs`), each event is applied under the program
- * version in force at its time, tills redeem points through an update, and expiry, warnings
- * and tier reviews run on workflow timers. The rules run on the events' own time; the timers
- * only run the clock for what falls due while nothing arrives. Imports only
+ * Every customer has one loyalty book (patch `one-customer-engine`): each event is applied under
+ * the program version in force at its time, the base earn rate before any (patch
+ * `loyalty-programs`: versions arrive with deliveries), tills redeem points through an update,
+ * and expiry, warnings and tier reviews run on workflow timers. The rules run on the events' own
+ * time; the timers only run the clock for what falls due while nothing arrives. Imports only
  * @temporalio/workflow and pure modules.
  */
 import {
@@ -59,6 +60,12 @@ export const LOYALTY_PATCH = 'loyalty-programs';
 export const EVENT_TIME_PATCH = 'loyalty-event-time';
 const BACKLOG_SETTLE_MS = 5_000;
 
+/**
+ * Histories from before this patch kept the base earn rate's points outside the loyalty book
+ * until the first program version arrived; since, every customer has one book from the start.
+ */
+export const ONE_ENGINE_PATCH = 'one-customer-engine';
+
 /** Deliveries whose effects are kept unconfirmed at most (a router that never confirms). */
 const OUTBOX_LIMIT = 50;
 
@@ -97,21 +104,6 @@ function programsNeeded(versions: string[]): ApplicationFailure {
   });
 }
 
-/**
- * The version an event is applied under: the one the router named; the base earn rate when the
- * router found none in force at its time (before the program's first version); else the newest
- * the book knows at its time (deliveries from before routers named versions).
- */
-function programFor(
-  book: NonNullable<CustomerAccount['loyalty']>,
-  event: CustomerEvent,
-  version: string | null | undefined,
-  base: CustomerAccount['program'],
-): Program | undefined {
-  if (version === null) return book.beforeFirstVersion(base);
-  return (version ? book.program(version) : undefined) ?? book.programAt(event.occurredAt);
-}
-
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
   // The rules apply events in place (O(1) each); the plain state is rebuilt only to carry it.
   const account = input.carried
@@ -133,7 +125,12 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   function learn(programs: readonly Program[] | undefined) {
     if (!programs || programs.length === 0) return;
     if (!patched(LOYALTY_PATCH)) return;
-    account.attachLoyalty(programs, isoNow());
+    const first = !account.loyalty.underProgram;
+    account.learn(programs);
+    // Runs begun before every customer had one book opened the book with the first program
+    // version, so its tier window held no month before it: a review replays the same only if
+    // that stays so.
+    if (first && !patched(ONE_ENGINE_PATCH)) account.loyalty.forgetTierMonths();
     scheduleClock();
   }
 
@@ -143,7 +140,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     programs: readonly Program[] | undefined,
   ): string[] {
     const known = (v: string) =>
-      account.loyalty?.knows(v) === true || programs?.some((p) => p.version === v) === true;
+      account.loyalty.knows(v) || programs?.some((p) => p.version === v) === true;
     return [...new Set(versions.filter((v): v is string => !!v && !known(v)))];
   }
 
@@ -163,7 +160,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   let backlogAt: number | undefined;
   const settling = () => backlogAt !== undefined && Date.now() < backlogAt + BACKLOG_SETTLE_MS;
   function scheduleClock() {
-    const due = account.loyalty?.nextDue(isoNow());
+    const due = account.loyalty.nextDue(isoNow());
     if (due === undefined) return;
     let at = Date.parse(due);
     if (backlogAt !== undefined) at = Math.max(at, backlogAt + BACKLOG_SETTLE_MS);
@@ -176,11 +173,11 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   }
 
   function pointsAfter(): PointsAfter {
-    const outlook = account.loyalty?.outlook(isoNow());
+    const outlook = account.loyalty.outlook(isoNow());
     return {
       balance: account.pointsBalance,
-      spendable: outlook?.spendable ?? 0,
-      ...(outlook?.tier !== undefined ? { tier: outlook.tier } : {}),
+      spendable: outlook.spendable,
+      ...(outlook.tier !== undefined ? { tier: outlook.tier } : {}),
     };
   }
 
@@ -220,9 +217,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     redeemPointsUpdate,
     (request) => {
       learn(request.programs);
-      const book = account.loyalty;
-      const program = book?.program(request.programVersion);
-      if (!book || !program) throw programsNeeded([request.programVersion]);
+      const program = account.loyalty.program(request.programVersion);
+      if (!program) throw programsNeeded([request.programVersion]);
       const effects = noEffects();
       const result = account.redeem(redemptionOf(request), program, isoNow(), effects);
       toOutbox(effects);
@@ -246,7 +242,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         const needed = missing([request.programVersion], request.programs);
         if (needed.length > 0) throw programsNeeded(needed);
         const book = account.loyalty;
-        if (!book || book.hasRedemption(request.redemptionId)) return;
+        if (book.hasRedemption(request.redemptionId)) return;
         const program =
           book.program(request.programVersion) ??
           request.programs?.find((p) => p.version === request.programVersion);
@@ -274,25 +270,20 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   setHandler(
     cancelRedemptionUpdate,
     ({ redemptionId }) => {
-      const book = account.loyalty;
       const now = isoNow();
-      const program = book?.programAt(now);
       const effects = noEffects();
-      const result =
-        book && program
-          ? account.redeem(
-              { type: 'redemption.cancel', redemptionId, customerId: input.customerId },
-              program,
-              now,
-              effects,
-            )
-          : undefined;
+      const result = account.redeem(
+        { type: 'redemption.cancel', redemptionId, customerId: input.customerId },
+        account.loyalty.programAt(now),
+        now,
+        effects,
+      );
       toOutbox(effects);
-      return { ok: true, restored: result?.earned ?? 0, effects, ...pointsAfter() };
+      return { ok: true, restored: result.earned, effects, ...pointsAfter() };
     },
     {
       validator: ({ redemptionId, storeId }: CancelRedemptionArgs) => {
-        const grantedTo = account.loyalty?.redemptionStore(redemptionId);
+        const grantedTo = account.loyalty.redemptionStore(redemptionId);
         // Another store's redemption is refused as if it did not exist: no store learns of them.
         if (grantedTo === undefined || (storeId !== undefined && storeId !== grantedTo)) {
           throw ApplicationFailure.create({
@@ -301,7 +292,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
             nonRetryable: true,
           });
         }
-        const usedBy = account.loyalty?.redemptionUsedBy(redemptionId);
+        const usedBy = account.loyalty.redemptionUsedBy(redemptionId);
         if (usedBy !== undefined) {
           throw ApplicationFailure.create({
             type: REDEMPTION_USED,
@@ -324,7 +315,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       // Expiry, warnings, tier reviews: no delivery is waiting to answer them, so they are
       // published from a local activity (idempotent by message id, retried until NATS takes them).
       const effects = noEffects();
-      account.advanceLoyalty(isoNow(), effects);
+      account.advance(isoNow(), effects);
       if (effects.ledger.length > 0 || effects.triggers || effects.tierChanges) {
         await publishEffects(effects);
       }
@@ -334,19 +325,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       const batch = pending.splice(0, pending.length);
       const versions = pendingVersions.splice(0, pendingVersions.length);
       const effects = noEffects();
-      const book = account.loyalty;
-      const now = book ? isoNow() : '';
+      const now = isoNow();
       batch.forEach((event, i) => {
-        const program = book ? programFor(book, event, versions[i], account.program) : undefined;
-        account.apply(event, effects, program ? { program, now } : undefined);
+        account.apply(event, effects, account.programFor(event, versions[i]), now);
       });
-      if (book) {
-        const due = book.nextDue(now);
-        if (due !== undefined && Date.parse(due) < Date.now() && patched(EVENT_TIME_PATCH)) {
-          backlogAt = Date.now();
-        }
-        scheduleClock();
+      const due = account.loyalty.nextDue(now);
+      if (due !== undefined && Date.parse(due) < Date.now() && patched(EVENT_TIME_PATCH)) {
+        backlogAt = Date.now();
       }
+      scheduleClock();
       const caused =
         effects.ledger.length > 0 ||
         effects.cues.length > 0 ||

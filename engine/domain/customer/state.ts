@@ -5,22 +5,11 @@
 import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
 import type { LoyaltyBookState } from '../loyalty/book.ts';
 import type { LoyaltyOutlook } from '../loyalty/evaluator.ts';
-
-/** What the customer workflow remembers of a recent sale, so a return can reverse it exactly. */
-export interface TransactionMemory {
-  netMinor: number;
-  refundedMinor: number;
-  pointsEarned: number;
-  pointsReversed: number;
-  /**
-   * Of `pointsReversed`, what the loyalty program's return policy let the customer keep (a sale
-   * earned at the base rate, returned after the customer came under a program).
-   */
-  pointsForgiven?: number;
-}
+import { initialLoyaltyState } from '../loyalty/state.ts';
 
 export interface CustomerState {
   customerId: string;
+  /** The base earn rate: the rules before (or without) a published loyalty program. */
   program: BaseEarnProgram;
   registeredAt?: string;
   consent?: { email: boolean; sms: boolean; post: boolean; profiling: boolean };
@@ -31,35 +20,23 @@ export interface CustomerState {
   pointsBalance: number;
   /** Visits per calendar month (UTC), latest month only: `{ month: '2026-11', count: 3 }`. */
   monthVisits: { month: string; count: number };
-  /** Recent sales by transaction id, oldest first, at most `limits.transactions`. */
-  transactions: Record<string, TransactionMemory>;
-  transactionOrder: string[];
-  /**
-   * Refunds of sales not (yet) seen, by the sale's transaction id: settled when the sale
-   * arrives, so a return that overtakes its sale still reverses exactly what the sale earned.
-   */
-  pendingReturns: Record<string, { refundedMinor: number }>;
-  pendingReturnOrder: string[];
-  /**
-   * Ids of recently applied events other than sales, oldest first: an event seen again is
-   * ignored. (States carried before sales were left out still list sales' ids; harmless.)
-   */
-  seenEventIds: string[];
   eventsApplied: number;
-  /** The loyalty program's book (lots, tier, what sales earned), once a program is attached. */
+  /**
+   * The customer's loyalty book: points as lots, what recent sales earned, the ids of the
+   * events applied. (Absent in states carried from before every customer had one.)
+   */
   loyalty?: LoyaltyBookState;
 }
 
 /**
- * How much history the state keeps: bounded so it stays small across continue-as-new (about
- * 100 bytes a transaction, 40 an event id). A return of a sale older than the last 2,000 of that
- * customer's sales reverses nothing; a sale re-sent after 2,000 newer sales, or another event
- * re-sent after 2,000 newer returns and registrations, is not recognised.
+ * A state as carried before every customer had a book: the base earn rate's memories beside the
+ * scalars. `CustomerAccount.restore` takes it over: the remembered ids and sales' transactions
+ * go into the book's memory of what was applied, the balance into an opening lot.
  */
-export const limits = {
-  seenEventIds: 2000,
-  transactions: 2000,
-} as const;
+export interface CarriedBeforeBook {
+  seenEventIds?: string[];
+  transactionOrder?: string[];
+}
 
 export function initialState(customerId: string, program: BaseEarnProgram): CustomerState {
   return {
@@ -69,25 +46,13 @@ export function initialState(customerId: string, program: BaseEarnProgram): Cust
     spendMinor: 0,
     pointsBalance: 0,
     monthVisits: { month: '', count: 0 },
-    transactions: {},
-    transactionOrder: [],
-    pendingReturns: {},
-    pendingReturnOrder: [],
-    seenEventIds: [],
     eventsApplied: 0,
+    loyalty: { state: initialLoyaltyState(customerId), programs: [] },
   };
 }
 
-/** The state's plain fields, without the remembered ids, sales and early returns. */
-export type CustomerScalars = Omit<
-  CustomerState,
-  | 'seenEventIds'
-  | 'transactions'
-  | 'transactionOrder'
-  | 'pendingReturns'
-  | 'pendingReturnOrder'
-  | 'loyalty'
->;
+/** The state's plain fields, without the book. */
+export type CustomerScalars = Omit<CustomerState, 'loyalty'>;
 
 /** What a till, the web shop or an engineer sees of a customer (the `snapshot` query). */
 export interface CustomerSnapshot {
@@ -101,11 +66,12 @@ export interface CustomerSnapshot {
   eventsApplied: number;
   /** The rules in force: the loyalty program's version, or the base earn rate's. */
   programVersion: string;
-  /** Under a loyalty program: balances, tier, the next tier, points expiring soon. */
-  loyalty?: Omit<LoyaltyOutlook, 'programVersion'>;
+  /** Balances, tier, the next tier, points expiring soon. */
+  loyalty: Omit<LoyaltyOutlook, 'programVersion'>;
 }
 
-export function snapshotOf(state: CustomerScalars): CustomerSnapshot {
+export function snapshotOf(state: CustomerScalars, outlook: LoyaltyOutlook): CustomerSnapshot {
+  const { programVersion, ...loyalty } = outlook;
   return {
     customerId: state.customerId,
     registeredAt: state.registeredAt,
@@ -115,6 +81,7 @@ export function snapshotOf(state: CustomerScalars): CustomerSnapshot {
     lastPurchaseAt: state.lastPurchaseAt,
     pointsBalance: state.pointsBalance,
     eventsApplied: state.eventsApplied,
-    programVersion: state.program.version,
+    programVersion,
+    loyalty,
   };
 }

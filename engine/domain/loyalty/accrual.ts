@@ -25,6 +25,7 @@ import {
   noteFirstEvent,
   type Run,
   remember,
+  saleKey,
 } from './posting.ts';
 import { reverseSale } from './returns.ts';
 import { key, loyaltyLimits, type SaleMemory } from './state.ts';
@@ -33,6 +34,7 @@ import { bucketFor, reassess } from './tiers.ts';
 export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   const { state, program } = run;
   if (Object.hasOwn(state.sales, key(sale.transactionId))) return duplicate();
+  if (!firstTime(state, saleKey(sale.transactionId))) return duplicate();
   noteFirstEvent(run, sale.occurredAt);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
@@ -135,7 +137,10 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
         continue;
       }
       const r = reverseSale(run, memory, ret);
-      result = applied(result.earned + r.earned, 0, result.reversed + r.reversed);
+      result = {
+        ...applied(result.earned + r.earned, 0, result.reversed + r.reversed),
+        refundedMinor: (result.refundedMinor ?? 0) + (r.refundedMinor ?? 0),
+      };
     }
   }
   return result;

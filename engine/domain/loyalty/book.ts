@@ -1,36 +1,36 @@
 /**
  * A customer's loyalty book as the customer workflow keeps it: the loyalty state and the program
- * versions it has been given. Each event is applied under the version the router found in force
- * at the event's time; the clock and redemptions use the newest known version in force at `now`.
- * Versions arrive as data (in a delivery), never by I/O, so replays see the same programs.
+ * versions it has been given. Every customer has one: before any program version is in force
+ * (or without a program at all) the base earn rate is the version in force (`baseRateProgram`).
+ * Each event is applied under the version the router found in force at the event's time; the
+ * clock and redemptions use the newest known version in force at `now`. Versions arrive as data
+ * (in a delivery), never by I/O, so replays see the same programs.
  */
-import type { CustomerEvent, FieldIssue } from '../events.ts';
-import type { BaseEarnProgram } from './base-earn.ts';
+
+import { dueUnder } from './clock.ts';
 import {
   advance,
   applyLoyalty,
-  checkEvent,
   checkRedemption,
   type LoyaltyEffects,
   type LoyaltyInput,
   type LoyaltyOutlook,
   type LoyaltyResult,
-  nextDue,
   outlook,
   type RedemptionCheck,
   type RedemptionRequest,
   standing,
-  takeBackEarlier,
 } from './evaluator.ts';
 import { addLot } from './lots.ts';
+import { firstTime, saleKey } from './posting.ts';
 import type { Program } from './program.ts';
-import { balanceOf, initialLoyaltyState, key, type LoyaltyState } from './state.ts';
+import { balanceOf, initialLoyaltyState, key, type LoyaltyState, NEVER_DUE } from './state.ts';
 import { compareVersions, versionInForce } from './versions.ts';
 
 /** What a workflow carries across continue-as-new. Plain JSON. */
 export interface LoyaltyBookState {
   state: LoyaltyState;
-  /** The versions it knows, oldest first by when they are in force. */
+  /** The published versions it knows, oldest first by when they are in force. */
   programs: Program[];
 }
 
@@ -44,40 +44,53 @@ export class LoyaltyBook {
   private readonly state: LoyaltyState;
   private programs: Program[];
 
-  private constructor(carried: LoyaltyBookState) {
+  /** `base`: the base earn rate, in force before every published version. */
+  private constructor(
+    carried: LoyaltyBookState,
+    private readonly base: Program,
+  ) {
     this.state = carried.state;
     this.programs = [...carried.programs];
   }
 
+  static open(customerId: string, base: Program): LoyaltyBook {
+    return new LoyaltyBook({ state: initialLoyaltyState(customerId), programs: [] }, base);
+  }
+
+  /** From a carried state; it is copied, never shared. */
+  static restore(carried: LoyaltyBookState, base: Program): LoyaltyBook {
+    return new LoyaltyBook(copy(carried), base);
+  }
+
   /**
-   * A new book; a balance from before the customer had one becomes its opening lot, earned and
-   * spendable from `asOf` (when the customer's last event earned it).
+   * A book for a customer whose points were kept outside one (a state carried from before every
+   * customer had a book): the balance becomes its opening lot, earned and spendable from `asOf`
+   * (when the customer's last event earned it), under the base rate.
    */
-  static open(
+  static opening(
     customerId: string,
-    programs: Program[],
-    openingBalance: number,
-    asOf: string,
+    base: Program,
+    balance: number,
+    asOf: string | undefined,
   ): LoyaltyBook {
-    const book = new LoyaltyBook({ state: initialLoyaltyState(customerId), programs: [] });
-    book.learn(programs);
-    if (openingBalance > 0) {
-      const program = book.programAt(asOf);
+    const book = LoyaltyBook.open(customerId, base);
+    if (balance > 0 && asOf !== undefined) {
       addLot(book.state, {
         id: 'opening',
         earnedAt: asOf,
         availableAt: asOf,
-        points: openingBalance,
+        points: balance,
         storeId: 'opening',
-        version: program?.version ?? 'opening',
+        version: base.version,
       });
     }
     return book;
   }
 
-  /** From a carried state; it is copied, never shared. */
-  static restore(carried: LoyaltyBookState): LoyaltyBook {
-    return new LoyaltyBook(copy(carried));
+  /** Ids applied outside the book (a carried state from before it), so they stay duplicates. */
+  rememberApplied(eventIds: readonly string[], transactionIds: readonly string[]) {
+    for (const id of eventIds) firstTime(this.state, id);
+    for (const id of transactionIds) firstTime(this.state, saleKey(id));
   }
 
   toState(): LoyaltyBookState {
@@ -88,8 +101,14 @@ export class LoyaltyBook {
     return balanceOf(this.state);
   }
 
+  /** Whether a published version is known (the base rate needs no sending). */
   knows(version: string): boolean {
-    return this.programs.some((p) => p.version === version);
+    return version === this.base.version || this.programs.some((p) => p.version === version);
+  }
+
+  /** Whether any published version has been given: the customer is under a loyalty program. */
+  get underProgram(): boolean {
+    return this.programs.length > 0;
   }
 
   /** Versions not known yet are added; the book keeps the newest few. */
@@ -101,13 +120,27 @@ export class LoyaltyBook {
     if (this.programs.length > PROGRAMS_KEPT) this.programs = this.programs.slice(-PROGRAMS_KEPT);
   }
 
+  /**
+   * Empties the tier window: for replaying runs whose book began with the first program
+   * version, so sales before it were never in the window.
+   */
+  forgetTierMonths() {
+    this.state.months = [];
+  }
+
   program(version: string): Program | undefined {
+    if (version === this.base.version) return this.base;
     return this.programs.find((p) => p.version === version);
   }
 
-  /** The newest known version in force at `at` (or the oldest known, before any is). */
-  programAt(at: string): Program | undefined {
-    return versionInForce(this.programs, at) ?? this.programs[0];
+  /** The newest known version in force at `at`; the base rate before any is. */
+  programAt(at: string): Program {
+    return versionInForce(this.programs, at) ?? this.base;
+  }
+
+  /** The base earn rate: the rules for events dated before every published version. */
+  get baseRate(): Program {
+    return this.base;
   }
 
   apply(input: LoyaltyInput, program: Program, now: string, out: LoyaltyEffects): LoyaltyResult {
@@ -116,23 +149,7 @@ export class LoyaltyBook {
 
   /** What the clock made due by `now`, under the version in force then. */
   advance(now: string, out: LoyaltyEffects) {
-    const program = this.programAt(now);
-    if (program) advance(this.state, program, now, out);
-  }
-
-  /** Takes back points a return (at `at`) reverses for a sale the book does not hold. */
-  takeBackEarlier(points: number, program: Program, at: string): number {
-    return takeBackEarlier(this.state, program, at, points);
-  }
-
-  /** What makes an event impossible for this customer, by field (nothing is changed). */
-  check(event: CustomerEvent): FieldIssue[] {
-    return checkEvent(this.state, event);
-  }
-
-  /** The sale is remembered: a return of it is the book's to reverse. */
-  holdsSale(transactionId: string): boolean {
-    return Object.hasOwn(this.state.sales, key(transactionId));
+    advance(this.state, this.programAt(now), now, out);
   }
 
   /**
@@ -141,17 +158,6 @@ export class LoyaltyBook {
    */
   get clock(): string | undefined {
     return this.state.clockAt;
-  }
-
-  /**
-   * The rules for an event dated before the program's first version: the base earn rate, as a
-   * version of its own (no tiers, rules, bonuses, expiry or pending days; returns and markets
-   * as the program's), so such an event earns what it did before the program and never
-   * expires at once.
-   */
-  beforeFirstVersion(base: BaseEarnProgram): Program | undefined {
-    const first = this.programs[0];
-    return first ? baseRateVersion(base, first) : undefined;
   }
 
   checkRedemption(request: RedemptionRequest, program: Program, now: string): RedemptionCheck {
@@ -164,20 +170,17 @@ export class LoyaltyBook {
    * the workflow asks after each delivery without another pass over the lots.
    */
   nextDue(now: string): string | undefined {
-    if (this.state.dueAt !== undefined) return this.state.dueAt;
-    const program = this.programAt(now);
-    return program ? nextDue(this.state, program) : undefined;
+    const due = dueUnder(this.state, this.programAt(now));
+    return due === NEVER_DUE ? undefined : due;
   }
 
   /** Spendable points, tier and next tier at `now`: what every cue shows. */
-  standing(now: string): ReturnType<typeof standing> | undefined {
-    const program = this.programAt(now);
-    return program ? standing(this.state, program, now) : undefined;
+  standing(now: string): ReturnType<typeof standing> {
+    return standing(this.state, this.programAt(now), now);
   }
 
-  outlook(now: string): LoyaltyOutlook | undefined {
-    const program = this.programAt(now);
-    return program ? outlook(this.state, program, now) : undefined;
+  outlook(now: string): LoyaltyOutlook {
+    return outlook(this.state, this.programAt(now), now);
   }
 
   hasRedemption(redemptionId: string): boolean {
@@ -198,32 +201,4 @@ export class LoyaltyBook {
   redeemedBy(redemptionId: string): number | undefined {
     return this.state.redemptions[key(redemptionId)]?.points;
   }
-}
-
-/** The base earn rate as a program version, on the terms of the program's `like` version. */
-export function baseRateVersion(base: BaseEarnProgram, like: Program): Program {
-  return {
-    ...like,
-    version: base.version,
-    name: 'Base earn rate',
-    effectiveFrom: '1970-01-01T00:00:00.000Z',
-    earn: {
-      base: { rate: { points: base.basePointsPerUnit, perMinor: base.spendUnitMinor } },
-      rounding: 'down',
-      // As the base rules: only what was paid with points earns nothing.
-      excludeTenders: ['points'],
-      excludeTax: false,
-      excludeCategories: [],
-      rules: [],
-      bonuses: [],
-    },
-    tiers: undefined,
-    expiry: { warnDays: like.expiry.warnDays },
-    pendingDays: 0,
-    returns: {
-      ...like.returns,
-      policy: like.returns.policy === 'pending-only' ? 'within-balance' : like.returns.policy,
-    },
-    partners: [],
-  };
 }

@@ -8,7 +8,14 @@ import type { LoyaltyEffects } from './contract.ts';
 import { removeLots } from './lots.ts';
 import { DAY_MS, inactivitySince, ledgerLine, type Run } from './posting.ts';
 import type { Program } from './program.ts';
-import { balanceOf, type Lot, type LoyaltyState, loyaltyLimits, timesOf } from './state.ts';
+import {
+  balanceOf,
+  type Lot,
+  type LoyaltyState,
+  loyaltyLimits,
+  NEVER_DUE,
+  timesOf,
+} from './state.ts';
 import { pruneMonths, reviewTiers } from './tiers.ts';
 
 /**
@@ -21,16 +28,27 @@ export function advance(state: LoyaltyState, program: Program, until: string, ou
   const target = Date.parse(until);
   if (state.clockAt === undefined || Date.parse(state.clockAt) < target) state.clockAt = until;
   for (;;) {
-    state.dueAt ??= nextDue(state, program);
-    if (state.dueAt === undefined) return;
-    const due = Date.parse(state.dueAt);
+    const dueAt = dueUnder(state, program);
+    const due = Date.parse(dueAt);
     if (due > target) return;
-    runDue(state, program, state.dueAt, out);
-    state.dueAt = nextDue(state, program);
+    runDue(state, program, dueAt, out);
+    state.dueAt = nextDue(state, program) ?? NEVER_DUE;
     // Every step settles what was due at its instant; a due instant that did not move on
     // would be a rule that never settles: stop rather than spin.
-    if (state.dueAt !== undefined && Date.parse(state.dueAt) <= due) return;
+    if (Date.parse(state.dueAt) <= due) return;
   }
+}
+
+/**
+ * The cached due instant (`NEVER_DUE` when nothing is), worked out again when unknown or kept
+ * under another version (whose expiry, inactivity or tier terms may differ).
+ */
+export function dueUnder(state: LoyaltyState, program: Program): string {
+  if (state.dueAt === undefined || state.dueVersion !== program.version) {
+    state.dueAt = nextDue(state, program) ?? NEVER_DUE;
+    state.dueVersion = program.version;
+  }
+  return state.dueAt;
 }
 
 /** What is due at `now` (the earliest due instant): one step of `advance`. */

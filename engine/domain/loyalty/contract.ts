@@ -110,6 +110,8 @@ export interface LoyaltyResult {
   earned: number;
   redeemed: number;
   reversed: number;
+  /** Money refunded on sales this input settled (a return, or a sale with returns held for it). */
+  refundedMinor?: number;
   /** For a redemption: its value in the basket's currency; for a refusal, why. */
   valueMinor?: number;
   refusal?: Refusal;

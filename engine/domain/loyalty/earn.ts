@@ -7,6 +7,7 @@
 import type { SaleEvent, SaleLine } from '../events.ts';
 import { lineNet } from '../receipt.ts';
 import { allocate, localDate, mulDiv, weekdayOf } from './arithmetic.ts';
+import { ANY_CURRENCY } from './base-earn.ts';
 import type { EarnRule, Program } from './program.ts';
 import type { LineMemory, ReceiptBonus } from './state.ts';
 
@@ -42,6 +43,7 @@ export function toProgramMinor(
   use: 'earn' | 'redeem',
 ): number | undefined {
   if (currency === program.currency) return minor;
+  if (program.currency === ANY_CURRENCY) return use === 'earn' ? minor : undefined;
   const market = program.markets.find((m) => m.currency === currency);
   if (!market?.[use]) return undefined;
   return mulDiv(minor, market.rate.programMinor, market.rate.minor);

@@ -37,7 +37,6 @@ export * from './contract.ts';
 export { checkEvent } from './event-checks.ts';
 export { outlook, standing } from './outlook.ts';
 export { checkRedemption, pointsValue, spendableUnder } from './redemption.ts';
-export { takeBackEarlier } from './returns.ts';
 export { initialLoyaltyState };
 
 /** The pure form: the input state is never changed. */

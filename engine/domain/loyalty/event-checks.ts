@@ -5,6 +5,7 @@
  */
 import type { FieldIssue, SaleEvent } from '../events.ts';
 import type { LoyaltyInput } from './contract.ts';
+import { saleKey, seenBefore } from './posting.ts';
 import { type EarlyReturn, key, type LoyaltyState, type SaleMemory } from './state.ts';
 
 /**
@@ -17,14 +18,19 @@ export function checkEvent(state: LoyaltyState, input: LoyaltyInput): FieldIssue
   if (input.type === 'sale') return checkPointsTenders(state, input);
   if (input.type === 'return') {
     const sale = state.sales[key(input.originalTransactionId)];
-    if (!sale || Object.hasOwn(state.seen, key(input.eventId))) return [];
+    if (!sale || seenBefore(state, input.eventId)) return [];
     return checkReturnLines(sale, input.lines);
   }
   return [];
 }
 
 function checkPointsTenders(state: LoyaltyState, sale: SaleEvent): FieldIssue[] {
-  if (Object.hasOwn(state.sales, key(sale.transactionId))) return [];
+  // A sale applied before is a duplicate, not refused.
+  if (
+    Object.hasOwn(state.sales, key(sale.transactionId)) ||
+    seenBefore(state, saleKey(sale.transactionId))
+  )
+    return [];
   const issues: FieldIssue[] = [];
   sale.tenders.forEach((tender, i) => {
     if (tender.type !== 'points') return;

@@ -12,8 +12,11 @@ import {
   timesOf,
 } from './state.ts';
 
-/** Adds an accrual; debt is paid from it first. Returns the points the balance grew by. */
-export function addLot(state: LoyaltyState, lot: Lot): number {
+/**
+ * Adds an accrual; debt is paid from it first. Returns the points the balance grew by. `join`:
+ * under a program where points never expire, a plain lot may join the plain lot before it.
+ */
+export function addLot(state: LoyaltyState, lot: Lot, join = false): number {
   const points = lot.points;
   if (points <= 0) return 0;
   const paid = Math.min(state.debt, points);
@@ -24,9 +27,38 @@ export function addLot(state: LoyaltyState, lot: Lot): number {
     state.lotPoints = lotPointsOf(state) + left;
     const times = timesOf(added);
     state.pendingSpanMs = Math.max(pendingSpanOf(state), times.available - times.earned);
-    insertInOrder(state.lots, added);
+    insertInOrder(state.lots, added, join);
   }
   return points;
+}
+
+/**
+ * A lot that is spendable at once and never expires (the base earn rate's): under a program
+ * without expiry nothing about it depends on when it was earned but the order it is spent in.
+ */
+const isPlain = (lot: Lot): boolean =>
+  lot.expiresAt === undefined && lot.availableAt === lot.earnedAt && lot.warned !== true;
+
+/**
+ * Oldest first by when they were earned; ties by id, so the order never depends on arrival. A
+ * plain lot right after another plain lot of the same version joins it: spent in the same order,
+ * the customer's lots stay few however many sales earned them.
+ */
+function insertInOrder(lots: Lot[], lot: Lot, join: boolean) {
+  const t = Date.parse(lot.earnedAt);
+  let i = lots.length;
+  while (i > 0) {
+    const before = lots[i - 1] as Lot;
+    const tb = timesOf(before).earned;
+    if (tb < t || (tb === t && before.id <= lot.id)) break;
+    i -= 1;
+  }
+  const before = lots[i - 1];
+  if (join && before && isPlain(before) && isPlain(lot) && before.version === lot.version) {
+    before.points += lot.points;
+    return;
+  }
+  lots.splice(i, 0, lot);
 }
 
 /** Takes the lots `gone` accepts out of the state (expired), oldest first; returns them. */
@@ -41,19 +73,6 @@ export function removeLots(state: LoyaltyState, gone: (lot: Lot) => boolean): Lo
     state.lotPoints = lotPointsOf(state) - points;
   }
   return removed;
-}
-
-/** Oldest first by when they were earned; ties by id, so the order never depends on arrival. */
-function insertInOrder(lots: Lot[], lot: Lot) {
-  const t = Date.parse(lot.earnedAt);
-  let i = lots.length;
-  while (i > 0) {
-    const before = lots[i - 1] as Lot;
-    const tb = Date.parse(before.earnedAt);
-    if (tb < t || (tb === t && before.id <= lot.id)) break;
-    i -= 1;
-  }
-  lots.splice(i, 0, lot);
 }
 
 export interface Taken {

@@ -8,7 +8,7 @@ import { addDays, addMonths } from './arithmetic.ts';
 import type { LoyaltyEffects, LoyaltyResult } from './contract.ts';
 import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
-import { balanceOf, key, type Lot, type LoyaltyState, loyaltyLimits } from './state.ts';
+import { balanceOf, key, type Lot, type LoyaltyState, loyaltyLimits, NEVER_DUE } from './state.ts';
 import { startTiers } from './tiers.ts';
 
 export interface Run {
@@ -49,10 +49,33 @@ export function remember<V>(
   }
 }
 
-/** Marks an id seen; false if it was seen before. */
+/**
+ * The id a sale is remembered by among the ids seen: by its transaction, so the same sale sent
+ * again under a till's new event id is still known. (`/` is in no event or transaction id.)
+ */
+export const saleKey = (transactionId: string): string => `sale/${transactionId}`;
+
+export const seenBefore = (state: LoyaltyState, id: string): boolean =>
+  Object.hasOwn(state.seen, key(id));
+
+/**
+ * Marks an id seen; false if it was seen before. The one memory of what was applied: a ring of
+ * `loyaltyLimits.seen` ids, the newest taking the oldest's slot once full, so remembering costs
+ * the same for every event.
+ */
 export function firstTime(state: LoyaltyState, id: string): boolean {
-  if (Object.hasOwn(state.seen, key(id))) return false;
-  remember(state.seen, state.seenOrder, id, 1 as const, loyaltyLimits.seen);
+  const k = key(id);
+  if (Object.hasOwn(state.seen, k)) return false;
+  const order = state.seenOrder;
+  const limit = loyaltyLimits.seen;
+  if (order.length < limit) order.push(k);
+  else {
+    const slot = (state.seenNext ?? 0) % limit;
+    delete state.seen[order[slot] as string];
+    order[slot] = k;
+    state.seenNext = (slot + 1) % limit;
+  }
+  state.seen[k] = 1;
   return true;
 }
 
@@ -112,8 +135,11 @@ export const DAY_MS = 86_400_000;
  * event costs no scan of every lot.
  */
 export function credit(run: Run, lot: Lot): number {
-  const added = addLot(run.state, lot);
   const { state, program } = run;
+  const { lotMonths, inactivityMonths } = program.expiry;
+  const added = addLot(state, lot, lotMonths === undefined && inactivityMonths === undefined);
+  // The first points start the inactivity clock: nothing was due before them.
+  if (inactivityMonths !== undefined && state.dueAt === NEVER_DUE) state.dueAt = undefined;
   if (lot.expiresAt !== undefined && state.dueAt !== undefined) {
     const warnAt = Date.parse(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
     if (warnAt < Date.parse(state.dueAt)) state.dueAt = new Date(warnAt).toISOString();

@@ -7,7 +7,6 @@
 import type { ReturnEvent } from '../events.ts';
 import { addDays, mulDiv } from './arithmetic.ts';
 import type { LoyaltyResult } from './contract.ts';
-import { noLoyaltyEffects } from './contract.ts';
 import { anyLot, isPendingAt, sumTaken, takeFromLots } from './lots.ts';
 import {
   applied,
@@ -19,7 +18,6 @@ import {
   type Run,
   remember,
 } from './posting.ts';
-import type { Program } from './program.ts';
 import { restoreRedemption } from './redemption.ts';
 import {
   type EarlyReturn,
@@ -73,9 +71,11 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
   // Measured between the two events' own times, never against the clock.
   const afterPeriod =
     Date.parse(ret.occurredAt) > Date.parse(addDays(memory.occurredAt, periodDays));
+  let refundedMinor = 0;
   for (const returned of ret.lines) {
     const line = memory.lines[key(returned.lineId)];
     if (!line) continue; // refused before (`checkReturnLines`)
+    refundedMinor += returned.refundAmount;
     if (afterPeriod) {
       // Counted as returned (no unit comes back twice), but the points stay.
       line.refundedMinor += returned.refundAmount;
@@ -92,7 +92,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
       transactionId: memory.transactionId,
       periodDays,
     });
-    return applied();
+    return { ...applied(), refundedMinor };
   }
   let pointsDue = 0;
   let qualifyingDue = 0;
@@ -170,7 +170,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
     const change = reassess(state, program.tiers, run.at, 'return');
     if (change) run.out.tierChanges.push(change);
   }
-  return applied(restored, 0, takenBack);
+  return { ...applied(restored, 0, takenBack), refundedMinor };
 }
 
 export function releaseDayUsage(state: LoyaltyState, day: string, ruleId: string, points: number) {
@@ -199,20 +199,6 @@ export function takeBack(run: Run, lotId: string, points: number): number {
   if (policy === 'within-balance' || taken === points) return taken;
   state.debt += points - taken;
   return points;
-}
-
-/**
- * Takes back `points` for a return of a sale the book never saw (earned at the base rate before
- * the customer came under the program; its points are in the opening lot), as the return policy
- * allows. Returns the points taken; the caller writes the ledger line.
- */
-export function takeBackEarlier(
-  state: LoyaltyState,
-  program: Program,
-  at: string,
-  points: number,
-): number {
-  return takeBack({ state, program, at, out: noLoyaltyEffects() }, 'opening', points);
 }
 
 /** Gives back the points the refunded share of a sale was paid with, in proportion. */

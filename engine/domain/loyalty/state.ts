@@ -152,9 +152,14 @@ export interface LoyaltyState {
   earlyReturnOrder: string[];
   redemptions: Record<string, RedemptionMemory>;
   redemptionOrder: string[];
-  /** Ids of events applied other than sales and redemptions (`key(eventId)` and the like). */
+  /**
+   * Ids of the events applied (sales by their transaction, `saleKey`; redemptions are
+   * remembered in `redemptions`): an event seen again is a duplicate.
+   */
   seen: Record<string, 1>;
+  /** The same ids as a ring: oldest first until it is full, then from slot `seenNext` on. */
   seenOrder: string[];
+  seenNext?: number;
   /** Points a rule gave per local day: `key(<day>|<ruleId>)`. */
   dayUsage: Record<string, number>;
   /** One-off bonuses given (`registration`, `first-purchase`, `birthday:2026`, …) → by what. */
@@ -167,8 +172,12 @@ export interface LoyaltyState {
   lastActivityAt?: string;
   /** The inactivity warning went out for this `lastActivityAt`. */
   inactivityWarnedFor?: string;
-  /** The earliest instant at which something is due (expiry, warning, review); a cache. */
+  /**
+   * The earliest instant at which something is due (expiry, warning, review) under the version
+   * `dueVersion`; a cache: absent when not known, `NEVER_DUE` when nothing is.
+   */
   dueAt?: string;
+  dueVersion?: string;
   /**
    * The customer's clock: the latest instant the state has been brought to, by an event's own
    * time or by the workflow's timer. Never goes back; what falls due up to it has happened.
@@ -188,6 +197,9 @@ export interface EarlyReturn {
   lines: { lineId: string; quantity: number; refundAmount: number }[];
 }
 
+/** `dueAt` when nothing is due: the latest instant a date can hold. */
+export const NEVER_DUE = '+275760-09-13T00:00:00.000Z';
+
 /** Keys for records indexed by outside ids. */
 export const key = (id: string): string => `#${id}`;
 
@@ -195,7 +207,7 @@ export const key = (id: string): string => `#${id}`;
 export const loyaltyLimits = {
   sales: 5000,
   redemptions: 500,
-  seen: 2000,
+  seen: 4000,
   earlyReturns: 500,
 } as const;
 

@@ -10,12 +10,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { CustomerAccount } from '../../../engine/domain/customer/account.ts';
 import { applyEvent } from '../../../engine/domain/customer/apply-event.ts';
-import {
-  type CustomerState,
-  initialState,
-  snapshotOf,
-} from '../../../engine/domain/customer/state.ts';
+import { type CustomerState, initialState } from '../../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../../engine/domain/events.ts';
 import {
   type CustomerWorkflowInput,
@@ -36,7 +33,9 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     await condition(() => done >= ticket);
     return { applied: state.eventsApplied - before, pointsBalance: state.pointsBalance };
   });
-  setHandler(snapshotQuery, () => snapshotOf(state));
+  setHandler(snapshotQuery, () =>
+    CustomerAccount.restore(state).snapshot(new Date(Date.now()).toISOString()),
+  );
   for (;;) {
     await condition(() => pending.length > 0 || workflowInfo().continueAsNewSuggested);
     const batch = pending.splice(0, pending.length);
