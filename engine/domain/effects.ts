@@ -3,6 +3,7 @@
  * Both cross process boundaries (workflow → NATS → sink and till gateway), so both are zod schemas.
  */
 import { z } from 'zod';
+import { fieldIssue } from './error-codes.ts';
 import { channel, customerId, instant, storeId, tillId } from './events.ts';
 
 /**
@@ -104,7 +105,7 @@ export const cueFacts = z.strictObject({
     })
     .optional(),
   /** For a `refused` cue: each field that cannot be true, and why. */
-  issues: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
+  issues: z.array(fieldIssue).optional(),
 });
 
 /** A cue as published to `CUES` and shown at the till. */
