@@ -5,6 +5,7 @@
  * imports them.
  */
 import type { LedgerEntry } from '../effects.ts';
+import type { RedemptionRefusalCode } from '../error-codes.ts';
 import type {
   CustomerRegistration,
   FieldIssue,
@@ -13,31 +14,16 @@ import type {
   ReturnEvent,
   SaleEvent,
 } from '../events.ts';
+import type { CancelRedemptionRequest, RedeemRequest } from '../redemption.ts';
 import type { TierChange } from './tiers.ts';
 
-/** A till or the web shop asks to pay part of a basket with points. */
-export interface RedemptionRequest {
-  type: 'redemption';
-  /** Chosen by the till, unique: asking again with the same id gets the same answer. */
-  redemptionId: string;
-  customerId: string;
-  points: number;
-  /** The basket's total, in `currency`. */
-  basketMinor: number;
-  currency: string;
-  channel: 'till' | 'web';
-  storeId: string;
-  tillId?: string;
-  /** Spending at a partner rather than in the retailer's own shops. */
-  partnerId?: string;
-}
+/** A till or the web shop asks to pay part of a basket with points (`redeemRequest`). */
+export type RedemptionRequest = RedeemRequest & { type: 'redemption' };
 
 /** The till gives back a redemption it will not use (the customer paid otherwise). */
-export interface RedemptionCancel {
+export type RedemptionCancel = Pick<CancelRedemptionRequest, 'redemptionId' | 'customerId'> & {
   type: 'redemption.cancel';
-  redemptionId: string;
-  customerId: string;
-}
+};
 
 export type LoyaltyInput =
   | SaleEvent
@@ -48,26 +34,16 @@ export type LoyaltyInput =
   | RedemptionRequest
   | RedemptionCancel;
 
-/** Why a redemption is refused, in the order the reasons are checked and listed. */
-export const refusalReasons = [
-  'not-positive',
-  'channel-not-allowed',
-  'unknown-partner',
-  'currency-not-redeemable',
-  'below-minimum',
-  'insufficient-balance',
-  'over-basket-share',
-] as const;
-
-export type RefusalReason = (typeof refusalReasons)[number];
+/** Why a redemption is refused: codes of the error table, in the order they are checked. */
+export type RefusalReason = RedemptionRefusalCode;
 
 export interface Refusal {
   /** The first reason that applies (`reasons[0]`). */
   reason: RefusalReason;
   /** For the person at the till: every reason's message, in order. */
   message: string;
-  /** Every reason that applies, in the order of `refusalReasons`. */
-  reasons: { reason: RefusalReason; message: string }[];
+  /** Every reason that applies, in the order of `redemptionRefusalCodes`, with its field. */
+  reasons: { reason: RefusalReason; field: string; message: string }[];
 }
 
 export type RedemptionCheck =
