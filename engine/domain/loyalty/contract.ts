@@ -4,7 +4,7 @@
  * answered (the result, a refusal, the outlook). Types only, and no zod: the customer workflow
  * imports them.
  */
-import type { LedgerEntry } from '../effects.ts';
+import type { LedgerEntry, LoyaltyTriggerMessage } from '../effects.ts';
 import type { RedemptionRefusalCode } from '../error-codes.ts';
 import type {
   CustomerRegistration,
@@ -50,17 +50,11 @@ export type RedemptionCheck =
   | { ok: true; points: number; valueMinor: number }
   | ({ ok: false } & Refusal);
 
-/** Something the customer's other rules, campaigns or messages may act on. */
-export type LoyaltyTrigger =
-  | { kind: 'points-expiring'; points: number; expiresAt: string }
-  | { kind: 'points-expired'; points: number; at: string; cause: 'age' | 'inactivity' }
-  | { kind: 'inactivity-expiry-coming'; points: number; expiresAt: string }
-  | { kind: 'earn-refused'; eventId: string; cause: 'currency-not-in-program' | 'unknown-partner' }
-  | { kind: 'adjustment-clipped'; eventId: string; asked: number; applied: number }
-  /** A return dated after the sale's return period: it takes nothing back. */
-  | { kind: 'return-after-period'; eventId: string; transactionId: string; periodDays: number }
-  /** A return held for its sale could not be true of it once the sale came (more than sold). */
-  | { kind: 'return-refused'; eventId: string; transactionId: string; issues: FieldIssue[] };
+/** Each kind of trigger without its customer: the account adds whose it is. */
+type WithoutCustomer<T> = T extends unknown ? Omit<T, 'customerId'> : never;
+
+/** Something the customer's other rules, campaigns or messages may act on (`loyaltyTrigger`). */
+export type LoyaltyTrigger = WithoutCustomer<LoyaltyTriggerMessage>;
 
 export interface LoyaltyEffects {
   ledger: LedgerEntry[];
