@@ -28,6 +28,7 @@ import {
   type RedemptionRefusalCode,
   redemptionRefusalCodes,
   retryable,
+  toClienteleError,
 } from '../domain/error-codes.ts';
 import type { Refusal } from '../domain/loyalty/contract.ts';
 import type { Program } from '../domain/loyalty/program.ts';
@@ -245,9 +246,7 @@ export function startRedemptionService(
           .catch((err) => {
             stats.failed += 1;
             deps.logger.error({ err }, 'redemption service failed on a request');
-            msg.respond(
-              JSON.stringify(refuse('unavailable', 'The loyalty engine failed; ask again.')),
-            );
+            msg.respond(JSON.stringify(toClienteleError(err).toAnswer()));
           })
           .finally(() => inFlight.delete(handling));
         inFlight.add(handling);
