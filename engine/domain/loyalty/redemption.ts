@@ -1,8 +1,8 @@
 /**
  * Spending points: whether a redemption can be granted (every reason it cannot, in order, as
- * codes with their fields; the words are `refusal-wording.ts`'s), the
- * points taken from the oldest spendable lots, a cancellation giving them back into lots like the
- * ones they came from (never extending an expiry).
+ * codes with their fields; `refusal-wording.ts` words them), the points taken from the oldest
+ * spendable lots, a cancellation giving them back into lots like the ones they came from (never
+ * extending an expiry).
  */
 import { addMonths, mulDiv } from './arithmetic.ts';
 import type {
