@@ -83,7 +83,7 @@ export async function measureRedemptions(
             .then((reply) => {
               const answer = JSON.parse(decoder.decode(reply.data)) as RedeemAnswer;
               (isFirst ? first : later).push(performance.now() - sentAt);
-              const outcome = answer.ok ? 'granted' : answer.reason;
+              const outcome = answer.ok ? 'granted' : answer.error.code;
               outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
             }),
         );

@@ -149,7 +149,7 @@
     render(figures);
   });
   socket.on('connect_error', (err) => {
-    if (err?.message === 'unauthorized') {
+    if (err?.data?.code === 'unauthorized') {
       // Refused by the server: it will not get better by retrying.
       setState('unauthorized', 'unauthorized', 'The token in the address is not accepted.');
     } else {

@@ -1,8 +1,10 @@
 /**
- * What the customer workflow produces from an event: points-ledger entries and cues for the till.
- * Both cross process boundaries (workflow → NATS → sink and till gateway), so both are zod schemas.
+ * What the customer workflow produces from an event: points-ledger entries, cues for the till,
+ * tier changes and triggers. All cross process boundaries (workflow → router → NATS → sink, till
+ * gateway, campaigns), so all are zod schemas, and the rules' types are inferred from them.
  */
 import { z } from 'zod';
+import { fieldIssue } from './error-codes.ts';
 import { channel, customerId, instant, storeId, tillId } from './events.ts';
 
 /**
@@ -104,7 +106,7 @@ export const cueFacts = z.strictObject({
     })
     .optional(),
   /** For a `refused` cue: each field that cannot be true, and why. */
-  issues: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
+  issues: z.array(fieldIssue).optional(),
 });
 
 /** A cue as published to `CUES` and shown at the till. */
@@ -115,7 +117,78 @@ export const cue = cueFacts.extend({
   message: z.string(),
 });
 
+/** A customer's tier changed: published to `loyalty.tier.<customerId>`. */
+export const tierChange = z.strictObject({
+  customerId,
+  from: z.string(),
+  to: z.string(),
+  reason: z.enum(['upgrade', 'downgrade', 'return']),
+  at: instant,
+});
+
+const points = z.number().int();
+
+/**
+ * Something the customer's other rules, campaigns or messages may act on: published to
+ * `loyalty.trigger.<customerId>`.
+ */
+export const loyaltyTrigger = z.discriminatedUnion('kind', [
+  z.strictObject({ customerId, kind: z.literal('points-expiring'), points, expiresAt: instant }),
+  z.strictObject({
+    customerId,
+    kind: z.literal('points-expired'),
+    points,
+    at: instant,
+    cause: z.enum(['age', 'inactivity']),
+  }),
+  z.strictObject({
+    customerId,
+    kind: z.literal('inactivity-expiry-coming'),
+    points,
+    expiresAt: instant,
+  }),
+  z.strictObject({
+    customerId,
+    kind: z.literal('earn-refused'),
+    eventId: z.string(),
+    cause: z.enum(['currency-not-in-program', 'unknown-partner']),
+  }),
+  z.strictObject({
+    customerId,
+    kind: z.literal('adjustment-clipped'),
+    eventId: z.string(),
+    asked: points,
+    applied: points,
+  }),
+  /** A return dated after the sale's return period: it takes nothing back. */
+  z.strictObject({
+    customerId,
+    kind: z.literal('return-after-period'),
+    eventId: z.string(),
+    transactionId: z.string(),
+    periodDays: z.number().int(),
+  }),
+  /** A return held for its sale could not be true of it once the sale came (more than sold). */
+  z.strictObject({
+    customerId,
+    kind: z.literal('return-refused'),
+    eventId: z.string(),
+    transactionId: z.string(),
+    issues: z.array(fieldIssue),
+  }),
+]);
+
+/** What one delivery caused, as the customer workflow answers it to the router. */
+export const effects = z.strictObject({
+  ledger: z.array(ledgerEntry),
+  cues: z.array(cueFacts),
+  tierChanges: z.array(tierChange).optional(),
+  triggers: z.array(loyaltyTrigger).optional(),
+});
+
 export type LedgerEntry = z.infer<typeof ledgerEntry>;
+export type TierChangeMessage = z.infer<typeof tierChange>;
+export type LoyaltyTriggerMessage = z.infer<typeof loyaltyTrigger>;
 export type Cue = z.infer<typeof cue>;
 export type CueFacts = z.infer<typeof cueFacts>;
 export type CueKind = z.infer<typeof cueKind>;

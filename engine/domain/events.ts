@@ -6,6 +6,7 @@
  * Money is always an integer count of minor units (cents, pence) in the event's currency.
  */
 import { z } from 'zod';
+import { type FieldIssue, issuesOf } from './error-codes.ts';
 import { lineNet } from './receipt.ts';
 
 /** Integer minor units of a currency: never a float. */
@@ -339,35 +340,14 @@ export function withoutPersonalData(event: RetailEvent): CustomerEvent {
   return birthDate ? { ...rest, birthMonthDay: birthDate.slice(5, 10) } : rest;
 }
 
-/** One problem with an event, named by the path of the offending field. */
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
+// Where the rules and gateways have always found them; the error vocabulary owns them.
+export { describeIssues, type FieldIssue, formatPath } from './error-codes.ts';
 
 export type ParseResult = { ok: true; event: RetailEvent } | { ok: false; issues: FieldIssue[] };
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => {
-    if (typeof part === 'number') return `${acc}[${part}]`;
-    const key = String(part);
-    return acc ? `${acc}.${key}` : key;
-  }, '');
-}
 
 /** Validates anything that claims to be a retail event. Never throws. */
 export function parseRetailEvent(input: unknown): ParseResult {
   const result = retailEvent.safeParse(input);
   if (result.success) return { ok: true, event: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      field: formatPath(issue.path) || '(event)',
-      message: issue.message,
-    })),
-  };
-}
-
-export function describeIssues(issues: readonly FieldIssue[]): string {
-  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  return { ok: false, issues: issuesOf(result.error.issues, '(event)') };
 }

@@ -2,11 +2,12 @@
  * The redemption contract with tills and the web shop: what they ask (spend points on a basket,
  * or give back a redemption they did not use) and what they are answered, at once, yes or no.
  * Served over NATS request–reply (`svc.loyalty.redeem`, `svc.loyalty.cancel`) and relayed by the
- * till gateway (`points:redeem`, `points:cancel`).
+ * till gateway (`points:redeem`, `points:cancel`). The one definition of these messages: the
+ * loyalty rules and the customer workflow take their types from here (types only, no zod).
  */
 import { z } from 'zod';
+import { errorAnswer } from './error-codes.ts';
 import { channel, currency, customerId, minorUnits, storeId, tillId } from './events.ts';
-import { refusalReasons } from './loyalty/evaluator.ts';
 
 const token = z
   .string()
@@ -38,68 +39,48 @@ export const cancelRedemptionRequest = z.strictObject({
   channel: channel.optional(),
 });
 
-/** Why a redemption was refused: the program's reasons, and the service's own. */
-export const redeemRefusalReason = z.enum([
-  ...refusalReasons,
-  /** The request is malformed: `issues` names the fields. */
-  'invalid-request',
-  /** No customer with this id (or none yet): the same answer as an empty account would give. */
-  'unknown-customer',
-  /** More requests for this customer at once than the engine takes: ask again. */
-  'busy',
-  /** No loyalty program is published. */
-  'no-program',
-  /** The engine could not answer in time: ask again. */
-  'unavailable',
-  /** No such redemption to cancel. */
-  'unknown-redemption',
-  /** The redemption paid for a sale: return the sale to give its points back. */
-  'redemption-used',
-]);
-
 const pointsAfter = {
   balance: z.number().int().optional(),
   spendable: z.number().int().optional(),
   tier: z.string().optional(),
 };
 
+/** The customer's points after a redemption, a cancellation or a refusal: for the till's screen. */
+export const pointsAfterAnswer = z.strictObject(pointsAfter);
+
+export const redeemGranted = z.strictObject({
+  ok: z.literal(true),
+  redemptionId: z.string(),
+  points: z.number().int(),
+  /** What the points pay, in the basket's currency. */
+  valueMinor: z.number().int(),
+  currency: z.string(),
+  /** This redemption id was granted before: the same answer again. */
+  repeated: z.boolean(),
+  ...pointsAfter,
+});
+
+/**
+ * Refused: `error.code` is the first reason; when the program refuses for several, each is an
+ * issue with its own `code`, in order, and `error.message` says them all.
+ */
 export const redeemAnswer = z.discriminatedUnion('ok', [
-  z.strictObject({
-    ok: z.literal(true),
-    redemptionId: z.string(),
-    points: z.number().int(),
-    valueMinor: z.number().int(),
-    currency: z.string(),
-    /** This redemption id was granted before: the same answer again. */
-    repeated: z.boolean(),
-    ...pointsAfter,
-  }),
-  z.strictObject({
-    ok: z.literal(false),
-    reason: redeemRefusalReason,
-    /** For the person at the till: every reason's message, in order. */
-    message: z.string(),
-    /** Every reason the program refuses it for, in order (`reason` is the first). */
-    reasons: z
-      .array(z.strictObject({ reason: redeemRefusalReason, message: z.string() }))
-      .optional(),
-    issues: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
-    ...pointsAfter,
-  }),
+  redeemGranted,
+  errorAnswer.extend(pointsAfter),
 ]);
 
-export const cancelAnswer = z.discriminatedUnion('ok', [
-  z.strictObject({ ok: z.literal(true), restored: z.number().int(), ...pointsAfter }),
-  z.strictObject({
-    ok: z.literal(false),
-    reason: redeemRefusalReason,
-    message: z.string(),
-    issues: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
-  }),
-]);
+export const cancelGranted = z.strictObject({
+  ok: z.literal(true),
+  restored: z.number().int(),
+  ...pointsAfter,
+});
+
+export const cancelAnswer = z.discriminatedUnion('ok', [cancelGranted, errorAnswer]);
 
 export type RedeemRequest = z.infer<typeof redeemRequest>;
+export type RedeemGranted = z.infer<typeof redeemGranted>;
 export type RedeemAnswer = z.infer<typeof redeemAnswer>;
 export type CancelRedemptionRequest = z.infer<typeof cancelRedemptionRequest>;
+export type CancelGranted = z.infer<typeof cancelGranted>;
 export type CancelAnswer = z.infer<typeof cancelAnswer>;
-export type RedeemRefusalReason = z.infer<typeof redeemRefusalReason>;
+export type PointsAfter = z.infer<typeof pointsAfterAnswer>;

@@ -18,16 +18,28 @@ import {
   REDEMPTION_REFUSED,
   REDEMPTION_USED,
   redeemPointsUpdate,
+  UNKNOWN_REDEMPTION,
 } from '../../workflows/customer/messages.ts';
-import { formatPath } from '../domain/events.ts';
+import {
+  ClienteleError,
+  type ErrorAnswer,
+  type ErrorCode,
+  issuesOf,
+  type RedemptionRefusalCode,
+  redemptionRefusalCodes,
+  retryable,
+  toClienteleError,
+} from '../domain/error-codes.ts';
+import type { Refusal } from '../domain/loyalty/contract.ts';
 import type { Program } from '../domain/loyalty/program.ts';
+import { refusalField } from '../domain/loyalty/refusal-wording.ts';
 import type { ProgramCatalog } from '../domain/loyalty/versions.ts';
 import {
   type CancelAnswer,
   type CancelRedemptionRequest,
   cancelRedemptionRequest,
+  type PointsAfter,
   type RedeemAnswer,
-  type RedeemRefusalReason,
   type RedeemRequest,
   redeemRequest,
 } from '../domain/redemption.ts';
@@ -58,20 +70,32 @@ export interface RedemptionStats {
   failed: number;
 }
 
-interface RefusalAnswer {
-  ok: false;
-  reason: RedeemRefusalReason;
-  message: string;
-  balance?: number;
-  spendable?: number;
-  tier?: string;
+type Refused = ErrorAnswer & PointsAfter;
+
+const refuse = (code: ErrorCode, message: string): ErrorAnswer =>
+  new ClienteleError(code, [], message).toAnswer();
+
+/** A code as the workflow spells it; workers of the earlier release spell it with hyphens. */
+function refusalCode(reason: string): RedemptionRefusalCode {
+  const code = redemptionRefusalCodes.find((c) => c === reason.replaceAll('-', '_'));
+  if (code === undefined) throw new Error(`the workflow refused for an unknown reason: ${reason}`);
+  return code;
 }
 
-const refuse = (reason: RedeemRefusalReason, message: string): RefusalAnswer => ({
-  ok: false,
-  reason,
-  message,
-});
+/** The program's refusal, as the workflow gives it, as the answer's error: a reason per issue. */
+function refusalAnswer(refusal: Partial<Refusal> & PointsAfter): Refused {
+  const { reason = '', message = '', reasons = [], balance, spendable, tier } = refusal;
+  const issues = reasons.map((r) => {
+    const code = refusalCode(r.reason);
+    return { field: r.field ?? refusalField[code], code, message: r.message };
+  });
+  return {
+    ...new ClienteleError(refusalCode(reason), issues, message).toAnswer(),
+    ...(balance !== undefined ? { balance } : {}),
+    ...(spendable !== undefined ? { spendable } : {}),
+    ...(tier !== undefined ? { tier } : {}),
+  };
+}
 
 /** Up to this many attempts when the workflow is busy or rolling over. */
 const ATTEMPTS = 6;
@@ -85,33 +109,23 @@ async function askWorkflow<T>(
   deps: RedemptionDeps,
   customerId: string,
   call: (programs: Program[] | undefined) => Promise<T>,
-  onRefusal: (failure: { type: string; details: unknown[] }) => RefusalAnswer | undefined,
-): Promise<T | RefusalAnswer> {
+  onRefusal: (failure: { type: string; details: unknown[] }) => Refused | undefined,
+): Promise<T | Refused> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await withPrograms(deps.catalog, call);
     } catch (err) {
       const failure = customerFailure(err);
-      switch (failure.kind) {
-        case 'versions-unknown':
-          return refuse(
-            'no-program',
-            `The program versions ${failure.versions.join(', ')} are not published.`,
-          );
-        case 'not-found':
-          return refuse('unknown-customer', 'No loyalty account for this customer yet.');
-        case 'refused': {
-          const answer = onRefusal(failure);
-          if (answer !== undefined) return answer;
-          break;
-        }
-        default:
-          break;
+      if (failure.kind === 'refused') {
+        const answer = onRefusal(failure);
+        if (answer !== undefined) return answer;
+      } else if (!retryable(failure.error.code)) {
+        return failure.error.toAnswer();
       }
       if (attempt >= ATTEMPTS) {
         deps.logger.warn({ customerId, err: (err as Error).message }, 'redemption request failed');
-        return failure.kind === 'busy'
-          ? refuse('busy', 'The account is busy with other requests; ask again.')
+        return failure.kind === 'error'
+          ? failure.error.toAnswer()
           : refuse('unavailable', 'The loyalty engine did not answer; ask again.');
       }
       await sleep(Math.min(1000, 20 * 2 ** attempt));
@@ -126,7 +140,7 @@ export async function redeemPoints(
 ): Promise<RedeemAnswer> {
   const now = (deps.now?.() ?? new Date()).toISOString();
   const program = deps.catalog.at(now);
-  if (!program) return refuse('no-program', 'No loyalty program is in force now.');
+  if (!program) return refuse('no_program', 'No loyalty program is in force now.');
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(request.customerId));
   const sent = deps.programsSent;
   const sentKey = `${request.customerId} ${program.version}`;
@@ -142,14 +156,16 @@ export async function redeemPoints(
     },
     (failure) => {
       if (failure.type !== REDEMPTION_REFUSED) return undefined;
-      return { ...(failure.details[0] as Omit<RefusalAnswer, 'ok'>), ok: false };
+      return refusalAnswer((failure.details[0] ?? {}) as Partial<Refusal> & PointsAfter);
     },
   );
-  if (sent !== undefined && (answer.ok || answer.reason !== 'unavailable')) {
+  const unanswered = !answer.ok && 'error' in answer && answer.error.code === 'unavailable';
+  if (sent !== undefined && !unanswered) {
     if (sent.size >= PROGRAMS_SENT_LIMIT) sent.clear();
     sent.add(sentKey);
   }
-  if (!answer.ok) return answer;
+  // Refused by the handler (of two tills racing, the later one): the program's reasons.
+  if (!answer.ok) return 'error' in answer ? answer : refusalAnswer(answer);
   const { effects, ...granted } = answer;
   await publishEffects(deps.js, effects);
   return granted;
@@ -169,22 +185,19 @@ export async function cancelRedemption(
         args: [{ redemptionId: request.redemptionId, storeId: request.storeId }],
       }),
     (failure) => {
-      if (failure.type === 'UnknownRedemption') {
-        return refuse('unknown-redemption', 'No such redemption for this customer.');
+      if (failure.type === UNKNOWN_REDEMPTION) {
+        return refuse('unknown_redemption', 'No such redemption for this customer.');
       }
       if (failure.type === REDEMPTION_USED) {
         return refuse(
-          'redemption-used',
+          'redemption_used',
           'These points already paid for a sale: return the sale to give them back.',
         );
       }
       return undefined;
     },
   );
-  if (!answer.ok) {
-    const { reason, message } = answer;
-    return { ok: false, reason, message };
-  }
+  if (!answer.ok) return { ok: false, error: answer.error };
   const { effects, ...restored } = answer;
   await publishEffects(deps.js, effects);
   return restored;
@@ -192,18 +205,8 @@ export async function cancelRedemption(
 
 const decoder = new TextDecoder();
 
-function invalid(issues: { path: PropertyKey[]; message: string }[]) {
-  const named = issues.map((i) => ({
-    field: formatPath(i.path) || '(request)',
-    message: i.message,
-  }));
-  return {
-    ok: false as const,
-    reason: 'invalid-request' as const,
-    message: named.map((i) => `${i.field}: ${i.message}`).join('; '),
-    issues: named,
-  };
-}
+const invalid = (issues: Parameters<typeof issuesOf>[0]): ErrorAnswer =>
+  new ClienteleError('invalid_request', issuesOf(issues)).toAnswer();
 
 function parseJson(msg: Msg): unknown {
   try {
@@ -243,9 +246,7 @@ export function startRedemptionService(
           .catch((err) => {
             stats.failed += 1;
             deps.logger.error({ err }, 'redemption service failed on a request');
-            msg.respond(
-              JSON.stringify(refuse('unavailable', 'The loyalty engine failed; ask again.')),
-            );
+            msg.respond(JSON.stringify(toClienteleError(err).toAnswer()));
           })
           .finally(() => inFlight.delete(handling));
         inFlight.add(handling);

@@ -3,6 +3,7 @@
  * so a retried publish (a till resending after a lost ack) is one event, not two.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { ClienteleError, type ErrorAnswer } from '../domain/error-codes.ts';
 import { checkEventTime, type EventTimeLimits } from '../domain/event-time.ts';
 import { type FieldIssue, parseRetailEvent, type RetailEvent } from '../domain/events.ts';
 import { eventSubject } from './topology.ts';
@@ -16,14 +17,8 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-export interface Refused {
-  ok: false;
-  error: {
-    code: 'invalid_event' | 'wrong_store' | 'unavailable';
-    message: string;
-    issues: FieldIssue[];
-  };
-}
+/** `invalid_event`, `wrong_store` or `unavailable`, with the issues per field. */
+export type Refused = ErrorAnswer;
 
 export type PublishOutcome = Accepted | Refused;
 
@@ -38,21 +33,6 @@ export interface Origin {
 export interface EventTime {
   limits: EventTimeLimits;
   now: () => Date;
-}
-
-export function refuse(
-  code: Refused['error']['code'],
-  issues: FieldIssue[],
-  message?: string,
-): Refused {
-  return {
-    ok: false,
-    error: {
-      code,
-      message: message ?? issues.map((i) => `${i.field}: ${i.message}`).join('; '),
-      issues,
-    },
-  };
 }
 
 /** Checks what the caller may send: an event of its own store and, for a till, its own till. */
@@ -70,7 +50,7 @@ export function checkOrigin(event: RetailEvent, origin: Origin): Refused | undef
       message: `must be ${origin.tillId}, the till that is connected`,
     });
   }
-  return issues.length > 0 ? refuse('wrong_store', issues) : undefined;
+  return issues.length > 0 ? new ClienteleError('wrong_store', issues).toAnswer() : undefined;
 }
 
 export async function publishEvent(
@@ -87,10 +67,10 @@ export async function publishEvent(
     const mistimed = readable
       ? checkEventTime({ occurredAt }, time.now().toISOString(), time.limits)
       : [];
-    return refuse('invalid_event', [...mistimed, ...parsed.issues]);
+    return new ClienteleError('invalid_event', [...mistimed, ...parsed.issues]).toAnswer();
   }
   const mistimed = checkEventTime(parsed.event, time.now().toISOString(), time.limits);
-  if (mistimed.length > 0) return refuse('invalid_event', mistimed);
+  if (mistimed.length > 0) return new ClienteleError('invalid_event', mistimed).toAnswer();
   const refused = checkOrigin(parsed.event, origin);
   if (refused) return refused;
   const event = parsed.event;
@@ -100,10 +80,10 @@ export async function publishEvent(
     });
     return { ok: true, eventId: event.eventId, seq: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
-    return refuse(
+    return new ClienteleError(
       'unavailable',
       [],
       `the event store did not confirm the event, send it again: ${(err as Error).message}`,
-    );
+    ).toAnswer();
   }
 }

@@ -82,7 +82,10 @@ interface Item {
 const decoder = new TextDecoder();
 
 /** Errors that retrying cannot fix: the request itself is unacceptable to Temporal. */
-const isPermanent = (err: unknown): boolean => customerFailure(err).kind === 'invalid';
+const isPermanent = (err: unknown): boolean => {
+  const failure = customerFailure(err);
+  return failure.kind === 'error' && failure.error.code === 'invalid_request';
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

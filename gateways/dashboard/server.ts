@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { z } from 'zod';
 import { cue, ledgerEntry } from '../../engine/domain/effects.ts';
+import { ClienteleError, connectError } from '../../engine/domain/error-codes.ts';
 import { retailEvent } from '../../engine/domain/events.ts';
 import { CUE_SUBJECTS, EVENT_SUBJECTS, LEDGER_SUBJECTS } from '../../engine/streams/topology.ts';
 import { LiveFigures } from './live-figures.ts';
@@ -113,7 +114,8 @@ export async function startDashboardGateway(
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const given = digest(typeof token === 'string' ? token : '');
     if (typeof token !== 'string' || !timingSafeEqual(expected, given)) {
-      next(new Error('unauthorized'));
+      const issues = [{ field: 'token', message: 'is not the marketer token' }];
+      next(connectError(new ClienteleError('unauthorized', issues)));
       return;
     }
     next();

@@ -4,6 +4,8 @@
  * says, so no caller redeems in another store's name.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import { ClienteleError } from '../../engine/domain/error-codes.ts';
+import type { CancelAnswer, RedeemAnswer } from '../../engine/domain/redemption.ts';
 
 const decoder = new TextDecoder();
 
@@ -19,7 +21,7 @@ export async function askLoyaltyService(
   subject: string,
   payload: unknown,
   caller?: Caller,
-): Promise<{ ok: boolean; reason?: string } & Record<string, unknown>> {
+): Promise<RedeemAnswer | CancelAnswer> {
   const request =
     caller && payload && typeof payload === 'object' && !Array.isArray(payload)
       ? { ...payload, ...caller }
@@ -28,10 +30,10 @@ export async function askLoyaltyService(
     const reply = await nc.request(subject, JSON.stringify(request), { timeout: 10_000 });
     return JSON.parse(decoder.decode(reply.data));
   } catch (err) {
-    return {
-      ok: false,
-      reason: 'unavailable',
-      message: `the loyalty service did not answer: ${(err as Error).message}`,
-    };
+    return new ClienteleError(
+      'unavailable',
+      [],
+      `the loyalty service did not answer: ${(err as Error).message}`,
+    ).toAnswer();
   }
 }

@@ -7,11 +7,15 @@
  * - `on('cue', { seq, cue })`: cues for this till only; keep the last `seq`;
  * - `emit('cues:missed', { afterSeq }, ack)`: ack is `{ ok: true, cues: [{ seq, cue }] }`, the
  *   cues for this till after `afterSeq`, to catch up after a reconnect;
- * - `on('error', { code, message, eventId? })`: a message the gateway did not act on (a
+ * - `on('error', { code, message, issues, eventId? })`: a message the gateway did not act on (a
  *   `TillError`), sent to that till only.
+ *
+ * Every refusal or failure is `{ ok: false, error: { code, message, issues } }` with a code of
+ * `engine/domain/error-codes.ts`, whose table also says how each reaches a till.
  */
 import { z } from 'zod';
 import type { Cue } from '../../engine/domain/effects.ts';
+import type { ErrorBody } from '../../engine/domain/error-codes.ts';
 import { storeId, tillId } from '../../engine/domain/events.ts';
 
 export const tillAuth = z.strictObject({
@@ -42,11 +46,11 @@ export const ACK_ANSWERS = {
   'cues:missed': 'the missed cues',
 } as const;
 
-/** Sent as `error` to a till whose message the gateway did not act on. */
-export interface TillError {
-  /** `ack_required`: a message in `ACK_ANSWERS` came without an acknowledgement callback. */
-  code: 'ack_required';
-  message: string;
+/**
+ * Sent as `error` to a till whose message the gateway did not act on: `ack_required`, a message
+ * in `ACK_ANSWERS` came without an acknowledgement callback.
+ */
+export type TillError = ErrorBody & {
   /** The `eventId` of the event not acted on, when it had one. */
   eventId?: string;
-}
+};

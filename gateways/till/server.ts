@@ -9,8 +9,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { cue as cueSchema } from '../../engine/domain/effects.ts';
-import { formatPath } from '../../engine/domain/events.ts';
-import { type EventTime, publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+import { ClienteleError, connectError, issuesOf } from '../../engine/domain/error-codes.ts';
+import { type EventTime, publishEvent } from '../../engine/streams/publish-event.ts';
 import {
   CANCEL_SUBJECT,
   CUES_STREAM,
@@ -62,12 +62,16 @@ type Ack = (answer: unknown) => void;
  */
 function refuseWithoutAck(socket: Socket, name: keyof typeof ACK_ANSWERS, payload: unknown) {
   const eventId = name === 'event' ? (payload as { eventId?: unknown } | null)?.eventId : undefined;
-  const error: TillError = {
-    code: 'ack_required',
-    message: `\`${name}\` needs an acknowledgement callback: the answer says ${ACK_ANSWERS[name]}`,
+  const error = new ClienteleError(
+    'ack_required',
+    [],
+    `\`${name}\` needs an acknowledgement callback: the answer says ${ACK_ANSWERS[name]}`,
+  );
+  const message: TillError = {
+    ...error.body,
     ...(typeof eventId === 'string' && eventId.length <= 64 ? { eventId } : {}),
   };
-  socket.emit('error', error);
+  socket.emit('error', message);
 }
 
 export async function startTillGateway(
@@ -87,16 +91,17 @@ export async function startTillGateway(
   io.use((socket, next) => {
     const auth = tillAuth.safeParse(socket.handshake.auth);
     if (!auth.success) {
-      const fields = auth.error.issues.map((i) => formatPath(i.path) || 'auth').join(', ');
-      next(
-        new Error(
-          `unauthorized: the auth payload needs storeId, tillId and token (bad: ${fields})`,
-        ),
-      );
+      const issues = issuesOf(auth.error.issues, 'auth');
+      const fields = issues.map((i) => i.field).join(', ');
+      const message = `the auth payload needs storeId, tillId and token (bad: ${fields})`;
+      next(connectError(new ClienteleError('unauthorized', issues, message)));
       return;
     }
     if (!tokens.verify(auth.data.storeId, auth.data.token)) {
-      next(new Error('unauthorized: unknown store or wrong token'));
+      const issues = [{ field: 'token', message: 'is not the token of this store' }];
+      next(
+        connectError(new ClienteleError('unauthorized', issues, 'unknown store or wrong token')),
+      );
       return;
     }
     // Rooms come from verified claims only, never from what the client asks for later.
@@ -136,10 +141,7 @@ export async function startTillGateway(
       const request = cuesMissedRequest.safeParse(payload);
       if (!request.success) {
         (ack as Ack)(
-          refuse(
-            'invalid_event',
-            request.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message })),
-          ),
+          new ClienteleError('invalid_request', issuesOf(request.error.issues)).toAnswer(),
         );
         return;
       }
@@ -147,9 +149,8 @@ export async function startTillGateway(
         const cues = await missedCues(js, jsm, till, request.data.afterSeq, request.data.limit);
         (ack as Ack)({ ok: true, cues });
       } catch (err) {
-        (ack as Ack)(
-          refuse('unavailable', [], `could not read missed cues: ${(err as Error).message}`),
-        );
+        const message = `could not read missed cues: ${(err as Error).message}`;
+        (ack as Ack)(new ClienteleError('unavailable', [], message).toAnswer());
       }
     });
   });

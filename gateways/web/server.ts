@@ -8,15 +8,17 @@ import { serve } from '@hono/node-server';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import {
-  customerId as customerIdSchema,
-  describeIssues,
-  type FieldIssue,
-} from '../../engine/domain/events.ts';
-import { type EventTime, publishEvent, refuse } from '../../engine/streams/publish-event.ts';
+  ClienteleError,
+  type ErrorAnswer,
+  httpStatus,
+  issuesOf,
+} from '../../engine/domain/error-codes.ts';
+import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
+import { type EventTime, publishEvent } from '../../engine/streams/publish-event.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT } from '../../engine/streams/topology.ts';
 import { customerSnapshot } from '../../workflows/customer/client.ts';
 import { askLoyaltyService } from '../shared/loyalty-service.ts';
@@ -34,24 +36,6 @@ export interface WebGatewayDeps {
   nc?: NatsConnection;
 }
 
-/** HTTP status for a redemption answer: refusals by the program are 422, not errors. */
-function redemptionStatus(answer: { ok: boolean; reason?: string }): 200 | 400 | 404 | 422 | 503 {
-  if (answer.ok) return 200;
-  switch (answer.reason) {
-    case 'invalid-request':
-      return 400;
-    case 'unknown-customer':
-    case 'unknown-redemption':
-      return 404;
-    case 'busy':
-    case 'unavailable':
-    case 'no-program':
-      return 503;
-    default:
-      return 422;
-  }
-}
-
 export interface WebGateway {
   readonly url: string;
   readonly stats: { eventsAccepted: number; eventsRefused: number };
@@ -59,18 +43,6 @@ export interface WebGateway {
 }
 
 type Env = { Variables: { storeId: string } };
-
-/**
- * The gateway's own refusals, in the shape of an event's: `unauthorized` (no store's token) and
- * `invalid_request` (a bad path parameter) are not about an event's content.
- */
-function refuseRequest(
-  code: 'unauthorized' | 'invalid_request',
-  issues: FieldIssue[],
-  message = describeIssues(issues),
-) {
-  return { ok: false as const, error: { code, message, issues } };
-}
 
 /** The bearer token of an `Authorization` header, or what is wrong with the header. */
 function bearerToken(header: string | undefined): { token: string } | { problem: string } {
@@ -81,11 +53,17 @@ function bearerToken(header: string | undefined): { token: string } | { problem:
   return token ? { token } : { problem: 'needs "Bearer <store token>"' };
 }
 
+/** An answer's HTTP status: the error table's for a refusal or failure. */
+const statusOf = (answer: { ok: true } | ErrorAnswer, ok: 200 | 202 = 200) =>
+  answer.ok ? ok : httpStatus(answer.error.code);
+
 export function createWebApp(
   deps: WebGatewayDeps,
   stats = { eventsAccepted: 0, eventsRefused: 0 },
 ) {
   const app = new Hono<Env>();
+  const fail = (c: Context<Env>, error: ClienteleError) =>
+    c.json(error.toAnswer(), error.httpStatus);
 
   app.get('/health', (c) => c.json({ ok: true }));
 
@@ -97,13 +75,13 @@ export function createWebApp(
     if (!storeId) {
       const problem = 'problem' in bearer ? bearer.problem : 'is not the token of any store';
       c.header('WWW-Authenticate', 'Bearer');
-      return c.json(
-        refuseRequest(
+      return fail(
+        c,
+        new ClienteleError(
           'unauthorized',
           [{ field: 'authorization', message: problem }],
           `unauthorized: the Authorization header ${problem}`,
         ),
-        401,
       );
     }
     c.set('storeId', storeId);
@@ -115,11 +93,11 @@ export function createWebApp(
     bodyLimit({
       maxSize: deps.maxMessageBytes,
       onError: (c) =>
-        c.json(
-          refuse('invalid_event', [
+        fail(
+          c,
+          new ClienteleError('too_large', [
             { field: '(body)', message: `is larger than ${deps.maxMessageBytes} bytes` },
           ]),
-          413,
         ),
     }),
     async (c) => {
@@ -128,7 +106,10 @@ export function createWebApp(
         body = await c.req.json();
       } catch {
         stats.eventsRefused += 1;
-        return c.json(refuse('invalid_event', [{ field: '(body)', message: 'is not JSON' }]), 400);
+        return fail(
+          c,
+          new ClienteleError('invalid_event', [{ field: '(body)', message: 'is not JSON' }]),
+        );
       }
       const outcome = await publishEvent(
         deps.js,
@@ -136,35 +117,30 @@ export function createWebApp(
         { storeId: c.get('storeId') },
         deps.eventTime,
       );
-      if (outcome.ok) {
-        stats.eventsAccepted += 1;
-        return c.json(outcome, outcome.duplicate ? 200 : 202);
-      }
-      stats.eventsRefused += 1;
-      const status =
-        outcome.error.code === 'unavailable'
-          ? 503
-          : outcome.error.code === 'wrong_store'
-            ? 403
-            : 400;
-      return c.json(outcome, status);
+      if (outcome.ok) stats.eventsAccepted += 1;
+      else stats.eventsRefused += 1;
+      return c.json(outcome, statusOf(outcome, outcome.ok && !outcome.duplicate ? 202 : 200));
     },
   );
+
+  const noNats = () =>
+    new ClienteleError('unavailable', [], 'the loyalty service is not reachable');
 
   // Paying with points on the web: the same requests as a till's, answered at once. The store is
   // the token's, the channel `web`.
   app.post('/v1/redemptions', async (c) => {
-    if (!deps.nc) return c.json({ ok: false, reason: 'unavailable', message: 'no NATS' }, 503);
+    if (!deps.nc) return fail(c, noNats());
     const body = await c.req.json().catch(() => undefined);
     const answer = await askLoyaltyService(deps.nc, REDEEM_SUBJECT, body ?? null, {
       storeId: c.get('storeId'),
       channel: 'web',
     });
-    return c.json(answer, redemptionStatus(answer));
+    return c.json(answer, statusOf(answer));
   });
 
+  // The path's redemption id goes in the request, so a malformed one is named `redemptionId`.
   app.post('/v1/redemptions/:redemptionId/cancel', async (c) => {
-    if (!deps.nc) return c.json({ ok: false, reason: 'unavailable', message: 'no NATS' }, 503);
+    if (!deps.nc) return fail(c, noNats());
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const answer = await askLoyaltyService(
       deps.nc,
@@ -172,41 +148,31 @@ export function createWebApp(
       { customerId: body?.customerId, redemptionId: c.req.param('redemptionId') },
       { storeId: c.get('storeId'), channel: 'web' },
     );
-    return c.json(answer, redemptionStatus(answer));
+    return c.json(answer, statusOf(answer));
   });
 
   app.get('/v1/customers/:customerId', async (c) => {
-    if (!deps.temporal)
-      return c.json(
-        { ok: false, error: { code: 'unavailable', message: 'no Temporal client' } },
-        503,
-      );
+    if (!deps.temporal) {
+      return fail(c, new ClienteleError('unavailable', [], 'no Temporal client'));
+    }
     const id = customerIdSchema.safeParse(c.req.param('customerId'));
     if (!id.success) {
-      return c.json(
-        refuseRequest('invalid_request', [
-          { field: 'customerId', message: id.error.issues[0]?.message ?? 'invalid' },
-        ]),
-        400,
+      return fail(
+        c,
+        new ClienteleError('invalid_request', issuesOf(id.error.issues, 'customerId')),
       );
     }
     try {
       const snapshot = await customerSnapshot(deps.temporal, id.data);
       if (snapshot === undefined) {
-        return c.json(
-          { ok: false, error: { code: 'not_found', message: 'no such customer' } },
-          404,
-        );
+        return fail(c, new ClienteleError('unknown_customer', [], 'no such customer'));
       }
       return c.json({ ok: true, customer: snapshot });
     } catch (err) {
       deps.logger.warn({ err }, 'customer snapshot query failed');
-      return c.json(
-        {
-          ok: false,
-          error: { code: 'unavailable', message: 'customer state not available, try again' },
-        },
-        503,
+      return fail(
+        c,
+        new ClienteleError('unavailable', [], 'customer state not available, try again'),
       );
     }
   });

@@ -121,13 +121,21 @@ describe('dashboard gateway', () => {
   });
 
   it('refuses a wrong or missing token with "unauthorized"', async () => {
+    const unauthorized = {
+      message: 'unauthorized: token: is not the marketer token',
+      data: {
+        code: 'unauthorized',
+        message: 'token: is not the marketer token',
+        issues: [{ field: 'token', message: 'is not the marketer token' }],
+      },
+    };
     const wrong = await connectError(connectDashboard('not-the-marketer-token'));
-    expect(wrong.message).toBe('unauthorized');
+    expect(wrong).toMatchObject(unauthorized);
     const missing = await connectError(connectDashboard(undefined));
-    expect(missing.message).toBe('unauthorized');
+    expect(missing).toMatchObject(unauthorized);
     // A store token is not a marketer token.
     const storeToken = await connectError(connectDashboard(stack.settings.stores.S001));
-    expect(storeToken.message).toBe('unauthorized');
+    expect(storeToken).toMatchObject(unauthorized);
   });
 
   it('serves the page, its assets and the Socket.io client, and nothing else', async () => {

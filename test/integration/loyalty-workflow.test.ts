@@ -115,8 +115,15 @@ describe('the customer workflow under a loyalty program', () => {
       points: 301,
       basketMinor: 100_000,
     });
-    expect(tooMuch).toMatchObject({ ok: false, reason: 'insufficient-balance', spendable: 300 });
-    expect(tooMuch.ok === false && tooMuch.message).toContain('Only 300 points');
+    expect(tooMuch).toMatchObject({
+      ok: false,
+      error: {
+        code: 'insufficient_balance',
+        issues: [{ field: 'points', code: 'insufficient_balance' }],
+      },
+      spendable: 300,
+    });
+    expect(tooMuch.ok === false && tooMuch.error.message).toContain('Only 300 points');
 
     const invalid = await redeem({
       redemptionId: `rd-${run}-3`,
@@ -126,8 +133,7 @@ describe('the customer workflow under a loyalty program', () => {
     });
     expect(invalid).toMatchObject({
       ok: false,
-      reason: 'invalid-request',
-      issues: [{ field: 'points' }],
+      error: { code: 'invalid_request', issues: [{ field: 'points' }] },
     });
 
     const nobody = await redeem({
@@ -136,7 +142,7 @@ describe('the customer workflow under a loyalty program', () => {
       points: 5,
       basketMinor: 100,
     });
-    expect(nobody).toMatchObject({ ok: false, reason: 'unknown-customer' });
+    expect(nobody).toMatchObject({ ok: false, error: { code: 'unknown_customer' } });
 
     expect((await snapshot(customerId)).loyalty).toMatchObject({ balance: 300, spendable: 300 });
   });
@@ -169,13 +175,15 @@ describe('the customer workflow under a loyalty program', () => {
       points: 51,
     });
     expect(refused.status).toBe(422);
-    expect(await refused.json()).toMatchObject({ ok: false, reason: 'insufficient-balance' });
+    expect(await refused.json()).toMatchObject({
+      ok: false,
+      error: { code: 'insufficient_balance' },
+    });
 
     const invalid = await post('/v1/redemptions', { ...ask, points: 'lots' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({
-      reason: 'invalid-request',
-      issues: [{ field: 'points' }],
+      error: { code: 'invalid_request', issues: [{ field: 'points' }] },
     });
 
     const cancelled = await post(`/v1/redemptions/web-${run}-1/cancel`, { customerId });
@@ -192,7 +200,10 @@ describe('the customer workflow under a loyalty program', () => {
     expect(atTill).toMatchObject({ ok: true });
     const notYours = await post(`/v1/redemptions/web-${run}-till/cancel`, { customerId });
     expect(notYours.status).toBe(404);
-    expect(await notYours.json()).toMatchObject({ ok: false, reason: 'unknown-redemption' });
+    expect(await notYours.json()).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_redemption' },
+    });
 
     // Points that paid for a sale come back by returning the sale, never by a cancel.
     const paying = await post('/v1/redemptions', {
@@ -219,10 +230,19 @@ describe('the customer workflow under a loyalty program', () => {
     });
     const used = await post(`/v1/redemptions/web-${run}-3/cancel`, { customerId });
     expect(used.status).toBe(422);
-    expect(await used.json()).toMatchObject({ ok: false, reason: 'redemption-used' });
+    expect(await used.json()).toMatchObject({ ok: false, error: { code: 'redemption_used' } });
+
+    // A redemption id in the path that no till could have chosen is named as the field it fills.
+    const badId = await post('/v1/redemptions/bad%20id/cancel', { customerId });
+    expect(badId.status).toBe(400);
+    expect(await badId.json()).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', issues: [{ field: 'redemptionId' }] },
+    });
 
     const stranger = await post('/v1/redemptions', ask, 'not-a-token');
     expect(stranger.status).toBe(401);
+    expect(await stranger.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 
   it('applies a version published mid-stream to later events only', {

@@ -120,10 +120,10 @@ async function race(tills: number, n: number, parallel: number) {
         expect(a.balance).toBe(0);
         continue;
       }
-      expect(['insufficient-balance', 'busy']).toContain(a.reason);
-      expect(a.message.length).toBeGreaterThan(10);
+      expect(['insufficient_balance', 'busy']).toContain(a.error.code);
+      expect(a.error.message.length).toBeGreaterThan(10);
       if (a.balance !== undefined) expect(a.balance).toBeGreaterThanOrEqual(0);
-      refusals[a.reason] = (refusals[a.reason] ?? 0) + 1;
+      refusals[a.error.code] = (refusals[a.error.code] ?? 0) + 1;
     }
     const snapshot = await stack.temporal.workflow
       .getHandle(customerWorkflowId(customerId))
@@ -209,7 +209,7 @@ describe('T8: expiry fires during an in-flight redemption', () => {
         expect(t).toEqual({ redeemed: 300, expired: 0 });
         outcomes.redeemed += 1;
       } else {
-        expect(answer.reason).toBe('insufficient-balance');
+        expect(answer.error.code).toBe('insufficient_balance');
         expect(t).toEqual({ redeemed: 0, expired: 300 });
         outcomes.expired += 1;
       }

@@ -2,6 +2,7 @@
  * End to end on real servers: a till's sale travels gateway → JetStream → router → customer
  * workflow → cue back to that till, and into ClickHouse (chDB).
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { DEAD_LETTER_STREAM, EVENTS_STREAM } from '../../engine/streams/topology.ts';
@@ -44,6 +45,36 @@ afterAll(async () => {
   for (const till of [tillA, tillA2, tillB]) till?.close();
   await stack?.stop();
 });
+
+/**
+ * A POST on a connection of its own: the gateway answers a body over the limit before reading it
+ * and closes that connection, which must not be one fetch's pool hands out again.
+ */
+function postAlone(
+  url: string,
+  headers: Record<string, string>,
+  json: unknown,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    let responded = false;
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { ...headers, 'content-type': 'application/json' } },
+      (res) => {
+        responded = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    // The gateway closes the connection once it has answered, maybe while the body is being written.
+    req.on('error', (err) => (responded ? undefined : reject(err)));
+    req.end(JSON.stringify(json));
+  });
+}
 
 describe('walking skeleton', () => {
   const customerId = `c-${uniqueId('e2e').replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 40);
@@ -242,6 +273,7 @@ describe('walking skeleton', () => {
       code: 'ack_required',
       message:
         '`event` needs an acknowledgement callback: the answer says whether the event was stored',
+      issues: [],
       eventId: sale.eventId,
     });
     expect((await stack.jsm.streams.info(EVENTS_STREAM)).state.last_seq).toBe(before);
@@ -262,13 +294,25 @@ describe('walking skeleton', () => {
       code: 'ack_required',
       message:
         '`points:redeem` needs an acknowledgement callback: the answer says whether the points were granted',
+      issues: [],
     });
   });
 
   it('refuses a till with a wrong token', async () => {
     await expect(
       connectTill(stack.till?.url as string, 'S001', 'T9', tokenOf('S002')),
-    ).rejects.toThrow(/unauthorized/);
+    ).rejects.toMatchObject({
+      message: 'unauthorized: unknown store or wrong token',
+      data: { code: 'unauthorized', issues: [{ field: 'token' }] },
+    });
+  });
+
+  it('refuses a malformed cues:missed request as invalid_request, naming the field', async () => {
+    const answer = await tillA.socket.timeout(10_000).emitWithAck('cues:missed', { afterSeq: -1 });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', issues: [{ field: 'afterSeq' }] },
+    });
   });
 
   it('a message that is not JSON goes to the dead-letter stream and the next event still flows', async () => {
@@ -380,6 +424,25 @@ describe('walking skeleton', () => {
     expect(await res.json()).toMatchObject({
       ok: false,
       error: { code: 'wrong_store', issues: [expect.objectContaining({ field: 'storeId' })] },
+    });
+  });
+
+  it('an unknown customer is 404 unknown_customer, a body too large 413 too_large', async () => {
+    const auth = { authorization: `Bearer ${tokenOf('WEB')}` };
+    const nobody = await fetch(`${stack.web?.url}/v1/customers/c-nobody-${uniqueId('x')}`, {
+      headers: auth,
+    });
+    expect(nobody.status).toBe(404);
+    expect(await nobody.json()).toEqual({
+      ok: false,
+      error: { code: 'unknown_customer', message: 'no such customer', issues: [] },
+    });
+    const padding = 'x'.repeat(stack.settings.gateways.maxMessageBytes);
+    const large = await postAlone(`${stack.web?.url}/v1/events`, auth, { padding });
+    expect(large.status).toBe(413);
+    expect(large.body).toMatchObject({
+      ok: false,
+      error: { code: 'too_large', issues: [{ field: '(body)' }] },
     });
   });
 

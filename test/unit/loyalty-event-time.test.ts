@@ -323,13 +323,18 @@ describe('redemption refusals', () => {
     );
     expect(check).toEqual({
       ok: false,
-      reason: 'insufficient-balance',
+      reason: 'insufficient_balance',
       message:
         'Only 525 points can be spent now. Points may pay at most 50% of the basket (500 minor units); these points are worth 600.',
       reasons: [
-        { reason: 'insufficient-balance', message: 'Only 525 points can be spent now.' },
         {
-          reason: 'over-basket-share',
+          reason: 'insufficient_balance',
+          field: 'points',
+          message: 'Only 525 points can be spent now.',
+        },
+        {
+          reason: 'over_basket_share',
+          field: 'points',
           message:
             'Points may pay at most 50% of the basket (500 minor units); these points are worth 600.',
         },

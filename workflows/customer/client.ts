@@ -4,6 +4,7 @@
  * 360 snapshot; the program-version exchange (a workflow that lacks a version refuses in its
  * validator and is sent it) and the reading of Temporal's errors are written here once.
  */
+import { status } from '@grpc/grpc-js';
 import {
   type Client,
   isGrpcServiceError,
@@ -14,6 +15,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../../config/settings.ts';
 import type { CustomerSnapshot } from '../../engine/domain/customer/state.ts';
+import { ClienteleError, type ErrorCode } from '../../engine/domain/error-codes.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { BaseEarnProgram } from '../../engine/domain/loyalty/base-earn.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
@@ -137,34 +139,40 @@ export class VersionsUnknownError extends Error {
 export type CustomerFailure =
   /** The workflow's handler or validator refused, with its failure type and details. */
   | { kind: 'refused'; type: string; details: unknown[] }
-  /** No workflow for this customer (none has started yet). */
-  | { kind: 'not-found' }
-  /** Too many requests in flight for this customer: ask again. */
-  | { kind: 'busy' }
-  /** The request itself is unacceptable to Temporal: asking again cannot help. */
-  | { kind: 'invalid' }
-  | { kind: 'versions-unknown'; versions: string[] }
-  /** Anything else (a server restarting, a timeout): worth asking again. */
-  | { kind: 'unavailable' };
+  /**
+   * Anything else, as an error of the table: `unknown_customer` (no workflow yet), `busy` (too
+   * many requests in flight for this customer), `invalid_request` (unacceptable to Temporal:
+   * asking again cannot help), `no_program` (versions not published), `unavailable` (a server
+   * restarting, a timeout: worth asking again).
+   */
+  | { kind: 'error'; error: ClienteleError };
+
+const failed = (code: ErrorCode, message: string): CustomerFailure => ({
+  kind: 'error',
+  error: new ClienteleError(code, [], message),
+});
 
 export function customerFailure(err: unknown): CustomerFailure {
-  if (err instanceof VersionsUnknownError)
-    return { kind: 'versions-unknown', versions: err.versions };
-  if (err instanceof WorkflowNotFoundError) return { kind: 'not-found' };
+  if (err instanceof VersionsUnknownError) return failed('no_program', err.message);
+  if (err instanceof WorkflowNotFoundError) {
+    return failed('unknown_customer', 'No loyalty account for this customer yet.');
+  }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     return { kind: 'refused', type: err.cause.type ?? '', details: err.cause.details ?? [] };
   }
   const grpc = (err as { cause?: unknown })?.cause ?? err;
   if (isGrpcServiceError(grpc)) {
-    if (grpc.code === GRPC.NOT_FOUND) return { kind: 'not-found' };
-    if (grpc.code === GRPC.RESOURCE_EXHAUSTED) return { kind: 'busy' };
-    if (grpc.code === GRPC.INVALID_ARGUMENT) return { kind: 'invalid' };
+    switch (grpc.code) {
+      case status.NOT_FOUND:
+        return failed('unknown_customer', 'No loyalty account for this customer yet.');
+      case status.RESOURCE_EXHAUSTED:
+        return failed('busy', 'The account is busy with other requests; ask again.');
+      case status.INVALID_ARGUMENT:
+        return failed('invalid_request', `Temporal refused the request: ${grpc.details}`);
+    }
   }
-  return { kind: 'unavailable' };
+  return failed('unavailable', 'The loyalty engine did not answer; ask again.');
 }
-
-/** The gRPC status codes Temporal answers with that the engine acts on. */
-const GRPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8 } as const;
 
 /** The customer's 360 snapshot (a query: no history written); undefined for no such customer. */
 export async function customerSnapshot(
@@ -174,7 +182,8 @@ export async function customerSnapshot(
   try {
     return await temporal.workflow.getHandle(customerWorkflowId(customerId)).query(snapshotQuery);
   } catch (err) {
-    if (customerFailure(err).kind === 'not-found') return undefined;
+    const failure = customerFailure(err);
+    if (failure.kind === 'error' && failure.error.code === 'unknown_customer') return undefined;
     throw err;
   }
 }

@@ -7,8 +7,15 @@ import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerSnapshot, CustomerState } from '../../engine/domain/customer/state.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { BaseEarnProgram } from '../../engine/domain/loyalty/base-earn.ts';
-import type { RedemptionRequest, Refusal } from '../../engine/domain/loyalty/evaluator.ts';
+import type { Refusal } from '../../engine/domain/loyalty/evaluator.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
+import type {
+  CancelGranted,
+  CancelRedemptionRequest,
+  PointsAfter,
+  RedeemGranted,
+  RedeemRequest,
+} from '../../engine/domain/redemption.ts';
 
 export const customerWorkflowId = (customerId: string): string => `customer/${customerId}`;
 
@@ -48,8 +55,13 @@ export interface DeliveryOptions {
 
 /** The failure type a validator refuses with when it lacks program versions (details: the versions). */
 export const PROGRAMS_NEEDED = 'ProgramsNeeded';
-/** The failure type a redemption is refused with (details: the `Refusal`). */
+/**
+ * The failure type a redemption is refused with (details: the `Refusal`). These type names are
+ * in recorded histories and in answers of running workers: they never change.
+ */
 export const REDEMPTION_REFUSED = 'RedemptionRefused';
+/** A cancel of a redemption the customer does not have (or another store's). */
+export const UNKNOWN_REDEMPTION = 'UnknownRedemption';
 /** A cancel of a redemption a sale has already been paid with: its return gives the points back. */
 export const REDEMPTION_USED = 'RedemptionUsed';
 
@@ -68,31 +80,19 @@ export const deliverEventsUpdate = defineUpdate<
 export const snapshotQuery = defineQuery<CustomerSnapshot>('snapshot');
 
 /** A till's redemption as the workflow receives it: the version in force, and versions it lacks. */
-export interface RedeemPointsRequest extends Omit<RedemptionRequest, 'type'> {
+export type RedeemPointsRequest = RedeemRequest & {
   programVersion: string;
   programs?: Program[];
-}
+};
 
-/** The customer's points after a redemption or a cancellation: for the till's screen. */
-export interface PointsAfter {
-  balance: number;
-  spendable: number;
-  tier?: string;
-}
+export type { PointsAfter };
 
+/**
+ * Granted, with the redemption's ledger line for the caller to publish (it is in the outbox too);
+ * or refused by the program, with its reasons (the service answers them as an error).
+ */
 export type RedeemPointsAnswer =
-  | ({
-      ok: true;
-      redemptionId: string;
-      points: number;
-      /** What the points pay, in the basket's currency. */
-      valueMinor: number;
-      currency: string;
-      /** True when this redemption id was granted before: the same answer again. */
-      repeated: boolean;
-      /** The redemption's ledger line: the caller publishes it (it is in the outbox too). */
-      effects: Effects;
-    } & PointsAfter)
+  | (RedeemGranted & { effects: Effects })
   | ({ ok: false } & Refusal & PointsAfter);
 
 /**
@@ -105,13 +105,10 @@ export const redeemPointsUpdate = defineUpdate<RedeemPointsAnswer, [RedeemPoints
   'redeemPoints',
 );
 
-export type CancelRedemptionAnswer = { ok: true; restored: number; effects: Effects } & PointsAfter;
+export type CancelRedemptionAnswer = CancelGranted & { effects: Effects };
 
-export interface CancelRedemptionArgs {
-  redemptionId: string;
-  /** The asking store: only the store that was granted a redemption may give it back. */
-  storeId?: string;
-}
+/** The asking store: only the store that was granted a redemption may give it back. */
+export type CancelRedemptionArgs = Pick<CancelRedemptionRequest, 'redemptionId' | 'storeId'>;
 
 /** Gives back a redemption the till did not use (the customer paid otherwise). */
 export const cancelRedemptionUpdate = defineUpdate<CancelRedemptionAnswer, [CancelRedemptionArgs]>(

@@ -44,6 +44,7 @@ import {
   type RedeemPointsRequest,
   redeemPointsUpdate,
   snapshotQuery,
+  UNKNOWN_REDEMPTION,
 } from './messages.ts';
 
 /** Histories from before this patch published effects from a local activity. */
@@ -287,7 +288,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         // Another store's redemption is refused as if it did not exist: no store learns of them.
         if (grantedTo === undefined || (storeId !== undefined && storeId !== grantedTo)) {
           throw ApplicationFailure.create({
-            type: 'UnknownRedemption',
+            type: UNKNOWN_REDEMPTION,
             message: `no redemption ${redemptionId} for this customer`,
             nonRetryable: true,
           });

@@ -4,7 +4,8 @@
  * answered (the result, a refusal, the outlook). Types only, and no zod: the customer workflow
  * imports them.
  */
-import type { LedgerEntry } from '../effects.ts';
+import type { LedgerEntry, LoyaltyTriggerMessage } from '../effects.ts';
+import type { RedemptionRefusalCode } from '../error-codes.ts';
 import type {
   CustomerRegistration,
   FieldIssue,
@@ -13,31 +14,16 @@ import type {
   ReturnEvent,
   SaleEvent,
 } from '../events.ts';
+import type { CancelRedemptionRequest, RedeemRequest } from '../redemption.ts';
 import type { TierChange } from './tiers.ts';
 
-/** A till or the web shop asks to pay part of a basket with points. */
-export interface RedemptionRequest {
-  type: 'redemption';
-  /** Chosen by the till, unique: asking again with the same id gets the same answer. */
-  redemptionId: string;
-  customerId: string;
-  points: number;
-  /** The basket's total, in `currency`. */
-  basketMinor: number;
-  currency: string;
-  channel: 'till' | 'web';
-  storeId: string;
-  tillId?: string;
-  /** Spending at a partner rather than in the retailer's own shops. */
-  partnerId?: string;
-}
+/** A till or the web shop asks to pay part of a basket with points (`redeemRequest`). */
+export type RedemptionRequest = RedeemRequest & { type: 'redemption' };
 
 /** The till gives back a redemption it will not use (the customer paid otherwise). */
-export interface RedemptionCancel {
+export type RedemptionCancel = Pick<CancelRedemptionRequest, 'redemptionId' | 'customerId'> & {
   type: 'redemption.cancel';
-  redemptionId: string;
-  customerId: string;
-}
+};
 
 export type LoyaltyInput =
   | SaleEvent
@@ -48,43 +34,27 @@ export type LoyaltyInput =
   | RedemptionRequest
   | RedemptionCancel;
 
-/** Why a redemption is refused, in the order the reasons are checked and listed. */
-export const refusalReasons = [
-  'not-positive',
-  'channel-not-allowed',
-  'unknown-partner',
-  'currency-not-redeemable',
-  'below-minimum',
-  'insufficient-balance',
-  'over-basket-share',
-] as const;
-
-export type RefusalReason = (typeof refusalReasons)[number];
+/** Why a redemption is refused: codes of the error table, in the order they are checked. */
+export type RefusalReason = RedemptionRefusalCode;
 
 export interface Refusal {
   /** The first reason that applies (`reasons[0]`). */
   reason: RefusalReason;
   /** For the person at the till: every reason's message, in order. */
   message: string;
-  /** Every reason that applies, in the order of `refusalReasons`. */
-  reasons: { reason: RefusalReason; message: string }[];
+  /** Every reason that applies, in the order of `redemptionRefusalCodes`, with its field. */
+  reasons: { reason: RefusalReason; field: string; message: string }[];
 }
 
 export type RedemptionCheck =
   | { ok: true; points: number; valueMinor: number }
   | ({ ok: false } & Refusal);
 
-/** Something the customer's other rules, campaigns or messages may act on. */
-export type LoyaltyTrigger =
-  | { kind: 'points-expiring'; points: number; expiresAt: string }
-  | { kind: 'points-expired'; points: number; at: string; cause: 'age' | 'inactivity' }
-  | { kind: 'inactivity-expiry-coming'; points: number; expiresAt: string }
-  | { kind: 'earn-refused'; eventId: string; cause: 'currency-not-in-program' | 'unknown-partner' }
-  | { kind: 'adjustment-clipped'; eventId: string; asked: number; applied: number }
-  /** A return dated after the sale's return period: it takes nothing back. */
-  | { kind: 'return-after-period'; eventId: string; transactionId: string; periodDays: number }
-  /** A return held for its sale could not be true of it once the sale came (more than sold). */
-  | { kind: 'return-refused'; eventId: string; transactionId: string; issues: FieldIssue[] };
+/** Each kind of trigger without its customer: the account adds whose it is. */
+type WithoutCustomer<T> = T extends unknown ? Omit<T, 'customerId'> : never;
+
+/** Something the customer's other rules, campaigns or messages may act on (`loyaltyTrigger`). */
+export type LoyaltyTrigger = WithoutCustomer<LoyaltyTriggerMessage>;
 
 export interface LoyaltyEffects {
   ledger: LedgerEntry[];

@@ -1,7 +1,8 @@
 /**
- * Spending points: whether a redemption can be granted (every reason it cannot, in order), the
- * points taken from the oldest spendable lots, a cancellation giving them back into lots like the
- * ones they came from (never extending an expiry).
+ * Spending points: whether a redemption can be granted (every reason it cannot, in order, as
+ * codes with their fields; `refusal-wording.ts` words them), the points taken from the oldest
+ * spendable lots, a cancellation giving them back into lots like the ones they came from (never
+ * extending an expiry).
  */
 import { addMonths, mulDiv } from './arithmetic.ts';
 import type {
@@ -10,7 +11,6 @@ import type {
   RedemptionCheck,
   RedemptionRequest,
   Refusal,
-  RefusalReason,
 } from './contract.ts';
 import { isSpendableAt, takeFromLots } from './lots.ts';
 import {
@@ -24,6 +24,7 @@ import {
   remember,
 } from './posting.ts';
 import type { Program } from './program.ts';
+import { describeRefusal, type RefusalFacts, refusalField } from './refusal-wording.ts';
 import {
   balanceOf,
   key,
@@ -60,9 +61,6 @@ export function pointsValue(
   return mulDiv(programMinor, market.rate.minor, market.rate.programMinor);
 }
 
-/** 12345 → "12,345" (no Intl: the same text on every machine that replays the workflow). */
-export const formatPoints = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-
 /**
  * Whether a redemption can be granted at `now`, and what it is worth; never changes the state.
  * The workflow's update validator runs it, so an impossible redemption is refused before it is
@@ -75,46 +73,36 @@ export function checkRedemption(
   now: string,
 ): RedemptionCheck {
   const reasons: Refusal['reasons'] = [];
-  const refuse = (reason: RefusalReason, message: string) => reasons.push({ reason, message });
+  const refuse = (facts: RefusalFacts) =>
+    reasons.push({
+      reason: facts.reason,
+      field: refusalField[facts.reason],
+      message: describeRefusal(facts),
+    });
   const { points } = request;
   const whole = Number.isSafeInteger(points) && points > 0;
-  if (!whole) refuse('not-positive', 'Ask for a whole number of points above 0.');
+  if (!whole) refuse({ reason: 'not_positive' });
   if (!program.redemption.channels.includes(request.channel)) {
-    refuse(
-      'channel-not-allowed',
-      `Points cannot be spent on the ${request.channel} channel in ${program.name}.`,
-    );
+    refuse({ reason: 'channel_not_allowed', channel: request.channel, programName: program.name });
   }
   if (request.partnerId !== undefined) {
     const partner = program.partners.find((p) => p.id === request.partnerId);
-    if (!partner?.burn) {
-      refuse('unknown-partner', `Points cannot be spent at partner "${request.partnerId}".`);
-    }
+    if (!partner?.burn) refuse({ reason: 'unknown_partner', partnerId: request.partnerId });
   }
   const valueMinor = whole ? pointsValue(program, points, request.currency) : undefined;
   if (whole && valueMinor === undefined) {
-    refuse('currency-not-redeemable', `Points cannot be spent in ${request.currency}.`);
+    refuse({ reason: 'currency_not_redeemable', currency: request.currency });
   }
   const minimum = program.redemption.minimumPoints;
-  if (whole && points < minimum) {
-    refuse('below-minimum', `At least ${formatPoints(minimum)} points must be spent at once.`);
-  }
+  if (whole && points < minimum) refuse({ reason: 'below_minimum', minimum });
   const spendable = spendableUnder(state, program, now);
   if (whole && points > spendable) {
-    const pending = balanceOf(state) - spendable;
-    const also = pending > 0 ? ` (${formatPoints(pending)} more are pending or expiring)` : '';
-    refuse(
-      'insufficient-balance',
-      `Only ${formatPoints(spendable)} points can be spent now${also}.`,
-    );
+    refuse({ reason: 'insufficient_balance', spendable, pending: balanceOf(state) - spendable });
   }
   const maxValue = mulDiv(request.basketMinor, program.redemption.maxBasketShare, 10_000);
   if (valueMinor !== undefined && valueMinor > maxValue) {
-    const share = program.redemption.maxBasketShare / 100;
-    refuse(
-      'over-basket-share',
-      `Points may pay at most ${share}% of the basket (${maxValue} minor units); these points are worth ${valueMinor}.`,
-    );
+    const sharePercent = program.redemption.maxBasketShare / 100;
+    refuse({ reason: 'over_basket_share', sharePercent, maxValue, valueMinor });
   }
   const [first] = reasons;
   if (first) {

@@ -73,7 +73,7 @@ describe('expiry', () => {
     // Past the deadline the points count for nothing, even before the clock expires them.
     expect(checkRedemption(state, ask, program, '2026-07-10T09:00:00Z')).toMatchObject({
       ok: false,
-      reason: 'insufficient-balance',
+      reason: 'insufficient_balance',
     });
     // One run of the clock over the gap does what timers at each due instant would have done:
     // the warning (30 days before), then the expiry.
@@ -98,6 +98,6 @@ describe('expiry', () => {
       program,
       '2026-02-15T10:00:00.000Z',
     );
-    expect(late.result.refusal?.reason).toBe('insufficient-balance');
+    expect(late.result.refusal?.reason).toBe('insufficient_balance');
   });
 });

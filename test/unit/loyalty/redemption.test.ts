@@ -18,27 +18,27 @@ describe('redemption', () => {
 
   it.each([
     ['accepted', redemptionOf('x', 500, 10_000), { ok: true, points: 500, valueMinor: 500 }],
-    ['below the minimum', redemptionOf('x', 100, 10_000), { ok: false, reason: 'below-minimum' }],
+    ['below the minimum', redemptionOf('x', 100, 10_000), { ok: false, reason: 'below_minimum' }],
     [
       'over the balance',
       redemptionOf('x', 1_001, 10_000),
-      { ok: false, reason: 'insufficient-balance' },
+      { ok: false, reason: 'insufficient_balance' },
     ],
     [
       'over half the basket',
       redemptionOf('x', 600, 1_000),
-      { ok: false, reason: 'over-basket-share' },
+      { ok: false, reason: 'over_basket_share' },
     ],
-    ['zero points', redemptionOf('x', 0, 1_000), { ok: false, reason: 'not-positive' }],
+    ['zero points', redemptionOf('x', 0, 1_000), { ok: false, reason: 'not_positive' }],
     [
       'an unknown currency',
       redemptionOf('x', 500, 10_000, { currency: 'USD' }),
-      { ok: false, reason: 'currency-not-redeemable' },
+      { ok: false, reason: 'currency_not_redeemable' },
     ],
     [
       'an unknown partner',
       redemptionOf('x', 500, 10_000, { partnerId: 'nobody' }),
-      { ok: false, reason: 'unknown-partner' },
+      { ok: false, reason: 'unknown_partner' },
     ],
   ])('%s', (_name, request, expected) => {
     const { state } = run(program, [earnSale]);
@@ -54,7 +54,11 @@ describe('redemption', () => {
       tillOnly,
       at,
     );
-    expect(check).toMatchObject({ ok: false, reason: 'channel-not-allowed' });
+    expect(check).toMatchObject({
+      ok: false,
+      reason: 'channel_not_allowed',
+      reasons: [{ reason: 'channel_not_allowed', field: 'channel' }],
+    });
   });
 
   it('spends the oldest lot first, and pending points not at all', () => {
@@ -74,7 +78,7 @@ describe('redemption', () => {
     );
     expect(r.results[2]).toMatchObject({
       outcome: 'refused',
-      refusal: { reason: 'insufficient-balance' },
+      refusal: { reason: 'insufficient_balance' },
     });
     const ok = evaluate(r.state, redemptionOf('r2', 80, 100_000), pending, '2026-03-01T10:00:00Z');
     expect(ok.result.outcome).toBe('applied');
