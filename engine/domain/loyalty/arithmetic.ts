@@ -68,9 +68,148 @@ function remainderOf(a: number, b: number, c: number): number {
 
 const DAY_MS = 86_400_000;
 
+/*
+ * Instants are ISO strings in the state and the events, and the rules compare and step them many
+ * times per event: `Date.parse` and above all `toISOString` cost more than the rules themselves.
+ * The canonical form (`YYYY-MM-DDTHH:MM:SS.sssZ`, years 1970-9999) is read and written here by
+ * integer arithmetic; anything else goes to `Date`, so every result is the one `Date` gives.
+ */
+
+const MIN_FAST_MS = 0;
+/** 9999-12-31T23:59:59.999Z: `toISOString` writes four-digit years up to there. */
+const MAX_FAST_MS = 253_402_300_799_999;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** The digits at `from`, `n` of them, as a number; -1 if any is not a digit. */
+function digits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+function parseCanonical(s: string): number {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(4) !== 45 || // -
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 || // T
+    s.charCodeAt(13) !== 58 || // :
+    s.charCodeAt(16) !== 58 ||
+    s.charCodeAt(19) !== 46 || // .
+    s.charCodeAt(23) !== 90 // Z
+  ) {
+    return Date.parse(s);
+  }
+  const y = digits(s, 0, 4);
+  const m = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  const ms = digits(s, 20, 3);
+  if (
+    y < 1970 ||
+    m < 1 ||
+    m > 12 ||
+    d < 1 ||
+    d > daysInMonth(y, m) ||
+    h < 0 ||
+    h > 23 ||
+    mi < 0 ||
+    mi > 59 ||
+    sec < 0 ||
+    sec > 59 ||
+    ms < 0
+  ) {
+    return Date.parse(s);
+  }
+  return daysFromCivil(y, m, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+}
+
+// The same few instants are read again and again within one event (its time, the clock's).
+let lastParsed = '';
+let lastParsedMs = Number.NaN;
+
+/** `Date.parse(instant)`, for what the rules write and read. */
+export function instantMs(instant: string): number {
+  if (instant === lastParsed) return lastParsedMs;
+  const t = parseCanonical(instant);
+  lastParsed = instant;
+  lastParsedMs = t;
+  return t;
+}
+
+const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+// The date `civil` last worked out (module fields rather than an object: no allocation).
+let civilYear = 1970;
+let civilMonth = 1;
+let civilDay = 1;
+
+/** The proleptic Gregorian date of a day since 1970-01-01 (H. Hinnant's algorithm). */
+function civil(days: number) {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  civilDay = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  civilMonth = mp < 10 ? mp + 3 : mp - 9;
+  civilYear = yoe + era * 400 + (civilMonth <= 2 ? 1 : 0);
+}
+
+let lastFormattedMs = Number.NaN;
+let lastFormatted = '';
+
+/** `new Date(ms).toISOString()`, throwing as it does for an invalid time. */
+export function isoOf(ms: number): string {
+  if (ms === lastFormattedMs) return lastFormatted;
+  if (!(ms >= MIN_FAST_MS && ms <= MAX_FAST_MS) || !Number.isInteger(ms)) {
+    return new Date(ms).toISOString();
+  }
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  civil(days);
+  const y = civilYear;
+  const m = civilMonth;
+  const d = civilDay;
+  const text = `${y}-${PAD2[m]}-${PAD2[d]}T${PAD2[h]}:${PAD2[mi]}:${PAD2[sec]}.${PAD3[milli]}Z`;
+  lastFormattedMs = ms;
+  lastFormatted = text;
+  return text;
+}
+
 /** The instant `days` whole days after `instant`, as an ISO string in UTC. */
 export function addDays(instant: string, days: number): string {
-  return new Date(Date.parse(instant) + days * DAY_MS).toISOString();
+  return isoOf(instantMs(instant) + days * DAY_MS);
 }
 
 /**
@@ -78,18 +217,31 @@ export function addDays(instant: string, days: number): string {
  * 31 January + 1 month is 28 (or 29) February.
  */
 export function addMonths(instant: string, months: number): string {
-  const d = new Date(Date.parse(instant));
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return d.toISOString();
+  const t = instantMs(instant);
+  if (t >= MIN_FAST_MS && t <= MAX_FAST_MS && Number.isInteger(months)) {
+    const days = Math.floor(t / DAY_MS);
+    const time = t - days * DAY_MS;
+    civil(days);
+    const d = civilDay;
+    const index = civilYear * 12 + (civilMonth - 1) + months;
+    const ty = Math.floor(index / 12);
+    const tm = index - ty * 12 + 1;
+    if (ty >= 1970 && ty <= 9999) {
+      return isoOf(daysFromCivil(ty, tm, Math.min(d, daysInMonth(ty, tm))) * DAY_MS + time);
+    }
+  }
+  const date = new Date(t);
+  const day = date.getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  const last = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  date.setUTCDate(Math.min(day, last));
+  return date.toISOString();
 }
 
 /** Instants compared as moments, whatever offset they were written with. */
 export function isAtOrBefore(a: string, b: string): boolean {
-  return Date.parse(a) <= Date.parse(b);
+  return instantMs(a) <= instantMs(b);
 }
 
 /** `YYYY-MM-DD` of the event's own clock (the offset it was written with: the store's). */

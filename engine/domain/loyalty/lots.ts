@@ -3,6 +3,7 @@
  * take-backs come out of the oldest lots first. Every function changes the state in place and
  * says exactly how many points moved, so the caller's ledger line is the change in balance.
  */
+import { instantMs } from './arithmetic.ts';
 import {
   isSpendable,
   type Lot,
@@ -45,11 +46,11 @@ export function removeLots(state: LoyaltyState, gone: (lot: Lot) => boolean): Lo
 
 /** Oldest first by when they were earned; ties by id, so the order never depends on arrival. */
 function insertInOrder(lots: Lot[], lot: Lot) {
-  const t = Date.parse(lot.earnedAt);
+  const t = instantMs(lot.earnedAt);
   let i = lots.length;
   while (i > 0) {
     const before = lots[i - 1] as Lot;
-    const tb = Date.parse(before.earnedAt);
+    const tb = instantMs(before.earnedAt);
     if (tb < t || (tb === t && before.id <= lot.id)) break;
     i -= 1;
   }
@@ -105,12 +106,12 @@ export function takeFromLots(
 }
 
 export const isSpendableAt = (now: string) => {
-  const t = Date.parse(now);
+  const t = instantMs(now);
   return (lot: Lot): boolean => isSpendable(lot, t);
 };
 
 export const isPendingAt = (now: string) => {
-  const t = Date.parse(now);
+  const t = instantMs(now);
   return (lot: Lot): boolean => timesOf(lot).available > t;
 };
 

@@ -4,7 +4,7 @@
  * an input applied again is a duplicate. Shared by accrual, returns, redemption and the clock.
  */
 import type { LedgerEntry } from '../effects.ts';
-import { addDays, addMonths } from './arithmetic.ts';
+import { addDays, addMonths, instantMs, isoOf } from './arithmetic.ts';
 import type { LoyaltyEffects, LoyaltyResult } from './contract.ts';
 import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
@@ -115,14 +115,14 @@ export function credit(run: Run, lot: Lot): number {
   const added = addLot(run.state, lot);
   const { state, program } = run;
   if (lot.expiresAt !== undefined && state.dueAt !== undefined) {
-    const warnAt = Date.parse(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
-    if (warnAt < Date.parse(state.dueAt)) state.dueAt = new Date(warnAt).toISOString();
+    const warnAt = instantMs(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
+    if (warnAt < instantMs(state.dueAt)) state.dueAt = isoOf(warnAt);
   }
   return added;
 }
 
 export function noteActivity(state: LoyaltyState, at: string) {
-  if (state.lastActivityAt === undefined || Date.parse(at) > Date.parse(state.lastActivityAt)) {
+  if (state.lastActivityAt === undefined || instantMs(at) > instantMs(state.lastActivityAt)) {
     state.lastActivityAt = at;
   }
 }
