@@ -38,23 +38,31 @@ export function allocate(total: number, weights: readonly number[]): number[] {
   for (const w of weights) sum += w;
   const shares = new Array<number>(n).fill(0);
   if (total === 0) return shares;
-  const ws = sum === 0 ? weights.map(() => 1) : weights;
   const denominator = sum === 0 ? n : sum;
-  const remainders: { i: number; r: number }[] = [];
   let given = 0;
   for (let i = 0; i < n; i++) {
-    const w = ws[i] ?? 0;
-    const exact = mulDiv(total, w, denominator);
+    const exact = mulDiv(total, sum === 0 ? 1 : (weights[i] ?? 0), denominator);
     shares[i] = exact;
     given += exact;
-    // The remainder of total·w / denominator, compared exactly as a numerator.
-    remainders.push({ i, r: remainderOf(total, w, denominator) });
   }
-  remainders.sort((a, b) => b.r - a.r || a.i - b.i);
+  if (given >= total) return shares;
+  // The units left go by remainder of total·w / denominator (compared exactly, as numerators),
+  // largest first, ties to the earlier weight; a handful of lines, so an insertion sort.
+  const remainders = new Array<number>(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const r = remainderOf(total, sum === 0 ? 1 : (weights[i] ?? 0), denominator);
+    remainders[i] = r;
+    let j = i;
+    while (j > 0 && (remainders[order[j - 1] as number] as number) < r) {
+      order[j] = order[j - 1] as number;
+      j -= 1;
+    }
+    order[j] = i;
+  }
   for (let k = 0; given < total; k++) {
-    const next = remainders[k % n];
-    if (!next) break;
-    shares[next.i] = (shares[next.i] ?? 0) + 1;
+    const i = order[k % n] as number;
+    shares[i] = (shares[i] as number) + 1;
     given += 1;
   }
   return shares;

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, addMonths, instantMs, isoOf } from '../../../engine/domain/loyalty/arithmetic.ts';
+import {
+  addDays,
+  addMonths,
+  allocate,
+  instantMs,
+  isoOf,
+  mulDiv,
+} from '../../../engine/domain/loyalty/arithmetic.ts';
 
 /** What `addMonths` is defined as, by `Date`. */
 function addMonthsByDate(instant: string, months: number): string {
@@ -73,6 +80,46 @@ describe('instants read and written without Date', () => {
           outcome(() => new Date(Date.parse(s) + n * 86_400_000).toISOString()),
         );
       }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+/** Largest remainder by sorting every remainder: what `allocate` is defined as. */
+function allocateBySort(total: number, weights: readonly number[]): number[] {
+  const n = weights.length;
+  if (n === 0) return [];
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const shares = new Array<number>(n).fill(0);
+  if (total === 0) return shares;
+  const ws = sum === 0 ? weights.map(() => 1) : weights;
+  const denominator = sum === 0 ? n : sum;
+  const remainders: { i: number; r: number }[] = [];
+  let given = 0;
+  ws.forEach((w, i) => {
+    shares[i] = mulDiv(total, w, denominator);
+    given += shares[i] as number;
+    remainders.push({ i, r: Number((BigInt(total) * BigInt(w)) % BigInt(denominator)) });
+  });
+  remainders.sort((a, b) => b.r - a.r || a.i - b.i);
+  for (let k = 0; given < total; k++) {
+    const next = remainders[k % n] as { i: number };
+    shares[next.i] = (shares[next.i] as number) + 1;
+    given += 1;
+  }
+  return shares;
+}
+
+describe('allocate', () => {
+  it('gives what sorting every remainder gives', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(1_000_000),
+        fc.array(fc.oneof(fc.nat(10), fc.nat(1_000_000)), { maxLength: 12 }),
+        (total, weights) => {
+          expect(allocate(total, weights)).toEqual(allocateBySort(total, weights));
+        },
+      ),
       { numRuns: 5000 },
     );
   });
