@@ -41,8 +41,8 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     tierLevel: level,
     tierId: tiers?.levels[level]?.id,
     tags: state.tags,
-    usedOnDay: (d, ruleId) => state.dayUsage[key(`${d}|${ruleId}`)] ?? 0,
-    isGranted: (grantKey) => Object.hasOwn(state.bonusesGranted, key(grantKey)),
+    dayUsage: state.dayUsage,
+    bonusesGranted: state.bonusesGranted,
     birthMonthDay: state.birthMonthDay,
   });
   if (earning.refused) {
@@ -71,22 +71,20 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     if (!Object.hasOwn(memory.lines, k)) memory.lineOrder.push(k);
     memory.lines[k] = line;
   }
-  const pointsTenders = sale.tenders.filter((t) => t.type === 'points');
-  for (const tender of pointsTenders) {
+  let paidWithPoints: SaleMemory['paidWithPoints'];
+  for (const tender of sale.tenders) {
+    if (tender.type !== 'points') continue;
     const redemption =
       tender.redemptionId !== undefined ? state.redemptions[key(tender.redemptionId)] : undefined;
     if (redemption) redemption.usedBy = sale.transactionId;
+    paidWithPoints ??= { redemptionId: undefined, amountMinor: 0, restoredPoints: 0 };
+    paidWithPoints.redemptionId ??= tender.redemptionId;
+    paidWithPoints.amountMinor += tender.amount;
   }
-  if (pointsTenders.length > 0) {
-    memory.paidWithPoints = {
-      redemptionId: pointsTenders.find((t) => t.redemptionId !== undefined)?.redemptionId,
-      amountMinor: pointsTenders.reduce((sum, t) => sum + t.amount, 0),
-      restoredPoints: 0,
-    };
-  }
-  for (const [ruleId, points] of Object.entries(earning.byRule)) {
+  if (paidWithPoints) memory.paidWithPoints = paidWithPoints;
+  for (const ruleId in earning.byRule) {
     const k = key(`${day}|${ruleId}`);
-    state.dayUsage[k] = (state.dayUsage[k] ?? 0) + points;
+    state.dayUsage[k] = (state.dayUsage[k] ?? 0) + (earning.byRule[ruleId] as number);
   }
   for (const bonus of earning.bonuses) {
     if (bonus.grantKey !== undefined)

@@ -8,7 +8,7 @@ import type { SaleEvent, SaleLine } from '../events.ts';
 import { lineNet } from '../receipt.ts';
 import { allocate, localDate, mulDiv, weekdayOf } from './arithmetic.ts';
 import type { EarnRule, Program } from './program.ts';
-import type { LineMemory, ReceiptBonus } from './state.ts';
+import { key, type LineMemory, type ReceiptBonus } from './state.ts';
 
 /** What the evaluator knows about the customer when the sale is applied. */
 export interface EarnContext {
@@ -16,10 +16,10 @@ export interface EarnContext {
   tierLevel: number;
   tierId?: string;
   tags: readonly string[];
-  /** Points a rule has already given on a local day. */
-  usedOnDay: (day: string, ruleId: string) => number;
-  /** Whether a one-off bonus (by its grant key) was already given. */
-  isGranted: (grantKey: string) => boolean;
+  /** Points each rule has already given on a local day: `key(<day>|<ruleId>)`. */
+  dayUsage: Readonly<Record<string, number>>;
+  /** One-off bonuses already given, by `key(<grant key>)`. */
+  bonusesGranted: Readonly<Record<string, string>>;
   birthMonthDay?: string;
 }
 
@@ -216,7 +216,10 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
     if (rule.caps?.perTransaction !== undefined)
       granted = Math.min(granted, rule.caps.perTransaction);
     if (rule.caps?.perDay !== undefined) {
-      granted = Math.min(granted, Math.max(0, rule.caps.perDay - context.usedOnDay(day, rule.id)));
+      granted = Math.min(
+        granted,
+        Math.max(0, rule.caps.perDay - (context.dayUsage[key(`${day}|${rule.id}`)] ?? 0)),
+      );
     }
     if (granted <= 0) continue;
     byRule[rule.id] = granted;
@@ -246,7 +249,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
 
   for (const oneOff of earn.bonuses) {
     const grantKey = oneOffKey(oneOff, sale, context);
-    if (grantKey === undefined || context.isGranted(grantKey)) continue;
+    if (grantKey === undefined || Object.hasOwn(context.bonusesGranted, key(grantKey))) continue;
     bonuses.push({
       id: oneOff.id,
       kind: oneOff.on as ReceiptBonus['kind'],
