@@ -21,10 +21,11 @@ export function addLot(state: LoyaltyState, lot: Lot): number {
   state.debt -= paid;
   const left = points - paid;
   if (left > 0) {
-    const added = { ...lot, points: left };
+    // Callers hand over a fresh lot: it is copied only when debt took part of it.
+    const added = left === points ? lot : { ...lot, points: left };
     state.lotPoints = lotPointsOf(state) + left;
-    const times = timesOf(added);
-    state.pendingSpanMs = Math.max(pendingSpanOf(state), times.available - times.earned);
+    const span = instantMs(added.availableAt) - instantMs(added.earnedAt);
+    state.pendingSpanMs = Math.max(pendingSpanOf(state), span);
     insertInOrder(state.lots, added);
   }
   return points;

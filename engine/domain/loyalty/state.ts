@@ -293,9 +293,9 @@ export function spendableAt(state: LoyaltyState, now: string): number {
     const since = t - pendingSpanOf(state);
     for (let i = state.lots.length - 1; i >= 0; i--) {
       const lot = state.lots[i] as Lot;
-      const times = timesOf(lot);
-      if (times.earned <= since) break;
-      if (times.available > t) total -= lot.points;
+      // Read, not cached: most of these lots are new, and are not walked again.
+      if (instantMs(lot.earnedAt) <= since) break;
+      if (instantMs(lot.availableAt) > t) total -= lot.points;
     }
     return Math.max(0, total - state.debt);
   }
