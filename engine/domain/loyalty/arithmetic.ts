@@ -97,20 +97,19 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
+/** Days in a common year before each month (1-12), the leap day not counted. */
+const DAYS_BEFORE_MONTH = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
-/** The digits at `from`, `n` of them, as a number; -1 if any is not a digit. */
-function digits(s: string, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
+/** The two digits at `i` as a number; -1 if either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 function parseCanonical(s: string): number {
@@ -126,14 +125,19 @@ function parseCanonical(s: string): number {
   ) {
     return Date.parse(s);
   }
-  const y = digits(s, 0, 4);
-  const m = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const h = digits(s, 11, 2);
-  const mi = digits(s, 14, 2);
-  const sec = digits(s, 17, 2);
-  const ms = digits(s, 20, 3);
+  const century = twoDigits(s, 0);
+  const yy = twoDigits(s, 2);
+  const m = twoDigits(s, 5);
+  const d = twoDigits(s, 8);
+  const h = twoDigits(s, 11);
+  const mi = twoDigits(s, 14);
+  const sec = twoDigits(s, 17);
+  const ms1 = twoDigits(s, 20);
+  const ms2 = s.charCodeAt(22) - 48;
+  const y = century * 100 + yy;
   if (
+    century < 0 ||
+    yy < 0 ||
     y < 1970 ||
     m < 1 ||
     m > 12 ||
@@ -145,11 +149,17 @@ function parseCanonical(s: string): number {
     mi > 59 ||
     sec < 0 ||
     sec > 59 ||
-    ms < 0
+    ms1 < 0 ||
+    ms2 < 0 ||
+    ms2 > 9
   ) {
     return Date.parse(s);
   }
-  return daysFromCivil(y, m, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+  const before = y - 1;
+  const leaps = ((before / 4) | 0) - ((before / 100) | 0) + ((before / 400) | 0) - 477;
+  const leapDay = m > 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 1 : 0;
+  const days = (y - 1970) * 365 + leaps + (DAYS_BEFORE_MONTH[m] as number) + leapDay + d - 1;
+  return days * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms1 * 10 + ms2;
 }
 
 // The same few instants are read again and again within one event (its time, the clock's).
@@ -290,10 +300,20 @@ export function weekdayOf(date: string): (typeof WEEKDAYS)[number] {
   return WEEKDAYS[new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1)).getUTCDay()] ?? 'sun';
 }
 
+let lastMonth = '';
+let lastBack = 0;
+let lastMonthBefore = '';
+
 /** The month `YYYY-MM` that is `back` months before `month`. */
 export function monthsBefore(month: string, back: number): string {
+  // Every sale and every cue asks for the start of the tier window, nearly always the same one.
+  if (month === lastMonth && back === lastBack) return lastMonthBefore;
   const [y, m] = month.split('-').map(Number);
   const index = (y ?? 0) * 12 + ((m ?? 1) - 1) - back;
   const year = Math.floor(index / 12);
-  return `${String(year).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+  const result = `${String(year).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+  lastMonth = month;
+  lastBack = back;
+  lastMonthBefore = result;
+  return result;
 }
