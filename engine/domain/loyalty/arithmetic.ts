@@ -112,6 +112,9 @@ function twoDigits(s: string, i: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
+/** Whether `parseCanonical` read its last string itself: `isoOf` would write it back unchanged. */
+let canonical = false;
+
 function parseCanonical(s: string): number {
   if (
     s.length !== 24 ||
@@ -159,19 +162,35 @@ function parseCanonical(s: string): number {
   const leaps = ((before / 4) | 0) - ((before / 100) | 0) + ((before / 400) | 0) - 477;
   const leapDay = m > 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 1 : 0;
   const days = (y - 1970) * 365 + leaps + (DAYS_BEFORE_MONTH[m] as number) + leapDay + d - 1;
+  canonical = true;
   return days * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms1 * 10 + ms2;
 }
 
-// The same few instants are read again and again within one event (its time, the clock's).
-let lastParsed = '';
-let lastParsedMs = Number.NaN;
+// The same few instants are read again and again within one event (its time, the customer's
+// previous one, the due instant, the new lot's expiry), so the last few read are kept, and
+// whether each was canonical (then `isoOf` gives it back as it is).
+const CACHED = 4;
+const cachedText: string[] = new Array<string>(CACHED).fill('');
+const cachedMs: number[] = new Array<number>(CACHED).fill(Number.NaN);
+const cachedCanonical: boolean[] = new Array<boolean>(CACHED).fill(false);
+let cacheNext = 0;
+let lastCanonical = false;
 
 /** `Date.parse(instant)`, for what the rules write and read. */
 export function instantMs(instant: string): number {
-  if (instant === lastParsed) return lastParsedMs;
+  for (let i = 0; i < CACHED; i++) {
+    if (cachedText[i] === instant) {
+      lastCanonical = cachedCanonical[i] as boolean;
+      return cachedMs[i] as number;
+    }
+  }
+  canonical = false;
   const t = parseCanonical(instant);
-  lastParsed = instant;
-  lastParsedMs = t;
+  cachedText[cacheNext] = instant;
+  cachedMs[cacheNext] = t;
+  cachedCanonical[cacheNext] = canonical;
+  cacheNext = (cacheNext + 1) % CACHED;
+  lastCanonical = canonical;
   return t;
 }
 
@@ -251,7 +270,9 @@ export function isoOf(ms: number): string {
 
 /** The instant `days` whole days after `instant`, as an ISO string in UTC. */
 export function addDays(instant: string, days: number): string {
-  return isoOf(instantMs(instant) + days * DAY_MS);
+  const t = instantMs(instant);
+  if (days === 0 && lastCanonical) return instant;
+  return isoOf(t + days * DAY_MS);
 }
 
 /**
