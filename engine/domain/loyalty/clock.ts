@@ -3,7 +3,7 @@
  * inactivity, tier reviews and grace periods), run in the order it fell due, each at its own
  * instant; when it is next due; and the memory no event can need any more.
  */
-import { addDays, addMonths } from './arithmetic.ts';
+import { addDays, addMonths, instantMs, isoOf } from './arithmetic.ts';
 import type { LoyaltyEffects } from './contract.ts';
 import { removeLots } from './lots.ts';
 import { DAY_MS, inactivitySince, ledgerLine, type Run } from './posting.ts';
@@ -25,17 +25,17 @@ import { pruneMonths, reviewTiers } from './tiers.ts';
  * would have done. The clock never goes back.
  */
 export function advance(state: LoyaltyState, program: Program, until: string, out: LoyaltyEffects) {
-  const target = Date.parse(until);
-  if (state.clockAt === undefined || Date.parse(state.clockAt) < target) state.clockAt = until;
+  const target = instantMs(until);
+  if (state.clockAt === undefined || instantMs(state.clockAt) < target) state.clockAt = until;
   for (;;) {
     const dueAt = dueUnder(state, program);
-    const due = Date.parse(dueAt);
+    const due = instantMs(dueAt);
     if (due > target) return;
     runDue(state, program, dueAt, out);
     state.dueAt = nextDue(state, program) ?? NEVER_DUE;
     // Every step settles what was due at its instant; a due instant that did not move on
     // would be a rule that never settles: stop rather than spin.
-    if (Date.parse(state.dueAt) <= due) return;
+    if (instantMs(state.dueAt) <= due) return;
   }
 }
 
@@ -53,7 +53,7 @@ export function dueUnder(state: LoyaltyState, program: Program): string {
 
 /** What is due at `now` (the earliest due instant): one step of `advance`. */
 export function runDue(state: LoyaltyState, program: Program, now: string, out: LoyaltyEffects) {
-  const t = Date.parse(now);
+  const t = instantMs(now);
   const { warnDays, inactivityMonths } = program.expiry;
   const run: Run = { state, program, at: now, out };
 
@@ -86,7 +86,7 @@ export function runDue(state: LoyaltyState, program: Program, now: string, out: 
   const since = inactivitySince(state);
   if (inactivityMonths !== undefined && since !== undefined && state.lots.length > 0) {
     const deadline = addMonths(since, inactivityMonths);
-    if (Date.parse(deadline) <= t) {
+    if (instantMs(deadline) <= t) {
       expireLots(
         run,
         removeLots(state, () => true),
@@ -95,7 +95,7 @@ export function runDue(state: LoyaltyState, program: Program, now: string, out: 
       );
     } else if (
       state.inactivityWarnedFor !== since &&
-      Date.parse(addDays(deadline, -warnDays)) <= t
+      instantMs(addDays(deadline, -warnDays)) <= t
     ) {
       state.inactivityWarnedFor = since;
       out.triggers.push({
@@ -154,20 +154,20 @@ export function expireLots(
  */
 export function forgetOld(state: LoyaltyState, program: Program, latest: string) {
   pruneMonths(state, program.tiers, latest);
-  const horizon = Date.parse(latest) - program.returns.periodDays * DAY_MS;
+  const horizon = instantMs(latest) - program.returns.periodDays * DAY_MS;
   while (state.saleOrder.length > 0) {
     const k = state.saleOrder[0] as string;
     const sale = state.sales[k];
     if (
       sale &&
-      Date.parse(sale.occurredAt) >= horizon &&
+      instantMs(sale.occurredAt) >= horizon &&
       state.saleOrder.length <= loyaltyLimits.sales
     )
       break;
     state.saleOrder.shift();
     delete state.sales[k];
   }
-  const oldestDay = new Date(horizon).toISOString().slice(0, 10);
+  const oldestDay = isoOf(horizon).slice(0, 10);
   for (const k of Object.keys(state.dayUsage)) {
     if (k.slice(1, 11) < oldestDay) delete state.dayUsage[k];
   }
@@ -178,7 +178,7 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
   let due: number = Number.POSITIVE_INFINITY;
   const consider = (instant: string | undefined) => {
     if (instant === undefined) return;
-    const t = Date.parse(instant);
+    const t = instantMs(instant);
     if (t < due) due = t;
   };
   const { warnDays, inactivityMonths } = program.expiry;
@@ -198,5 +198,5 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
     consider(state.tier.reviewAt);
     consider(state.tier.graceUntil);
   }
-  return Number.isFinite(due) ? new Date(due).toISOString() : undefined;
+  return Number.isFinite(due) ? isoOf(due) : undefined;
 }

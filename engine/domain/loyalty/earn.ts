@@ -9,7 +9,7 @@ import { lineNet } from '../receipt.ts';
 import { allocate, localDate, mulDiv, weekdayOf } from './arithmetic.ts';
 import { ANY_CURRENCY } from './base-earn.ts';
 import type { EarnRule, Program } from './program.ts';
-import type { LineMemory, ReceiptBonus } from './state.ts';
+import { key, type LineMemory, type ReceiptBonus } from './state.ts';
 
 /** What the evaluator knows about the customer when the sale is applied. */
 export interface EarnContext {
@@ -17,10 +17,10 @@ export interface EarnContext {
   tierLevel: number;
   tierId?: string;
   tags: readonly string[];
-  /** Points a rule has already given on a local day. */
-  usedOnDay: (day: string, ruleId: string) => number;
-  /** Whether a one-off bonus (by its grant key) was already given. */
-  isGranted: (grantKey: string) => boolean;
+  /** Points each rule has already given on a local day: `key(<day>|<ruleId>)`. */
+  dayUsage: Readonly<Record<string, number>>;
+  /** One-off bonuses already given, by `key(<grant key>)`. */
+  bonusesGranted: Readonly<Record<string, string>>;
   birthMonthDay?: string;
 }
 
@@ -64,9 +64,9 @@ function receiptMatches(
   program: Program,
   context: EarnContext,
   netProgramMinor: number,
+  day: string,
 ): boolean {
   const w = rule.when;
-  const day = localDate(sale.occurredAt);
   if (w.channels && !w.channels.includes(sale.channel)) return false;
   if (w.stores && !w.stores.includes(sale.storeId)) return false;
   if (
@@ -114,8 +114,17 @@ export function basePointsFor(program: Program, eligibleMinor: number): number {
 }
 
 export function earnForSale(sale: SaleEvent, program: Program, context: EarnContext): Earning {
-  const nets = sale.lines.map(lineNet);
-  const totalNet = nets.reduce((a, b) => a + b, 0);
+  // Loops rather than `map`/`reduce` chains: this runs for every sale, and each intermediate
+  // array was garbage the next moment.
+  const saleLines = sale.lines;
+  const n = saleLines.length;
+  const nets = new Array<number>(n);
+  let totalNet = 0;
+  for (let i = 0; i < n; i++) {
+    const net = lineNet(saleLines[i] as SaleLine);
+    nets[i] = net;
+    totalNet += net;
+  }
   const netProgram = toProgramMinor(program, sale.currency, totalNet, 'earn');
   if (netProgram === undefined) {
     return {
@@ -128,20 +137,27 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
     };
   }
   const qualifying = allocate(netProgram, nets);
-  const lines = sale.lines.map((line, i) => ({
-    lineId: line.lineId,
-    memory: emptyLine(line, qualifying[i] ?? 0),
-  }));
+  const lines = new Array<{ lineId: string; memory: LineMemory }>(n);
+  for (let i = 0; i < n; i++) {
+    const line = saleLines[i] as SaleLine;
+    lines[i] = { lineId: line.lineId, memory: emptyLine(line, qualifying[i] ?? 0) };
+  }
 
   // Eligible spend: excluded categories and tax out, then reduced in proportion to what
   // excluded tenders (points, gift cards) paid.
   const earn = program.earn;
-  const eligible0 = sale.lines.map((line, i) => {
-    if (earn.excludeCategories.includes(line.category)) return 0;
-    const tax = earn.excludeTax ? (line.tax ?? 0) : 0;
-    return Math.max(0, (nets[i] ?? 0) - tax);
-  });
-  const eligibleSum = eligible0.reduce((a, b) => a + b, 0);
+  const eligible0 = new Array<number>(n);
+  let eligibleSum = 0;
+  for (let i = 0; i < n; i++) {
+    const line = saleLines[i] as SaleLine;
+    let value = 0;
+    if (!earn.excludeCategories.includes(line.category)) {
+      const tax = earn.excludeTax ? (line.tax ?? 0) : 0;
+      value = Math.max(0, (nets[i] ?? 0) - tax);
+    }
+    eligible0[i] = value;
+    eligibleSum += value;
+  }
   let excludedPaid = 0;
   for (const tender of sale.tenders) {
     if (earn.excludeTenders.includes(tender.type)) excludedPaid += tender.amount;
@@ -153,69 +169,89 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
 
   const base = allocate(basePointsFor(program, eligibleProgram), eligible);
   const tierMultiplier = tierMultiplierOf(program, context.tierLevel);
-  const baseTotal = base.reduce((a, b) => a + b, 0);
+  let baseTotal = 0;
+  for (let i = 0; i < n; i++) baseTotal += base[i] ?? 0;
   const tierExtra = allocate(mulDiv(baseTotal, Math.max(0, tierMultiplier - 100), 100), base);
-  lines.forEach((line, i) => {
-    line.memory.points = (base[i] ?? 0) + (tierExtra[i] ?? 0);
-  });
+  for (let i = 0; i < n; i++) {
+    (lines[i] as (typeof lines)[number]).memory.points = (base[i] ?? 0) + (tierExtra[i] ?? 0);
+  }
 
   const byRule: Record<string, number> = {};
   const bonuses: ReceiptBonus[] = [];
   const day = localDate(sale.occurredAt);
+  let matching: boolean[] | undefined;
   for (const rule of earn.rules) {
-    if (!receiptMatches(rule, sale, program, context, netProgram)) continue;
-    const matching = sale.lines.map((line) => lineMatches(rule, line));
-    if (!matching.some(Boolean)) continue;
+    if (!receiptMatches(rule, sale, program, context, netProgram, day)) continue;
+    matching ??= new Array<boolean>(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const m = lineMatches(rule, saleLines[i] as SaleLine);
+      matching[i] = m;
+      if (m) any = true;
+    }
+    if (!any) continue;
     const effect = rule.effect;
     let raw: number[];
     let bonus = 0;
+    let wanted = 0;
     if ('multiply' in effect) {
-      const weights = base.map((b, i) => (matching[i] ? b : 0));
-      const extra = mulDiv(
-        weights.reduce((a, b) => a + b, 0),
-        Math.max(0, effect.multiply - 100),
-        100,
-      );
-      raw = allocate(extra, weights);
+      const weights = new Array<number>(n);
+      let weightSum = 0;
+      for (let i = 0; i < n; i++) {
+        const w = matching[i] ? (base[i] ?? 0) : 0;
+        weights[i] = w;
+        weightSum += w;
+      }
+      raw = allocate(mulDiv(weightSum, Math.max(0, effect.multiply - 100), 100), weights);
     } else if ('pointsPerItem' in effect) {
-      raw = sale.lines.map((line, i) => (matching[i] ? line.quantity * effect.pointsPerItem : 0));
+      raw = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        raw[i] = matching[i] ? (saleLines[i] as SaleLine).quantity * effect.pointsPerItem : 0;
+      }
     } else {
-      raw = sale.lines.map(() => 0);
+      raw = new Array<number>(n).fill(0);
       bonus = effect.bonus;
     }
-    const wanted = raw.reduce((a, b) => a + b, 0) + bonus;
+    for (let i = 0; i < n; i++) wanted += raw[i] ?? 0;
+    wanted += bonus;
     let granted = wanted;
     if (rule.caps?.perTransaction !== undefined)
       granted = Math.min(granted, rule.caps.perTransaction);
     if (rule.caps?.perDay !== undefined) {
-      granted = Math.min(granted, Math.max(0, rule.caps.perDay - context.usedOnDay(day, rule.id)));
+      granted = Math.min(
+        granted,
+        Math.max(0, rule.caps.perDay - (context.dayUsage[key(`${day}|${rule.id}`)] ?? 0)),
+      );
     }
     if (granted <= 0) continue;
     byRule[rule.id] = granted;
     if (bonus > 0) {
+      const lineIds: string[] = [];
+      for (let i = 0; i < n; i++) if (matching[i]) lineIds.push((saleLines[i] as SaleLine).lineId);
       bonuses.push({
         id: rule.id,
         kind: 'rule',
         points: granted,
-        lineIds: sale.lines.filter((_, i) => matching[i]).map((line) => line.lineId),
+        lineIds,
         minBasketMinor: rule.when.minBasketMinor,
         reversed: false,
       });
     } else {
       const shares = allocate(granted, raw);
-      lines.forEach((line, i) => {
+      for (let i = 0; i < n; i++) {
         const share = shares[i] ?? 0;
-        if (share === 0) return;
-        line.memory.points += share;
-        line.memory.rules[rule.id] = share;
-      });
+        if (share === 0) continue;
+        const memory = (lines[i] as (typeof lines)[number]).memory;
+        memory.points += share;
+        memory.rules[rule.id] = share;
+      }
     }
     if (rule.stop) break;
   }
 
   for (const oneOff of earn.bonuses) {
     const grantKey = oneOffKey(oneOff, sale, context);
-    if (grantKey === undefined || context.isGranted(grantKey)) continue;
+    if (grantKey === undefined || Object.hasOwn(context.bonusesGranted, key(grantKey))) continue;
     bonuses.push({
       id: oneOff.id,
       kind: oneOff.on as ReceiptBonus['kind'],

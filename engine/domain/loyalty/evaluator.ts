@@ -17,7 +17,9 @@
  * This file dispatches; each rule lives in the module named for it: `accrual.ts`, `returns.ts`,
  * `redemption.ts`, `clock.ts`, `outlook.ts`, `event-checks.ts` (what is refused).
  */
+
 import { applyAdjustment, applyPartnerAccrual, applyRegistration, applySale } from './accrual.ts';
+import { instantMs } from './arithmetic.ts';
 import { advance, forgetOld } from './clock.ts';
 import {
   type LoyaltyEffects,
@@ -113,7 +115,7 @@ export function applyLoyalty(
   }
   if (input.type !== 'redemption' && input.type !== 'redemption.cancel') {
     const latest = state.latestEventAt;
-    if (latest === undefined || Date.parse(at) > Date.parse(latest)) {
+    if (latest === undefined || instantMs(at) > instantMs(latest)) {
       state.latestEventAt = at;
       // Once a day is enough: the horizons count in days and months.
       if (latest === undefined || at.slice(0, 10) !== latest.slice(0, 10)) {

@@ -25,13 +25,15 @@ export function checkEvent(state: LoyaltyState, input: LoyaltyInput): FieldIssue
 }
 
 function checkPointsTenders(state: LoyaltyState, sale: SaleEvent): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  // Most sales have no points tender: nothing to look up.
+  if (!sale.tenders.some(isPointsTender)) return issues;
   // A sale applied before is a duplicate, not refused.
   if (
     Object.hasOwn(state.sales, key(sale.transactionId)) ||
     seenBefore(state, saleKey(sale.transactionId))
   )
-    return [];
-  const issues: FieldIssue[] = [];
+    return issues;
   sale.tenders.forEach((tender, i) => {
     if (tender.type !== 'points') return;
     const field = `tenders[${i}].redemptionId`;
@@ -58,6 +60,8 @@ function checkPointsTenders(state: LoyaltyState, sale: SaleEvent): FieldIssue[] 
   });
   return issues;
 }
+
+const isPointsTender = (tender: SaleEvent['tenders'][number]): boolean => tender.type === 'points';
 
 /** A return's lines against its sale: never more units or money back than the line was sold for. */
 export function checkReturnLines(sale: SaleMemory, lines: EarlyReturn['lines']): FieldIssue[] {

@@ -3,6 +3,7 @@
  * take-backs come out of the oldest lots first. Every function changes the state in place and
  * says exactly how many points moved, so the caller's ledger line is the change in balance.
  */
+import { instantMs } from './arithmetic.ts';
 import {
   isSpendable,
   type Lot,
@@ -23,10 +24,11 @@ export function addLot(state: LoyaltyState, lot: Lot, join = false): number {
   state.debt -= paid;
   const left = points - paid;
   if (left > 0) {
-    const added = { ...lot, points: left };
+    // Callers hand over a fresh lot: it is copied only when debt took part of it.
+    const added = left === points ? lot : { ...lot, points: left };
     state.lotPoints = lotPointsOf(state) + left;
-    const times = timesOf(added);
-    state.pendingSpanMs = Math.max(pendingSpanOf(state), times.available - times.earned);
+    const span = instantMs(added.availableAt) - instantMs(added.earnedAt);
+    state.pendingSpanMs = Math.max(pendingSpanOf(state), span);
     insertInOrder(state.lots, added, join);
   }
   return points;
@@ -45,11 +47,11 @@ const isPlain = (lot: Lot): boolean =>
  * the customer's lots stay few however many sales earned them.
  */
 function insertInOrder(lots: Lot[], lot: Lot, join: boolean) {
-  const t = Date.parse(lot.earnedAt);
+  const t = instantMs(lot.earnedAt);
   let i = lots.length;
   while (i > 0) {
     const before = lots[i - 1] as Lot;
-    const tb = timesOf(before).earned;
+    const tb = instantMs(before.earnedAt);
     if (tb < t || (tb === t && before.id <= lot.id)) break;
     i -= 1;
   }
@@ -124,12 +126,12 @@ export function takeFromLots(
 }
 
 export const isSpendableAt = (now: string) => {
-  const t = Date.parse(now);
+  const t = instantMs(now);
   return (lot: Lot): boolean => isSpendable(lot, t);
 };
 
 export const isPendingAt = (now: string) => {
-  const t = Date.parse(now);
+  const t = instantMs(now);
   return (lot: Lot): boolean => timesOf(lot).available > t;
 };
 

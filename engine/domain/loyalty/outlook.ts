@@ -3,6 +3,7 @@
  * the next tier) and the whole outlook of the 360 view (balances, perks, the projected tier,
  * points expiring soon).
  */
+import { instantMs } from './arithmetic.ts';
 import type { LoyaltyOutlook } from './contract.ts';
 import { DAY_MS } from './posting.ts';
 import type { Program } from './program.ts';
@@ -34,7 +35,7 @@ export function outlook(state: LoyaltyState, program: Program, now: string): Loy
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
   let expiringSoon: LoyaltyOutlook['expiringSoon'];
-  const horizon = Date.parse(now) + program.expiry.warnDays * DAY_MS;
+  const horizon = instantMs(now) + program.expiry.warnDays * DAY_MS;
   for (const lot of state.lots) {
     if (lot.expiresAt === undefined || timesOf(lot).expires > horizon) continue;
     expiringSoon = {

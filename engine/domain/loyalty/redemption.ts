@@ -4,7 +4,7 @@
  * spendable lots, a cancellation giving them back into lots like the ones they came from (never
  * extending an expiry).
  */
-import { addMonths, mulDiv } from './arithmetic.ts';
+import { addMonths, instantMs, mulDiv } from './arithmetic.ts';
 import type {
   LoyaltyResult,
   RedemptionCancel,
@@ -43,7 +43,7 @@ export function spendableUnder(state: LoyaltyState, program: Program, now: strin
   const months = program.expiry.inactivityMonths;
   const since = inactivitySince(state);
   if (months !== undefined && since !== undefined) {
-    if (Date.parse(addMonths(since, months)) <= Date.parse(now)) return 0;
+    if (instantMs(addMonths(since, months)) <= instantMs(now)) return 0;
   }
   return spendableAt(state, now);
 }

@@ -5,7 +5,7 @@
  * return that overtakes its sale is held until the sale comes.
  */
 import type { ReturnEvent } from '../events.ts';
-import { addDays, mulDiv } from './arithmetic.ts';
+import { addDays, instantMs, mulDiv } from './arithmetic.ts';
 import type { LoyaltyResult } from './contract.ts';
 import { anyLot, isPendingAt, sumTaken, takeFromLots } from './lots.ts';
 import {
@@ -69,8 +69,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
   const { state, program } = run;
   const periodDays = program.returns.periodDays;
   // Measured between the two events' own times, never against the clock.
-  const afterPeriod =
-    Date.parse(ret.occurredAt) > Date.parse(addDays(memory.occurredAt, periodDays));
+  const afterPeriod = instantMs(ret.occurredAt) > instantMs(addDays(memory.occurredAt, periodDays));
   let refundedMinor = 0;
   for (const returned of ret.lines) {
     const line = memory.lines[key(returned.lineId)];

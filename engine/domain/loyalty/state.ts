@@ -6,6 +6,8 @@
  * can collide with an object's own machinery.
  */
 
+import { instantMs } from './arithmetic.ts';
+
 /** Points from one accrual, spent oldest first. */
 export interface Lot {
   /** The accrual's id: `<transactionId>`, `adjust:<id>`, `partner:<partner>:<tx>`, … */
@@ -272,9 +274,9 @@ export function timesOf(lot: Lot): { earned: number; available: number; expires:
   let times = lotTimes.get(lot);
   if (!times) {
     times = {
-      earned: Date.parse(lot.earnedAt),
-      available: Date.parse(lot.availableAt),
-      expires: lot.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(lot.expiresAt),
+      earned: instantMs(lot.earnedAt),
+      available: instantMs(lot.availableAt),
+      expires: lot.expiresAt === undefined ? Number.POSITIVE_INFINITY : instantMs(lot.expiresAt),
     };
     lotTimes.set(lot, times);
   }
@@ -297,15 +299,15 @@ export function isSpendable(lot: Lot, t: number): boolean {
  * instant (a request between the clock's runs) every lot is looked at.
  */
 export function spendableAt(state: LoyaltyState, now: string): number {
-  const t = Date.parse(now);
-  if (state.dueAt !== undefined && t < Date.parse(state.dueAt)) {
+  const t = instantMs(now);
+  if (state.dueAt !== undefined && t < instantMs(state.dueAt)) {
     let total = lotPointsOf(state);
     const since = t - pendingSpanOf(state);
     for (let i = state.lots.length - 1; i >= 0; i--) {
       const lot = state.lots[i] as Lot;
-      const times = timesOf(lot);
-      if (times.earned <= since) break;
-      if (times.available > t) total -= lot.points;
+      // Read, not cached: most of these lots are new, and are not walked again.
+      if (instantMs(lot.earnedAt) <= since) break;
+      if (instantMs(lot.availableAt) > t) total -= lot.points;
     }
     return Math.max(0, total - state.debt);
   }

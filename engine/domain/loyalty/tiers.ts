@@ -4,7 +4,7 @@
  * caused. The level a customer holds is max(base, peak): `base` is what the last review
  * confirmed, `peak` the highest level the metric has reached since.
  */
-import { addDays, addMonths, localMonth, monthsBefore } from './arithmetic.ts';
+import { addDays, addMonths, instantMs, localMonth, monthsBefore } from './arithmetic.ts';
 import type { Tiers } from './program.ts';
 import type { LoyaltyState, MonthBucket, TierState } from './state.ts';
 
@@ -108,11 +108,11 @@ export function reviewTiers(state: LoyaltyState, tiers: Tiers, now: string): Tie
   const tier = state.tier;
   if (!tier) return [];
   const changes: TierChange[] = [];
-  const t = Date.parse(now);
+  const t = instantMs(now);
   for (;;) {
     const grace =
-      tier.graceUntil !== undefined ? Date.parse(tier.graceUntil) : Number.POSITIVE_INFINITY;
-    const review = Date.parse(tier.reviewAt);
+      tier.graceUntil !== undefined ? instantMs(tier.graceUntil) : Number.POSITIVE_INFINITY;
+    const review = instantMs(tier.reviewAt);
     if (Math.min(grace, review) > t) break;
     if (grace <= review) {
       const at = tier.graceUntil as string;

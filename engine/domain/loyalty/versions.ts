@@ -42,6 +42,18 @@ export function compareVersions(a: VersionedProgram, b: VersionedProgram): numbe
   );
 }
 
+// Every cue asks which version is in force, and the versions' instants rarely change.
+let lastEffectiveFrom = '';
+let lastEffectiveFromMs = Number.NaN;
+
+function effectiveFromMs(instant: string): number {
+  if (instant !== lastEffectiveFrom) {
+    lastEffectiveFrom = instant;
+    lastEffectiveFromMs = Date.parse(instant);
+  }
+  return lastEffectiveFromMs;
+}
+
 /**
  * The version in force at the instant `at`: of the versions whose `effectiveFrom` is at or before
  * `at`, the last by (effectiveFrom, n). Undefined before the first version comes into force.
@@ -55,7 +67,7 @@ export function versionInForce<P extends VersionedProgram>(
   if (Number.isNaN(t)) return undefined;
   let chosen: P | undefined;
   for (const candidate of versions) {
-    if (Date.parse(candidate.effectiveFrom) > t) continue;
+    if (effectiveFromMs(candidate.effectiveFrom) > t) continue;
     if (chosen === undefined || compareVersions(candidate, chosen) > 0) chosen = candidate;
   }
   return chosen;
