@@ -279,7 +279,8 @@ export class CustomerAccount {
   ): CueFacts {
     const s = this.scalars;
     const standing = this.book.standing(this.book.clock ?? event.occurredAt);
-    return {
+    // One literal, the optional fields set when present: a cue is built for every event.
+    const cue: CueFacts = {
       cueId: `${event.eventId}:cue`,
       customerId: s.customerId,
       eventId: event.eventId,
@@ -291,10 +292,11 @@ export class CustomerAccount {
       pointsEarned: result.earned - result.reversed,
       pointsBalance: s.pointsBalance,
       visitsThisMonth: s.monthVisits.count,
-      ...(pointsRedeemed !== undefined ? { pointsRedeemed } : {}),
-      ...(standing.tier !== undefined ? { tier: standing.tier } : {}),
-      ...(standing.nextTier ? { nextTier: standing.nextTier } : {}),
-      spendablePoints: standing.spendable,
     };
+    if (pointsRedeemed !== undefined) cue.pointsRedeemed = pointsRedeemed;
+    if (standing.tier !== undefined) cue.tier = standing.tier;
+    if (standing.nextTier) cue.nextTier = standing.nextTier;
+    cue.spendablePoints = standing.spendable;
+    return cue;
   }
 }

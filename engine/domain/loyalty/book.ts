@@ -43,6 +43,9 @@ const PROGRAMS_KEPT = 4;
 export class LoyaltyBook {
   private readonly state: LoyaltyState;
   private programs: Program[];
+  /** `programAt`'s last answer (forgotten when versions are learnt). */
+  private lastAt: string | undefined;
+  private lastProgram: Program | undefined;
 
   /** `base`: the base earn rate, in force before every published version. */
   private constructor(
@@ -118,6 +121,7 @@ export class LoyaltyBook {
     }
     this.programs.sort(compareVersions);
     if (this.programs.length > PROGRAMS_KEPT) this.programs = this.programs.slice(-PROGRAMS_KEPT);
+    this.lastAt = undefined;
   }
 
   /**
@@ -135,7 +139,12 @@ export class LoyaltyBook {
 
   /** The newest known version in force at `at`; the base rate before any is. */
   programAt(at: string): Program {
-    return versionInForce(this.programs, at) ?? this.base;
+    // Asked for every event and its cue, mostly for the same instant or version.
+    if (at !== this.lastAt) {
+      this.lastAt = at;
+      this.lastProgram = versionInForce(this.programs, at) ?? this.base;
+    }
+    return this.lastProgram as Program;
   }
 
   /** The base earn rate: the rules for events dated before every published version. */
