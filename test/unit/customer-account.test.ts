@@ -110,31 +110,39 @@ describe('CustomerAccount', () => {
     expect(later.ledger).toMatchObject([{ kind: 'earn', points: 30, balanceAfter: 90 }]);
   });
 
-  it(`remembers the last ${loyaltyLimits.seen} events applied, as a ring carried across continue-as-new`, () => {
+  it(`remembers the last ${loyaltyLimits.seen} ids applied in a ring carried across continue-as-new, and every sale`, () => {
     let account = CustomerAccount.open('c-prop', program);
-    const registration = {
-      ...refund(0, sale(0, 100, 1, 0), 100),
-      type: 'customer.registered',
-      eventId: 'reg-0',
-      consent: { email: false, sms: false, post: false, profiling: false },
-    } as unknown as CustomerEvent;
-    expect(account.apply(registration, noEffects())).toBe('applied');
-    const sales = Array.from({ length: loyaltyLimits.seen }, (_, i) => sale(i, 100, 1, 0));
-    for (const [i, s] of sales.entries()) {
+    const registration = (i: number) =>
+      ({
+        ...refund(0, sale(0, 100, 1, 0), 100),
+        type: 'customer.registered',
+        eventId: `reg-${i}`,
+        consent: { email: false, sms: false, post: false, profiling: false },
+      }) as unknown as CustomerEvent;
+    for (let i = 0; i <= loyaltyLimits.seen; i++) {
       if (i === 1234) {
         account = CustomerAccount.restore(JSON.parse(JSON.stringify(account.toState())));
       }
-      expect(account.apply(s, noEffects())).toBe('applied');
+      expect(account.apply(registration(i), noEffects())).toBe('applied');
     }
     const state = account.toState().loyalty?.state;
     expect(state?.seenOrder).toHaveLength(loyaltyLimits.seen);
     expect(Object.keys(state?.seen ?? {})).toHaveLength(loyaltyLimits.seen);
-    // The registration was the oldest: pushed out by the newest sale, it is no longer known.
-    expect(account.apply(registration, noEffects())).toBe('applied');
-    // Every sale is: a recent one by the ring, and each still by the sale's own memory.
-    expect(account.apply({ ...(sales[3] as CustomerEvent), eventId: 'again' }, noEffects())).toBe(
-      'duplicate',
-    );
-    expect(account.pointsBalance).toBe(3 * loyaltyLimits.seen);
+    // The oldest was pushed out by the newest; the one after it is still known.
+    expect(account.apply(registration(1), noEffects())).toBe('duplicate');
+    expect(account.apply(registration(0), noEffects())).toBe('applied');
+
+    // Sales past what the book remembers for their returns stay known by their transaction.
+    const sales = Array.from({ length: loyaltyLimits.sales + 2 }, (_, i) => sale(i, 100, 1, 0));
+    for (const s of sales) expect(account.apply(s, noEffects())).toBe('applied');
+    const after = account.toState().loyalty?.state;
+    expect(after?.saleOrder).toHaveLength(loyaltyLimits.sales);
+    expect(after?.seen[`#sale/${sales[0]?.transactionId}`]).toBe(1);
+    for (const s of [sales[0], sales[1], sales[loyaltyLimits.sales + 1]]) {
+      expect(account.apply({ ...(s as CustomerEvent), eventId: 'again' }, noEffects())).toBe(
+        'duplicate',
+      );
+    }
+    expect(account.pointsBalance).toBe(3 * sales.length);
   });
 });

@@ -24,8 +24,9 @@ import {
   noteActivity,
   noteFirstEvent,
   type Run,
-  remember,
+  rememberSale,
   saleKey,
+  seenBefore,
 } from './posting.ts';
 import { reverseSale } from './returns.ts';
 import { key, loyaltyLimits, type SaleMemory } from './state.ts';
@@ -34,8 +35,9 @@ import { bucketFor, reassess } from './tiers.ts';
 export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   const { state, program } = run;
   const known = key(sale.transactionId);
-  if (Object.hasOwn(state.sales, known)) return duplicate();
-  if (!firstTime(state, saleKey(sale.transactionId))) return duplicate();
+  if (Object.hasOwn(state.sales, known) || seenBefore(state, saleKey(sale.transactionId))) {
+    return duplicate();
+  }
   noteFirstEvent(run, sale.occurredAt);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
@@ -93,7 +95,7 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     if (bonus.grantKey !== undefined)
       state.bonusesGranted[key(bonus.grantKey)] = sale.transactionId;
   }
-  remember(state.sales, state.saleOrder, sale.transactionId, memory, loyaltyLimits.sales);
+  rememberSale(state, memory);
 
   if (earning.total > 0) {
     credit(run, newLot(run, sale.transactionId, sale.occurredAt, earning.total, sale.storeId));

@@ -6,7 +6,7 @@
 import { addDays, addMonths, instantMs, isoOf } from './arithmetic.ts';
 import type { LoyaltyEffects } from './contract.ts';
 import { removeLots } from './lots.ts';
-import { DAY_MS, inactivitySince, ledgerLine, type Run } from './posting.ts';
+import { DAY_MS, forgetOldestSale, inactivitySince, ledgerLine, type Run } from './posting.ts';
 import type { Program } from './program.ts';
 import {
   balanceOf,
@@ -164,8 +164,7 @@ export function forgetOld(state: LoyaltyState, program: Program, latest: string)
       state.saleOrder.length <= loyaltyLimits.sales
     )
       break;
-    state.saleOrder.shift();
-    delete state.sales[k];
+    forgetOldestSale(state);
   }
   const oldestDay = isoOf(horizon).slice(0, 10);
   for (const k of Object.keys(state.dayUsage)) {

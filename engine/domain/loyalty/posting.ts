@@ -8,7 +8,15 @@ import { addDays, addMonths, instantMs, isoOf } from './arithmetic.ts';
 import type { LoyaltyEffects, LoyaltyResult } from './contract.ts';
 import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
-import { balanceOf, key, type Lot, type LoyaltyState, loyaltyLimits, NEVER_DUE } from './state.ts';
+import {
+  balanceOf,
+  key,
+  type Lot,
+  type LoyaltyState,
+  loyaltyLimits,
+  NEVER_DUE,
+  type SaleMemory,
+} from './state.ts';
 import { startTiers } from './tiers.ts';
 
 export interface Run {
@@ -33,6 +41,22 @@ export const duplicate = (): LoyaltyResult => ({
   reversed: 0,
 });
 
+/** A sale's memory, kept for its returns; a sale it pushes out stays known among the ids seen. */
+export function rememberSale(state: LoyaltyState, memory: SaleMemory) {
+  const k = key(memory.transactionId);
+  if (!Object.hasOwn(state.sales, k)) state.saleOrder.push(k);
+  state.sales[k] = memory;
+  while (state.saleOrder.length > loyaltyLimits.sales) forgetOldestSale(state);
+}
+
+/** The oldest remembered sale goes; its transaction stays known among the ids seen. */
+export function forgetOldestSale(state: LoyaltyState) {
+  const k = state.saleOrder.shift() as string;
+  const sale = state.sales[k];
+  delete state.sales[k];
+  if (sale) firstTime(state, saleKey(sale.transactionId));
+}
+
 export function remember<V>(
   record: Record<string, V>,
   order: string[],
@@ -50,8 +74,9 @@ export function remember<V>(
 }
 
 /**
- * The id a sale is remembered by among the ids seen: by its transaction, so the same sale sent
- * again under a till's new event id is still known. (`/` is in no event or transaction id.)
+ * The id a sale is remembered by among the ids seen, once the book no longer remembers the sale
+ * itself: by its transaction, so the same sale sent again under a till's new event id is still
+ * known. (`/` is in no event or transaction id.)
  */
 export const saleKey = (transactionId: string): string => `sale/${transactionId}`;
 
@@ -59,9 +84,9 @@ export const seenBefore = (state: LoyaltyState, id: string): boolean =>
   Object.hasOwn(state.seen, key(id));
 
 /**
- * Marks an id seen; false if it was seen before. The one memory of what was applied: a ring of
- * `loyaltyLimits.seen` ids, the newest taking the oldest's slot once full, so remembering costs
- * the same for every event.
+ * Marks an id seen; false if it was seen before. The one memory of what was applied (beside the
+ * sales the book still remembers for their returns): a ring of `loyaltyLimits.seen` ids, the
+ * newest taking the oldest's slot once full, so remembering costs the same for every event.
  */
 export function firstTime(state: LoyaltyState, id: string): boolean {
   const k = key(id);

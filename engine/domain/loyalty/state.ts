@@ -155,8 +155,9 @@ export interface LoyaltyState {
   redemptions: Record<string, RedemptionMemory>;
   redemptionOrder: string[];
   /**
-   * Ids of the events applied (sales by their transaction, `saleKey`; redemptions are
-   * remembered in `redemptions`): an event seen again is a duplicate.
+   * Ids of the events applied other than the sales in `sales` (a sale the book forgets joins
+   * them by its transaction, `saleKey`; redemptions are remembered in `redemptions`): an event
+   * seen again is a duplicate.
    */
   seen: Record<string, 1>;
   /** The same ids as a ring: oldest first until it is full, then from slot `seenNext` on. */
