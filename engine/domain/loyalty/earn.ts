@@ -90,11 +90,9 @@ function emptyLine(line: SaleLine, qualifyingMinor: number): LineMemory {
     quantity: line.quantity,
     qualifyingMinor,
     points: 0,
-    rules: {},
     refundedMinor: 0,
     refundedQuantity: 0,
     reversedPoints: 0,
-    reversedRules: {},
     reversedQualifyingMinor: 0,
   };
 }
@@ -243,6 +241,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
         if (share === 0) continue;
         const memory = (lines[i] as (typeof lines)[number]).memory;
         memory.points += share;
+        memory.rules ??= {};
         memory.rules[rule.id] = share;
       }
     }

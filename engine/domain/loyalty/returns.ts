@@ -103,21 +103,25 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
     if (!line) continue;
     // What stays is what the unrefunded part would have earned (rounded down, so a full
     // return takes back every point and partial returns never take back more than was earned).
-    const [left, whole] =
-      line.netMinor > 0
-        ? [line.netMinor - line.refundedMinor, line.netMinor]
-        : [line.quantity - line.refundedQuantity, line.quantity];
-    const keep = (amount: number) => mulDiv(amount, left, whole);
-    const reversedPoints = line.points - keep(line.points);
+    const byMoney = line.netMinor > 0;
+    const left = byMoney
+      ? line.netMinor - line.refundedMinor
+      : line.quantity - line.refundedQuantity;
+    const whole = byMoney ? line.netMinor : line.quantity;
+    const reversedPoints = line.points - mulDiv(line.points, left, whole);
     pointsDue += reversedPoints - line.reversedPoints;
     line.reversedPoints = reversedPoints;
-    for (const [ruleId, points] of Object.entries(line.rules)) {
-      const reversedRule = points - keep(points);
-      const delta = reversedRule - (line.reversedRules[ruleId] ?? 0);
-      line.reversedRules[ruleId] = reversedRule;
-      releaseDayUsage(state, memory.day, ruleId, delta);
+    if (line.rules) {
+      const reversedRules = (line.reversedRules ??= {});
+      for (const ruleId of Object.keys(line.rules)) {
+        const points = line.rules[ruleId] as number;
+        const reversedRule = points - mulDiv(points, left, whole);
+        const delta = reversedRule - (reversedRules[ruleId] ?? 0);
+        reversedRules[ruleId] = reversedRule;
+        releaseDayUsage(state, memory.day, ruleId, delta);
+      }
     }
-    const reversedQualifying = line.qualifyingMinor - keep(line.qualifyingMinor);
+    const reversedQualifying = line.qualifyingMinor - mulDiv(line.qualifyingMinor, left, whole);
     qualifyingDue += reversedQualifying - line.reversedQualifyingMinor;
     line.reversedQualifyingMinor = reversedQualifying;
     remainingBasket += line.qualifyingMinor - reversedQualifying;

@@ -36,11 +36,11 @@ export interface LineMemory {
   /** All points the line earned: base, tier extra and rules. */
   points: number;
   /** The part of `points` each rule gave (for the rule's caps). */
-  rules: Record<string, number>;
+  rules?: Record<string, number>;
   refundedMinor: number;
   refundedQuantity: number;
   reversedPoints: number;
-  reversedRules: Record<string, number>;
+  reversedRules?: Record<string, number>;
   reversedQualifyingMinor: number;
 }
 
