@@ -83,3 +83,27 @@ describe('a customer coming under a program', () => {
     }
   });
 });
+
+describe('a duplicate sent later', () => {
+  it('still brings the clock to its time: what expired on the way is in the effects and the ledger', () => {
+    const program = programOf({ expiry: { lotMonths: 1, warnDays: 0 } });
+    const account = CustomerAccount.open('c-loyal', base);
+    account.learn([program]);
+    const ledger = new LedgerView();
+    const first = noEffects();
+    const sale = saleOf('tx-1', [line({ lineId: '1', unitPrice: 10_000 })], {
+      occurredAt: '2026-03-02T10:00:00Z',
+    });
+    account.apply(sale, first, program, now);
+    ledger.add(first.ledger);
+    // The till sends the same transaction again two months on, under a new event id.
+    const again = noEffects();
+    const resent = { ...sale, eventId: 'ev-tx-1-again', occurredAt: '2026-05-02T10:00:00Z' };
+    expect(account.apply(resent, again, program, now)).toBe('duplicate');
+    ledger.add(again.ledger);
+    expect(again.ledger).toMatchObject([{ kind: 'expire', points: -100 }]);
+    expect(again.cues).toEqual([]);
+    expect(account.pointsBalance).toBe(0);
+    expect(ledger.sum).toBe(0);
+  });
+});

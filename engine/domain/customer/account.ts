@@ -47,16 +47,24 @@ export interface Effects {
 
 export const noEffects = (): Effects => ({ ledger: [], cues: [] });
 
-/** Loyalty effects into the customer's effects (tier changes and triggers named by customer). */
-function addLoyaltyEffects(out: Effects, customerId: string, effects: LoyaltyEffects) {
-  if (effects.ledger.length > 0) out.ledger.push(...effects.ledger);
+/**
+ * Moves the book's effects into the customer's (tier changes and triggers named by customer),
+ * leaving `effects` empty for the next input.
+ */
+function moveLoyaltyEffects(out: Effects, customerId: string, effects: LoyaltyEffects) {
+  if (effects.ledger.length > 0) {
+    for (const line of effects.ledger) out.ledger.push(line);
+    effects.ledger.length = 0;
+  }
   if (effects.tierChanges.length > 0) {
     out.tierChanges ??= [];
     for (const change of effects.tierChanges) out.tierChanges.push({ ...change, customerId });
+    effects.tierChanges.length = 0;
   }
   if (effects.triggers.length > 0) {
     out.triggers ??= [];
     for (const trigger of effects.triggers) out.triggers.push({ ...trigger, customerId });
+    effects.triggers.length = 0;
   }
 }
 
@@ -74,6 +82,8 @@ function earliest(a: string | undefined, b: string): string {
 export class CustomerAccount {
   private readonly scalars: CustomerScalars;
   private readonly book: LoyaltyBook;
+  /** What the book's rules write an input's effects to, emptied into the caller's each time. */
+  private readonly effects: LoyaltyEffects = noLoyaltyEffects();
 
   private constructor(state: CustomerState & CarriedBeforeBook) {
     // Every field present, in one order: every account then has the same shape, and the
@@ -170,9 +180,8 @@ export class CustomerAccount {
 
   /** What the clock made due by `now` (expiry, warnings, reviews). */
   advance(now: string, out: Effects) {
-    const effects = noLoyaltyEffects();
-    this.book.advance(now, effects);
-    addLoyaltyEffects(out, this.scalars.customerId, effects);
+    this.book.advance(now, this.effects);
+    moveLoyaltyEffects(out, this.scalars.customerId, this.effects);
     this.scalars.pointsBalance = this.book.balance;
   }
 
@@ -186,9 +195,8 @@ export class CustomerAccount {
     now: string,
     out: Effects,
   ): LoyaltyResult {
-    const effects = noLoyaltyEffects();
-    const result = this.book.apply(request, program, now, effects);
-    addLoyaltyEffects(out, this.scalars.customerId, effects);
+    const result = this.book.apply(request, program, now, this.effects);
+    moveLoyaltyEffects(out, this.scalars.customerId, this.effects);
     this.scalars.pointsBalance = this.book.balance;
     return result;
   }
@@ -206,15 +214,15 @@ export class CustomerAccount {
   ): Outcome {
     const s = this.scalars;
     if (event.customerId !== s.customerId) return 'other-customer';
-    const effects = noLoyaltyEffects();
-    const result = this.book.apply(event, program, now, effects);
+    const result = this.book.apply(event, program, now, this.effects);
+    // A duplicate may still bring the customer's clock to its time (points expiring on the way).
+    moveLoyaltyEffects(out, s.customerId, this.effects);
+    s.pointsBalance = this.book.balance;
     if (result.outcome === 'duplicate') return 'duplicate';
     if (result.outcome === 'refused') {
       out.cues.push({ ...this.cue(event, 'refused', result), issues: result.issues ?? [] });
       return 'refused';
     }
-    addLoyaltyEffects(out, s.customerId, effects);
-    s.pointsBalance = this.book.balance;
     s.eventsApplied += 1;
     const refunded = result.refundedMinor ?? 0;
     switch (event.type) {

@@ -23,6 +23,8 @@ export function applyEvent(
   const account = CustomerAccount.restore(state);
   const effects = noEffects();
   const outcome = account.apply(event, effects);
-  if (outcome !== 'applied') return { state, effects, ignored: outcome };
-  return { state: account.toState(), effects };
+  if (outcome === 'applied') return { state: account.toState(), effects };
+  // A duplicate may have brought the customer's clock to its time; nothing else changes.
+  if (outcome === 'duplicate') return { state: account.toState(), effects, ignored: outcome };
+  return { state, effects, ignored: outcome };
 }
