@@ -29,7 +29,7 @@ import {
   seenBefore,
 } from './posting.ts';
 import { reverseSale } from './returns.ts';
-import { key, loyaltyLimits, type SaleMemory } from './state.ts';
+import { key, type SaleMemory } from './state.ts';
 import { bucketFor, reassess } from './tiers.ts';
 
 export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {

@@ -112,7 +112,8 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
     pointsDue += reversedPoints - line.reversedPoints;
     line.reversedPoints = reversedPoints;
     if (line.rules) {
-      const reversedRules = (line.reversedRules ??= {});
+      line.reversedRules ??= {};
+      const reversedRules = line.reversedRules;
       for (const ruleId of Object.keys(line.rules)) {
         const points = line.rules[ruleId] as number;
         const reversedRule = points - mulDiv(points, left, whole);
