@@ -25,8 +25,7 @@ import {
   noteFirstEvent,
   type Run,
   rememberSale,
-  saleKey,
-  seenBefore,
+  saleSeen,
 } from './posting.ts';
 import { reverseSale } from './returns.ts';
 import { key, type SaleMemory } from './state.ts';
@@ -34,10 +33,8 @@ import { bucketFor, reassess } from './tiers.ts';
 
 export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   const { state, program } = run;
+  if (saleSeen(state, sale.transactionId)) return duplicate();
   const known = key(sale.transactionId);
-  if (Object.hasOwn(state.sales, known) || seenBefore(state, saleKey(sale.transactionId))) {
-    return duplicate();
-  }
   noteFirstEvent(run, sale.occurredAt);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);

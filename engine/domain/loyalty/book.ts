@@ -7,6 +7,7 @@
  * (in a delivery), never by I/O, so replays see the same programs.
  */
 
+import { instantMs } from './arithmetic.ts';
 import { dueUnder } from './clock.ts';
 import {
   advance,
@@ -22,7 +23,7 @@ import {
   standing,
 } from './evaluator.ts';
 import { addLot } from './lots.ts';
-import { firstTime, saleKey } from './posting.ts';
+import { firstTime, rememberForgottenSale } from './posting.ts';
 import type { Program } from './program.ts';
 import { balanceOf, initialLoyaltyState, key, type LoyaltyState, NEVER_DUE } from './state.ts';
 import { compareVersions, versionInForce } from './versions.ts';
@@ -43,9 +44,11 @@ const PROGRAMS_KEPT = 4;
 export class LoyaltyBook {
   private readonly state: LoyaltyState;
   private programs: Program[];
-  /** `programAt`'s last answer (forgotten when versions are learnt). */
-  private lastAt: string | undefined;
-  private lastProgram: Program | undefined;
+  /**
+   * `programAt`'s last answer and the instants it holds for, [from, until) in ms (forgotten when
+   * versions are learnt): every event and every cue asks, nearly always within one version.
+   */
+  private inForce: { program: Program; from: number; until: number } | undefined;
 
   /** `base`: the base earn rate, in force before every published version. */
   private constructor(
@@ -93,7 +96,7 @@ export class LoyaltyBook {
   /** Ids applied outside the book (a carried state from before it), so they stay duplicates. */
   rememberApplied(eventIds: readonly string[], transactionIds: readonly string[]) {
     for (const id of eventIds) firstTime(this.state, id);
-    for (const id of transactionIds) firstTime(this.state, saleKey(id));
+    for (const id of transactionIds) rememberForgottenSale(this.state, id);
   }
 
   toState(): LoyaltyBookState {
@@ -121,7 +124,7 @@ export class LoyaltyBook {
     }
     this.programs.sort(compareVersions);
     if (this.programs.length > PROGRAMS_KEPT) this.programs = this.programs.slice(-PROGRAMS_KEPT);
-    this.lastAt = undefined;
+    this.inForce = undefined;
   }
 
   /**
@@ -139,12 +142,20 @@ export class LoyaltyBook {
 
   /** The newest known version in force at `at`; the base rate before any is. */
   programAt(at: string): Program {
-    // Asked for every event and its cue, mostly for the same instant or version.
-    if (at !== this.lastAt) {
-      this.lastAt = at;
-      this.lastProgram = versionInForce(this.programs, at) ?? this.base;
+    const t = instantMs(at);
+    const known = this.inForce;
+    if (known && t >= known.from && t < known.until) return known.program;
+    const program = versionInForce(this.programs, at) ?? this.base;
+    // It holds from its own start until the next version's (the versions are sorted by it).
+    let from = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    for (const p of this.programs) {
+      const start = instantMs(p.effectiveFrom);
+      if (start <= t) from = Math.max(from, start);
+      else until = Math.min(until, start);
     }
-    return this.lastProgram as Program;
+    this.inForce = { program, from, until };
+    return program;
   }
 
   /** The base earn rate: the rules for events dated before every published version. */

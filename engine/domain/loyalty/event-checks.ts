@@ -5,7 +5,7 @@
  */
 import type { FieldIssue, SaleEvent } from '../events.ts';
 import type { LoyaltyInput } from './contract.ts';
-import { saleKey, seenBefore } from './posting.ts';
+import { saleSeen, seenBefore } from './posting.ts';
 import { type EarlyReturn, key, type LoyaltyState, type SaleMemory } from './state.ts';
 
 /**
@@ -29,11 +29,7 @@ function checkPointsTenders(state: LoyaltyState, sale: SaleEvent): FieldIssue[] 
   // Most sales have no points tender: nothing to look up.
   if (!sale.tenders.some(isPointsTender)) return issues;
   // A sale applied before is a duplicate, not refused.
-  if (
-    Object.hasOwn(state.sales, key(sale.transactionId)) ||
-    seenBefore(state, saleKey(sale.transactionId))
-  )
-    return issues;
+  if (saleSeen(state, sale.transactionId)) return issues;
   sale.tenders.forEach((tender, i) => {
     if (tender.type !== 'points') return;
     const field = `tenders[${i}].redemptionId`;

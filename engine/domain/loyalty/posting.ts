@@ -54,7 +54,21 @@ export function forgetOldestSale(state: LoyaltyState) {
   const k = state.saleOrder.shift() as string;
   const sale = state.sales[k];
   delete state.sales[k];
-  if (sale) firstTime(state, saleKey(sale.transactionId));
+  if (sale) rememberForgottenSale(state, sale.transactionId);
+}
+
+/** A sale no longer in `sales` stays known among the ids seen. */
+export function rememberForgottenSale(state: LoyaltyState, transactionId: string) {
+  state.salesInSeen = true;
+  firstTime(state, saleKey(transactionId));
+}
+
+/** The sale was applied before: the book remembers it, or its transaction among the ids seen. */
+export function saleSeen(state: LoyaltyState, transactionId: string): boolean {
+  return (
+    Object.hasOwn(state.sales, key(transactionId)) ||
+    (state.salesInSeen === true && seenBefore(state, saleKey(transactionId)))
+  );
 }
 
 export function remember<V>(

@@ -163,6 +163,8 @@ export interface LoyaltyState {
   /** The same ids as a ring: oldest first until it is full, then from slot `seenNext` on. */
   seenOrder: string[];
   seenNext?: number;
+  /** A sale has joined `seen`: until then a sale is looked for in `sales` only. */
+  salesInSeen?: boolean;
   /** Points a rule gave per local day: `key(<day>|<ruleId>)`. */
   dayUsage: Record<string, number>;
   /** One-off bonuses given (`registration`, `first-purchase`, `birthday:2026`, …) → by what. */
