@@ -34,7 +34,7 @@ import { applyCancel, applyRedemption } from './redemption.ts';
 import { applyReturn } from './returns.ts';
 import { initialLoyaltyState, type LoyaltyState } from './state.ts';
 
-export { advance, nextDue } from './clock.ts';
+export { advance } from './clock.ts';
 export * from './contract.ts';
 export { checkEvent } from './event-checks.ts';
 export { outlook, standing } from './outlook.ts';

@@ -41,6 +41,13 @@ export const duplicate = (): LoyaltyResult => ({
   reversed: 0,
 });
 
+/**
+ * The id a sale is remembered by among the ids seen, once the book no longer remembers the sale
+ * itself: by its transaction, so the same sale sent again under a till's new event id is still
+ * known. (`/` is in no event or transaction id.)
+ */
+const saleKey = (transactionId: string): string => `sale/${transactionId}`;
+
 /** A sale's memory, kept for its returns; a sale it pushes out stays known among the ids seen. */
 export function rememberSale(state: LoyaltyState, memory: SaleMemory) {
   const k = key(memory.transactionId);
@@ -86,13 +93,6 @@ export function remember<V>(
     delete record[oldest];
   }
 }
-
-/**
- * The id a sale is remembered by among the ids seen, once the book no longer remembers the sale
- * itself: by its transaction, so the same sale sent again under a till's new event id is still
- * known. (`/` is in no event or transaction id.)
- */
-export const saleKey = (transactionId: string): string => `sale/${transactionId}`;
 
 export const seenBefore = (state: LoyaltyState, id: string): boolean =>
   Object.hasOwn(state.seen, key(id));
