@@ -816,7 +816,7 @@ const idempotent: Observer = (o, sim) => {
 const expiredNeverRedeemed: Observer = (o, sim) => {
   if (o.input?.type !== 'redemption' || o.result?.outcome !== 'applied') return;
   const t = Date.parse(o.at);
-  const memory = o.after.redemptions[key(o.input.redemptionId)];
+  const memory = o.after.redemptions.get(o.input.redemptionId);
   expect(memory).toBeDefined();
   let consumed = 0;
   for (const taken of memory?.consumed ?? []) {
@@ -876,7 +876,7 @@ function checkSaleBounds(sim: Sim) {
       restored + cancelled,
       `${sale.transactionId}: gave back more than ${rid} took`,
     ).toBeLessThanOrEqual(redeemed);
-    const memory = sim.state.redemptions[key(rid)];
+    const memory = sim.state.redemptions.get(rid);
     if (memory) expect(memory.restored).toBeLessThanOrEqual(memory.points);
   }
 }
@@ -1094,7 +1094,7 @@ describe('loyalty evaluator properties over random histories', () => {
             if (c.delta >= 0 && c.second > 0) {
               const rest = sim.apply(redemptionOf('rest', c.second, BIG_BASKET));
               expect(rest.outcome).toBe('applied');
-              expect(sim.state.redemptions[key('rest')]?.consumed.map((x) => x.lotId)).toEqual([
+              expect(sim.state.redemptions.get('rest')?.consumed.map((x) => x.lotId)).toEqual([
                 'adjust/second',
               ]);
             }

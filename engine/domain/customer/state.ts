@@ -5,7 +5,7 @@
 import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
 import type { LoyaltyBookState } from '../loyalty/book.ts';
 import type { LoyaltyOutlook } from '../loyalty/evaluator.ts';
-import { initialLoyaltyState } from '../loyalty/state.ts';
+import { carryState, initialLoyaltyState } from '../loyalty/state.ts';
 
 export interface CustomerState {
   customerId: string;
@@ -47,7 +47,7 @@ export function initialState(customerId: string, program: BaseEarnProgram): Cust
     pointsBalance: 0,
     monthVisits: { month: '', count: 0 },
     eventsApplied: 0,
-    loyalty: { state: initialLoyaltyState(customerId), programs: [] },
+    loyalty: { state: carryState(initialLoyaltyState(customerId)), programs: [] },
   };
 }
 

@@ -28,13 +28,12 @@ import {
   saleSeen,
 } from './posting.ts';
 import { reverseSale } from './returns.ts';
-import { key, type SaleMemory } from './state.ts';
+import { dayUsageKey, type SaleMemory } from './state.ts';
 import { bucketFor, reassess } from './tiers.ts';
 
 export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   const { state, program } = run;
   if (saleSeen(state, sale.transactionId)) return duplicate();
-  const known = key(sale.transactionId);
   noteFirstEvent(run, sale.occurredAt);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
@@ -58,8 +57,7 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     storeId: sale.storeId,
     version: program.version,
     netProgramMinor: earning.netProgramMinor,
-    lines: {},
-    lineOrder: [],
+    lines: earning.lines,
     bonuses: earning.bonuses,
     earned: earning.total,
     reversed: 0,
@@ -68,29 +66,25 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     restoreRevision: 0,
     visitCounted: true,
   };
-  for (const { lineId, memory: line } of earning.lines) {
-    const k = key(lineId);
-    if (!Object.hasOwn(memory.lines, k)) memory.lineOrder.push(k);
-    memory.lines[k] = line;
-  }
   let paidWithPoints: SaleMemory['paidWithPoints'];
   for (const tender of sale.tenders) {
     if (tender.type !== 'points') continue;
     const redemption =
-      tender.redemptionId !== undefined ? state.redemptions[key(tender.redemptionId)] : undefined;
+      tender.redemptionId !== undefined ? state.redemptions.get(tender.redemptionId) : undefined;
     if (redemption) redemption.usedBy = sale.transactionId;
     paidWithPoints ??= { redemptionId: undefined, amountMinor: 0, restoredPoints: 0 };
     paidWithPoints.redemptionId ??= tender.redemptionId;
     paidWithPoints.amountMinor += tender.amount;
   }
   if (paidWithPoints) memory.paidWithPoints = paidWithPoints;
-  for (const ruleId in earning.byRule) {
-    const k = key(`${day}|${ruleId}`);
-    state.dayUsage[k] = (state.dayUsage[k] ?? 0) + (earning.byRule[ruleId] as number);
+  if (earning.byRule) {
+    for (const [ruleId, points] of earning.byRule) {
+      const k = dayUsageKey(day, ruleId);
+      state.dayUsage.set(k, (state.dayUsage.get(k) ?? 0) + points);
+    }
   }
   for (const bonus of earning.bonuses) {
-    if (bonus.grantKey !== undefined)
-      state.bonusesGranted[key(bonus.grantKey)] = sale.transactionId;
+    if (bonus.grantKey !== undefined) state.bonusesGranted.set(bonus.grantKey, sale.transactionId);
   }
   rememberSale(state, memory);
 
@@ -119,12 +113,11 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
 
   let result = applied(earning.total);
   // Returns that overtook their sale are settled now.
-  // `hasOwn` first: a property load by a name never seen before (every new transaction id)
-  // misses V8's caches and costs more than the rest of the sale's bookkeeping.
-  const early = Object.hasOwn(state.earlyReturns, known) ? state.earlyReturns[known] : undefined;
+  const early =
+    state.earlyReturns.size > 0 ? state.earlyReturns.get(sale.transactionId) : undefined;
   if (early) {
-    delete state.earlyReturns[known];
-    state.earlyReturnOrder = state.earlyReturnOrder.filter((k) => k !== known);
+    state.earlyReturns.delete(sale.transactionId);
+    state.earlyReturnOrder = state.earlyReturnOrder.filter((id) => id !== sale.transactionId);
     for (const ret of early) {
       const issues = checkReturnLines(memory, ret.lines);
       if (issues.length > 0) {
@@ -156,8 +149,8 @@ export function applyRegistration(run: Run, event: CustomerRegistration): Loyalt
   if (event.tags) state.tags = [...new Set([...state.tags, ...event.tags])].sort();
   if (event.birthMonthDay) state.birthMonthDay = event.birthMonthDay;
   const bonus = program.earn.bonuses.find((b) => b.on === 'registration');
-  if (!bonus || Object.hasOwn(state.bonusesGranted, key('registration'))) return applied();
-  state.bonusesGranted[key('registration')] = event.eventId;
+  if (!bonus || state.bonusesGranted.has('registration')) return applied();
+  state.bonusesGranted.set('registration', event.eventId);
   credit(
     run,
     newLot(run, 'bonus/registration', event.occurredAt, bonus.points, event.storeId, false),

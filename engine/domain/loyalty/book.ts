@@ -25,12 +25,20 @@ import {
 import { addLot } from './lots.ts';
 import { firstTime, rememberForgottenSale } from './posting.ts';
 import type { Program } from './program.ts';
-import { balanceOf, initialLoyaltyState, key, type LoyaltyState, NEVER_DUE } from './state.ts';
+import {
+  balanceOf,
+  type CarriedLoyaltyState,
+  carryState,
+  initialLoyaltyState,
+  type LoyaltyState,
+  NEVER_DUE,
+  restoreState,
+} from './state.ts';
 import { compareVersions, versionInForce } from './versions.ts';
 
 /** What a workflow carries across continue-as-new. Plain JSON. */
 export interface LoyaltyBookState {
-  state: LoyaltyState;
+  state: CarriedLoyaltyState;
   /** The published versions it knows, oldest first by when they are in force. */
   programs: Program[];
 }
@@ -52,20 +60,22 @@ export class LoyaltyBook {
 
   /** `base`: the base earn rate, in force before every published version. */
   private constructor(
-    carried: LoyaltyBookState,
+    state: LoyaltyState,
+    programs: Program[],
     private readonly base: Program,
   ) {
-    this.state = carried.state;
-    this.programs = [...carried.programs];
+    this.state = state;
+    this.programs = programs;
   }
 
   static open(customerId: string, base: Program): LoyaltyBook {
-    return new LoyaltyBook({ state: initialLoyaltyState(customerId), programs: [] }, base);
+    return new LoyaltyBook(initialLoyaltyState(customerId), [], base);
   }
 
   /** From a carried state; it is copied, never shared. */
   static restore(carried: LoyaltyBookState, base: Program): LoyaltyBook {
-    return new LoyaltyBook(copy(carried), base);
+    const { state, programs } = copy(carried);
+    return new LoyaltyBook(restoreState(state), programs, base);
   }
 
   /**
@@ -100,7 +110,7 @@ export class LoyaltyBook {
   }
 
   toState(): LoyaltyBookState {
-    return copy({ state: this.state, programs: this.programs });
+    return copy({ state: carryState(this.state), programs: this.programs });
   }
 
   get balance(): number {
@@ -204,21 +214,21 @@ export class LoyaltyBook {
   }
 
   hasRedemption(redemptionId: string): boolean {
-    return Object.hasOwn(this.state.redemptions, key(redemptionId));
+    return this.state.redemptions.has(redemptionId);
   }
 
   /** The sale a remembered redemption paid for, once a sale's points tender named it. */
   redemptionUsedBy(redemptionId: string): string | undefined {
-    return this.state.redemptions[key(redemptionId)]?.usedBy;
+    return this.state.redemptions.get(redemptionId)?.usedBy;
   }
 
   /** The store a remembered redemption was granted to. */
   redemptionStore(redemptionId: string): string | undefined {
-    return this.state.redemptions[key(redemptionId)]?.storeId;
+    return this.state.redemptions.get(redemptionId)?.storeId;
   }
 
   /** Points a redemption took, if the book remembers it (for the receipt of the sale it paid). */
   redeemedBy(redemptionId: string): number | undefined {
-    return this.state.redemptions[key(redemptionId)]?.points;
+    return this.state.redemptions.get(redemptionId)?.points;
   }
 }

@@ -156,8 +156,7 @@ export function forgetOld(state: LoyaltyState, program: Program, latest: string)
   pruneMonths(state, program.tiers, latest);
   const horizon = instantMs(latest) - program.returns.periodDays * DAY_MS;
   while (state.saleOrder.length > 0) {
-    const k = state.saleOrder[0] as string;
-    const sale = state.sales[k];
+    const sale = state.sales.get(state.saleOrder[0] as string);
     if (
       sale &&
       instantMs(sale.occurredAt) >= horizon &&
@@ -167,8 +166,9 @@ export function forgetOld(state: LoyaltyState, program: Program, latest: string)
     forgetOldestSale(state);
   }
   const oldestDay = isoOf(horizon).slice(0, 10);
-  for (const k of Object.keys(state.dayUsage)) {
-    if (k.slice(1, 11) < oldestDay) delete state.dayUsage[k];
+  // Keys begin with the day (`dayUsageKey`).
+  for (const k of state.dayUsage.keys()) {
+    if (k.slice(0, 10) < oldestDay) state.dayUsage.delete(k);
   }
 }
 

@@ -9,7 +9,7 @@ import { lineNet } from '../receipt.ts';
 import { allocate, localDate, mulDiv, weekdayOf } from './arithmetic.ts';
 import { ANY_CURRENCY } from './base-earn.ts';
 import type { EarnRule, Program } from './program.ts';
-import { key, type LineMemory, type ReceiptBonus } from './state.ts';
+import { dayUsageKey, type LineMemory, type ReceiptBonus } from './state.ts';
 
 /** What the evaluator knows about the customer when the sale is applied. */
 export interface EarnContext {
@@ -17,10 +17,10 @@ export interface EarnContext {
   tierLevel: number;
   tierId?: string;
   tags: readonly string[];
-  /** Points each rule has already given on a local day: `key(<day>|<ruleId>)`. */
-  dayUsage: Readonly<Record<string, number>>;
-  /** One-off bonuses already given, by `key(<grant key>)`. */
-  bonusesGranted: Readonly<Record<string, string>>;
+  /** Points each rule has already given on a local day, by `dayUsageKey`. */
+  dayUsage: ReadonlyMap<string, number>;
+  /** One-off bonuses already given, by grant key. */
+  bonusesGranted: ReadonlyMap<string, string>;
   birthMonthDay?: string;
 }
 
@@ -28,10 +28,11 @@ export interface Earning {
   /** Why nothing could be earned at all, when that is the case. */
   refused?: 'currency-not-in-program';
   netProgramMinor: number;
-  lines: { lineId: string; memory: LineMemory }[];
+  /** What each line earned, in the sale's order. */
+  lines: LineMemory[];
   bonuses: ReceiptBonus[];
-  /** Rule points per rule id, lines and bonuses together (for the day caps). */
-  byRule: Record<string, number>;
+  /** Rule points per rule id, lines and bonuses together (for the day caps); absent if none. */
+  byRule?: Map<string, number>;
   total: number;
 }
 
@@ -86,6 +87,7 @@ function receiptMatches(
 
 function emptyLine(line: SaleLine, qualifyingMinor: number): LineMemory {
   return {
+    lineId: line.lineId,
     netMinor: lineNet(line),
     quantity: line.quantity,
     qualifyingMinor,
@@ -128,18 +130,15 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
     return {
       refused: 'currency-not-in-program',
       netProgramMinor: 0,
-      lines: sale.lines.map((line) => ({ lineId: line.lineId, memory: emptyLine(line, 0) })),
+      lines: sale.lines.map((line) => emptyLine(line, 0)),
       bonuses: [],
-      byRule: {},
       total: 0,
     };
   }
-  const qualifying = allocate(netProgram, nets);
-  const lines = new Array<{ lineId: string; memory: LineMemory }>(n);
-  for (let i = 0; i < n; i++) {
-    const line = saleLines[i] as SaleLine;
-    lines[i] = { lineId: line.lineId, memory: emptyLine(line, qualifying[i] ?? 0) };
-  }
+  // In the sale's own currency (the usual case) each line qualifies with its own net.
+  const qualifying = netProgram === totalNet ? nets : allocate(netProgram, nets);
+  const lines = new Array<LineMemory>(n);
+  for (let i = 0; i < n; i++) lines[i] = emptyLine(saleLines[i] as SaleLine, qualifying[i] ?? 0);
 
   // Eligible spend: excluded categories and tax out, then reduced in proportion to what
   // excluded tenders (points, gift cards) paid.
@@ -163,18 +162,21 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
   const eligibleTotal =
     totalNet === 0 ? 0 : mulDiv(eligibleSum, Math.max(0, totalNet - excludedPaid), totalNet);
   const eligibleProgram = toProgramMinor(program, sale.currency, eligibleTotal, 'earn') ?? 0;
-  const eligible = allocate(eligibleProgram, eligible0);
+  // Nothing excluded and one currency (the usual case): each line is eligible with its own net.
+  const eligible =
+    eligibleProgram === eligibleSum ? eligible0 : allocate(eligibleProgram, eligible0);
 
   const base = allocate(basePointsFor(program, eligibleProgram), eligible);
   const tierMultiplier = tierMultiplierOf(program, context.tierLevel);
   let baseTotal = 0;
   for (let i = 0; i < n; i++) baseTotal += base[i] ?? 0;
-  const tierExtra = allocate(mulDiv(baseTotal, Math.max(0, tierMultiplier - 100), 100), base);
+  const extra = mulDiv(baseTotal, Math.max(0, tierMultiplier - 100), 100);
+  const tierExtra = extra > 0 ? allocate(extra, base) : undefined;
   for (let i = 0; i < n; i++) {
-    (lines[i] as (typeof lines)[number]).memory.points = (base[i] ?? 0) + (tierExtra[i] ?? 0);
+    (lines[i] as LineMemory).points = (base[i] ?? 0) + (tierExtra?.[i] ?? 0);
   }
 
-  const byRule: Record<string, number> = {};
+  let byRule: Map<string, number> | undefined;
   const bonuses: ReceiptBonus[] = [];
   const day = localDate(sale.occurredAt);
   let matching: boolean[] | undefined;
@@ -218,11 +220,12 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
     if (rule.caps?.perDay !== undefined) {
       granted = Math.min(
         granted,
-        Math.max(0, rule.caps.perDay - (context.dayUsage[key(`${day}|${rule.id}`)] ?? 0)),
+        Math.max(0, rule.caps.perDay - (context.dayUsage.get(dayUsageKey(day, rule.id)) ?? 0)),
       );
     }
     if (granted <= 0) continue;
-    byRule[rule.id] = granted;
+    byRule ??= new Map();
+    byRule.set(rule.id, granted);
     if (bonus > 0) {
       const lineIds: string[] = [];
       for (let i = 0; i < n; i++) if (matching[i]) lineIds.push((saleLines[i] as SaleLine).lineId);
@@ -239,7 +242,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
       for (let i = 0; i < n; i++) {
         const share = shares[i] ?? 0;
         if (share === 0) continue;
-        const memory = (lines[i] as (typeof lines)[number]).memory;
+        const memory = lines[i] as LineMemory;
         memory.points += share;
         memory.rules ??= {};
         memory.rules[rule.id] = share;
@@ -250,7 +253,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
 
   for (const oneOff of earn.bonuses) {
     const grantKey = oneOffKey(oneOff, sale, context);
-    if (grantKey === undefined || Object.hasOwn(context.bonusesGranted, key(grantKey))) continue;
+    if (grantKey === undefined || context.bonusesGranted.has(grantKey)) continue;
     bonuses.push({
       id: oneOff.id,
       kind: oneOff.on as ReceiptBonus['kind'],
@@ -262,7 +265,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
   }
 
   let total = 0;
-  for (const line of lines) total += line.memory.points;
+  for (const line of lines) total += line.points;
   for (const b of bonuses) total += b.points;
   return { netProgramMinor: netProgram, lines, bonuses, byRule, total };
 }

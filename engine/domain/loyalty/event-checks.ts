@@ -6,7 +6,7 @@
 import type { FieldIssue, SaleEvent } from '../events.ts';
 import type { LoyaltyInput } from './contract.ts';
 import { saleSeen, seenBefore } from './posting.ts';
-import { type EarlyReturn, key, type LoyaltyState, type SaleMemory } from './state.ts';
+import { type EarlyReturn, type LoyaltyState, lineOf, type SaleMemory } from './state.ts';
 
 /**
  * What makes an event impossible for this customer, each naming the field: a return of more
@@ -17,7 +17,7 @@ import { type EarlyReturn, key, type LoyaltyState, type SaleMemory } from './sta
 export function checkEvent(state: LoyaltyState, input: LoyaltyInput): FieldIssue[] {
   if (input.type === 'sale') return checkPointsTenders(state, input);
   if (input.type === 'return') {
-    const sale = state.sales[key(input.originalTransactionId)];
+    const sale = state.sales.get(input.originalTransactionId);
     if (!sale || seenBefore(state, input.eventId)) return [];
     return checkReturnLines(sale, input.lines);
   }
@@ -34,7 +34,7 @@ function checkPointsTenders(state: LoyaltyState, sale: SaleEvent): FieldIssue[] 
     if (tender.type !== 'points') return;
     const field = `tenders[${i}].redemptionId`;
     const id = tender.redemptionId;
-    const redemption = id !== undefined ? state.redemptions[key(id)] : undefined;
+    const redemption = id !== undefined ? state.redemptions.get(id) : undefined;
     if (id === undefined || !redemption) {
       issues.push({
         field,
@@ -63,7 +63,7 @@ const isPointsTender = (tender: SaleEvent['tenders'][number]): boolean => tender
 export function checkReturnLines(sale: SaleMemory, lines: EarlyReturn['lines']): FieldIssue[] {
   const issues: FieldIssue[] = [];
   lines.forEach((returned, i) => {
-    const line = sale.lines[key(returned.lineId)];
+    const line = lineOf(sale, returned.lineId);
     if (!line) {
       issues.push({
         field: `lines[${i}].lineId`,

@@ -10,7 +10,6 @@ import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
 import {
   balanceOf,
-  key,
   type Lot,
   type LoyaltyState,
   loyaltyLimits,
@@ -50,18 +49,16 @@ const saleKey = (transactionId: string): string => `sale/${transactionId}`;
 
 /** A sale's memory, kept for its returns; a sale it pushes out stays known among the ids seen. */
 export function rememberSale(state: LoyaltyState, memory: SaleMemory) {
-  const k = key(memory.transactionId);
-  if (!Object.hasOwn(state.sales, k)) state.saleOrder.push(k);
-  state.sales[k] = memory;
+  const sales = state.sales;
+  if (!sales.has(memory.transactionId)) state.saleOrder.push(memory.transactionId);
+  sales.set(memory.transactionId, memory);
   while (state.saleOrder.length > loyaltyLimits.sales) forgetOldestSale(state);
 }
 
 /** The oldest remembered sale goes; its transaction stays known among the ids seen. */
 export function forgetOldestSale(state: LoyaltyState) {
-  const k = state.saleOrder.shift() as string;
-  const sale = state.sales[k];
-  delete state.sales[k];
-  if (sale) rememberForgottenSale(state, sale.transactionId);
+  const transactionId = state.saleOrder.shift() as string;
+  if (state.sales.delete(transactionId)) rememberForgottenSale(state, transactionId);
 }
 
 /** A sale no longer in `sales` stays known among the ids seen. */
@@ -73,29 +70,25 @@ export function rememberForgottenSale(state: LoyaltyState, transactionId: string
 /** The sale was applied before: the book remembers it, or its transaction among the ids seen. */
 export function saleSeen(state: LoyaltyState, transactionId: string): boolean {
   return (
-    Object.hasOwn(state.sales, key(transactionId)) ||
-    (state.salesInSeen === true && seenBefore(state, saleKey(transactionId)))
+    state.sales.has(transactionId) ||
+    (state.salesInSeen === true && state.seen.has(saleKey(transactionId)))
   );
 }
 
+/** Remembers `value` by `id`, the oldest going once more than `limit` are kept. */
 export function remember<V>(
-  record: Record<string, V>,
+  memory: Map<string, V>,
   order: string[],
   id: string,
   value: V,
   limit: number,
 ) {
-  const k = key(id);
-  if (!Object.hasOwn(record, k)) order.push(k);
-  record[k] = value;
-  while (order.length > limit) {
-    const oldest = order.shift() as string;
-    delete record[oldest];
-  }
+  if (!memory.has(id)) order.push(id);
+  memory.set(id, value);
+  while (order.length > limit) memory.delete(order.shift() as string);
 }
 
-export const seenBefore = (state: LoyaltyState, id: string): boolean =>
-  Object.hasOwn(state.seen, key(id));
+export const seenBefore = (state: LoyaltyState, id: string): boolean => state.seen.has(id);
 
 /**
  * Marks an id seen; false if it was seen before. The one memory of what was applied (beside the
@@ -103,18 +96,18 @@ export const seenBefore = (state: LoyaltyState, id: string): boolean =>
  * newest taking the oldest's slot once full, so remembering costs the same for every event.
  */
 export function firstTime(state: LoyaltyState, id: string): boolean {
-  const k = key(id);
-  if (Object.hasOwn(state.seen, k)) return false;
+  const seen = state.seen;
+  if (seen.has(id)) return false;
   const order = state.seenOrder;
   const limit = loyaltyLimits.seen;
-  if (order.length < limit) order.push(k);
+  if (order.length < limit) order.push(id);
   else {
     const slot = (state.seenNext ?? 0) % limit;
-    delete state.seen[order[slot] as string];
-    order[slot] = k;
+    seen.delete(order[slot] as string);
+    order[slot] = id;
     state.seenNext = (slot + 1) % limit;
   }
-  state.seen[k] = 1;
+  seen.add(id);
   return true;
 }
 

@@ -27,7 +27,6 @@ import type { Program } from './program.ts';
 import { describeRefusal, type RefusalFacts, refusalField } from './refusal-wording.ts';
 import {
   balanceOf,
-  key,
   type LoyaltyState,
   loyaltyLimits,
   type RedemptionMemory,
@@ -118,7 +117,7 @@ export function checkRedemption(
 
 export function applyRedemption(run: Run, request: RedemptionRequest): LoyaltyResult {
   const { state, program, at: now } = run;
-  const earlier = state.redemptions[key(request.redemptionId)];
+  const earlier = state.redemptions.get(request.redemptionId);
   if (earlier) {
     return {
       outcome: 'duplicate',
@@ -175,7 +174,7 @@ export function applyRedemption(run: Run, request: RedemptionRequest): LoyaltyRe
 
 export function applyCancel(run: Run, cancel: RedemptionCancel): LoyaltyResult {
   const { state } = run;
-  const redemption = state.redemptions[key(cancel.redemptionId)];
+  const redemption = state.redemptions.get(cancel.redemptionId);
   // A redemption that paid for a sale is given back by returning the sale, never by a cancel.
   if (!redemption || redemption.cancelled || redemption.usedBy !== undefined) return duplicate();
   redemption.cancelled = true;

@@ -20,9 +20,10 @@ import {
 } from './posting.ts';
 import { restoreRedemption } from './redemption.ts';
 import {
+  dayUsageKey,
   type EarlyReturn,
-  key,
   type LoyaltyState,
+  lineOf,
   loyaltyLimits,
   type SaleMemory,
 } from './state.ts';
@@ -31,7 +32,7 @@ import { reassess } from './tiers.ts';
 export function applyReturn(run: Run, ret: ReturnEvent): LoyaltyResult {
   const { state } = run;
   if (!firstTime(state, ret.eventId)) return duplicate();
-  const memory = state.sales[key(ret.originalTransactionId)];
+  const memory = state.sales.get(ret.originalTransactionId);
   const early: EarlyReturn = {
     eventId: ret.eventId,
     occurredAt: ret.occurredAt,
@@ -44,8 +45,7 @@ export function applyReturn(run: Run, ret: ReturnEvent): LoyaltyResult {
   };
   if (!memory) {
     // The sale is not known (yet): hold the return and settle it if the sale arrives.
-    const k = key(ret.originalTransactionId);
-    const held = state.earlyReturns[k];
+    const held = state.earlyReturns.get(ret.originalTransactionId);
     if (held) held.push(early);
     else
       remember(
@@ -72,7 +72,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
   const afterPeriod = instantMs(ret.occurredAt) > instantMs(addDays(memory.occurredAt, periodDays));
   let refundedMinor = 0;
   for (const returned of ret.lines) {
-    const line = memory.lines[key(returned.lineId)];
+    const line = lineOf(memory, returned.lineId);
     if (!line) continue; // refused before (`checkReturnLines`)
     refundedMinor += returned.refundAmount;
     if (afterPeriod) {
@@ -98,9 +98,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
   let remainingBasket = 0;
   let allRefunded = true;
   const fullyRefunded = new Set<string>();
-  for (const k of memory.lineOrder) {
-    const line = memory.lines[k];
-    if (!line) continue;
+  for (const line of memory.lines) {
     // What stays is what the unrefunded part would have earned (rounded down, so a full
     // return takes back every point and partial returns never take back more than was earned).
     const byMoney = line.netMinor > 0;
@@ -126,23 +124,23 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
     qualifyingDue += reversedQualifying - line.reversedQualifyingMinor;
     line.reversedQualifyingMinor = reversedQualifying;
     remainingBasket += line.qualifyingMinor - reversedQualifying;
-    if (left === 0) fullyRefunded.add(k);
+    if (left === 0) fullyRefunded.add(line.lineId);
     else allRefunded = false;
   }
   for (const bonus of memory.bonuses) {
     if (bonus.reversed) continue;
     const belowMinimum =
       bonus.minBasketMinor !== undefined && remainingBasket < bonus.minBasketMinor;
-    const linesGone = bonus.lineIds.every((id) => fullyRefunded.has(key(id)));
+    const linesGone = bonus.lineIds.every((id) => fullyRefunded.has(id));
     if (!belowMinimum && !linesGone) continue;
     bonus.reversed = true;
     pointsDue += bonus.points;
     if (bonus.kind === 'rule') releaseDayUsage(state, memory.day, bonus.id, bonus.points);
     if (
       bonus.grantKey !== undefined &&
-      state.bonusesGranted[key(bonus.grantKey)] === memory.transactionId
+      state.bonusesGranted.get(bonus.grantKey) === memory.transactionId
     ) {
-      delete state.bonusesGranted[key(bonus.grantKey)];
+      state.bonusesGranted.delete(bonus.grantKey);
     }
   }
   const bucket = state.months.find((b) => b.month === memory.month);
@@ -179,10 +177,10 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
 
 export function releaseDayUsage(state: LoyaltyState, day: string, ruleId: string, points: number) {
   if (points === 0) return;
-  const k = key(`${day}|${ruleId}`);
-  const left = (state.dayUsage[k] ?? 0) - points;
-  if (left > 0) state.dayUsage[k] = left;
-  else delete state.dayUsage[k];
+  const k = dayUsageKey(day, ruleId);
+  const left = (state.dayUsage.get(k) ?? 0) - points;
+  if (left > 0) state.dayUsage.set(k, left);
+  else state.dayUsage.delete(k);
 }
 
 /**
@@ -212,14 +210,12 @@ export function restorePaidPoints(run: Run, memory: SaleMemory, ret: EarlyReturn
   const { state, program } = run;
   let net = 0;
   let refunded = 0;
-  for (const k of memory.lineOrder) {
-    const line = memory.lines[k];
-    if (!line) continue;
+  for (const line of memory.lines) {
     net += line.netMinor;
     refunded += line.refundedMinor;
   }
   const redemption =
-    paid.redemptionId !== undefined ? state.redemptions[key(paid.redemptionId)] : undefined;
+    paid.redemptionId !== undefined ? state.redemptions.get(paid.redemptionId) : undefined;
   // Points behind the tender: the redemption's own, or the tender's value at the point value.
   const paidPoints = redemption
     ? redemption.points

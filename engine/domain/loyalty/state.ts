@@ -1,9 +1,13 @@
 /**
  * A customer's loyalty state: points as lots, the tier, what recent sales and redemptions caused
- * (so a return or a cancellation reverses exactly that), and the counters caps need. Plain JSON
- * (no Map, no Date, no class), so it crosses Temporal's payload converter and continue-as-new
- * unchanged. Records keyed by outside ids use `key(id)` so no id (`__proto__`, `constructor`)
- * can collide with an object's own machinery.
+ * (so a return or a cancellation reverses exactly that), and the counters caps need.
+ *
+ * Two forms. The rules work on `LoyaltyState`, whose memories keyed by outside ids (sales,
+ * redemptions, the ids seen, day counters) are Maps and Sets: adding a new key to a plain object
+ * holding thousands cost more than all the rest of a sale. Across continue-as-new it travels as
+ * `CarriedLoyaltyState`, plain JSON (no Map, no Date, no class) whose records are keyed by
+ * `key(id)`, so no id (`__proto__`, `constructor`) collides with an object's own machinery;
+ * `carryState` and `restoreState` turn one into the other.
  */
 
 import { instantMs } from './arithmetic.ts';
@@ -29,6 +33,7 @@ export interface Lot {
 
 /** What one line of a sale earned, and how much of it a return has taken back. */
 export interface LineMemory {
+  lineId: string;
   netMinor: number;
   quantity: number;
   /** The line's tier-qualifying spend in program minor units. */
@@ -69,8 +74,8 @@ export interface SaleMemory {
   version: string;
   /** The basket's net in program minor units. */
   netProgramMinor: number;
-  lines: Record<string, LineMemory>;
-  lineOrder: string[];
+  /** In the sale's order (a sale's line ids are distinct). */
+  lines: LineMemory[];
   bonuses: ReceiptBonus[];
   /** All points the sale earned (lines and bonuses). */
   earned: number;
@@ -146,29 +151,29 @@ export interface LoyaltyState {
   tier?: TierState;
   /** Tier-qualifying totals by local month, oldest first, within the window. */
   months: MonthBucket[];
-  /** Recent sales by `key(transactionId)`, oldest first in `saleOrder`. */
-  sales: Record<string, SaleMemory>;
+  /** Recent sales by transaction id, oldest first in `saleOrder`. */
+  sales: Map<string, SaleMemory>;
   saleOrder: string[];
-  /** Returns whose sale has not arrived (yet), by `key(originalTransactionId)`. */
-  earlyReturns: Record<string, EarlyReturn[]>;
+  /** Returns whose sale has not arrived (yet), by the sale's transaction id. */
+  earlyReturns: Map<string, EarlyReturn[]>;
   earlyReturnOrder: string[];
-  redemptions: Record<string, RedemptionMemory>;
+  redemptions: Map<string, RedemptionMemory>;
   redemptionOrder: string[];
   /**
    * Ids of the events applied other than the sales in `sales` (a sale the book forgets joins
    * them by its transaction, `saleKey`; redemptions are remembered in `redemptions`): an event
    * seen again is a duplicate.
    */
-  seen: Record<string, 1>;
+  seen: Set<string>;
   /** The same ids as a ring: oldest first until it is full, then from slot `seenNext` on. */
   seenOrder: string[];
   seenNext?: number;
   /** A sale has joined `seen`: until then a sale is looked for in `sales` only. */
   salesInSeen?: boolean;
-  /** Points a rule gave per local day: `key(<day>|<ruleId>)`. */
-  dayUsage: Record<string, number>;
+  /** Points a rule gave per local day, by `<day>|<ruleId>`. */
+  dayUsage: Map<string, number>;
   /** One-off bonuses given (`registration`, `first-purchase`, `birthday:2026`, …) → by what. */
-  bonusesGranted: Record<string, string>;
+  bonusesGranted: Map<string, string>;
   tags: string[];
   birthMonthDay?: string;
   registeredAt?: string;
@@ -205,7 +210,16 @@ export interface EarlyReturn {
 /** `dueAt` when nothing is due: the latest instant a date can hold. */
 export const NEVER_DUE = '+275760-09-13T00:00:00.000Z';
 
-/** Keys for records indexed by outside ids. */
+/** The sale's line `lineId`, if it had one. */
+export function lineOf(sale: SaleMemory, lineId: string): LineMemory | undefined {
+  for (const line of sale.lines) if (line.lineId === lineId) return line;
+  return undefined;
+}
+
+/** A rule's points on a local day are counted under this key in `dayUsage`. */
+export const dayUsageKey = (day: string, ruleId: string): string => `${day}|${ruleId}`;
+
+/** Keys for records indexed by outside ids (in the carried form). */
 export const key = (id: string): string => `#${id}`;
 
 /** How many of each kind of memory a state keeps at most, whatever their age. */
@@ -217,25 +231,155 @@ export const loyaltyLimits = {
 } as const;
 
 export function initialLoyaltyState(customerId: string): LoyaltyState {
-  return {
-    customerId,
+  return stateOf(customerId, {
     lots: [],
     debt: 0,
     lotPoints: 0,
     pendingSpanMs: 0,
     months: [],
-    sales: {},
+    sales: new Map(),
     saleOrder: [],
-    earlyReturns: {},
+    earlyReturns: new Map(),
     earlyReturnOrder: [],
-    redemptions: {},
+    redemptions: new Map(),
     redemptionOrder: [],
-    seen: {},
+    seen: new Set(),
     seenOrder: [],
-    dayUsage: {},
-    bonusesGranted: {},
+    dayUsage: new Map(),
+    bonusesGranted: new Map(),
     tags: [],
+  });
+}
+
+/**
+ * Every field present (the optional ones `undefined`), in one order: every state then has one
+ * shape, and the rules' property accesses stay monomorphic (a field added later would fork it).
+ */
+function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>): LoyaltyState {
+  return {
+    customerId,
+    lots: s.lots,
+    debt: s.debt,
+    lotPoints: s.lotPoints,
+    pendingSpanMs: s.pendingSpanMs,
+    tier: s.tier,
+    months: s.months,
+    sales: s.sales,
+    saleOrder: s.saleOrder,
+    earlyReturns: s.earlyReturns,
+    earlyReturnOrder: s.earlyReturnOrder,
+    redemptions: s.redemptions,
+    redemptionOrder: s.redemptionOrder,
+    seen: s.seen,
+    seenOrder: s.seenOrder,
+    seenNext: s.seenNext,
+    salesInSeen: s.salesInSeen,
+    dayUsage: s.dayUsage,
+    bonusesGranted: s.bonusesGranted,
+    tags: s.tags,
+    birthMonthDay: s.birthMonthDay,
+    registeredAt: s.registeredAt,
+    firstEventAt: s.firstEventAt,
+    lastActivityAt: s.lastActivityAt,
+    inactivityWarnedFor: s.inactivityWarnedFor,
+    dueAt: s.dueAt,
+    dueVersion: s.dueVersion,
+    clockAt: s.clockAt,
+    latestEventAt: s.latestEventAt,
   };
+}
+
+/** A sale's memory as carried: its lines by `key(lineId)`, in the sale's order in `lineOrder`. */
+export type CarriedSaleMemory = Omit<SaleMemory, 'lines'> & {
+  lines: Record<string, Omit<LineMemory, 'lineId'>>;
+  lineOrder: string[];
+};
+
+/** The state as carried across continue-as-new: plain JSON, records keyed by `key(id)`. */
+export type CarriedLoyaltyState = Omit<
+  LoyaltyState,
+  'sales' | 'earlyReturns' | 'redemptions' | 'seen' | 'dayUsage' | 'bonusesGranted'
+> & {
+  sales: Record<string, CarriedSaleMemory>;
+  earlyReturns: Record<string, EarlyReturn[]>;
+  redemptions: Record<string, RedemptionMemory>;
+  seen: Record<string, 1>;
+  dayUsage: Record<string, number>;
+  bonusesGranted: Record<string, string>;
+};
+
+/** The id behind a `key(id)`. */
+const unkey = (k: string): string => k.slice(1);
+
+function recordOf<V, W = V>(map: Map<string, V>, as: (value: V) => W): Record<string, W> {
+  const record: Record<string, W> = {};
+  for (const [id, value] of map) record[key(id)] = as(value);
+  return record;
+}
+
+function mapOf<V, W = V>(record: Record<string, V>, as: (value: V) => W): Map<string, W> {
+  const map = new Map<string, W>();
+  for (const k of Object.keys(record)) map.set(unkey(k), as(record[k] as V));
+  return map;
+}
+
+const same = <V>(value: V): V => value;
+
+function carrySale(sale: SaleMemory): CarriedSaleMemory {
+  const { lines, ...rest } = sale;
+  const carried: CarriedSaleMemory = { ...rest, lines: {}, lineOrder: [] };
+  for (const { lineId, ...line } of lines) {
+    carried.lineOrder.push(key(lineId));
+    carried.lines[key(lineId)] = line;
+  }
+  return carried;
+}
+
+function restoreSale(carried: CarriedSaleMemory): SaleMemory {
+  const { lines, lineOrder, ...rest } = carried;
+  const sale: SaleMemory = { ...rest, lines: [] };
+  for (const k of lineOrder) {
+    const line = lines[k];
+    if (line) sale.lines.push({ lineId: unkey(k), ...line });
+  }
+  return sale;
+}
+
+/**
+ * The state as plain JSON. It shares the lots, months and memories' objects with `state`: copy
+ * it (the book does, through JSON) before `state` changes again.
+ */
+export function carryState(state: LoyaltyState): CarriedLoyaltyState {
+  return {
+    ...state,
+    sales: recordOf(state.sales, carrySale),
+    saleOrder: state.saleOrder.map(key),
+    earlyReturns: recordOf(state.earlyReturns, same),
+    earlyReturnOrder: state.earlyReturnOrder.map(key),
+    redemptions: recordOf(state.redemptions, same),
+    redemptionOrder: state.redemptionOrder.map(key),
+    seen: Object.fromEntries([...state.seen].map((id) => [key(id), 1 as const])),
+    seenOrder: state.seenOrder.map(key),
+    dayUsage: recordOf(state.dayUsage, same),
+    bonusesGranted: recordOf(state.bonusesGranted, same),
+  };
+}
+
+/** The state the rules work on, from its carried form (whose objects it takes over: pass a copy). */
+export function restoreState(carried: CarriedLoyaltyState): LoyaltyState {
+  return stateOf(carried.customerId, {
+    ...carried,
+    sales: mapOf(carried.sales, restoreSale),
+    saleOrder: carried.saleOrder.map(unkey),
+    earlyReturns: mapOf(carried.earlyReturns, same),
+    earlyReturnOrder: carried.earlyReturnOrder.map(unkey),
+    redemptions: mapOf(carried.redemptions, same),
+    redemptionOrder: carried.redemptionOrder.map(unkey),
+    seen: new Set(Object.keys(carried.seen).map(unkey)),
+    seenOrder: carried.seenOrder.map(unkey),
+    dayUsage: mapOf(carried.dayUsage, same),
+    bonusesGranted: mapOf(carried.bonusesGranted, same),
+  });
 }
 
 /** The balance: every point in a lot, pending or spendable, less any debt. */

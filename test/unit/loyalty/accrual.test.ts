@@ -457,8 +457,7 @@ describe('the worked example of docs/programs.md', () => {
     const r = run(harvest, [...history, receipt]);
     expect(balanceOf(r.state)).toBe(1_277);
     expect(r.results.at(-1)?.earned).toBe(37);
-    const memory = r.state.sales['#sat'];
-    expect(memory?.lineOrder.map((k) => memory.lines[k]?.points)).toEqual([14, 13, 10, 0]);
+    expect(r.state.sales.get('sat')?.lines.map((line) => line.points)).toEqual([14, 13, 10, 0]);
   });
 
   it('clips the party shop at what is left of the day cap: 1,113 points, balance 2,390', () => {

@@ -72,8 +72,7 @@ describe('the base earn rate', () => {
     const { account, apply } = customer();
     apply(saleOf('tx', [line({ lineId: '1', unitPrice: 50_000 })]));
     const program = baseRateProgram(base);
-    const check = checkRedemption(
-      account.toState().loyalty?.state ?? initialLoyaltyState(CUSTOMER),
+    const check = account.loyalty.checkRedemption(
       redemptionOf('rd', 100, 10_000),
       program,
       '2026-03-03T00:00:00Z',
