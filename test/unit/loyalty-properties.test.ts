@@ -38,7 +38,6 @@ import type { ProgramInput } from '../../engine/domain/loyalty/program-schema.ts
 import {
   balanceOf,
   isSpendable,
-  key,
   type LoyaltyState,
   spendableAt,
   spendableByScan,

@@ -9,7 +9,6 @@ import {
   noEffects,
 } from '../../../engine/domain/customer/account.ts';
 import { baseRateProgram } from '../../../engine/domain/loyalty/base-earn.ts';
-import { checkRedemption, initialLoyaltyState } from '../../../engine/domain/loyalty/evaluator.ts';
 import {
   adjustmentOf,
   CUSTOMER,
