@@ -117,7 +117,11 @@ describe('the carried state', () => {
     expect(Object.keys(carried?.sales ?? {})).toEqual(['#sat', '#same-day', '#later', '#paid']);
     expect(carried?.sales['#sat']?.lineOrder).toEqual(['#1', '#2', '#3', '#4']);
     expect(carried?.sales['#sat']?.lines['#2']).toMatchObject({ quantity: 3, refundedQuantity: 3 });
-    expect(carried?.redemptions['#rd-1']).toMatchObject({ points: 500, usedBy: 'paid', restored: 250 });
+    expect(carried?.redemptions['#rd-1']).toMatchObject({
+      points: 500,
+      usedBy: 'paid',
+      restored: 250,
+    });
     expect(carried?.earlyReturns).toEqual({});
     expect(Object.keys(carried?.dayUsage ?? {})).toEqual(
       expect.arrayContaining(['#2026-12-05|winter-weekends', '#2026-12-05|big-basket']),
