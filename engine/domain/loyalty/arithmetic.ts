@@ -33,16 +33,20 @@ function roundQuotient(q: number, r: number, c: number, rounding: Rounding): num
  */
 export function allocate(total: number, weights: readonly number[]): number[] {
   const n = weights.length;
-  if (n === 0) return [];
+  // Pushed, not `new Array(n).fill(0)`: a packed array of small integers, built without a call.
+  const shares: number[] = [];
+  if (n === 0) return shares;
+  if (n === 1) {
+    shares.push(total);
+    return shares;
+  }
   let sum = 0;
-  for (const w of weights) sum += w;
-  const shares = new Array<number>(n).fill(0);
-  if (total === 0) return shares;
+  for (let i = 0; i < n; i++) sum += weights[i] as number;
   const denominator = sum === 0 ? n : sum;
   let given = 0;
   for (let i = 0; i < n; i++) {
-    const exact = mulDiv(total, sum === 0 ? 1 : (weights[i] ?? 0), denominator);
-    shares[i] = exact;
+    const exact = total === 0 ? 0 : mulDiv(total, sum === 0 ? 1 : (weights[i] as number), denominator);
+    shares.push(exact);
     given += exact;
   }
   if (given >= total) return shares;

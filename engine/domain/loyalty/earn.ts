@@ -120,10 +120,13 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
   const n = saleLines.length;
   const nets = new Array<number>(n);
   let totalNet = 0;
+  // (A validated sale has none: its discounts never exceed its lines.)
+  let negative = false;
   for (let i = 0; i < n; i++) {
     const net = lineNet(saleLines[i] as SaleLine);
     nets[i] = net;
     totalNet += net;
+    if (net < 0) negative = true;
   }
   const netProgram = toProgramMinor(program, sale.currency, totalNet, 'earn');
   if (netProgram === undefined) {
@@ -143,17 +146,21 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
   // Eligible spend: excluded categories and tax out, then reduced in proportion to what
   // excluded tenders (points, gift cards) paid.
   const earn = program.earn;
-  const eligible0 = new Array<number>(n);
-  let eligibleSum = 0;
-  for (let i = 0; i < n; i++) {
-    const line = saleLines[i] as SaleLine;
-    let value = 0;
-    if (!earn.excludeCategories.includes(line.category)) {
-      const tax = earn.excludeTax ? (line.tax ?? 0) : 0;
-      value = Math.max(0, (nets[i] ?? 0) - tax);
+  let eligible0 = nets;
+  let eligibleSum = totalNet;
+  if (earn.excludeCategories.length > 0 || earn.excludeTax || negative) {
+    eligible0 = new Array<number>(n);
+    eligibleSum = 0;
+    for (let i = 0; i < n; i++) {
+      const line = saleLines[i] as SaleLine;
+      let value = 0;
+      if (!earn.excludeCategories.includes(line.category)) {
+        const tax = earn.excludeTax ? (line.tax ?? 0) : 0;
+        value = Math.max(0, (nets[i] ?? 0) - tax);
+      }
+      eligible0[i] = value;
+      eligibleSum += value;
     }
-    eligible0[i] = value;
-    eligibleSum += value;
   }
   let excludedPaid = 0;
   for (const tender of sale.tenders) {
@@ -178,7 +185,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
 
   let byRule: Map<string, number> | undefined;
   const bonuses: ReceiptBonus[] = [];
-  const day = localDate(sale.occurredAt);
+  const day = earn.rules.length > 0 ? localDate(sale.occurredAt) : '';
   let matching: boolean[] | undefined;
   for (const rule of earn.rules) {
     if (!receiptMatches(rule, sale, program, context, netProgram, day)) continue;
