@@ -37,7 +37,6 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   noteFirstEvent(run, sale.occurredAt);
   const tiers = program.tiers;
   const level = Math.min(state.tier?.level ?? 0, (tiers?.levels.length ?? 1) - 1);
-  const day = localDate(sale.occurredAt);
   const earning = earnForSale(sale, program, {
     tierLevel: level,
     tierId: tiers?.levels[level]?.id,
@@ -52,8 +51,6 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   const memory: SaleMemory = {
     transactionId: sale.transactionId,
     occurredAt: sale.occurredAt,
-    day,
-    month: localMonth(sale.occurredAt),
     storeId: sale.storeId,
     version: program.version,
     netProgramMinor: earning.netProgramMinor,
@@ -78,6 +75,7 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   }
   if (paidWithPoints) memory.paidWithPoints = paidWithPoints;
   if (earning.byRule) {
+    const day = localDate(sale.occurredAt);
     for (const [ruleId, points] of earning.byRule) {
       const k = dayUsageKey(day, ruleId);
       state.dayUsage.set(k, (state.dayUsage.get(k) ?? 0) + points);
@@ -101,7 +99,7 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
       occurredAt: sale.occurredAt,
     });
   }
-  const bucket = bucketFor(state, memory.month);
+  const bucket = bucketFor(state, localMonth(sale.occurredAt));
   bucket.spendMinor += earning.netProgramMinor;
   bucket.points += earning.total;
   bucket.visits += 1;

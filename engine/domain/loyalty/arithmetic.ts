@@ -45,7 +45,8 @@ export function allocate(total: number, weights: readonly number[]): number[] {
   const denominator = sum === 0 ? n : sum;
   let given = 0;
   for (let i = 0; i < n; i++) {
-    const exact = total === 0 ? 0 : mulDiv(total, sum === 0 ? 1 : (weights[i] as number), denominator);
+    const exact =
+      total === 0 ? 0 : mulDiv(total, sum === 0 ? 1 : (weights[i] as number), denominator);
     shares.push(exact);
     given += exact;
   }

@@ -5,7 +5,7 @@
  * return that overtakes its sale is held until the sale comes.
  */
 import type { ReturnEvent } from '../events.ts';
-import { addDays, instantMs, mulDiv } from './arithmetic.ts';
+import { addDays, instantMs, localDate, localMonth, mulDiv } from './arithmetic.ts';
 import type { LoyaltyResult } from './contract.ts';
 import { anyLot, isPendingAt, sumTaken, takeFromLots } from './lots.ts';
 import {
@@ -117,7 +117,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
         const reversedRule = points - mulDiv(points, left, whole);
         const delta = reversedRule - (reversedRules[ruleId] ?? 0);
         reversedRules[ruleId] = reversedRule;
-        releaseDayUsage(state, memory.day, ruleId, delta);
+        releaseDayUsage(state, localDate(memory.occurredAt), ruleId, delta);
       }
     }
     const reversedQualifying = line.qualifyingMinor - mulDiv(line.qualifyingMinor, left, whole);
@@ -135,7 +135,9 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
     if (!belowMinimum && !linesGone) continue;
     bonus.reversed = true;
     pointsDue += bonus.points;
-    if (bonus.kind === 'rule') releaseDayUsage(state, memory.day, bonus.id, bonus.points);
+    if (bonus.kind === 'rule') {
+      releaseDayUsage(state, localDate(memory.occurredAt), bonus.id, bonus.points);
+    }
     if (
       bonus.grantKey !== undefined &&
       state.bonusesGranted.get(bonus.grantKey) === memory.transactionId
@@ -143,7 +145,8 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
       state.bonusesGranted.delete(bonus.grantKey);
     }
   }
-  const bucket = state.months.find((b) => b.month === memory.month);
+  const month = localMonth(memory.occurredAt);
+  const bucket = state.months.find((b) => b.month === month);
   if (bucket) {
     bucket.spendMinor -= qualifyingDue;
     bucket.points -= pointsDue;

@@ -10,7 +10,7 @@
  * `carryState` and `restoreState` turn one into the other.
  */
 
-import { instantMs } from './arithmetic.ts';
+import { instantMs, localDate, localMonth } from './arithmetic.ts';
 
 /** Points from one accrual, spent oldest first. */
 export interface Lot {
@@ -67,9 +67,6 @@ export interface ReceiptBonus {
 export interface SaleMemory {
   transactionId: string;
   occurredAt: string;
-  /** The local day and month of the sale (caps and the tier's window count by them). */
-  day: string;
-  month: string;
   storeId: string;
   version: string;
   /** The basket's net in program minor units. */
@@ -289,8 +286,13 @@ function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>): Loyal
   };
 }
 
-/** A sale's memory as carried: its lines by `key(lineId)`, in the sale's order in `lineOrder`. */
+/**
+ * A sale's memory as carried: its lines by `key(lineId)`, in the sale's order in `lineOrder`,
+ * with its local day and month (the rules read them from `occurredAt`).
+ */
 export type CarriedSaleMemory = Omit<SaleMemory, 'lines'> & {
+  day: string;
+  month: string;
   lines: Record<string, Omit<LineMemory, 'lineId'>>;
   lineOrder: string[];
 };
@@ -327,7 +329,13 @@ const same = <V>(value: V): V => value;
 
 function carrySale(sale: SaleMemory): CarriedSaleMemory {
   const { lines, ...rest } = sale;
-  const carried: CarriedSaleMemory = { ...rest, lines: {}, lineOrder: [] };
+  const carried: CarriedSaleMemory = {
+    ...rest,
+    day: localDate(sale.occurredAt),
+    month: localMonth(sale.occurredAt),
+    lines: {},
+    lineOrder: [],
+  };
   for (const { lineId, ...line } of lines) {
     carried.lineOrder.push(key(lineId));
     carried.lines[key(lineId)] = line;
@@ -336,7 +344,7 @@ function carrySale(sale: SaleMemory): CarriedSaleMemory {
 }
 
 function restoreSale(carried: CarriedSaleMemory): SaleMemory {
-  const { lines, lineOrder, ...rest } = carried;
+  const { lines, lineOrder, day: _day, month: _month, ...rest } = carried;
   const sale: SaleMemory = { ...rest, lines: [] };
   for (const k of lineOrder) {
     const line = lines[k];
