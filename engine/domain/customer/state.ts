@@ -1,6 +1,7 @@
 /**
- * A customer's state as the customer workflow holds it. Plain JSON only (no Map, no Date), so it
- * survives Temporal's payload converter and continue-as-new unchanged.
+ * A customer's state as the customer workflow carries it. Plain JSON only (no Map, no Date), so
+ * it survives Temporal's payload converter and continue-as-new unchanged (`CustomerAccount` works
+ * on it in place, in its own form, between the two).
  */
 import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
 import type { LoyaltyBookState } from '../loyalty/book.ts';
