@@ -28,7 +28,7 @@ import {
   saleSeen,
 } from './posting.ts';
 import { reverseSale } from './returns.ts';
-import { dayUsageKey, type SaleMemory } from './state.ts';
+import { type SaleMemory, useDay } from './state.ts';
 import { bucketFor, reassess } from './tiers.ts';
 
 export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
@@ -76,10 +76,7 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
   if (paidWithPoints) memory.paidWithPoints = paidWithPoints;
   if (earning.byRule) {
     const day = localDate(sale.occurredAt);
-    for (const [ruleId, points] of earning.byRule) {
-      const k = dayUsageKey(day, ruleId);
-      state.dayUsage.set(k, (state.dayUsage.get(k) ?? 0) + points);
-    }
+    for (const [ruleId, points] of earning.byRule) useDay(state.dayUsage, day, ruleId, points);
   }
   for (const bonus of earning.bonuses) {
     if (bonus.grantKey !== undefined) state.bonusesGranted.set(bonus.grantKey, sale.transactionId);

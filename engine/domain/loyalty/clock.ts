@@ -166,9 +166,8 @@ export function forgetOld(state: LoyaltyState, program: Program, latest: string)
     forgetOldestSale(state);
   }
   const oldestDay = isoOf(horizon).slice(0, 10);
-  // Keys begin with the day (`dayUsageKey`).
-  for (const k of state.dayUsage.keys()) {
-    if (k.slice(0, 10) < oldestDay) state.dayUsage.delete(k);
+  for (const day of state.dayUsage.keys()) {
+    if (day < oldestDay) state.dayUsage.delete(day);
   }
 }
 

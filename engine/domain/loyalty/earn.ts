@@ -9,7 +9,7 @@ import { lineNet } from '../receipt.ts';
 import { allocate, localDate, mulDiv, weekdayOf } from './arithmetic.ts';
 import { ANY_CURRENCY } from './base-earn.ts';
 import type { EarnRule, Program } from './program.ts';
-import { dayUsageKey, type LineMemory, type ReceiptBonus } from './state.ts';
+import { dayUsed, type LineMemory, type ReceiptBonus } from './state.ts';
 
 /** What the evaluator knows about the customer when the sale is applied. */
 export interface EarnContext {
@@ -17,8 +17,8 @@ export interface EarnContext {
   tierLevel: number;
   tierId?: string;
   tags: readonly string[];
-  /** Points each rule has already given on a local day, by `dayUsageKey`. */
-  dayUsage: ReadonlyMap<string, number>;
+  /** Points each rule has already given on a local day, by day and rule id. */
+  dayUsage: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** One-off bonuses already given, by grant key. */
   bonusesGranted: ReadonlyMap<string, string>;
   birthMonthDay?: string;
@@ -227,7 +227,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
     if (rule.caps?.perDay !== undefined) {
       granted = Math.min(
         granted,
-        Math.max(0, rule.caps.perDay - (context.dayUsage.get(dayUsageKey(day, rule.id)) ?? 0)),
+        Math.max(0, rule.caps.perDay - dayUsed(context.dayUsage, day, rule.id)),
       );
     }
     if (granted <= 0) continue;

@@ -20,12 +20,12 @@ import {
 } from './posting.ts';
 import { restoreRedemption } from './redemption.ts';
 import {
-  dayUsageKey,
   type EarlyReturn,
   type LoyaltyState,
   lineOf,
   loyaltyLimits,
   type SaleMemory,
+  useDay,
 } from './state.ts';
 import { reassess } from './tiers.ts';
 
@@ -180,10 +180,7 @@ export function reverseSale(run: Run, memory: SaleMemory, ret: EarlyReturn): Loy
 
 export function releaseDayUsage(state: LoyaltyState, day: string, ruleId: string, points: number) {
   if (points === 0) return;
-  const k = dayUsageKey(day, ruleId);
-  const left = (state.dayUsage.get(k) ?? 0) - points;
-  if (left > 0) state.dayUsage.set(k, left);
-  else state.dayUsage.delete(k);
+  useDay(state.dayUsage, day, ruleId, -points);
 }
 
 /**

@@ -167,8 +167,8 @@ export interface LoyaltyState {
   seenNext?: number;
   /** A sale has joined `seen`: until then a sale is looked for in `sales` only. */
   salesInSeen?: boolean;
-  /** Points a rule gave per local day, by `<day>|<ruleId>`. */
-  dayUsage: Map<string, number>;
+  /** Points each rule gave per local day: by day, then by rule id (`dayUsed`, `useDay`). */
+  dayUsage: DayUsage;
   /** One-off bonuses given (`registration`, `first-purchase`, `birthday:2026`, …) → by what. */
   bonusesGranted: Map<string, string>;
   tags: string[];
@@ -213,8 +213,51 @@ export function lineOf(sale: SaleMemory, lineId: string): LineMemory | undefined
   return undefined;
 }
 
-/** A rule's points on a local day are counted under this key in `dayUsage`. */
-export const dayUsageKey = (day: string, ruleId: string): string => `${day}|${ruleId}`;
+/** Points each rule gave per local day (`YYYY-MM-DD`), by day and then by rule id. */
+export type DayUsage = Map<string, Map<string, number>>;
+
+/** Points `ruleId` has given on `day`. */
+export function dayUsed(
+  usage: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  day: string,
+  ruleId: string,
+): number {
+  return usage.get(day)?.get(ruleId) ?? 0;
+}
+
+/** Counts `points` more (or, negative, fewer) for `ruleId` on `day`; nothing left is forgotten. */
+export function useDay(usage: DayUsage, day: string, ruleId: string, points: number) {
+  let rules = usage.get(day);
+  const left = (rules?.get(ruleId) ?? 0) + points;
+  if (left > 0) {
+    if (!rules) {
+      rules = new Map();
+      usage.set(day, rules);
+    }
+    rules.set(ruleId, left);
+  } else if (rules) {
+    rules.delete(ruleId);
+    if (rules.size === 0) usage.delete(day);
+  }
+}
+
+/** A rule's points on a day in the carried form: `key('<day>|<ruleId>')`. */
+function carryDayUsage(usage: DayUsage): Record<string, number> {
+  const record: Record<string, number> = {};
+  for (const [day, rules] of usage) {
+    for (const [ruleId, points] of rules) record[key(`${day}|${ruleId}`)] = points;
+  }
+  return record;
+}
+
+function restoreDayUsage(record: Record<string, number>): DayUsage {
+  const usage: DayUsage = new Map();
+  for (const k of Object.keys(record)) {
+    // `#YYYY-MM-DD|<ruleId>`: the day is fixed-width, rule ids never hold `|`.
+    useDay(usage, k.slice(1, 11), k.slice(12), record[k] as number);
+  }
+  return usage;
+}
 
 /** Keys for records indexed by outside ids (in the carried form). */
 export const key = (id: string): string => `#${id}`;
@@ -368,7 +411,7 @@ export function carryState(state: LoyaltyState): CarriedLoyaltyState {
     redemptionOrder: state.redemptionOrder.map(key),
     seen: Object.fromEntries([...state.seen].map((id) => [key(id), 1 as const])),
     seenOrder: state.seenOrder.map(key),
-    dayUsage: recordOf(state.dayUsage, same),
+    dayUsage: carryDayUsage(state.dayUsage),
     bonusesGranted: recordOf(state.bonusesGranted, same),
   };
 }
@@ -385,7 +428,7 @@ export function restoreState(carried: CarriedLoyaltyState): LoyaltyState {
     redemptionOrder: carried.redemptionOrder.map(unkey),
     seen: new Set(Object.keys(carried.seen).map(unkey)),
     seenOrder: carried.seenOrder.map(unkey),
-    dayUsage: mapOf(carried.dayUsage, same),
+    dayUsage: restoreDayUsage(carried.dayUsage),
     bonusesGranted: mapOf(carried.bonusesGranted, same),
   });
 }
