@@ -60,7 +60,9 @@ function insertInOrder(lots: Lot[], lot: Lot, join: boolean) {
     before.points += lot.points;
     return;
   }
-  lots.splice(i, 0, lot);
+  // Nearly every lot is the newest: pushed, not spliced (a splice allocates what it removes).
+  if (i === lots.length) lots.push(lot);
+  else lots.splice(i, 0, lot);
 }
 
 /** Takes the lots `gone` accepts out of the state (expired), oldest first; returns them. */
