@@ -5,8 +5,9 @@
  */
 import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
 import type { LoyaltyBookState } from '../loyalty/book.ts';
+import { carryState } from '../loyalty/carried-state.ts';
 import type { LoyaltyOutlook } from '../loyalty/evaluator.ts';
-import { carryState, initialLoyaltyState } from '../loyalty/state.ts';
+import { initialLoyaltyState } from '../loyalty/state.ts';
 
 export interface CustomerState {
   customerId: string;

@@ -8,6 +8,7 @@
  */
 
 import { instantMs } from './arithmetic.ts';
+import { type CarriedLoyaltyState, carryState, restoreState } from './carried-state.ts';
 import { dueUnder } from './clock.ts';
 import {
   advance,
@@ -25,15 +26,7 @@ import {
 import { addLot } from './lots.ts';
 import { firstTime, rememberForgottenSale } from './posting.ts';
 import type { Program } from './program.ts';
-import {
-  balanceOf,
-  type CarriedLoyaltyState,
-  carryState,
-  initialLoyaltyState,
-  type LoyaltyState,
-  NEVER_DUE,
-  restoreState,
-} from './state.ts';
+import { balanceOf, initialLoyaltyState, type LoyaltyState, NEVER_DUE } from './state.ts';
 import { compareVersions, versionInForce } from './versions.ts';
 
 /** What a workflow carries across continue-as-new. Plain JSON. */

@@ -2,15 +2,13 @@
  * A customer's loyalty state: points as lots, the tier, what recent sales and redemptions caused
  * (so a return or a cancellation reverses exactly that), and the counters caps need.
  *
- * Two forms. The rules work on `LoyaltyState`, whose memories keyed by outside ids (sales,
- * redemptions, the ids seen, day counters) are Maps and Sets: adding a new key to a plain object
- * holding thousands cost more than all the rest of a sale. Across continue-as-new it travels as
- * `CarriedLoyaltyState`, plain JSON (no Map, no Date, no class) whose records are keyed by
- * `key(id)`, so no id (`__proto__`, `constructor`) collides with an object's own machinery;
- * `carryState` and `restoreState` turn one into the other.
+ * The rules work on `LoyaltyState`, whose memories keyed by outside ids (sales, redemptions, the
+ * ids seen, day counters) are Maps and Sets: adding a new key to a plain object holding thousands
+ * cost more than all the rest of a sale. Across continue-as-new it travels as plain JSON
+ * (`carried-state.ts`).
  */
 
-import { instantMs, localDate, localMonth } from './arithmetic.ts';
+import { instantMs } from './arithmetic.ts';
 
 /** Points from one accrual, spent oldest first. */
 export interface Lot {
@@ -241,27 +239,6 @@ export function useDay(usage: DayUsage, day: string, ruleId: string, points: num
   }
 }
 
-/** A rule's points on a day in the carried form: `key('<day>|<ruleId>')`. */
-function carryDayUsage(usage: DayUsage): Record<string, number> {
-  const record: Record<string, number> = {};
-  for (const [day, rules] of usage) {
-    for (const [ruleId, points] of rules) record[key(`${day}|${ruleId}`)] = points;
-  }
-  return record;
-}
-
-function restoreDayUsage(record: Record<string, number>): DayUsage {
-  const usage: DayUsage = new Map();
-  for (const k of Object.keys(record)) {
-    // `#YYYY-MM-DD|<ruleId>`: the day is fixed-width, rule ids never hold `|`.
-    useDay(usage, k.slice(1, 11), k.slice(12), record[k] as number);
-  }
-  return usage;
-}
-
-/** Keys for records indexed by outside ids (in the carried form). */
-export const key = (id: string): string => `#${id}`;
-
 /** How many of each kind of memory a state keeps at most, whatever their age. */
 export const loyaltyLimits = {
   sales: 5000,
@@ -295,7 +272,7 @@ export function initialLoyaltyState(customerId: string): LoyaltyState {
  * Every field present (the optional ones `undefined`), in one order: every state then has one
  * shape, and the rules' property accesses stay monomorphic (a field added later would fork it).
  */
-function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>): LoyaltyState {
+export function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>): LoyaltyState {
   return {
     customerId,
     lots: s.lots,
@@ -327,110 +304,6 @@ function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>): Loyal
     clockAt: s.clockAt,
     latestEventAt: s.latestEventAt,
   };
-}
-
-/**
- * A sale's memory as carried: its lines by `key(lineId)`, in the sale's order in `lineOrder`,
- * with its local day and month (the rules read them from `occurredAt`).
- */
-export type CarriedSaleMemory = Omit<SaleMemory, 'lines'> & {
-  day: string;
-  month: string;
-  lines: Record<string, Omit<LineMemory, 'lineId'>>;
-  lineOrder: string[];
-};
-
-/** The state as carried across continue-as-new: plain JSON, records keyed by `key(id)`. */
-export type CarriedLoyaltyState = Omit<
-  LoyaltyState,
-  'sales' | 'earlyReturns' | 'redemptions' | 'seen' | 'dayUsage' | 'bonusesGranted'
-> & {
-  sales: Record<string, CarriedSaleMemory>;
-  earlyReturns: Record<string, EarlyReturn[]>;
-  redemptions: Record<string, RedemptionMemory>;
-  seen: Record<string, 1>;
-  dayUsage: Record<string, number>;
-  bonusesGranted: Record<string, string>;
-};
-
-/** The id behind a `key(id)`. */
-const unkey = (k: string): string => k.slice(1);
-
-function recordOf<V, W = V>(map: Map<string, V>, as: (value: V) => W): Record<string, W> {
-  const record: Record<string, W> = {};
-  for (const [id, value] of map) record[key(id)] = as(value);
-  return record;
-}
-
-function mapOf<V, W = V>(record: Record<string, V>, as: (value: V) => W): Map<string, W> {
-  const map = new Map<string, W>();
-  for (const k of Object.keys(record)) map.set(unkey(k), as(record[k] as V));
-  return map;
-}
-
-const same = <V>(value: V): V => value;
-
-function carrySale(sale: SaleMemory): CarriedSaleMemory {
-  const { lines, ...rest } = sale;
-  const carried: CarriedSaleMemory = {
-    ...rest,
-    day: localDate(sale.occurredAt),
-    month: localMonth(sale.occurredAt),
-    lines: {},
-    lineOrder: [],
-  };
-  for (const { lineId, ...line } of lines) {
-    carried.lineOrder.push(key(lineId));
-    carried.lines[key(lineId)] = line;
-  }
-  return carried;
-}
-
-function restoreSale(carried: CarriedSaleMemory): SaleMemory {
-  const { lines, lineOrder, day: _day, month: _month, ...rest } = carried;
-  const sale: SaleMemory = { ...rest, lines: [] };
-  for (const k of lineOrder) {
-    const line = lines[k];
-    if (line) sale.lines.push({ lineId: unkey(k), ...line });
-  }
-  return sale;
-}
-
-/**
- * The state as plain JSON. It shares the lots, months and memories' objects with `state`: copy
- * it (the book does, through JSON) before `state` changes again.
- */
-export function carryState(state: LoyaltyState): CarriedLoyaltyState {
-  return {
-    ...state,
-    sales: recordOf(state.sales, carrySale),
-    saleOrder: state.saleOrder.map(key),
-    earlyReturns: recordOf(state.earlyReturns, same),
-    earlyReturnOrder: state.earlyReturnOrder.map(key),
-    redemptions: recordOf(state.redemptions, same),
-    redemptionOrder: state.redemptionOrder.map(key),
-    seen: Object.fromEntries([...state.seen].map((id) => [key(id), 1 as const])),
-    seenOrder: state.seenOrder.map(key),
-    dayUsage: carryDayUsage(state.dayUsage),
-    bonusesGranted: recordOf(state.bonusesGranted, same),
-  };
-}
-
-/** The state the rules work on, from its carried form (whose objects it takes over: pass a copy). */
-export function restoreState(carried: CarriedLoyaltyState): LoyaltyState {
-  return stateOf(carried.customerId, {
-    ...carried,
-    sales: mapOf(carried.sales, restoreSale),
-    saleOrder: carried.saleOrder.map(unkey),
-    earlyReturns: mapOf(carried.earlyReturns, same),
-    earlyReturnOrder: carried.earlyReturnOrder.map(unkey),
-    redemptions: mapOf(carried.redemptions, same),
-    redemptionOrder: carried.redemptionOrder.map(unkey),
-    seen: new Set(Object.keys(carried.seen).map(unkey)),
-    seenOrder: carried.seenOrder.map(unkey),
-    dayUsage: restoreDayUsage(carried.dayUsage),
-    bonusesGranted: mapOf(carried.bonusesGranted, same),
-  });
 }
 
 /** The balance: every point in a lot, pending or spendable, less any debt. */
