@@ -27,6 +27,7 @@ import {
   rememberSale,
   saleSeen,
 } from './posting.ts';
+import type { EarnRule } from './program.ts';
 import { reverseSale } from './returns.ts';
 import { type SaleMemory, useDay } from './state.ts';
 import { bucketFor, reassess } from './tiers.ts';
@@ -74,9 +75,13 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     paidWithPoints.amountMinor += tender.amount;
   }
   if (paidWithPoints) memory.paidWithPoints = paidWithPoints;
-  if (earning.byRule) {
+  if (earning.rulePoints) {
     const day = localDate(sale.occurredAt);
-    for (const [ruleId, points] of earning.byRule) useDay(state.dayUsage, day, ruleId, points);
+    const rules = program.earn.rules;
+    for (let r = 0; r < rules.length; r++) {
+      const points = earning.rulePoints[r] as number;
+      if (points > 0) useDay(state.dayUsage, day, (rules[r] as EarnRule).id, points);
+    }
   }
   for (const bonus of earning.bonuses) {
     if (bonus.grantKey !== undefined) state.bonusesGranted.set(bonus.grantKey, sale.transactionId);

@@ -31,8 +31,11 @@ export interface Earning {
   /** What each line earned, in the sale's order. */
   lines: LineMemory[];
   bonuses: ReceiptBonus[];
-  /** Rule points per rule id, lines and bonuses together (for the day caps); absent if none. */
-  byRule?: Map<string, number>;
+  /**
+   * Points each earn rule gave, lines and bonuses together (for the day caps), by the rule's
+   * index in `program.earn.rules`; absent when none gave any.
+   */
+  rulePoints?: number[];
   total: number;
 }
 
@@ -183,11 +186,12 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
     (lines[i] as LineMemory).points = (base[i] ?? 0) + (tierExtra?.[i] ?? 0);
   }
 
-  let byRule: Map<string, number> | undefined;
+  let rulePoints: number[] | undefined;
   const bonuses: ReceiptBonus[] = [];
   const day = earn.rules.length > 0 ? localDate(sale.occurredAt) : '';
   let matching: boolean[] | undefined;
-  for (const rule of earn.rules) {
+  for (let r = 0; r < earn.rules.length; r++) {
+    const rule = earn.rules[r] as EarnRule;
     if (!receiptMatches(rule, sale, program, context, netProgram, day)) continue;
     matching ??= new Array<boolean>(n);
     let any = false;
@@ -231,8 +235,11 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
       );
     }
     if (granted <= 0) continue;
-    byRule ??= new Map();
-    byRule.set(rule.id, granted);
+    if (!rulePoints) {
+      rulePoints = [];
+      for (let k = 0; k < earn.rules.length; k++) rulePoints.push(0);
+    }
+    rulePoints[r] = granted;
     if (bonus > 0) {
       const lineIds: string[] = [];
       for (let i = 0; i < n; i++) if (matching[i]) lineIds.push((saleLines[i] as SaleLine).lineId);
@@ -274,7 +281,7 @@ export function earnForSale(sale: SaleEvent, program: Program, context: EarnCont
   let total = 0;
   for (const line of lines) total += line.points;
   for (const b of bonuses) total += b.points;
-  return { netProgramMinor: netProgram, lines, bonuses, byRule, total };
+  return { netProgramMinor: netProgram, lines, bonuses, rulePoints, total };
 }
 
 /**

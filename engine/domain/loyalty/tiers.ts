@@ -48,9 +48,9 @@ export function metricAt(state: LoyaltyState, tiers: Tiers, at: string): number 
 /** The highest level whose threshold `metric` reaches. */
 export function levelFor(tiers: Tiers, metric: number): number {
   let level = 0;
-  tiers.levels.forEach((l, i) => {
-    if (metric >= l.threshold) level = i;
-  });
+  const levels = tiers.levels;
+  for (let i = 0; i < levels.length; i++)
+    if (metric >= (levels[i] as Tiers['levels'][number]).threshold) level = i;
   return level;
 }
 
