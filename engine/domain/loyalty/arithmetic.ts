@@ -191,12 +191,16 @@ export function instantMs(instant: string): number {
   }
   canonical = false;
   const t = parseCanonical(instant);
-  cachedText[cacheNext] = instant;
-  cachedMs[cacheNext] = t;
-  cachedCanonical[cacheNext] = canonical;
-  cacheNext = (cacheNext + 1) % CACHED;
+  remember(instant, t, canonical);
   lastCanonical = canonical;
   return t;
+}
+
+function remember(instant: string, ms: number, isCanonical: boolean) {
+  cachedText[cacheNext] = instant;
+  cachedMs[cacheNext] = ms;
+  cachedCanonical[cacheNext] = isCanonical;
+  cacheNext = (cacheNext + 1) % CACHED;
 }
 
 // The date `civil` last worked out (module fields rather than an object: no allocation).
@@ -270,6 +274,8 @@ export function isoOf(ms: number): string {
   );
   lastFormattedMs = ms;
   lastFormatted = text;
+  // What is written is read back next (a new lot's expiry, the next due instant): known already.
+  remember(text, ms, true);
   return text;
 }
 
