@@ -10,6 +10,7 @@ import { DAY_MS, forgetOldestSale, inactivitySince, ledgerLine, type Run } from 
 import type { Program } from './program.ts';
 import {
   balanceOf,
+  dueMs,
   type Lot,
   type LoyaltyState,
   loyaltyLimits,
@@ -29,13 +30,13 @@ export function advance(state: LoyaltyState, program: Program, until: string, ou
   if (state.clockAt === undefined || instantMs(state.clockAt) < target) state.clockAt = until;
   for (;;) {
     const dueAt = dueUnder(state, program);
-    const due = instantMs(dueAt);
+    const due = dueMs(dueAt);
     if (due > target) return;
     runDue(state, program, dueAt, out);
     state.dueAt = nextDue(state, program) ?? NEVER_DUE;
     // Every step settles what was due at its instant; a due instant that did not move on
     // would be a rule that never settles: stop rather than spin.
-    if (instantMs(state.dueAt) <= due) return;
+    if (dueMs(state.dueAt) <= due) return;
   }
 }
 

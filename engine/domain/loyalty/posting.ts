@@ -10,6 +10,7 @@ import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
 import {
   balanceOf,
+  dueMs,
   type Lot,
   type LoyaltyState,
   loyaltyLimits,
@@ -175,7 +176,7 @@ export function credit(run: Run, lot: Lot): number {
   if (inactivityMonths !== undefined && state.dueAt === NEVER_DUE) state.dueAt = undefined;
   if (lot.expiresAt !== undefined && state.dueAt !== undefined) {
     const warnAt = instantMs(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
-    if (warnAt < instantMs(state.dueAt)) state.dueAt = isoOf(warnAt);
+    if (warnAt < dueMs(state.dueAt)) state.dueAt = isoOf(warnAt);
   }
   return added;
 }

@@ -205,6 +205,15 @@ export interface EarlyReturn {
 /** `dueAt` when nothing is due: the latest instant a date can hold. */
 export const NEVER_DUE = '+275760-09-13T00:00:00.000Z';
 
+const NEVER_DUE_MS = instantMs(NEVER_DUE);
+
+/**
+ * `instantMs` of a due instant. `NEVER_DUE` is not in the canonical form `instantMs` reads by
+ * itself, and a customer under a program without expiry asks for it with every event: known.
+ */
+export const dueMs = (dueAt: string): number =>
+  dueAt === NEVER_DUE ? NEVER_DUE_MS : instantMs(dueAt);
+
 /** The sale's line `lineId`, if it had one. */
 export function lineOf(sale: SaleMemory, lineId: string): LineMemory | undefined {
   for (const line of sale.lines) if (line.lineId === lineId) return line;
@@ -371,7 +380,7 @@ export function isSpendable(lot: Lot, t: number): boolean {
  */
 export function spendableAt(state: LoyaltyState, now: string): number {
   const t = instantMs(now);
-  if (state.dueAt !== undefined && t < instantMs(state.dueAt)) {
+  if (state.dueAt !== undefined && t < dueMs(state.dueAt)) {
     let total = lotPointsOf(state);
     const since = t - pendingSpanOf(state);
     for (let i = state.lots.length - 1; i >= 0; i--) {
