@@ -62,7 +62,7 @@ export function bottlenecks(
   if (!targets.evaluator_at_least_1m_events_per_s) {
     out.evaluator_at_least_1m_events_per_s =
       `customer rules on one core: ${n(f.evaluator.events_per_s)} events/s on fresh accounts, ` +
-      `${n(f.evaluator.steady_state_events_per_s)} on long-lived ones (memory-bound map lookups and garbage collection)`;
+      `${n(f.evaluator.steady_state_events_per_s)} on long-lived ones (a flat profile: what a sale earns, its memory for returns, its effects and the garbage they leave; bench/README.md)`;
   }
   const first = f.scale[0];
   const last = f.scale[f.scale.length - 1];
