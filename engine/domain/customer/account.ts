@@ -85,7 +85,7 @@ export class CustomerAccount {
   /** What the book's rules write an input's effects to, emptied into the caller's each time. */
   private readonly effects: LoyaltyEffects = noLoyaltyEffects();
 
-  private constructor(state: CustomerState & CarriedBeforeBook) {
+  private constructor(state: CustomerScalars, book: LoyaltyBook) {
     // Every field present, in one order: every account then has the same shape, and the
     // rules' property accesses stay monomorphic (fields added later would fork the shape).
     this.scalars = {
@@ -101,28 +101,27 @@ export class CustomerAccount {
       monthVisits: { month: state.monthVisits.month, count: state.monthVisits.count },
       eventsApplied: state.eventsApplied,
     };
-    const base = baseRateProgram(state.program);
-    this.book = state.loyalty
-      ? LoyaltyBook.restore(state.loyalty, base)
-      : LoyaltyBook.opening(
-          state.customerId,
-          base,
-          state.pointsBalance,
-          state.lastPurchaseAt ?? state.registeredAt,
-        );
-    if (!state.loyalty) {
-      // What the state remembered as applied stays known, sales by their transaction.
-      this.book.rememberApplied(state.seenEventIds ?? [], state.transactionOrder ?? []);
-    }
+    this.book = book;
   }
 
   static open(customerId: string, program: CustomerState['program']): CustomerAccount {
-    return new CustomerAccount(initialState(customerId, program));
+    const { loyalty: _carried, ...scalars } = initialState(customerId, program);
+    return new CustomerAccount(scalars, LoyaltyBook.open(customerId, baseRateProgram(program)));
   }
 
   /** From a carried (or recorded) state; the state itself is copied, never kept or changed. */
-  static restore(state: CustomerState): CustomerAccount {
-    return new CustomerAccount(state);
+  static restore(state: CustomerState & CarriedBeforeBook): CustomerAccount {
+    const base = baseRateProgram(state.program);
+    if (state.loyalty) return new CustomerAccount(state, LoyaltyBook.restore(state.loyalty, base));
+    const book = LoyaltyBook.opening(
+      state.customerId,
+      base,
+      state.pointsBalance,
+      state.lastPurchaseAt ?? state.registeredAt,
+    );
+    // What the state remembered as applied stays known, sales by their transaction.
+    book.rememberApplied(state.seenEventIds ?? [], state.transactionOrder ?? []);
+    return new CustomerAccount(state, book);
   }
 
   get customerId(): string {

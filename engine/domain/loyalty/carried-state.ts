@@ -18,7 +18,7 @@ import {
 } from './state.ts';
 
 /** Keys for records indexed by outside ids. */
-export const key = (id: string): string => `#${id}`;
+const key = (id: string): string => `#${id}`;
 
 /** A rule's points on a day in the carried form: `key('<day>|<ruleId>')`. */
 function carryDayUsage(usage: DayUsage): Record<string, number> {
