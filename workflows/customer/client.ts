@@ -152,11 +152,13 @@ const failed = (code: ErrorCode, message: string): CustomerFailure => ({
   error: new ClienteleError(code, [], message),
 });
 
+/** No workflow for the customer, however Temporal says so. */
+const noAccount = (): CustomerFailure =>
+  failed('unknown_customer', 'No loyalty account for this customer yet.');
+
 export function customerFailure(err: unknown): CustomerFailure {
   if (err instanceof VersionsUnknownError) return failed('no_program', err.message);
-  if (err instanceof WorkflowNotFoundError) {
-    return failed('unknown_customer', 'No loyalty account for this customer yet.');
-  }
+  if (err instanceof WorkflowNotFoundError) return noAccount();
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     return { kind: 'refused', type: err.cause.type ?? '', details: err.cause.details ?? [] };
   }
@@ -164,7 +166,7 @@ export function customerFailure(err: unknown): CustomerFailure {
   if (isGrpcServiceError(grpc)) {
     switch (grpc.code) {
       case status.NOT_FOUND:
-        return failed('unknown_customer', 'No loyalty account for this customer yet.');
+        return noAccount();
       case status.RESOURCE_EXHAUSTED:
         return failed('busy', 'The account is busy with other requests; ask again.');
       case status.INVALID_ARGUMENT:
