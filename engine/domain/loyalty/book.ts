@@ -7,7 +7,7 @@
  * (in a delivery), never by I/O, so replays see the same programs.
  */
 
-import { instantMs } from './arithmetic.ts';
+import { instantMs, isoOf } from './arithmetic.ts';
 import { type CarriedLoyaltyState, carryState, restoreState } from './carried-state.ts';
 import { dueUnder } from './clock.ts';
 import {
@@ -26,7 +26,7 @@ import {
 import { addLot } from './lots.ts';
 import { firstTime, rememberForgottenSale } from './posting.ts';
 import type { Program } from './program.ts';
-import { balanceOf, initialLoyaltyState, type LoyaltyState, NEVER_DUE } from './state.ts';
+import { balanceOf, initialLoyaltyState, type LoyaltyState } from './state.ts';
 import { compareVersions, versionInForce } from './versions.ts';
 
 /** What a workflow carries across continue-as-new. Plain JSON. */
@@ -194,7 +194,7 @@ export class LoyaltyBook {
    */
   nextDue(now: string): string | undefined {
     const due = dueUnder(this.state, this.programAt(now));
-    return due === NEVER_DUE ? undefined : due;
+    return due === Number.POSITIVE_INFINITY ? undefined : isoOf(due);
   }
 
   /** Spendable points, tier and next tier at `now`: what every cue shows. */

@@ -5,12 +5,13 @@
  * collides with an object's own machinery. `carryState` and `restoreState` turn the state the
  * rules work on (`state.ts`) into this form and back.
  */
-import { localDate, localMonth } from './arithmetic.ts';
+import { instantMs, isoOf, localDate, localMonth } from './arithmetic.ts';
 import {
   type DayUsage,
   type EarlyReturn,
   type LineMemory,
   type LoyaltyState,
+  NEVER_DUE,
   type RedemptionMemory,
   type SaleMemory,
   stateOf,
@@ -52,8 +53,18 @@ export type CarriedSaleMemory = Omit<SaleMemory, 'lines'> & {
 /** The state as carried across continue-as-new: plain JSON, records keyed by `key(id)`. */
 export type CarriedLoyaltyState = Omit<
   LoyaltyState,
-  'sales' | 'earlyReturns' | 'redemptions' | 'seen' | 'dayUsage' | 'bonusesGranted'
+  | 'sales'
+  | 'earlyReturns'
+  | 'redemptions'
+  | 'seen'
+  | 'dayUsage'
+  | 'bonusesGranted'
+  | 'dueMs'
+  | 'clockMs'
+  | 'latestEventMs'
 > & {
+  /** The cached due instant (`NEVER_DUE` when nothing is). */
+  dueAt?: string;
   sales: Record<string, CarriedSaleMemory>;
   earlyReturns: Record<string, EarlyReturn[]>;
   redemptions: Record<string, RedemptionMemory>;
@@ -78,6 +89,9 @@ function mapOf<V, W = V>(record: Record<string, V>, as: (value: V) => W): Map<st
 }
 
 const same = <V>(value: V): V => value;
+
+const msOf = (instant: string | undefined): number | undefined =>
+  instant === undefined ? undefined : instantMs(instant);
 
 function carrySale(sale: SaleMemory): CarriedSaleMemory {
   const { lines, ...rest } = sale;
@@ -110,8 +124,10 @@ function restoreSale(carried: CarriedSaleMemory): SaleMemory {
  * it (the book does, through JSON) before `state` changes again.
  */
 export function carryState(state: LoyaltyState): CarriedLoyaltyState {
+  const { dueMs, clockMs: _clockMs, latestEventMs: _latestEventMs, ...rest } = state;
   return {
-    ...state,
+    ...rest,
+    dueAt: dueMs === undefined ? undefined : dueMs === Infinity ? NEVER_DUE : isoOf(dueMs),
     sales: recordOf(state.sales, carrySale),
     saleOrder: state.saleOrder.map(key),
     earlyReturns: recordOf(state.earlyReturns, same),
@@ -127,8 +143,12 @@ export function carryState(state: LoyaltyState): CarriedLoyaltyState {
 
 /** The state the rules work on, from its carried form (whose objects it takes over: pass a copy). */
 export function restoreState(carried: CarriedLoyaltyState): LoyaltyState {
+  const { dueAt, ...rest } = carried;
   return stateOf(carried.customerId, {
-    ...carried,
+    ...rest,
+    dueMs: dueAt === undefined ? undefined : dueAt === NEVER_DUE ? Infinity : instantMs(dueAt),
+    clockMs: msOf(carried.clockAt),
+    latestEventMs: msOf(carried.latestEventAt),
     sales: mapOf(carried.sales, restoreSale),
     saleOrder: carried.saleOrder.map(unkey),
     earlyReturns: mapOf(carried.earlyReturns, same),

@@ -8,15 +8,7 @@ import type { LoyaltyEffects } from './contract.ts';
 import { removeLots } from './lots.ts';
 import { DAY_MS, forgetOldestSale, inactivitySince, ledgerLine, type Run } from './posting.ts';
 import type { Program } from './program.ts';
-import {
-  balanceOf,
-  dueMs,
-  type Lot,
-  type LoyaltyState,
-  loyaltyLimits,
-  NEVER_DUE,
-  timesOf,
-} from './state.ts';
+import { balanceOf, type Lot, type LoyaltyState, loyaltyLimits, timesOf } from './state.ts';
 import { pruneMonths, reviewTiers } from './tiers.ts';
 
 /**
@@ -27,29 +19,32 @@ import { pruneMonths, reviewTiers } from './tiers.ts';
  */
 export function advance(state: LoyaltyState, program: Program, until: string, out: LoyaltyEffects) {
   const target = instantMs(until);
-  if (state.clockAt === undefined || instantMs(state.clockAt) < target) state.clockAt = until;
+  if (state.clockMs === undefined || state.clockMs < target) {
+    state.clockAt = until;
+    state.clockMs = target;
+  }
   for (;;) {
-    const dueAt = dueUnder(state, program);
-    const due = dueMs(dueAt);
+    const due = dueUnder(state, program);
     if (due > target) return;
-    runDue(state, program, dueAt, out);
-    state.dueAt = nextDue(state, program) ?? NEVER_DUE;
+    runDue(state, program, isoOf(due), out);
+    const next = nextDue(state, program);
+    state.dueMs = next;
     // Every step settles what was due at its instant; a due instant that did not move on
     // would be a rule that never settles: stop rather than spin.
-    if (dueMs(state.dueAt) <= due) return;
+    if (next <= due) return;
   }
 }
 
 /**
- * The cached due instant (`NEVER_DUE` when nothing is), worked out again when unknown or kept
- * under another version (whose expiry, inactivity or tier terms may differ).
+ * The cached due instant in ms (`Infinity` when nothing is), worked out again when unknown or
+ * kept under another version (whose expiry, inactivity or tier terms may differ).
  */
-export function dueUnder(state: LoyaltyState, program: Program): string {
-  if (state.dueAt === undefined || state.dueVersion !== program.version) {
-    state.dueAt = nextDue(state, program) ?? NEVER_DUE;
+export function dueUnder(state: LoyaltyState, program: Program): number {
+  if (state.dueMs === undefined || state.dueVersion !== program.version) {
+    state.dueMs = nextDue(state, program);
     state.dueVersion = program.version;
   }
-  return state.dueAt;
+  return state.dueMs;
 }
 
 /** What is due at `now` (the earliest due instant): one step of `advance`. */
@@ -172,8 +167,11 @@ export function forgetOld(state: LoyaltyState, program: Program, latest: string)
   }
 }
 
-/** The earliest instant something is due for this customer: the workflow sleeps until then. */
-export function nextDue(state: LoyaltyState, program: Program): string | undefined {
+/**
+ * The earliest instant something is due for this customer, in ms (`Infinity` when nothing is):
+ * the workflow sleeps until then.
+ */
+export function nextDue(state: LoyaltyState, program: Program): number {
   let due: number = Number.POSITIVE_INFINITY;
   const consider = (instant: string | undefined) => {
     if (instant === undefined) return;
@@ -197,5 +195,5 @@ export function nextDue(state: LoyaltyState, program: Program): string | undefin
     consider(state.tier.reviewAt);
     consider(state.tier.graceUntil);
   }
-  return Number.isFinite(due) ? isoOf(due) : undefined;
+  return due;
 }

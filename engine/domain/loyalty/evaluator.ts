@@ -115,8 +115,10 @@ export function applyLoyalty(
   }
   if (input.type !== 'redemption' && input.type !== 'redemption.cancel') {
     const latest = state.latestEventAt;
-    if (latest === undefined || instantMs(at) > instantMs(latest)) {
+    const t = instantMs(at);
+    if (latest === undefined || t > (state.latestEventMs as number)) {
       state.latestEventAt = at;
+      state.latestEventMs = t;
       // Once a day is enough: the horizons count in days and months.
       if (latest === undefined || at.slice(0, 10) !== latest.slice(0, 10)) {
         forgetOld(state, program, at);

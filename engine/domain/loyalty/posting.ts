@@ -4,19 +4,11 @@
  * an input applied again is a duplicate. Shared by accrual, returns, redemption and the clock.
  */
 import type { LedgerEntry } from '../effects.ts';
-import { addDays, addMonths, instantMs, isoOf } from './arithmetic.ts';
+import { addDays, addMonths, instantMs } from './arithmetic.ts';
 import type { LoyaltyEffects, LoyaltyResult } from './contract.ts';
 import { addLot } from './lots.ts';
 import type { Program } from './program.ts';
-import {
-  balanceOf,
-  dueMs,
-  type Lot,
-  type LoyaltyState,
-  loyaltyLimits,
-  NEVER_DUE,
-  type SaleMemory,
-} from './state.ts';
+import { balanceOf, type Lot, type LoyaltyState, loyaltyLimits, type SaleMemory } from './state.ts';
 import { startTiers } from './tiers.ts';
 
 export interface Run {
@@ -120,7 +112,7 @@ export function noteFirstEvent(run: Run, at: string) {
     // before the program had tiers, from this one), and the first review is now due sooner
     // than anything the clock knew of: let it look again.
     startTiers(state, program.tiers, at);
-    state.dueAt = undefined;
+    state.dueMs = undefined;
   }
 }
 
@@ -173,10 +165,12 @@ export function credit(run: Run, lot: Lot): number {
   const { lotMonths, inactivityMonths } = program.expiry;
   const added = addLot(state, lot, lotMonths === undefined && inactivityMonths === undefined);
   // The first points start the inactivity clock: nothing was due before them.
-  if (inactivityMonths !== undefined && state.dueAt === NEVER_DUE) state.dueAt = undefined;
-  if (lot.expiresAt !== undefined && state.dueAt !== undefined) {
+  if (inactivityMonths !== undefined && state.dueMs === Number.POSITIVE_INFINITY) {
+    state.dueMs = undefined;
+  }
+  if (lot.expiresAt !== undefined && state.dueMs !== undefined) {
     const warnAt = instantMs(lot.expiresAt) - program.expiry.warnDays * DAY_MS;
-    if (warnAt < dueMs(state.dueAt)) state.dueAt = isoOf(warnAt);
+    if (warnAt < state.dueMs) state.dueMs = warnAt;
   }
   return added;
 }

@@ -179,20 +179,24 @@ export interface LoyaltyState {
   inactivityWarnedFor?: string;
   /**
    * The earliest instant at which something is due (expiry, warning, review) under the version
-   * `dueVersion`; a cache: absent when not known, `NEVER_DUE` when nothing is.
+   * `dueVersion`, in ms; a cache: absent when not known, `Infinity` when nothing is.
    */
-  dueAt?: string;
+  dueMs?: number;
   dueVersion?: string;
   /**
    * The customer's clock: the latest instant the state has been brought to, by an event's own
    * time or by the workflow's timer. Never goes back; what falls due up to it has happened.
+   * `clockMs` is the same instant in ms (not carried: read again from `clockAt`).
    */
   clockAt?: string;
+  clockMs?: number;
   /**
    * The latest event time applied. Memory (remembered sales, day caps, month buckets) is trimmed
    * against it rather than the clock, so a timer never forgets what a late event still needs.
+   * `latestEventMs`: the same instant in ms (not carried).
    */
   latestEventAt?: string;
+  latestEventMs?: number;
 }
 
 export interface EarlyReturn {
@@ -202,17 +206,8 @@ export interface EarlyReturn {
   lines: { lineId: string; quantity: number; refundAmount: number }[];
 }
 
-/** `dueAt` when nothing is due: the latest instant a date can hold. */
+/** The carried `dueAt` when nothing is due: the latest instant a date can hold. */
 export const NEVER_DUE = '+275760-09-13T00:00:00.000Z';
-
-const NEVER_DUE_MS = instantMs(NEVER_DUE);
-
-/**
- * `instantMs` of a due instant. `NEVER_DUE` is not in the canonical form `instantMs` reads by
- * itself, and a customer under a program without expiry asks for it with every event: known.
- */
-export const dueMs = (dueAt: string): number =>
-  dueAt === NEVER_DUE ? NEVER_DUE_MS : instantMs(dueAt);
 
 /** The sale's line `lineId`, if it had one. */
 export function lineOf(sale: SaleMemory, lineId: string): LineMemory | undefined {
@@ -308,10 +303,12 @@ export function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>)
     firstEventAt: s.firstEventAt,
     lastActivityAt: s.lastActivityAt,
     inactivityWarnedFor: s.inactivityWarnedFor,
-    dueAt: s.dueAt,
+    dueMs: s.dueMs,
     dueVersion: s.dueVersion,
     clockAt: s.clockAt,
+    clockMs: s.clockMs,
     latestEventAt: s.latestEventAt,
+    latestEventMs: s.latestEventMs,
   };
 }
 
@@ -380,7 +377,7 @@ export function isSpendable(lot: Lot, t: number): boolean {
  */
 export function spendableAt(state: LoyaltyState, now: string): number {
   const t = instantMs(now);
-  if (state.dueAt !== undefined && t < dueMs(state.dueAt)) {
+  if (state.dueMs !== undefined && t < state.dueMs) {
     let total = lotPointsOf(state);
     const since = t - pendingSpanOf(state);
     for (let i = state.lots.length - 1; i >= 0; i--) {
