@@ -30,7 +30,7 @@ import {
   type CustomerScalars,
   type CustomerSnapshot,
   type CustomerState,
-  initialState,
+  initialScalars,
   snapshotOf,
 } from './state.ts';
 
@@ -105,8 +105,10 @@ export class CustomerAccount {
   }
 
   static open(customerId: string, program: CustomerState['program']): CustomerAccount {
-    const { loyalty: _carried, ...scalars } = initialState(customerId, program);
-    return new CustomerAccount(scalars, LoyaltyBook.open(customerId, baseRateProgram(program)));
+    return new CustomerAccount(
+      initialScalars(customerId, program),
+      LoyaltyBook.open(customerId, baseRateProgram(program)),
+    );
   }
 
   /** From a carried (or recorded) state; the state itself is copied, never kept or changed. */

@@ -42,6 +42,14 @@ export interface CarriedBeforeBook {
 
 export function initialState(customerId: string, program: BaseEarnProgram): CustomerState {
   return {
+    ...initialScalars(customerId, program),
+    loyalty: { state: carryState(initialLoyaltyState(customerId)), programs: [] },
+  };
+}
+
+/** A new customer's plain fields (a new account opens its book directly). */
+export function initialScalars(customerId: string, program: BaseEarnProgram): CustomerScalars {
+  return {
     customerId,
     program,
     visits: 0,
@@ -49,7 +57,6 @@ export function initialState(customerId: string, program: BaseEarnProgram): Cust
     pointsBalance: 0,
     monthVisits: { month: '', count: 0 },
     eventsApplied: 0,
-    loyalty: { state: carryState(initialLoyaltyState(customerId)), programs: [] },
   };
 }
 

@@ -326,10 +326,17 @@ export const localMonth = (instant: string): string => instant.slice(0, 7);
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
+let lastWeekdayOf = '';
+let lastWeekday: (typeof WEEKDAYS)[number] = 'sun';
+
 /** The weekday of a local date `YYYY-MM-DD`. */
 export function weekdayOf(date: string): (typeof WEEKDAYS)[number] {
+  // Asked for every sale under a rule limited to some weekdays, nearly always the same day.
+  if (date === lastWeekdayOf) return lastWeekday;
   const [y, m, d] = date.split('-').map(Number);
-  return WEEKDAYS[new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1)).getUTCDay()] ?? 'sun';
+  lastWeekday = WEEKDAYS[new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1)).getUTCDay()] ?? 'sun';
+  lastWeekdayOf = date;
+  return lastWeekday;
 }
 
 let lastMonth = '';
