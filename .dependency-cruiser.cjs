@@ -6,7 +6,7 @@
  */
 const composition = '^(engine/(runtime|cli|simulator)|bench)/';
 const edges = '^(gateways|dashboards)/';
-const middle = '^engine/(streams|services|analytics|programs)/';
+const middle = '^engine/(streams|services|analytics|programs|identity)/';
 
 module.exports = {
   forbidden: [

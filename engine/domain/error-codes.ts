@@ -18,7 +18,7 @@ import { z } from 'zod';
 export type SocketAnswer = 'ack' | 'connect_error' | 'error' | 'disconnect';
 
 export interface ErrorCodeInfo {
-  http: 400 | 401 | 403 | 404 | 413 | 422 | 503;
+  http: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 503;
   socket: SocketAnswer;
   /** Asking again, unchanged, may succeed (the till should retry, with the same ids). */
   retry: boolean;
@@ -96,6 +96,26 @@ export const errorCodes = {
     socket: 'ack',
     retry: false,
     meaning: "No such redemption for this customer (or another store's).",
+  },
+  unknown_identifier: {
+    http: 404,
+    socket: 'ack',
+    retry: false,
+    meaning: 'No customer holds this card, account number, phone number or e-mail address.',
+  },
+  identifier_taken: {
+    http: 409,
+    socket: 'ack',
+    retry: false,
+    meaning:
+      'The card, account number, phone number or e-mail address belongs to another customer.',
+  },
+  card_refused: {
+    http: 422,
+    socket: 'ack',
+    retry: false,
+    meaning:
+      'The card is blocked, reported lost or replaced: `message` says which, for the cashier.',
   },
   not_positive: refusedByProgram('Not a whole number of points above 0.'),
   channel_not_allowed: refusedByProgram("The channel is not in the program's redemption channels."),

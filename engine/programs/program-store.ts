@@ -7,7 +7,6 @@
  * not check is an error naming its key.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -18,6 +17,7 @@ import {
   parseProgram,
 } from '../domain/loyalty/program-schema.ts';
 import { versionName, versionNumber } from '../domain/loyalty/versions.ts';
+import { isWrongLastSequence } from '../streams/kv-conflicts.ts';
 
 export const PROGRAMS_BUCKET = 'PROGRAMS';
 /**
@@ -163,14 +163,6 @@ function checkedId(programId: string): string {
     );
   }
   return programId;
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
 }
 
 interface Snapshot {

@@ -41,6 +41,16 @@ export const REDEEM_SUBJECT = 'svc.loyalty.redeem';
 export const CANCEL_SUBJECT = 'svc.loyalty.cancel';
 export const REDEMPTION_QUEUE = 'redemptions';
 
+/**
+ * The identity index (NATS KV): cards, account numbers and hashed contact details → customer
+ * (`engine/identity/identity-index.ts`).
+ */
+export const IDENTITY_BUCKET = 'IDENTITY';
+
+/** Account numbers: each is the sequence number of an (empty) message published here. */
+export const ACCOUNTS_STREAM = 'ACCOUNTS';
+export const ACCOUNTS_SUBJECT = 'identity.accounts';
+
 /** Durable consumer names. */
 export const ROUTER_CONSUMER = 'router';
 export const SINK_CONSUMER = 'sink';

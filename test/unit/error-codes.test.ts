@@ -47,7 +47,7 @@ describe('the error table', () => {
   it('gives every code one spelling, an HTTP status and a socket answer', () => {
     for (const code of codes) {
       expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
-      expect([400, 401, 403, 404, 413, 422, 503]).toContain(httpStatus(code));
+      expect([400, 401, 403, 404, 409, 413, 422, 503]).toContain(httpStatus(code));
       expect(['ack', 'connect_error', 'error', 'disconnect']).toContain(socketAnswer(code));
       expect(errorCodes[code].meaning.length).toBeGreaterThan(10);
     }

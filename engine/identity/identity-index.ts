@@ -1,0 +1,369 @@
+/**
+ * The identity index, in the NATS KV bucket `IDENTITY`: how a customer is found from what a till
+ * scans or a person types, and the customers' account numbers.
+ *
+ * - `account.<8 digits>` → the customer the account number belongs to
+ * - `card.<16 digits>` → the card: its holder, type, status, when it was issued, its successor
+ * - `phone.<hash>`, `email.<hash>` → the customer (keyed hashes: no contact detail is stored)
+ * - `customer.<customerId>` → the customer's account number
+ *
+ * Account numbers are drawn from the stream `ACCOUNTS`: each is the sequence number the server
+ * gave a message published there (the messages themselves are not kept).
+ *
+ * Each identifier has one key, and that key says who holds it: a card that moves (replaced,
+ * merged into another record) is one write to its own key, so there is no second index to go
+ * stale. Every write is made on the revision that was read, or only if the key is new, so two
+ * processes racing for the next account number, or for the same card, never both win.
+ */
+import {
+  DiscardPolicy,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  StorageType,
+} from '@nats-io/jetstream';
+import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { ClienteleError } from '../domain/error-codes.ts';
+import { customerId as customerIdSchema } from '../domain/events.ts';
+import { accountNumberOf } from '../domain/identity/account-number.ts';
+import { cardNumber } from '../domain/identity/card-number.ts';
+import {
+  type CardStatus,
+  cardStatus,
+  cardType,
+  refuseCardChange,
+  tillRefusal,
+} from '../domain/identity/card-status.ts';
+import { type Identifier, indexKey, type KeyedHash } from '../domain/identity/identifiers.ts';
+import { isNotFound } from '../streams/declare.ts';
+import { isWrongLastSequence } from '../streams/kv-conflicts.ts';
+import { ACCOUNTS_STREAM, ACCOUNTS_SUBJECT, IDENTITY_BUCKET } from '../streams/topology.ts';
+
+export const cardEntry = z.strictObject({
+  customerId: customerIdSchema,
+  type: cardType,
+  status: cardStatus,
+  issuedAt: z.iso.datetime({ offset: true }),
+  /** When it last changed status. */
+  changedAt: z.iso.datetime({ offset: true }),
+  /** The card that replaced it (status `replaced`). */
+  replacedBy: cardNumber.optional(),
+});
+export type CardEntry = z.infer<typeof cardEntry>;
+
+const holderEntry = z.strictObject({ customerId: customerIdSchema });
+const customerEntry = z.strictObject({ accountNumber: z.string() });
+
+/** What a look-up found: the customer, and the card when a card was looked up. */
+export type Found = { customerId: string; card?: CardEntry & { cardNumber: string } };
+
+export interface IdentityIndex {
+  /**
+   * The customer's account number, drawn the first time it is asked for; asked again (a retry,
+   * another process racing), the same number.
+   */
+  accountOf(customerId: string): Promise<string>;
+  /** Who holds the identifier; `unknown_identifier` when nobody does, `invalid_request` when malformed. */
+  lookUp(identifier: Identifier): Promise<Found>;
+  /**
+   * As `lookUp`, for a till about to ring up a sale: a card that is not active is refused
+   * (`card_refused`, worded for the cashier).
+   */
+  identifyAtTill(identifier: Identifier): Promise<Found>;
+  /** A new card for the customer; `identifier_taken` if the number was ever issued. */
+  issueCard(card: {
+    cardNumber: string;
+    customerId: string;
+    type: CardEntry['type'];
+    at: string;
+  }): Promise<CardEntry>;
+  /** Blocks, unblocks or reports a card lost; `invalid_request` for a change the card cannot make. */
+  setCardStatus(
+    cardNumber: string,
+    status: Exclude<CardStatus, 'replaced'>,
+    at: string,
+  ): Promise<CardEntry>;
+  /**
+   * A new card in place of an old one, for the old card's holder: the new card is issued first,
+   * then the old one marked replaced, so a crash between the two leaves the customer a card.
+   */
+  replaceCard(
+    old: string,
+    replacement: { cardNumber: string; type: CardEntry['type'] },
+    at: string,
+  ): Promise<CardEntry>;
+  /** Gives the customer a phone number or e-mail address to be found by; `identifier_taken` if another holds it. */
+  claimContact(
+    identifier: Identifier & { kind: 'phone' | 'email' },
+    customerId: string,
+  ): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 50;
+
+export async function openIdentityIndex(
+  nc: NatsConnection,
+  options: { hash: KeyedHash; replicas?: number },
+): Promise<IdentityIndex> {
+  const kv = await new Kvm(nc).create(IDENTITY_BUCKET, {
+    history: 5,
+    replicas: options.replicas ?? 1,
+    description:
+      'Clientele identity index: account.<n>, card.<n>, phone.<hash>, email.<hash> → customer; customer.<id> → account',
+  });
+
+  const keyOf = (identifier: Identifier, field: string = identifier.kind): string => {
+    const key = indexKey(identifier, options.hash);
+    if (!key.ok) throw new ClienteleError('invalid_request', [{ field, message: key.message }]);
+    return key.key;
+  };
+
+  const js = jetstream(nc);
+  await declareAccountsStream(await jetstreamManager(nc), kv, options.replicas ?? 1);
+
+  /**
+   * Draws the next account number: the sequence number the stream gives a message, which the
+   * server hands out once, in order, however many processes publish at once.
+   */
+  async function drawAccount(): Promise<string> {
+    const ack = await js.publish(ACCOUNTS_SUBJECT, new Uint8Array(0));
+    return accountNumberOf(ack.seq);
+  }
+
+  async function accountOf(customerId: string): Promise<string> {
+    checkCustomerId(customerId);
+    const customerKey = `customer.${customerId}`;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      let entry = await live(kv, customerKey);
+      if (!entry) {
+        const drawn = await drawAccount();
+        try {
+          await kv.create(customerKey, JSON.stringify({ accountNumber: drawn }));
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+          // Another process gave this customer a number first: theirs stands, this one is unused.
+        }
+        entry = await live(kv, customerKey);
+        if (!entry) continue;
+      }
+      const { accountNumber } = read(customerEntry, entry);
+      // The number's own key, written after the customer's: a crash between the two is mended by
+      // the next call.
+      if (await createOrSame(kv, `account.${accountNumber}`, { customerId })) return accountNumber;
+      // The number is another customer's (the stream was made again and counts from 1 anew):
+      // this customer gets a new one.
+      try {
+        await kv.update(
+          customerKey,
+          JSON.stringify({ accountNumber: await drawAccount() }),
+          entry.revision,
+        );
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+      }
+    }
+    throw new ClienteleError(
+      'busy',
+      [],
+      `could not give ${customerId} an account number: ask again`,
+    );
+  }
+
+  async function lookUp(identifier: Identifier): Promise<Found> {
+    const key = keyOf(identifier);
+    const entry = await live(kv, key);
+    if (!entry)
+      throw new ClienteleError('unknown_identifier', [
+        { field: identifier.kind, message: 'belongs to no customer' },
+      ]);
+    if (identifier.kind === 'card') {
+      const card = read(cardEntry, entry);
+      return {
+        customerId: card.customerId,
+        card: { ...card, cardNumber: key.slice('card.'.length) },
+      };
+    }
+    return { customerId: read(holderEntry, entry).customerId };
+  }
+
+  async function identifyAtTill(identifier: Identifier): Promise<Found> {
+    const found = await lookUp(identifier);
+    const refusal = found.card ? tillRefusal(found.card.status) : undefined;
+    if (refusal) throw new ClienteleError('card_refused', [{ field: 'card', message: refusal }]);
+    return found;
+  }
+
+  async function issueCard(card: {
+    cardNumber: string;
+    customerId: string;
+    type: CardEntry['type'];
+    at: string;
+  }): Promise<CardEntry> {
+    checkCustomerId(card.customerId);
+    const key = keyOf({ kind: 'card', value: card.cardNumber }, 'cardNumber');
+    const entry: CardEntry = cardEntry.parse({
+      customerId: card.customerId,
+      type: card.type,
+      status: 'active',
+      issuedAt: card.at,
+      changedAt: card.at,
+    });
+    try {
+      await kv.create(key, JSON.stringify(entry));
+      return entry;
+    } catch (err) {
+      if (!isWrongLastSequence(err)) throw err;
+    }
+    // Issued before: the same card for the same customer is a retry; anything else is refused.
+    const existing = await live(kv, key);
+    const held = existing ? read(cardEntry, existing) : undefined;
+    if (held?.customerId === card.customerId && held.issuedAt === card.at) return held;
+    throw new ClienteleError('identifier_taken', [
+      { field: 'cardNumber', message: 'was issued before: a card number is never issued twice' },
+    ]);
+  }
+
+  /** Changes a card on the revision read, again if another writer came between. */
+  async function changeCard(
+    number: string,
+    field: string,
+    change: (card: CardEntry) => CardEntry,
+  ): Promise<CardEntry> {
+    const key = keyOf({ kind: 'card', value: number }, field);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const entry = await live(kv, key);
+      if (!entry)
+        throw new ClienteleError('unknown_identifier', [{ field, message: 'was never issued' }]);
+      const changed = change(read(cardEntry, entry));
+      try {
+        await kv.update(key, JSON.stringify(changed), entry.revision);
+        return changed;
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+      }
+    }
+    throw new ClienteleError('busy', [], `card ${field} changed by too many at once: ask again`);
+  }
+
+  const withStatus = (status: CardStatus, at: string, field: string) => (card: CardEntry) => {
+    const refused = refuseCardChange(card.status, status);
+    if (refused)
+      throw new ClienteleError('invalid_request', [{ field, message: `the card ${refused}` }]);
+    return { ...card, status, changedAt: at };
+  };
+
+  async function setCardStatus(
+    number: string,
+    status: Exclude<CardStatus, 'replaced'>,
+    at: string,
+  ): Promise<CardEntry> {
+    return changeCard(number, 'cardNumber', withStatus(status, at, 'status'));
+  }
+
+  async function replaceCard(
+    old: string,
+    replacement: { cardNumber: string; type: CardEntry['type'] },
+    at: string,
+  ): Promise<CardEntry> {
+    const current = await lookUp({ kind: 'card', value: old });
+    const card = current.card as CardEntry;
+    const refused = refuseCardChange(card.status, 'replaced');
+    if (refused && card.replacedBy !== replacement.cardNumber) {
+      throw new ClienteleError('invalid_request', [
+        { field: 'cardNumber', message: `the card ${refused}` },
+      ]);
+    }
+    const issued = await issueCard({ ...replacement, customerId: current.customerId, at });
+    if (card.replacedBy === replacement.cardNumber) return issued;
+    await changeCard(old, 'cardNumber', (c) => ({
+      ...withStatus('replaced', at, 'cardNumber')(c),
+      replacedBy: replacement.cardNumber,
+    }));
+    return issued;
+  }
+
+  async function claimContact(
+    identifier: Identifier & { kind: 'phone' | 'email' },
+    customerId: string,
+  ): Promise<void> {
+    checkCustomerId(customerId);
+    const key = keyOf(identifier);
+    if (await createOrSame(kv, key, { customerId })) return;
+    throw new ClienteleError('identifier_taken', [
+      { field: identifier.kind, message: 'is already the contact of another customer' },
+    ]);
+  }
+
+  return { accountOf, lookUp, identifyAtTill, issueCard, setCardStatus, replaceCard, claimContact };
+}
+
+function checkCustomerId(customerId: string) {
+  const parsed = customerIdSchema.safeParse(customerId);
+  if (!parsed.success) {
+    throw new ClienteleError('invalid_request', [
+      { field: 'customerId', message: parsed.error.issues[0]?.message ?? 'is invalid' },
+    ]);
+  }
+}
+
+/** The key's entry, unless it holds nothing (never written, or deleted). */
+async function live(kv: KV, key: string): Promise<KvEntry | undefined> {
+  const entry = await kv.get(key);
+  return entry && entry.operation === 'PUT' ? entry : undefined;
+}
+
+/** An entry read back through its schema; one that does not check is an error naming its key. */
+function read<T>(schema: z.ZodType<T>, entry: KvEntry): T {
+  const parsed = schema.safeParse(entry.json());
+  if (!parsed.success) {
+    throw new Error(
+      `identity index entry ${entry.key} does not read back: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Writes `{ customerId }` under `key` if nothing is there; true if the key now holds exactly that
+ * (written now or before), false if it holds another customer.
+ */
+async function createOrSame(kv: KV, key: string, value: { customerId: string }): Promise<boolean> {
+  try {
+    await kv.create(key, JSON.stringify(value));
+    return true;
+  } catch (err) {
+    if (!isWrongLastSequence(err)) throw err;
+  }
+  const entry = await live(kv, key);
+  return entry !== undefined && read(holderEntry, entry).customerId === value.customerId;
+}
+
+/**
+ * The stream account numbers are drawn from: it keeps only its last message, and its count. Made
+ * anew (a new deployment, or after the stream was lost), it counts on from the highest number
+ * the index holds, so no number is drawn twice.
+ */
+async function declareAccountsStream(jsm: JetStreamManager, kv: KV, replicas: number) {
+  try {
+    await jsm.streams.info(ACCOUNTS_STREAM);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  let highest = 0;
+  for await (const key of await kv.keys('account.*')) {
+    highest = Math.max(highest, Number(key.slice('account.'.length)) || 0);
+  }
+  await jsm.streams.add({
+    name: ACCOUNTS_STREAM,
+    subjects: [ACCOUNTS_SUBJECT],
+    storage: StorageType.File,
+    num_replicas: replicas,
+    max_msgs: 1,
+    discard: DiscardPolicy.Old,
+    first_seq: highest + 1,
+    description: 'Clientele account numbers: each is the sequence number of a message here',
+  });
+}
