@@ -114,6 +114,20 @@ export const settingsSchema = z.object({
     .string()
     .min(8, 'the dashboard token has at least 8 characters')
     .default('demo-dashboard-token'),
+  identity: z
+    .object({
+      /**
+       * The secret key of the keyed hashes (HMAC-SHA256) under which the identity index holds
+       * phone numbers and e-mail addresses. The default is for local demos only: set your own
+       * (CLIENTELE_IDENTITY_CONTACT_HASH_KEY) before the first customer registers, and keep it:
+       * with another key, no contact detail indexed before is found again.
+       */
+      contactHashKey: z
+        .string()
+        .min(16, 'the contact hash key has at least 16 characters')
+        .default('demo-contact-hash-key'),
+    })
+    .prefault({}),
   loyalty: z
     .object({
       /** Points earned per spend unit: with the defaults, 1 point per 1.00 of net spend. */

@@ -99,7 +99,16 @@ program
     const stack = await stackOrExit({
       settings,
       logger,
-      components: ['worker', 'router', 'redemptions', 'sink', 'till', 'web', 'dashboard'],
+      components: [
+        'worker',
+        'router',
+        'redemptions',
+        'identity',
+        'sink',
+        'till',
+        'web',
+        'dashboard',
+      ],
       temporalUi: true,
     });
     const simulatorStores = simulatedStores(settings);
@@ -118,7 +127,7 @@ program
         '',
         'Clientele is running:',
         `  till gateway (Socket.io)  ${stack.till?.url}`,
-        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, GET /v1/customers/:id`,
+        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, POST /v1/customers, GET /v1/customers/:id`,
         `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
@@ -141,7 +150,7 @@ program
       cues: simulator?.stats.cuesReceived ?? stack.till?.stats.cuesRelayed ?? 0,
       deadLettered: stack.router?.stats.deadLettered ?? 0,
       // Points spent at the simulated tills (granted / refused by the program).
-      redeemed: stack.redemptions?.stats.granted ?? 0,
+      redeemed: stack.redemptions?.stats.answered ?? 0,
       redeemRefused: stack.redemptions?.stats.refused ?? 0,
     }));
     stopOnSignal(async () => {
@@ -173,6 +182,11 @@ componentCommand(
   'redemptions',
   'redemptions',
   'Answer till redemption requests over NATS request-reply (svc.loyalty.redeem, svc.loyalty.cancel)',
+);
+componentCommand(
+  'identity',
+  'identity',
+  'Register and identify customers over NATS request-reply (svc.identity.register, svc.identity.identify)',
 );
 
 program
@@ -241,6 +255,7 @@ config
       ...settings,
       stores: Object.fromEntries(Object.keys(settings.stores).map((id) => [id, '***'])),
       dashboardToken: '***',
+      identity: { ...settings.identity, contactHashKey: '***' },
       clickhouse: { ...settings.clickhouse, password: settings.clickhouse.password ? '***' : '' },
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

@@ -1,5 +1,6 @@
 /**
- * The event contract as JSON Schema, for till and web-shop vendors who do not use TypeScript.
+ * The event contract (and the identity requests) as JSON Schema, for till and web-shop vendors
+ * who do not use TypeScript.
  * Generated from the zod schemas (never written by hand); `clientele schemas export` writes them
  * to config/schemas/, and a test keeps the committed files equal to what the code says.
  */
@@ -12,6 +13,7 @@ import {
   returnEvent,
   saleEvent,
 } from './events.ts';
+import { identification, registration } from './identity/messages.ts';
 
 const contracts = {
   'retail-event': retailEvent,
@@ -22,16 +24,29 @@ const contracts = {
   'partner-accrual': partnerAccrualEvent,
 } as const;
 
+/** What a till or the web shop sends to the identity service (`customer:register`, `customer:identify`). */
+const requests = {
+  'customer-register': registration,
+  'customer-identify': identification,
+} as const;
+
+const jsonSchemaOf = (name: string, title: string, schema: z.ZodType) => [
+  `${name}.schema.json`,
+  {
+    $id: `urn:clientele:schema:${name}`,
+    title,
+    ...z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }),
+  },
+];
+
 /** File name → JSON Schema document. */
 export function eventJsonSchemas(): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(contracts).map(([name, schema]) => [
-      `${name}.schema.json`,
-      {
-        $id: `urn:clientele:schema:${name}`,
-        title: `Clientele ${name} event`,
-        ...z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }),
-      },
-    ]),
-  );
+  return Object.fromEntries([
+    ...Object.entries(contracts).map(([name, schema]) =>
+      jsonSchemaOf(name, `Clientele ${name} event`, schema),
+    ),
+    ...Object.entries(requests).map(([name, schema]) =>
+      jsonSchemaOf(name, `Clientele ${name} request`, schema),
+    ),
+  ]);
 }

@@ -6,6 +6,7 @@
  * - `card.<16 digits>` → the card: its holder, type, status, when it was issued, its successor
  * - `phone.<hash>`, `email.<hash>` → the customer (keyed hashes: no contact detail is stored)
  * - `customer.<customerId>` → the customer's account number
+ * - `registration.<registrationId>` → the customer the registration made
  *
  * Account numbers are drawn from the stream `ACCOUNTS`: each is the sequence number the server
  * gave a message published there (the messages themselves are not kept).
@@ -15,6 +16,7 @@
  * stale. Every write is made on the revision that was read, or only if the key is new, so two
  * processes racing for the next account number, or for the same card, never both win.
  */
+import { createHmac, randomUUID } from 'node:crypto';
 import {
   DiscardPolicy,
   type JetStreamManager,
@@ -61,6 +63,13 @@ export type Found = { customerId: string; card?: CardEntry & { cardNumber: strin
 
 export interface IdentityIndex {
   /**
+   * The customer a registration made: a new opaque id the first time, the same id for the same
+   * registration id however often (or however many processes) ask. `fresh` when made now.
+   */
+  customerFor(registrationId: string): Promise<{ customerId: string; fresh: boolean }>;
+  /** The customer's account number if one was drawn (never draws one). */
+  knownAccount(customerId: string): Promise<string | undefined>;
+  /**
    * The customer's account number, drawn the first time it is asked for; asked again (a retry,
    * another process racing), the same number.
    */
@@ -102,6 +111,12 @@ export interface IdentityIndex {
 }
 
 const MAX_ATTEMPTS = 50;
+
+/** The keyed hash the index holds contact details under: HMAC-SHA256 with the deployment's key. */
+export const keyedHash =
+  (key: string): KeyedHash =>
+  (text) =>
+    createHmac('sha256', key).update(text).digest('hex');
 
 export async function openIdentityIndex(
   nc: NatsConnection,
@@ -171,6 +186,26 @@ export async function openIdentityIndex(
     );
   }
 
+  async function customerFor(registrationId: string) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(registrationId)) {
+      throw new ClienteleError('invalid_request', [
+        { field: 'registrationId', message: 'may hold only letters, digits, "_" and "-"' },
+      ]);
+    }
+    const key = `registration.${registrationId}`;
+    const customerId = `c-${randomUUID()}`;
+    if (await createOrSame(kv, key, { customerId })) return { customerId, fresh: true };
+    const entry = await live(kv, key);
+    if (!entry) throw new Error(`${key} vanished while it was read`);
+    return { customerId: read(holderEntry, entry).customerId, fresh: false };
+  }
+
+  async function knownAccount(customerId: string): Promise<string | undefined> {
+    checkCustomerId(customerId);
+    const entry = await live(kv, `customer.${customerId}`);
+    return entry ? read(customerEntry, entry).accountNumber : undefined;
+  }
+
   async function lookUp(identifier: Identifier): Promise<Found> {
     const key = keyOf(identifier);
     const entry = await live(kv, key);
@@ -216,10 +251,10 @@ export async function openIdentityIndex(
     } catch (err) {
       if (!isWrongLastSequence(err)) throw err;
     }
-    // Issued before: the same card for the same customer is a retry; anything else is refused.
+    // Issued before: to the same customer it is this card (a retry); to anyone else, refused.
     const existing = await live(kv, key);
     const held = existing ? read(cardEntry, existing) : undefined;
-    if (held?.customerId === card.customerId && held.issuedAt === card.at) return held;
+    if (held?.customerId === card.customerId) return held;
     throw new ClienteleError('identifier_taken', [
       { field: 'cardNumber', message: 'was issued before: a card number is never issued twice' },
     ]);
@@ -296,7 +331,17 @@ export async function openIdentityIndex(
     ]);
   }
 
-  return { accountOf, lookUp, identifyAtTill, issueCard, setCardStatus, replaceCard, claimContact };
+  return {
+    customerFor,
+    knownAccount,
+    accountOf,
+    lookUp,
+    identifyAtTill,
+    issueCard,
+    setCardStatus,
+    replaceCard,
+    claimContact,
+  };
 }
 
 function checkCustomerId(customerId: string) {

@@ -24,6 +24,8 @@ import { createCustomerWorker } from '../../workflows/worker.ts';
 import { createAnalyticsStore } from '../analytics/open-store.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
+import { keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
+import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
@@ -37,11 +39,20 @@ import {
   startTemporalDevServer,
 } from './servers.ts';
 
-export type Component = 'worker' | 'router' | 'redemptions' | 'sink' | 'till' | 'web' | 'dashboard';
+export type Component =
+  | 'worker'
+  | 'router'
+  | 'redemptions'
+  | 'identity'
+  | 'sink'
+  | 'till'
+  | 'web'
+  | 'dashboard';
 export const allComponents: readonly Component[] = [
   'worker',
   'router',
   'redemptions',
+  'identity',
   'sink',
   'till',
   'web',
@@ -83,6 +94,8 @@ export interface Stack {
   readonly sink?: Sink;
   readonly router?: Router;
   readonly redemptions?: RedemptionService;
+  /** Registering and identifying customers (`svc.identity.*`). */
+  readonly identity?: IdentityService;
   /** The loyalty program versions the router and the redemption service use. */
   readonly programs?: MutableProgramCatalog;
   readonly till?: TillGateway;
@@ -256,6 +269,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const tokens = new StoreTokens(settings.stores);
     const host = settings.gateways.host;
     const eventTime = { limits: settings.events, now: () => new Date() };
+    let identity: IdentityService | undefined;
+    if (components.includes('identity')) {
+      const index = await openIdentityIndex(nc, {
+        hash: keyedHash(settings.identity.contactHashKey),
+        replicas: settings.nats.replicas,
+      });
+      const s = startIdentityService(nc, { index, js, eventTime, logger });
+      identity = s;
+      cleanup('identity service', () => s.stop());
+    }
     let till: TillGateway | undefined;
     if (components.includes('till')) {
       const t = await startTillGateway(
@@ -314,6 +337,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sink,
       router,
       redemptions,
+      identity,
       programs,
       till,
       web,

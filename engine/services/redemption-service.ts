@@ -3,12 +3,11 @@
  * (`svc.loyalty.redeem`, `svc.loyalty.cancel`) and get an immediate yes or no. Each request
  * becomes an update of the customer's workflow, whose validator refuses the impossible before
  * anything is written; of two tills racing for the same points, exactly one is granted.
- *
- * A queue-group subscription, so any number of engine processes share the requests. (The NATS
- * "services" library is published only as a pre-release built on an older client core.)
+ * Served as every engine service is (`serve-requests.ts`): any number of engine processes share
+ * the requests.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { customerFailure, withPrograms } from '../../workflows/customer/client.ts';
@@ -24,11 +23,9 @@ import {
   ClienteleError,
   type ErrorAnswer,
   type ErrorCode,
-  issuesOf,
   type RedemptionRefusalCode,
   redemptionRefusalCodes,
   retryable,
-  toClienteleError,
 } from '../domain/error-codes.ts';
 import type { Refusal } from '../domain/loyalty/contract.ts';
 import type { Program } from '../domain/loyalty/program.ts';
@@ -45,6 +42,7 @@ import {
 } from '../domain/redemption.ts';
 import { publishEffects } from '../streams/publish-effects.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT, REDEMPTION_QUEUE } from '../streams/topology.ts';
+import { invalidRequest, type ServedStats, serveRequests } from './serve-requests.ts';
 
 export interface RedemptionDeps {
   temporal: Client;
@@ -64,11 +62,8 @@ export interface RedemptionDeps {
 /** Customers remembered in `programsSent` at most; past that it starts afresh (one more send each). */
 const PROGRAMS_SENT_LIMIT = 100_000;
 
-export interface RedemptionStats {
-  granted: number;
-  refused: number;
-  failed: number;
-}
+/** Requests granted (`answered`), refused, and failed. */
+export type RedemptionStats = ServedStats;
 
 type Refused = ErrorAnswer & PointsAfter;
 
@@ -203,19 +198,6 @@ export async function cancelRedemption(
   return restored;
 }
 
-const decoder = new TextDecoder();
-
-const invalid = (issues: Parameters<typeof issuesOf>[0]): ErrorAnswer =>
-  new ClienteleError('invalid_request', issuesOf(issues)).toAnswer();
-
-function parseJson(msg: Msg): unknown {
-  try {
-    return JSON.parse(decoder.decode(msg.data));
-  } catch {
-    return Symbol.for('not json');
-  }
-}
-
 export interface RedemptionService {
   readonly stats: RedemptionStats;
   stop(): Promise<void>;
@@ -227,47 +209,27 @@ export function startRedemptionService(
   given: RedemptionDeps,
 ): RedemptionService {
   const deps: RedemptionDeps = { ...given, programsSent: given.programsSent ?? new Set() };
-  const stats: RedemptionStats = { granted: 0, refused: 0, failed: 0 };
-  const serve = (
-    subject: string,
-    answer: (json: unknown) => Promise<{ ok: boolean }>,
-  ): { sub: Subscription; done: Promise<void> } => {
-    const sub = nc.subscribe(subject, { queue: REDEMPTION_QUEUE });
-    const inFlight = new Set<Promise<void>>();
-    const done = (async () => {
-      for await (const msg of sub) {
-        // Many customers at once: each request is answered on its own.
-        const handling = answer(parseJson(msg))
-          .then((reply) => {
-            if (reply.ok) stats.granted += 1;
-            else stats.refused += 1;
-            msg.respond(JSON.stringify(reply));
-          })
-          .catch((err) => {
-            stats.failed += 1;
-            deps.logger.error({ err }, 'redemption service failed on a request');
-            msg.respond(JSON.stringify(toClienteleError(err).toAnswer()));
-          })
-          .finally(() => inFlight.delete(handling));
-        inFlight.add(handling);
-      }
-      await Promise.allSettled([...inFlight]);
-    })();
-    return { sub, done };
-  };
+  const stats: RedemptionStats = { answered: 0, refused: 0, failed: 0 };
+  const serve = (subject: string, answer: (json: unknown) => Promise<{ ok: boolean }>) =>
+    serveRequests(nc, subject, REDEMPTION_QUEUE, answer, {
+      stats,
+      logger: deps.logger,
+      what: 'redemption service',
+    });
   const redeem = serve(REDEEM_SUBJECT, async (json) => {
     const parsed = redeemRequest.safeParse(json);
-    return parsed.success ? redeemPoints(deps, parsed.data) : invalid(parsed.error.issues);
+    return parsed.success ? redeemPoints(deps, parsed.data) : invalidRequest(parsed.error.issues);
   });
   const cancel = serve(CANCEL_SUBJECT, async (json) => {
     const parsed = cancelRedemptionRequest.safeParse(json);
-    return parsed.success ? cancelRedemption(deps, parsed.data) : invalid(parsed.error.issues);
+    return parsed.success
+      ? cancelRedemption(deps, parsed.data)
+      : invalidRequest(parsed.error.issues);
   });
   return {
     stats,
     async stop() {
-      await Promise.all([redeem.sub.drain(), cancel.sub.drain()]);
-      await Promise.all([redeem.done, cancel.done]);
+      await Promise.all([redeem.stop(), cancel.stop()]);
     },
   };
 }

@@ -40,6 +40,10 @@ export const deadLetterSubject = (source: string): string => `deadletter.${sourc
 export const REDEEM_SUBJECT = 'svc.loyalty.redeem';
 export const CANCEL_SUBJECT = 'svc.loyalty.cancel';
 export const REDEMPTION_QUEUE = 'redemptions';
+/** Registering and identifying customers (`engine/identity/identity-service.ts`). */
+export const REGISTER_SUBJECT = 'svc.identity.register';
+export const IDENTIFY_SUBJECT = 'svc.identity.identify';
+export const IDENTITY_QUEUE = 'identity';
 
 /**
  * The identity index (NATS KV): cards, account numbers and hashed contact details → customer

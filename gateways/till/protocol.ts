@@ -5,6 +5,11 @@
  * - `emit('event', event, ack)`: ack is `{ ok: true, eventId, seq, duplicate }` once the event
  *   is stored, or `{ ok: false, error: { code, message, issues: [{ field, message }] } }`;
  * - `on('cue', { seq, cue })`: cues for this till only; keep the last `seq`;
+ * - `emit('customer:identify', { card: { payload, source } } | { accountNumber } | { phone } |
+ *   { email }, ack)`: ack is `{ ok: true, customerId, accountNumber, card? }` or a refusal (a
+ *   blocked, lost or replaced card: `card_refused`; nobody: `unknown_identifier`);
+ * - `emit('customer:register', { registrationId, consent?, profile?, card?, phone?, email? }, ack)`:
+ *   ack is `{ ok: true, customerId, accountNumber, cardNumber?, repeated }`;
  * - `emit('cues:missed', { afterSeq }, ack)`: ack is `{ ok: true, cues: [{ seq, cue }] }`, the
  *   cues for this till after `afterSeq`, to catch up after a reconnect;
  * - `on('error', { code, message, issues, eventId? })`: a message the gateway did not act on (a
@@ -43,6 +48,8 @@ export const ACK_ANSWERS = {
   event: 'whether the event was stored',
   'points:redeem': 'whether the points were granted',
   'points:cancel': 'whether the redemption was cancelled',
+  'customer:identify': 'who the card or number belongs to, or why it is refused',
+  'customer:register': "the new member's customer id and account number",
   'cues:missed': 'the missed cues',
 } as const;
 

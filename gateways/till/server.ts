@@ -15,9 +15,11 @@ import {
   CANCEL_SUBJECT,
   CUES_STREAM,
   cueSubject,
+  IDENTIFY_SUBJECT,
   REDEEM_SUBJECT,
+  REGISTER_SUBJECT,
 } from '../../engine/streams/topology.ts';
-import { askLoyaltyService } from '../shared/loyalty-service.ts';
+import { askService } from '../shared/ask-service.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 import {
   ACK_ANSWERS,
@@ -125,16 +127,19 @@ export async function startTillGateway(
       (ack as Ack)(outcome);
     });
 
-    // Redemptions: the till names the customer, points and basket; the store and till come from
+    // Requests to the engine's services (redemptions, identity): the store and till come from
     // the verified connection, never from the payload.
-    const relayRequest = (event: 'points:redeem' | 'points:cancel', subject: string) =>
+    const relayRequest = (event: keyof typeof ACK_ANSWERS, subject: string) =>
       socket.on(event, async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return refuseWithoutAck(socket, event, payload);
         const caller = { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const };
-        (ack as Ack)(await askLoyaltyService(deps.nc, subject, payload, caller));
+        (ack as Ack)(await askService(deps.nc, subject, payload, caller));
       });
     relayRequest('points:redeem', REDEEM_SUBJECT);
     relayRequest('points:cancel', CANCEL_SUBJECT);
+    // Identity: a card scanned (or a number typed) before the sale, a new member signed up.
+    relayRequest('customer:identify', IDENTIFY_SUBJECT);
+    relayRequest('customer:register', REGISTER_SUBJECT);
 
     socket.on('cues:missed', async (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return refuseWithoutAck(socket, 'cues:missed', payload);

@@ -19,9 +19,14 @@ import {
 } from '../../engine/domain/error-codes.ts';
 import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
 import { type EventTime, publishEvent } from '../../engine/streams/publish-event.ts';
-import { CANCEL_SUBJECT, REDEEM_SUBJECT } from '../../engine/streams/topology.ts';
+import {
+  CANCEL_SUBJECT,
+  IDENTIFY_SUBJECT,
+  REDEEM_SUBJECT,
+  REGISTER_SUBJECT,
+} from '../../engine/streams/topology.ts';
 import { customerSnapshot } from '../../workflows/customer/client.ts';
-import { askLoyaltyService } from '../shared/loyalty-service.ts';
+import { askService } from '../shared/ask-service.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 
 export interface WebGatewayDeps {
@@ -32,7 +37,7 @@ export interface WebGatewayDeps {
   eventTime: EventTime;
   /** When given, `GET /v1/customers/:id` answers the customer's snapshot from its workflow. */
   temporal?: Client;
-  /** When given, `POST /v1/redemptions` asks the redemption service. */
+  /** When given, `POST /v1/redemptions` and `/v1/customers` ask the engine's services. */
   nc?: NatsConnection;
 }
 
@@ -124,25 +129,27 @@ export function createWebApp(
   );
 
   const noNats = () =>
-    new ClienteleError('unavailable', [], 'the loyalty service is not reachable');
+    new ClienteleError('unavailable', [], "the engine's services are not reachable");
 
-  // Paying with points on the web: the same requests as a till's, answered at once. The store is
-  // the token's, the channel `web`.
-  app.post('/v1/redemptions', async (c) => {
+  // Requests to the engine's services, answered at once. The store is the token's, the channel
+  // `web`.
+  const relay = (subject: string) => async (c: Context<Env>) => {
     if (!deps.nc) return fail(c, noNats());
     const body = await c.req.json().catch(() => undefined);
-    const answer = await askLoyaltyService(deps.nc, REDEEM_SUBJECT, body ?? null, {
+    const answer = await askService(deps.nc, subject, body ?? null, {
       storeId: c.get('storeId'),
       channel: 'web',
     });
     return c.json(answer, statusOf(answer));
-  });
+  };
+  // Paying with points on the web: the same requests as a till's.
+  app.post('/v1/redemptions', relay(REDEEM_SUBJECT));
 
   // The path's redemption id goes in the request, so a malformed one is named `redemptionId`.
   app.post('/v1/redemptions/:redemptionId/cancel', async (c) => {
     if (!deps.nc) return fail(c, noNats());
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-    const answer = await askLoyaltyService(
+    const answer = await askService(
       deps.nc,
       CANCEL_SUBJECT,
       { customerId: body?.customerId, redemptionId: c.req.param('redemptionId') },
@@ -150,6 +157,10 @@ export function createWebApp(
     );
     return c.json(answer, statusOf(answer));
   });
+
+  // A new member signed up on the web; a customer found by card, account number or contact.
+  app.post('/v1/customers', relay(REGISTER_SUBJECT));
+  app.post('/v1/customers/identify', relay(IDENTIFY_SUBJECT));
 
   app.get('/v1/customers/:customerId', async (c) => {
     if (!deps.temporal) {

@@ -64,6 +64,7 @@ const appServices: Record<string, string> = {
   worker: 'worker',
   router: 'router',
   redemptions: 'redemptions',
+  identity: 'identity',
   sink: 'sink',
   'till-gateway': 'gateway till',
   'web-gateway': 'gateway web',

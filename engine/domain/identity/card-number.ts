@@ -49,7 +49,10 @@ export const cardNumber = z
   .string()
   .regex(/^[0-9]{16}$/, 'must be a card number of 16 digits')
   .refine(
-    (value) => luhnCheckDigit(value.slice(0, -1)) === value.charCodeAt(15) - 48,
+    // (A value of another shape is refused by the format alone.)
+    (value) =>
+      !/^[0-9]{16}$/.test(value) ||
+      luhnCheckDigit(value.slice(0, -1)) === value.charCodeAt(15) - 48,
     'fails its check digit: a digit was mistyped or misread',
   );
 

@@ -1,11 +1,11 @@
 /**
- * Asks the loyalty service (NATS request–reply) on behalf of a till or the web shop. The store
- * (and the till) come from the caller's verified connection and overwrite whatever the payload
- * says, so no caller redeems in another store's name.
+ * Asks an engine service (NATS request–reply: the loyalty service, the identity service) on
+ * behalf of a till or the web shop. The store (and the till) come from the caller's verified
+ * connection and overwrite whatever the payload says, so no caller redeems, registers or looks a
+ * customer up in another store's name.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ClienteleError } from '../../engine/domain/error-codes.ts';
-import type { CancelAnswer, RedeemAnswer } from '../../engine/domain/redemption.ts';
+import { ClienteleError, type ErrorAnswer } from '../../engine/domain/error-codes.ts';
 
 const decoder = new TextDecoder();
 
@@ -16,12 +16,12 @@ export interface Caller {
 }
 
 /** The service's JSON answer; `unavailable` when it does not answer in time. */
-export async function askLoyaltyService(
+export async function askService(
   nc: NatsConnection,
   subject: string,
   payload: unknown,
   caller?: Caller,
-): Promise<RedeemAnswer | CancelAnswer> {
+): Promise<{ ok: true } | ErrorAnswer> {
   const request =
     caller && payload && typeof payload === 'object' && !Array.isArray(payload)
       ? { ...payload, ...caller }
@@ -33,7 +33,7 @@ export async function askLoyaltyService(
     return new ClienteleError(
       'unavailable',
       [],
-      `the loyalty service did not answer: ${(err as Error).message}`,
+      `the service did not answer (${subject}): ${(err as Error).message}`,
     ).toAnswer();
   }
 }

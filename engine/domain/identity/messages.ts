@@ -1,0 +1,124 @@
+/**
+ * The identity contract with tills, the web shop and the back office: registering a customer
+ * (who gets an internal id, an account number, and the card and contact details they are found
+ * by) and identifying one from what a till scans or a person types. Served over NATS
+ * request–reply (`svc.identity.register`, `svc.identity.identify`) and relayed by the gateways
+ * (`customer:register` and `customer:identify` at the till; `POST /v1/customers` and
+ * `POST /v1/customers/identify` on the web). The one definition of these messages.
+ *
+ * Personal data: `profile`, `phone` and `email` (marked `personal` below). They go into the
+ * registration event for the event store (which erasure must reach) and, for phone and e-mail, into
+ * the identity index as keyed hashes only; never into a workflow id, a subject or a log.
+ */
+import { z } from 'zod';
+import { errorAnswer } from '../error-codes.ts';
+import { channel, consent, customerId, instant, profile, storeId, tillId } from '../events.ts';
+import { accountNumber } from './account-number.ts';
+import { cardNumber } from './card-number.ts';
+import { cardStatus, cardType } from './card-status.ts';
+
+/** Fields that hold personal data: the privacy work finds them by this mark. */
+export const personal = <T extends z.ZodType>(schema: T) =>
+  schema.describe('personal data: erasable, never in ids, subjects or logs');
+
+const phone = z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number');
+
+/** Who asks: set by the gateways from the caller's verified connection, never by the caller. */
+const caller = { channel, storeId, tillId: tillId.optional() };
+
+/** A registration as a till, the web shop or the back office sends it. */
+export const registration = z.strictObject({
+  /**
+   * Chosen by the caller, unique per registration: asking again with the same id (a retry, a
+   * double tap) registers nobody new and gets the same answer.
+   */
+  registrationId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "_" and "-"'),
+  /** When the customer registered; the service's clock when absent. */
+  occurredAt: instant.optional(),
+  consent: consent.prefault({}),
+  profile: personal(profile).optional(),
+  /** Program tags the member joins with (`staff`, `student`). */
+  tags: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
+    .max(20)
+    .optional(),
+  /** A pre-printed card handed over at registration, as scanned. */
+  card: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
+  /** Contact details the customer may be found by at the till or in the back office. */
+  phone: personal(phone).optional(),
+  email: personal(z.email().max(254)).optional(),
+});
+
+/** A registration as the identity service receives it. */
+export const registerRequest = registration.extend(caller);
+
+export const registered = z.strictObject({
+  ok: z.literal(true),
+  customerId,
+  accountNumber,
+  cardNumber: cardNumber.optional(),
+  /** This registration id was answered before: the same answer again. */
+  repeated: z.boolean(),
+});
+
+export const registerAnswer = z.union([registered, errorAnswer]);
+
+const identifiers = {
+  /** What the till read off a card (its barcode's digits, its QR code) or a person typed. */
+  card: z
+    .strictObject({
+      payload: z.string().min(1).max(128),
+      source: z.enum(['barcode', 'qr', 'typed']),
+    })
+    .optional(),
+  accountNumber: accountNumber.optional(),
+  phone: personal(phone).optional(),
+  email: personal(z.email().max(254)).optional(),
+};
+
+/** Exactly one identifier. */
+function oneIdentifier(
+  request: { [K in keyof typeof identifiers]?: unknown },
+  ctx: z.RefinementCtx,
+) {
+  const given = (['card', 'accountNumber', 'phone', 'email'] as const).filter(
+    (field) => request[field] !== undefined,
+  );
+  if (given.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: given[1] ? [given[1]] : [],
+      message:
+        given.length === 0
+          ? 'needs one of card, accountNumber, phone or email'
+          : `give one of card, accountNumber, phone or email, not ${given.join(' and ')}`,
+    });
+  }
+}
+
+/** What identifies the customer, as a till or the web shop sends it: exactly one identifier. */
+export const identification = z.strictObject(identifiers).superRefine(oneIdentifier);
+
+/** An identification as the identity service receives it. */
+export const identifyRequest = z
+  .strictObject({ ...identifiers, ...caller })
+  .superRefine(oneIdentifier);
+
+export const identified = z.strictObject({
+  ok: z.literal(true),
+  customerId,
+  accountNumber: accountNumber.optional(),
+  card: z.strictObject({ cardNumber, status: cardStatus, type: cardType }).optional(),
+});
+
+export const identifyAnswer = z.union([identified, errorAnswer]);
+
+export type RegisterRequest = z.infer<typeof registerRequest>;
+export type RegisterRequestInput = z.input<typeof registerRequest>;
+export type RegisterAnswer = z.infer<typeof registerAnswer>;
+export type IdentifyRequest = z.infer<typeof identifyRequest>;
+export type IdentifyAnswer = z.infer<typeof identifyAnswer>;

@@ -1,0 +1,196 @@
+/**
+ * The identity service: registers customers and identifies them, over NATS request–reply
+ * (`svc.identity.register`, `svc.identity.identify`), for the till and web gateways and the back
+ * office.
+ *
+ * A registration gives the customer an internal id (opaque: it becomes part of a workflow id),
+ * an account number, and the card and contact details they will be found by, then stores the
+ * `customer.registered` event, which the router takes to the customer's workflow like any other.
+ * Every step can be asked again: the registration id names the customer, so a retry (after a
+ * timeout, or a crash halfway) finishes the same registration and answers the same.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
+import { readCard } from '../domain/identity/card-number.ts';
+import type { Identifier } from '../domain/identity/identifiers.ts';
+import {
+  type IdentifyAnswer,
+  type IdentifyRequest,
+  identifyRequest,
+  type RegisterAnswer,
+  type RegisterRequest,
+  registerRequest,
+} from '../domain/identity/messages.ts';
+import { invalidRequest, type ServedStats, serveRequests } from '../services/serve-requests.ts';
+import { type EventTime, publishEvent } from '../streams/publish-event.ts';
+import { IDENTIFY_SUBJECT, IDENTITY_QUEUE, REGISTER_SUBJECT } from '../streams/topology.ts';
+import type { IdentityIndex } from './identity-index.ts';
+
+export interface IdentityDeps {
+  index: IdentityIndex;
+  js: JetStreamClient;
+  eventTime: EventTime;
+  logger: Logger;
+}
+
+export interface IdentityService {
+  readonly stats: ServedStats;
+  stop(): Promise<void>;
+}
+
+/** The contact details of a registration, as identifiers. */
+function contactsOf(request: RegisterRequest): (Identifier & { kind: 'phone' | 'email' })[] {
+  const contacts: (Identifier & { kind: 'phone' | 'email' })[] = [];
+  if (request.phone !== undefined) contacts.push({ kind: 'phone', value: request.phone });
+  if (request.email !== undefined) contacts.push({ kind: 'email', value: request.email });
+  return contacts;
+}
+
+/** Who holds `identifier`, if anyone. */
+async function holderOf(index: IdentityIndex, identifier: Identifier): Promise<string | undefined> {
+  try {
+    return (await index.lookUp(identifier)).customerId;
+  } catch (err) {
+    if (err instanceof ClienteleError && err.code === 'unknown_identifier') return undefined;
+    throw err;
+  }
+}
+
+export async function register(
+  deps: IdentityDeps,
+  request: RegisterRequest,
+): Promise<RegisterAnswer> {
+  const { index } = deps;
+  const { customerId, fresh } = await index.customerFor(request.registrationId);
+
+  // Everything the customer is to be found by must be free (or theirs already, on a retry)
+  // before anything of theirs is written.
+  const wanted: [string, Identifier][] = contactsOf(request).map((c) => [c.kind, c]);
+  if (request.card)
+    wanted.push(['card.cardNumber', { kind: 'card', value: request.card.cardNumber }]);
+  const taken: FieldIssue[] = [];
+  for (const [field, identifier] of wanted) {
+    const holder = await holderOf(index, identifier);
+    if (holder !== undefined && holder !== customerId) {
+      taken.push({ field, message: 'belongs to another customer' });
+    }
+  }
+  if (taken.length > 0) return new ClienteleError('identifier_taken', taken).toAnswer();
+
+  const occurredAt = request.occurredAt ?? deps.eventTime.now().toISOString();
+  for (const contact of contactsOf(request)) await index.claimContact(contact, customerId);
+  const accountNumber = await index.accountOf(customerId);
+  if (request.card) {
+    await index.issueCard({ ...request.card, customerId, at: occurredAt });
+  }
+  const profile =
+    request.profile || request.phone || request.email
+      ? {
+          ...request.profile,
+          phone: request.phone ?? request.profile?.phone,
+          email: request.email ?? request.profile?.email,
+        }
+      : undefined;
+  const stored = await publishEvent(
+    deps.js,
+    {
+      type: 'customer.registered',
+      eventId: `registration-${request.registrationId}`,
+      occurredAt,
+      storeId: request.storeId,
+      tillId: request.tillId,
+      channel: request.channel,
+      customerId,
+      consent: request.consent,
+      profile,
+      tags: request.tags,
+    },
+    { storeId: request.storeId, tillId: request.tillId },
+    deps.eventTime,
+  );
+  if (!stored.ok) return stored;
+  return {
+    ok: true,
+    customerId,
+    accountNumber,
+    cardNumber: request.card?.cardNumber,
+    repeated: !fresh,
+  };
+}
+
+/** The identifier a request names, or the issue with it. */
+function identifierOf(request: IdentifyRequest): Identifier | FieldIssue {
+  if (request.card) {
+    const read = readCard(request.card.payload, request.card.source);
+    return read.ok
+      ? { kind: 'card', value: read.cardNumber }
+      : { field: 'card.payload', message: read.message };
+  }
+  if (request.accountNumber !== undefined) return { kind: 'account', value: request.accountNumber };
+  if (request.phone !== undefined) return { kind: 'phone', value: request.phone };
+  return { kind: 'email', value: request.email as string };
+}
+
+export async function identify(
+  deps: IdentityDeps,
+  request: IdentifyRequest,
+): Promise<IdentifyAnswer> {
+  const identifier = identifierOf(request);
+  if ('field' in identifier) return new ClienteleError('invalid_request', [identifier]).toAnswer();
+  // Tills and the web shop sell to the customer: a card they may not use is refused.
+  const found = await deps.index.identifyAtTill(identifier);
+  return {
+    ok: true,
+    customerId: found.customerId,
+    accountNumber: await deps.index.knownAccount(found.customerId),
+    card: found.card && {
+      cardNumber: found.card.cardNumber,
+      status: found.card.status,
+      type: found.card.type,
+    },
+  };
+}
+
+export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): IdentityService {
+  const stats: ServedStats = { answered: 0, refused: 0, failed: 0 };
+  const options = { stats, logger: deps.logger, what: 'identity service' };
+  // A refusal the index makes (a taken card, a blocked one) is an answer, not a failure.
+  const answering = async (work: () => Promise<{ ok: boolean }>) => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof ClienteleError && err.code !== 'unavailable') return err.toAnswer();
+      throw err;
+    }
+  };
+  const registering = serveRequests(
+    nc,
+    REGISTER_SUBJECT,
+    IDENTITY_QUEUE,
+    async (json) => {
+      const parsed = registerRequest.safeParse(json);
+      if (!parsed.success) return invalidRequest(parsed.error.issues);
+      return answering(() => register(deps, parsed.data));
+    },
+    options,
+  );
+  const identifying = serveRequests(
+    nc,
+    IDENTIFY_SUBJECT,
+    IDENTITY_QUEUE,
+    async (json) => {
+      const parsed = identifyRequest.safeParse(json);
+      if (!parsed.success) return invalidRequest(parsed.error.issues);
+      return answering(() => identify(deps, parsed.data));
+    },
+    options,
+  );
+  return {
+    stats,
+    async stop() {
+      await Promise.all([registering.stop(), identifying.stop()]);
+    },
+  };
+}

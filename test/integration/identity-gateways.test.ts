@@ -1,0 +1,192 @@
+/**
+ * Registering and identifying customers through the gateways, on real servers: a member signed
+ * up at the till and on the web gets a customer id and an account number, their card and phone
+ * find them at the till, the registration reaches their workflow; a retry registers nobody new;
+ * a taken phone, a blocked card, an unknown or malformed one are refused, naming the field.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardNumberOf, QR_PREFIX } from '../../engine/domain/identity/card-number.ts';
+import { type IdentityIndex, openIdentityIndex } from '../../engine/identity/identity-index.ts';
+import type { Stack } from '../../engine/runtime/stack.ts';
+import { eventually, startTestStack, testSettings } from '../support/stack.ts';
+import { connectTill, type TestTill } from '../support/till-client.ts';
+
+const HASH_KEY = 'test-contact-hash-key';
+let stack: Stack;
+let till: TestTill;
+let index: IdentityIndex;
+
+beforeAll(async () => {
+  stack = await startTestStack(
+    ['worker', 'router', 'identity', 'till', 'web'],
+    testSettings({ CLIENTELE_IDENTITY_CONTACT_HASH_KEY: HASH_KEY }),
+  );
+  till = await connectTill(stack.till?.url as string, 'S001', 'T1', 'demo-token-S001');
+  // The test's own look at the index, under the same key as the stack's.
+  index = await openIdentityIndex(stack.nc, {
+    hash: (text) => createHmac('sha256', HASH_KEY).update(text).digest('hex'),
+  });
+}, 120_000);
+
+afterAll(async () => {
+  till?.close();
+  await stack?.stop();
+});
+
+type Answer = {
+  ok: boolean;
+  customerId?: string;
+  accountNumber?: string;
+  cardNumber?: string;
+  repeated?: boolean;
+  card?: { cardNumber: string; status: string; type: string };
+  error?: { code: string; message: string; issues: { field: string; message: string }[] };
+};
+
+const ask = (message: string, payload: unknown): Promise<Answer> =>
+  till.socket.timeout(15_000).emitWithAck(message, payload);
+
+async function web(path: string, body: unknown): Promise<{ status: number; answer: Answer }> {
+  const response = await fetch(`${stack.web?.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer demo-token-WEB', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, answer: (await response.json()) as Answer };
+}
+
+describe('registration', () => {
+  it('at the till gives a customer id and an account number; the card and phone find them', async () => {
+    const card = cardNumberOf('279901', 101);
+    const registered = await ask('customer:register', {
+      registrationId: 'till-reg-1',
+      consent: { email: true },
+      profile: { givenName: 'Ann' },
+      card: { cardNumber: card },
+      phone: '+44 20 7946 0001',
+    });
+    expect(registered).toMatchObject({ ok: true, cardNumber: card, repeated: false });
+    expect(registered.customerId).toMatch(/^c-[0-9a-f-]{36}$/);
+    expect(registered.accountNumber).toMatch(/^[0-9]{8}$/);
+
+    // Asked again (a double tap): the same customer, nobody new.
+    expect(
+      await ask('customer:register', {
+        registrationId: 'till-reg-1',
+        card: { cardNumber: card },
+        phone: '+44 20 7946 0001',
+      }),
+    ).toMatchObject({ ok: true, customerId: registered.customerId, repeated: true });
+
+    expect(
+      await ask('customer:identify', { card: { payload: `${QR_PREFIX}${card}`, source: 'qr' } }),
+    ).toEqual({
+      ok: true,
+      customerId: registered.customerId,
+      accountNumber: registered.accountNumber,
+      card: { cardNumber: card, status: 'active', type: 'plastic' },
+    });
+    expect(await ask('customer:identify', { phone: '0044 20 7946 0001' })).toMatchObject({
+      ok: true,
+      customerId: registered.customerId,
+    });
+    expect(
+      await ask('customer:identify', { accountNumber: registered.accountNumber }),
+    ).toMatchObject({ ok: true, customerId: registered.customerId });
+
+    // The registration reached the customer's workflow, like any event.
+    const snapshot = await eventually(
+      async () => {
+        const response = await fetch(`${stack.web?.url}/v1/customers/${registered.customerId}`, {
+          headers: { authorization: 'Bearer demo-token-S001' },
+        });
+        const body = (await response.json()) as {
+          ok: boolean;
+          customer?: { registeredAt?: string };
+        };
+        return body.customer?.registeredAt ? body.customer : undefined;
+      },
+      30_000,
+      'the registration in the workflow',
+    );
+    expect(snapshot.registeredAt).toBeDefined();
+  }, 60_000);
+
+  it('on the web works the same, and a phone already held is refused, naming it', async () => {
+    const first = await web('/v1/customers', {
+      registrationId: 'web-reg-1',
+      email: 'bob@example.com',
+      phone: '+44 20 7946 0002',
+    });
+    expect(first.status).toBe(200);
+    expect(first.answer).toMatchObject({ ok: true, repeated: false });
+    expect(
+      (await web('/v1/customers/identify', { email: 'BOB@example.com' })).answer,
+    ).toMatchObject({ ok: true, customerId: first.answer.customerId });
+
+    const clash = await web('/v1/customers', {
+      registrationId: 'web-reg-2',
+      phone: '+442079460002',
+    });
+    expect(clash.status).toBe(409);
+    expect(clash.answer.error).toMatchObject({
+      code: 'identifier_taken',
+      issues: [{ field: 'phone', message: 'belongs to another customer' }],
+    });
+  }, 60_000);
+
+  it('refuses a malformed request, naming each field', async () => {
+    const bad = await web('/v1/customers', {
+      registrationId: 'has:colon',
+      card: { cardNumber: '1234' },
+      email: 'nobody',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.answer.error?.code).toBe('invalid_request');
+    expect(bad.answer.error?.issues.map((i) => i.field).sort()).toEqual([
+      'card.cardNumber',
+      'email',
+      'registrationId',
+    ]);
+  });
+});
+
+describe('identification at the till', () => {
+  it('refuses a blocked card with the reason, an unknown one, and a misread one', async () => {
+    const card = cardNumberOf('279901', 102);
+    const registered = await ask('customer:register', {
+      registrationId: 'till-reg-2',
+      card: { cardNumber: card, type: 'key-fob' },
+    });
+    expect(registered.ok).toBe(true);
+    await index.setCardStatus(card, 'blocked', new Date().toISOString());
+    const blocked = await ask('customer:identify', { card: { payload: card, source: 'barcode' } });
+    expect(blocked).toMatchObject({
+      ok: false,
+      error: {
+        code: 'card_refused',
+        issues: [{ field: 'card', message: expect.stringMatching(/blocked/) }],
+      },
+    });
+
+    const unknown = await ask('customer:identify', {
+      card: { payload: cardNumberOf('279901', 99_999), source: 'barcode' },
+    });
+    expect(unknown.error?.code).toBe('unknown_identifier');
+
+    const misread = `${card.slice(0, 15)}${(Number(card[15]) + 1) % 10}`;
+    expect(
+      await ask('customer:identify', { card: { payload: misread, source: 'barcode' } }),
+    ).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        issues: [{ field: 'card.payload', message: expect.stringMatching(/check digit/) }],
+      },
+    });
+    expect(
+      await ask('customer:identify', { accountNumber: '00000001', phone: '+4420' }),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  }, 60_000);
+});
