@@ -5,7 +5,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { loadSettings, type Settings, SettingsError } from '../../config/settings.ts';
@@ -17,6 +16,8 @@ import { openProgramStore, type ProgramStore } from '../programs/program-store.t
 import { ServerStartError } from '../runtime/servers.ts';
 import { type Component, type StackOptions, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
+import { addCustomerCommands } from './customers.ts';
+import { withNats } from './nats.ts';
 import { startProgress } from './progress.ts';
 
 const program = new Command()
@@ -292,25 +293,12 @@ function programSummary(p: ProgramDefinition): string {
   ].join(' · ');
 }
 
-/**
- * Connects to the NATS servers of the settings (CLIENTELE_NATS_SERVERS), or to the local server
- * `npm start` runs, and opens the program store; on failure says how to get one and exits 1.
- */
+/** Opens the program store on the settings' NATS (`withNats`); without JetStream, says so. */
 async function withProgramStore(
   settings: Settings,
   use: (store: ProgramStore) => Promise<void>,
 ): Promise<void> {
-  const url = settings.nats.servers ?? `nats://127.0.0.1:${settings.nats.port}`;
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ servers: url.split(','), name: 'clientele-cli', timeout: 5000 });
-  } catch (err) {
-    process.stderr.write(
-      `clientele: NATS is not reachable at ${url} (${(err as Error).message}). Start Clientele with \`npm start\`, or set CLIENTELE_NATS_SERVERS to the NATS servers to use.\n`,
-    );
-    process.exit(1);
-  }
-  try {
+  await withNats(settings, async (nc, url) => {
     let store: ProgramStore;
     try {
       store = await openProgramStore(nc, { replicas: settings.nats.replicas });
@@ -322,9 +310,7 @@ async function withProgramStore(
       return;
     }
     await use(store);
-  } finally {
-    await nc.close();
-  }
+  });
 }
 
 programs
@@ -401,5 +387,7 @@ programs
       }
     });
   });
+
+addCustomerCommands(program, settingsOrExit);
 
 await program.parseAsync(process.argv);

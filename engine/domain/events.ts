@@ -47,7 +47,8 @@ export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code
 
 export const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant' });
 
-export const channel = z.enum(['till', 'web']);
+/** Where an event or request came from: a till, the web shop, or the back office (service desk, head office). */
+export const channel = z.enum(['till', 'web', 'back-office']);
 
 const envelope = {
   /** Globally unique id of this event; a resend with the same id is the same event. */

@@ -1,7 +1,8 @@
 /**
  * The identity service: registers customers and identifies them, over NATS request–reply
  * (`svc.identity.register`, `svc.identity.identify`), for the till and web gateways and the back
- * office.
+ * office; and changes cards for the service desk (`svc.identity.card`: block, unblock, report
+ * lost, replace).
  *
  * A registration gives the customer an internal id (opaque: it becomes part of a workflow id),
  * an account number, and the card and contact details they will be found by, then stores the
@@ -16,6 +17,9 @@ import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import type { Identifier } from '../domain/identity/identifiers.ts';
 import {
+  type CardChangeAnswer,
+  type CardChangeRequest,
+  cardChangeRequest,
   type IdentifyAnswer,
   type IdentifyRequest,
   identifyRequest,
@@ -25,8 +29,13 @@ import {
 } from '../domain/identity/messages.ts';
 import { invalidRequest, type ServedStats, serveRequests } from '../services/serve-requests.ts';
 import { type EventTime, publishEvent } from '../streams/publish-event.ts';
-import { IDENTIFY_SUBJECT, IDENTITY_QUEUE, REGISTER_SUBJECT } from '../streams/topology.ts';
-import type { IdentityIndex } from './identity-index.ts';
+import {
+  CARD_SUBJECT,
+  IDENTIFY_SUBJECT,
+  IDENTITY_QUEUE,
+  REGISTER_SUBJECT,
+} from '../streams/topology.ts';
+import type { CardEntry, IdentityIndex } from './identity-index.ts';
 
 export interface IdentityDeps {
   index: IdentityIndex;
@@ -153,6 +162,37 @@ export async function identify(
   };
 }
 
+/** A service desk's change to a card: block, unblock, report lost, or replace by a new card. */
+export async function changeCard(
+  deps: IdentityDeps,
+  request: CardChangeRequest,
+): Promise<CardChangeAnswer> {
+  const at = request.at ?? deps.eventTime.now().toISOString();
+  const { index } = deps;
+  deps.logger.info({ change: request.change, operatorId: request.operatorId }, 'card change');
+  const shown = (cardNumber: string, card: CardEntry) => ({
+    cardNumber,
+    status: card.status,
+    type: card.type,
+  });
+  if (request.change === 'replace') {
+    const replacement = request.replacement as NonNullable<CardChangeRequest['replacement']>;
+    const issued = await index.replaceCard(request.cardNumber, replacement, at);
+    const old = await index.lookUp({ kind: 'card', value: request.cardNumber });
+    return {
+      ok: true,
+      customerId: issued.customerId,
+      card: shown(request.cardNumber, old.card as CardEntry),
+      replacement: shown(replacement.cardNumber, issued),
+    };
+  }
+  const status = ({ block: 'blocked', unblock: 'active', 'report-lost': 'lost' } as const)[
+    request.change
+  ];
+  const card = await index.setCardStatus(request.cardNumber, status, at);
+  return { ok: true, customerId: card.customerId, card: shown(request.cardNumber, card) };
+}
+
 export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): IdentityService {
   const stats: ServedStats = { answered: 0, refused: 0, failed: 0 };
   const options = { stats, logger: deps.logger, what: 'identity service' };
@@ -187,10 +227,21 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
     },
     options,
   );
+  const changing = serveRequests(
+    nc,
+    CARD_SUBJECT,
+    IDENTITY_QUEUE,
+    async (json) => {
+      const parsed = cardChangeRequest.safeParse(json);
+      if (!parsed.success) return invalidRequest(parsed.error.issues);
+      return answering(() => changeCard(deps, parsed.data));
+    },
+    options,
+  );
   return {
     stats,
     async stop() {
-      await Promise.all([registering.stop(), identifying.stop()]);
+      await Promise.all([registering.stop(), identifying.stop(), changing.stop()]);
     },
   };
 }

@@ -43,6 +43,8 @@ export const REDEMPTION_QUEUE = 'redemptions';
 /** Registering and identifying customers (`engine/identity/identity-service.ts`). */
 export const REGISTER_SUBJECT = 'svc.identity.register';
 export const IDENTIFY_SUBJECT = 'svc.identity.identify';
+/** The service desk's changes to a card: block, unblock, report lost, replace. */
+export const CARD_SUBJECT = 'svc.identity.card';
 export const IDENTITY_QUEUE = 'identity';
 
 /**

@@ -12,7 +12,7 @@ const decoder = new TextDecoder();
 export interface Caller {
   storeId: string;
   tillId?: string;
-  channel: 'till' | 'web';
+  channel: 'till' | 'web' | 'back-office';
 }
 
 /** The service's JSON answer; `unavailable` when it does not answer in time. */

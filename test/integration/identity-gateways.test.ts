@@ -1,10 +1,13 @@
 /**
- * Registering and identifying customers through the gateways, on real servers: a member signed
- * up at the till and on the web gets a customer id and an account number, their card and phone
- * find them at the till, the registration reaches their workflow; a retry registers nobody new;
- * a taken phone, a blocked card, an unknown or malformed one are refused, naming the field.
+ * Registering and identifying customers through the gateways and the back office's commands, on
+ * real servers: a member signed up at the till, on the web or in the back office gets a customer
+ * id and an account number, their card and phone find them at the till, the registration reaches
+ * their workflow; a retry registers nobody new; a taken phone, a blocked card, an unknown or
+ * malformed one are refused, naming the field; the service desk blocks and replaces cards.
  */
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardNumberOf, QR_PREFIX } from '../../engine/domain/identity/card-number.ts';
 import { type IdentityIndex, openIdentityIndex } from '../../engine/identity/identity-index.ts';
@@ -189,4 +192,87 @@ describe('identification at the till', () => {
       await ask('customer:identify', { accountNumber: '00000001', phone: '+4420' }),
     ).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   }, 60_000);
+});
+
+describe('the back office', () => {
+  /** Runs `clientele <args>` against the stack; its JSON answer and exit code. */
+  async function clientele(...args: string[]): Promise<{ code: number; answer: Answer }> {
+    const run = promisify(execFile);
+    const env = { ...process.env, CLIENTELE_NATS_SERVERS: stack.natsUrl };
+    try {
+      const { stdout } = await run('npx', ['tsx', 'engine/cli/main.ts', ...args], {
+        env,
+        timeout: 60_000,
+      });
+      return { code: 0, answer: JSON.parse(stdout) as Answer };
+    } catch (err) {
+      const failed = err as { code: number; stdout: string };
+      return { code: failed.code, answer: JSON.parse(failed.stdout) as Answer };
+    }
+  }
+
+  it('registers a member, finds them, and replaces a lost card: the new one finds the same customer', async () => {
+    const card = cardNumberOf('279901', 201);
+    const replacement = cardNumberOf('279901', 202);
+    const registered = await clientele(
+      'customers',
+      'register',
+      '--registration-id',
+      'desk-1',
+      '--store',
+      'S002',
+      '--card',
+      card,
+      '--email',
+      'cat@example.com',
+      '--given-name',
+      'Cat',
+      '--consent',
+      'email',
+    );
+    expect(registered).toMatchObject({ code: 0, answer: { ok: true, cardNumber: card } });
+    const customerId = registered.answer.customerId;
+
+    const spaced = `${card.slice(0, 4)} ${card.slice(4, 8)} ${card.slice(8, 12)} ${card.slice(12)}`;
+    expect(
+      await clientele('customers', 'identify', '--card', spaced, '--store', 'S002'),
+    ).toMatchObject({ code: 0, answer: { ok: true, customerId } });
+
+    expect(await clientele('cards', 'lost', card, '--operator', 'desk-7')).toMatchObject({
+      code: 0,
+      answer: { ok: true, customerId, card: { status: 'lost' } },
+    });
+    expect(
+      await clientele(
+        'cards',
+        'replace',
+        card,
+        replacement,
+        '--type',
+        'virtual',
+        '--operator',
+        'desk-7',
+      ),
+    ).toMatchObject({
+      code: 0,
+      answer: {
+        ok: true,
+        customerId,
+        card: { cardNumber: card, status: 'replaced' },
+        replacement: { cardNumber: replacement, status: 'active', type: 'virtual' },
+      },
+    });
+    expect(
+      await ask('customer:identify', { card: { payload: replacement, source: 'barcode' } }),
+    ).toMatchObject({ ok: true, customerId });
+    expect(
+      await ask('customer:identify', { card: { payload: card, source: 'barcode' } }),
+    ).toMatchObject({ ok: false, error: { code: 'card_refused' } });
+
+    // A card that cannot make the change is refused, exit code 2, naming the field.
+    expect(await clientele('cards', 'block', card, '--operator', 'desk-7')).toMatchObject({
+      code: 2,
+      answer: { ok: false, error: { code: 'invalid_request', issues: [{ field: 'status' }] } },
+    });
+  }, 120_000);
 });

@@ -2,7 +2,8 @@
  * The identity contract with tills, the web shop and the back office: registering a customer
  * (who gets an internal id, an account number, and the card and contact details they are found
  * by) and identifying one from what a till scans or a person types. Served over NATS
- * request–reply (`svc.identity.register`, `svc.identity.identify`) and relayed by the gateways
+ * request–reply (`svc.identity.register`, `svc.identity.identify`, and the service desk's
+ * `svc.identity.card`) and relayed by the gateways
  * (`customer:register` and `customer:identify` at the till; `POST /v1/customers` and
  * `POST /v1/customers/identify` on the web). The one definition of these messages.
  *
@@ -117,6 +118,43 @@ export const identified = z.strictObject({
 
 export const identifyAnswer = z.union([identified, errorAnswer]);
 
+/** A service desk's change to a card. */
+export const cardChangeRequest = z
+  .strictObject({
+    cardNumber,
+    change: z.enum(['block', 'unblock', 'report-lost', 'replace']),
+    /** The new card, for `replace`: it takes over the old card's customer. */
+    replacement: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
+    /** Who made the change (a staff id, not a name). */
+    operatorId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a staff id'),
+    /** When; the service's clock when absent. */
+    at: instant.optional(),
+  })
+  .superRefine((request, ctx) => {
+    if ((request.change === 'replace') !== (request.replacement !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replacement'],
+        message:
+          request.change === 'replace'
+            ? 'is needed to replace a card: the new card'
+            : `is only for a replacement, not to ${request.change} a card`,
+      });
+    }
+  });
+
+export const cardChanged = z.strictObject({
+  ok: z.literal(true),
+  customerId,
+  card: z.strictObject({ cardNumber, status: cardStatus, type: cardType }),
+  /** The new card, after a replacement. */
+  replacement: z.strictObject({ cardNumber, status: cardStatus, type: cardType }).optional(),
+});
+
+export const cardChangeAnswer = z.union([cardChanged, errorAnswer]);
+
+export type CardChangeRequest = z.infer<typeof cardChangeRequest>;
+export type CardChangeAnswer = z.infer<typeof cardChangeAnswer>;
 export type RegisterRequest = z.infer<typeof registerRequest>;
 export type RegisterRequestInput = z.input<typeof registerRequest>;
 export type RegisterAnswer = z.infer<typeof registerAnswer>;

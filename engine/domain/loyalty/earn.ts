@@ -71,7 +71,8 @@ function receiptMatches(
   day: string,
 ): boolean {
   const w = rule.when;
-  if (w.channels && !w.channels.includes(sale.channel)) return false;
+  // (A program names till and web; a back-office sale matches neither.)
+  if (w.channels && !(w.channels as readonly string[]).includes(sale.channel)) return false;
   if (w.stores && !w.stores.includes(sale.storeId)) return false;
   if (
     w.regions &&

@@ -81,7 +81,7 @@ export function checkRedemption(
   const { points } = request;
   const whole = Number.isSafeInteger(points) && points > 0;
   if (!whole) refuse({ reason: 'not_positive' });
-  if (!program.redemption.channels.includes(request.channel)) {
+  if (!(program.redemption.channels as readonly string[]).includes(request.channel)) {
     refuse({ reason: 'channel_not_allowed', channel: request.channel, programName: program.name });
   }
   if (request.partnerId !== undefined) {
