@@ -126,6 +126,11 @@ export const settingsSchema = z.object({
         .string()
         .min(16, 'the contact hash key has at least 16 characters')
         .default('demo-contact-hash-key'),
+      /**
+       * Look-ups (`customer:identify`) one till, or one web store token, may make in a minute: so
+       * card numbers cannot be enumerated. Counted per gateway process.
+       */
+      lookupsPerMinute: z.number().int().min(1).max(100_000).default(120),
     })
     .prefault({}),
   loyalty: z

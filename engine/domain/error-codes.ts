@@ -18,7 +18,7 @@ import { z } from 'zod';
 export type SocketAnswer = 'ack' | 'connect_error' | 'error' | 'disconnect';
 
 export interface ErrorCodeInfo {
-  http: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 503;
+  http: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
   socket: SocketAnswer;
   /** Asking again, unchanged, may succeed (the till should retry, with the same ids). */
   retry: boolean;
@@ -116,6 +116,13 @@ export const errorCodes = {
     retry: false,
     meaning:
       'The card is blocked, reported lost or replaced: `message` says which, for the cashier.',
+  },
+  rate_limited: {
+    http: 429,
+    socket: 'ack',
+    retry: true,
+    meaning:
+      'More look-ups from this till (or web token) than `identity.lookupsPerMinute`: wait, then ask again.',
   },
   not_positive: refusedByProgram('Not a whole number of points above 0.'),
   channel_not_allowed: refusedByProgram("The channel is not in the program's redemption channels."),

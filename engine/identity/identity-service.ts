@@ -13,7 +13,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
+import { ClienteleError, type ErrorAnswer, type FieldIssue } from '../domain/error-codes.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import type { Identifier } from '../domain/identity/identifiers.ts';
 import {
@@ -46,6 +46,11 @@ export interface IdentityDeps {
 
 export interface IdentityService {
   readonly stats: ServedStats;
+  /**
+   * Look-ups that found no customer they may use (nobody, a refused card, a misread one), by
+   * caller (`<store>/<till or channel>`): what the anti-fraud rules are to watch.
+   */
+  readonly misses: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
@@ -197,7 +202,9 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
   const stats: ServedStats = { answered: 0, refused: 0, failed: 0 };
   const options = { stats, logger: deps.logger, what: 'identity service' };
   // A refusal the index makes (a taken card, a blocked one) is an answer, not a failure.
-  const answering = async (work: () => Promise<{ ok: boolean }>) => {
+  const answering = async <T extends { ok: boolean }>(
+    work: () => Promise<T>,
+  ): Promise<T | ErrorAnswer> => {
     try {
       return await work();
     } catch (err) {
@@ -216,6 +223,7 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
     },
     options,
   );
+  const misses = new Map<string, number>();
   const identifying = serveRequests(
     nc,
     IDENTIFY_SUBJECT,
@@ -223,7 +231,14 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
     async (json) => {
       const parsed = identifyRequest.safeParse(json);
       if (!parsed.success) return invalidRequest(parsed.error.issues);
-      return answering(() => identify(deps, parsed.data));
+      const answer = await answering(() => identify(deps, parsed.data));
+      if (!answer.ok) {
+        const { storeId, tillId, channel } = parsed.data;
+        const caller = `${storeId}/${tillId ?? channel}`;
+        misses.set(caller, (misses.get(caller) ?? 0) + 1);
+        deps.logger.info({ storeId, tillId, channel, code: answer.error.code }, 'look-up missed');
+      }
+      return answer;
     },
     options,
   );
@@ -240,6 +255,7 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
   );
   return {
     stats,
+    misses,
     async stop() {
       await Promise.all([registering.stop(), identifying.stop(), changing.stop()]);
     },

@@ -17,6 +17,7 @@ import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { envName, type Settings } from '../../config/settings.ts';
 import { type DashboardGateway, startDashboardGateway } from '../../gateways/dashboard/server.ts';
+import { lookupLimit } from '../../gateways/shared/lookup-limit.ts';
 import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
 import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
 import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
@@ -290,6 +291,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           logger,
           maxMessageBytes: settings.gateways.maxMessageBytes,
           eventTime,
+          lookups: lookupLimit(settings.identity.lookupsPerMinute),
         },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.tillPort },
       );
@@ -307,6 +309,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           temporal,
           maxMessageBytes: settings.gateways.maxMessageBytes,
           eventTime,
+          lookups: lookupLimit(settings.identity.lookupsPerMinute),
         },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.webPort },
       );

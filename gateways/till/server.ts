@@ -20,6 +20,7 @@ import {
   REGISTER_SUBJECT,
 } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
+import type { LookupLimit } from '../shared/lookup-limit.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 import {
   ACK_ANSWERS,
@@ -38,6 +39,8 @@ export interface TillGatewayDeps {
   logger: Logger;
   maxMessageBytes: number;
   eventTime: EventTime;
+  /** How many `customer:identify` each till may send; unlimited when absent. */
+  lookups?: LookupLimit;
 }
 
 export interface TillGateway {
@@ -132,6 +135,10 @@ export async function startTillGateway(
     const relayRequest = (event: keyof typeof ACK_ANSWERS, subject: string) =>
       socket.on(event, async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return refuseWithoutAck(socket, event, payload);
+        if (event === 'customer:identify' && deps.lookups) {
+          const refused = await deps.lookups.refusal(`${till.storeId}/${till.tillId}`);
+          if (refused) return (ack as Ack)(refused.toAnswer());
+        }
         const caller = { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const };
         (ack as Ack)(await askService(deps.nc, subject, payload, caller));
       });

@@ -27,6 +27,7 @@ import {
 } from '../../engine/streams/topology.ts';
 import { customerSnapshot } from '../../workflows/customer/client.ts';
 import { askService } from '../shared/ask-service.ts';
+import type { LookupLimit } from '../shared/lookup-limit.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
 
 export interface WebGatewayDeps {
@@ -39,6 +40,8 @@ export interface WebGatewayDeps {
   temporal?: Client;
   /** When given, `POST /v1/redemptions` and `/v1/customers` ask the engine's services. */
   nc?: NatsConnection;
+  /** How many `POST /v1/customers/identify` each store token may send; unlimited when absent. */
+  lookups?: LookupLimit;
 }
 
 export interface WebGateway {
@@ -160,7 +163,11 @@ export function createWebApp(
 
   // A new member signed up on the web; a customer found by card, account number or contact.
   app.post('/v1/customers', relay(REGISTER_SUBJECT));
-  app.post('/v1/customers/identify', relay(IDENTIFY_SUBJECT));
+  const identify = relay(IDENTIFY_SUBJECT);
+  app.post('/v1/customers/identify', async (c) => {
+    const refused = await deps.lookups?.refusal(c.get('storeId'));
+    return refused ? fail(c, refused) : identify(c);
+  });
 
   app.get('/v1/customers/:customerId', async (c) => {
     if (!deps.temporal) {

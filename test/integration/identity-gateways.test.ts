@@ -23,7 +23,10 @@ let index: IdentityIndex;
 beforeAll(async () => {
   stack = await startTestStack(
     ['worker', 'router', 'identity', 'till', 'web'],
-    testSettings({ CLIENTELE_IDENTITY_CONTACT_HASH_KEY: HASH_KEY }),
+    testSettings({
+      CLIENTELE_IDENTITY_CONTACT_HASH_KEY: HASH_KEY,
+      CLIENTELE_IDENTITY_LOOKUPS_PER_MINUTE: '20',
+    }),
   );
   till = await connectTill(stack.till?.url as string, 'S001', 'T1', 'demo-token-S001');
   // The test's own look at the index, under the same key as the stack's.
@@ -191,6 +194,45 @@ describe('identification at the till', () => {
     expect(
       await ask('customer:identify', { accountNumber: '00000001', phone: '+4420' }),
     ).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  }, 60_000);
+});
+
+describe('look-ups', () => {
+  it('are limited per till, so card numbers cannot be tried one after another; misses are counted', async () => {
+    const prober = await connectTill(stack.till?.url as string, 'S003', 'T9', 'demo-token-S003');
+    const other = await connectTill(stack.till?.url as string, 'S003', 'T8', 'demo-token-S003');
+    try {
+      const answers: Answer[] = [];
+      for (let serial = 500; serial < 522; serial++) {
+        answers.push(
+          await prober.socket.timeout(15_000).emitWithAck('customer:identify', {
+            card: { payload: cardNumberOf('279901', serial), source: 'barcode' },
+          }),
+        );
+      }
+      expect(answers.slice(0, 20).map((a) => a.error?.code)).toEqual(
+        Array(20).fill('unknown_identifier'),
+      );
+      expect(answers.slice(20).map((a) => a.error?.code)).toEqual(['rate_limited', 'rate_limited']);
+      expect(answers[20]?.error?.message).toMatch(/more than 20 look-ups in a minute/);
+      // Another till of the same store is not held back.
+      const elsewhere: Answer = await other.socket
+        .timeout(15_000)
+        .emitWithAck('customer:identify', { accountNumber: '00000001' });
+      expect(elsewhere.error?.code).not.toBe('rate_limited');
+      // On the web, per store token: past 20 in a minute, 429.
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        statuses.push((await web('/v1/customers/identify', { accountNumber: '00000999' })).status);
+      }
+      expect(statuses.at(-1)).toBe(429);
+      expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(2);
+      // What the engine did look up and not find is counted for the prober's till.
+      expect(stack.identity?.misses.get('S003/T9')).toBe(20);
+    } finally {
+      prober.close();
+      other.close();
+    }
   }, 60_000);
 });
 

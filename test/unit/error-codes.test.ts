@@ -47,7 +47,7 @@ describe('the error table', () => {
   it('gives every code one spelling, an HTTP status and a socket answer', () => {
     for (const code of codes) {
       expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
-      expect([400, 401, 403, 404, 409, 413, 422, 503]).toContain(httpStatus(code));
+      expect([400, 401, 403, 404, 409, 413, 422, 429, 503]).toContain(httpStatus(code));
       expect(['ack', 'connect_error', 'error', 'disconnect']).toContain(socketAnswer(code));
       expect(errorCodes[code].meaning.length).toBeGreaterThan(10);
     }
@@ -60,7 +60,11 @@ describe('the error table', () => {
   });
 
   it('says which answers a till should ask again for: only the passing ones', () => {
-    expect(codes.filter((code) => errorCodes[code].retry)).toEqual(['busy', 'unavailable']);
+    expect(codes.filter((code) => errorCodes[code].retry)).toEqual([
+      'rate_limited',
+      'busy',
+      'unavailable',
+    ]);
   });
 
   it('is listed in the README with the same status, socket answer and meaning', () => {
