@@ -31,6 +31,7 @@ import { measureJetStream } from './ceilings/jetstream.ts';
 import { measureLoyaltyEvaluator } from './ceilings/loyalty-evaluator.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
 import { checkDelivery, compareBalances, percentiles } from './checker.ts';
+import { identifyAtRate, registerMembers } from './identification.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
 import { measureRedemptions } from './redemptions.ts';
 
@@ -462,7 +463,39 @@ try {
     { perSecond: 20, rounds: 2 },
   );
 
-  const touched = [warm, saturationEvents, at100, near]
+  log(
+    'identification: members registered with cards, then looked up at 100/s while sales run at half capacity…',
+  );
+  const members = await registerMembers(
+    { nc: stack.nc, js: stack.js, settings, logger },
+    { members: quick ? 300 : 1000, concurrency: 20, runId: 'idb' },
+  );
+  const halfRate = Math.max(10, Math.floor(saturation.e2e_events_per_s * 0.5));
+  const half = generate('lhalf', 1_000, halfRate * sizes.latencySeconds, 6);
+  let identifying: Awaited<ReturnType<typeof identifyAtRate>>;
+  let latencyHalf: Awaited<ReturnType<typeof measured>>;
+  try {
+    [latencyHalf, identifying] = await Promise.all([
+      measured('lhalf', half, () => sendAtRate(t, half, halfRate)),
+      identifyAtRate({ nc: stack.nc }, members.cards, {
+        perSecond: 100,
+        seconds: sizes.latencySeconds,
+      }),
+    ]);
+  } finally {
+    await members.service.stop();
+  }
+  const identification = {
+    registration: members.registration,
+    at_100_per_s: identifying,
+    sales_beside: {
+      offered_events_per_s: halfRate,
+      share_of_measured_capacity: 0.5,
+      cue_latency_ms: latencyHalf.cue_latency_ms,
+    },
+  };
+
+  const touched = [warm, saturationEvents, at100, near, half]
     .flat()
     .concat()
     .filter((e) => e.customerId)
@@ -555,6 +588,7 @@ try {
       runs: { at_100_events_per_s: latency100, near_saturation: latencyNear },
     },
     redemption_round_trip_ms: redemptions,
+    identification,
     memory: {
       worker_rss_mib: round(workerRss / 2 ** 20),
       worker_rss_per_cached_workflow_kib: round(
@@ -569,14 +603,21 @@ try {
     targets: {
       e2e_at_least_80pct_of_temporal_ceiling:
         round(saturation.e2e_events_per_s / ceilingForE2e, 2) >= 0.8,
-      zero_lost_and_duplicated: [saturation, returning, latency100, latencyNear, ...scale].every(
-        (r) => r.lost_events === 0 && r.duplicated_events === 0,
-      ),
+      zero_lost_and_duplicated: [
+        saturation,
+        returning,
+        latency100,
+        latencyNear,
+        latencyHalf,
+        ...scale,
+      ].every((r) => r.lost_events === 0 && r.duplicated_events === 0),
       cue_p99_at_100_per_s_at_most_100_ms:
         (latency100.cue_latency_ms.p99 ?? Number.POSITIVE_INFINITY) <= 100,
       evaluator_at_least_1m_events_per_s: evaluator.events_per_s >= 1_000_000,
       throughput_100k_at_least_80pct_of_1k:
         first && last ? last.e2e_events_per_s >= 0.8 * first.e2e_events_per_s : false,
+      identification_p99_at_100_per_s_at_most_20_ms:
+        (identifying.round_trip_ms.p99 ?? Number.POSITIVE_INFINITY) <= 20,
     },
   };
 
@@ -596,6 +637,10 @@ try {
       temporal_calls_per_s: latency100.temporal_calls_per_s,
     },
     scale,
+    identification: {
+      p99: identifying.round_trip_ms.p99 ?? Number.NaN,
+      salesPerSecond: halfRate,
+    },
   });
   const report = { ...result, bottlenecks: targetsNotMet };
 
@@ -605,6 +650,7 @@ try {
   writeFileSync(join(out, 'latest.json'), json);
   writeFileSync(join(out, `${result.run.at.replace(/[:.]/g, '-')}.json`), json);
 
+  const allRuns = [saturation, returning, latency100, latencyNear, latencyHalf, ...scale];
   console.table({
     'evaluator events/s (1 core): fresh / long-lived accounts': {
       value: `${Math.round(evaluator.events_per_s)} / ${Math.round(evaluator.steady_state_events_per_s)}`,
@@ -632,7 +678,7 @@ try {
       value: result.end_to_end.ratio_to_temporal_update_with_start_ceiling,
     },
     'lost / duplicated (all runs)': {
-      value: `${[saturation, returning, latency100, latencyNear, ...scale].reduce((n, r) => n + r.lost_events, 0)} / ${[saturation, returning, latency100, latencyNear, ...scale].reduce((n, r) => n + r.duplicated_events, 0)}`,
+      value: `${allRuns.reduce((n, r) => n + r.lost_events, 0)} / ${allRuns.reduce((n, r) => n + r.duplicated_events, 0)}`,
     },
     'cue p50/p99 ms at 100/s': {
       value: `${latency100.cue_latency_ms.p50} / ${latency100.cue_latency_ms.p99}`,
@@ -640,6 +686,10 @@ try {
     [`cue p50/p99 ms at ${nearRate}/s`]: {
       value: `${latencyNear.cue_latency_ms.p50} / ${latencyNear.cue_latency_ms.p99}`,
     },
+    [`identification p50/p99 ms at 100/s (sales at ${halfRate}/s)`]: {
+      value: `${identifying.round_trip_ms.p50} / ${identifying.round_trip_ms.p99}`,
+    },
+    'registrations/s (20 at once)': { value: members.registration.per_s },
     ...Object.fromEntries(
       scale.map((s) => [
         `e2e events/s, ${s.customers_population} customers`,
