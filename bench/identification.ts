@@ -1,29 +1,17 @@
 /**
  * Identifying a customer as a till does before a sale: a NATS request to
  * `svc.identity.identify` with the card's barcode digits, the identity service's check of the
- * check digit and its reads of the identity index (NATS KV), the answer back. Members are first
- * registered through the same service (each with a card), which is measured too; the look-ups
- * then run at a fixed rate, paced from the start, so the figure is latency, not queueing. The
- * caller runs sales beside them (at half the stack's measured capacity) to see what the look-ups
- * cost when the engine is busy.
+ * check digit and its reads of the identity index (NATS KV), the answer back. The service runs
+ * in a process of its own (`clientele identity`), as in production. Members are first registered
+ * through it (each with a card), which is measured too; the look-ups then run at a fixed rate,
+ * paced from the start, so the figure is latency, not queueing. The caller runs them alone and
+ * beside sales (at half the stack's measured capacity) to see what the engine's load costs them.
  */
-import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Logger } from 'pino';
-import type { Settings } from '../config/settings.ts';
 import { cardNumberOf } from '../engine/domain/identity/card-number.ts';
 import type { IdentifyAnswer, RegisterAnswer } from '../engine/domain/identity/messages.ts';
-import { keyedHash, openIdentityIndex } from '../engine/identity/identity-index.ts';
-import { type IdentityService, startIdentityService } from '../engine/identity/identity-service.ts';
 import { IDENTIFY_SUBJECT, REGISTER_SUBJECT } from '../engine/streams/topology.ts';
 import { percentiles } from './checker.ts';
-
-export interface IdentificationBenchDeps {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  settings: Settings;
-  logger: Logger;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -32,7 +20,6 @@ const rounded = (sample: readonly number[]) =>
 const decoder = new TextDecoder();
 
 export interface Registered {
-  service: IdentityService;
   cards: string[];
   registration: {
     members: number;
@@ -42,20 +29,25 @@ export interface Registered {
   };
 }
 
-/** Starts an identity service and registers `members` members with cards, `concurrency` at once. */
+/** Waits until the identity service answers (its process has started). */
+async function serviceUp(nc: NatsConnection) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await nc.request(IDENTIFY_SUBJECT, '{}', { timeout: 2_000 });
+      return;
+    } catch (err) {
+      if (attempt > 150) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+/** Registers `members` members with cards, `concurrency` at once. */
 export async function registerMembers(
-  deps: IdentificationBenchDeps,
+  nc: NatsConnection,
   { members, concurrency, runId }: { members: number; concurrency: number; runId: string },
 ): Promise<Registered> {
-  const index = await openIdentityIndex(deps.nc, {
-    hash: keyedHash(deps.settings.identity.contactHashKey),
-  });
-  const service = startIdentityService(deps.nc, {
-    index,
-    js: deps.js,
-    eventTime: { limits: deps.settings.events, now: () => new Date() },
-    logger: deps.logger,
-  });
+  await serviceUp(nc);
   const cards = Array.from({ length: members }, (_, i) => cardNumberOf('279901', i + 1));
   const outcomes: Record<string, number> = {};
   const started = performance.now();
@@ -64,7 +56,7 @@ export async function registerMembers(
     Array.from({ length: concurrency }, async () => {
       while (next < members) {
         const i = next++;
-        const reply = await deps.nc.request(
+        const reply = await nc.request(
           REGISTER_SUBJECT,
           JSON.stringify({
             registrationId: `${runId}-${i}`,
@@ -84,7 +76,6 @@ export async function registerMembers(
   );
   const seconds = (performance.now() - started) / 1000;
   return {
-    service,
     cards,
     registration: { members, seconds: round(seconds), per_s: round(members / seconds), outcomes },
   };
@@ -92,7 +83,7 @@ export async function registerMembers(
 
 /** Looks the cards up at `perSecond` for `seconds`; the round trip of each, as the till waits. */
 export async function identifyAtRate(
-  deps: Pick<IdentificationBenchDeps, 'nc'>,
+  nc: NatsConnection,
   cards: readonly string[],
   { perSecond, seconds }: { perSecond: number; seconds: number },
 ) {
@@ -107,7 +98,7 @@ export async function identifyAtRate(
     const sentAt = performance.now();
     const card = cards[n % cards.length] as string;
     asked.push(
-      deps.nc
+      nc
         .request(
           IDENTIFY_SUBJECT,
           JSON.stringify({
@@ -132,6 +123,6 @@ export async function identifyAtRate(
     requests: latencies.length,
     outcomes,
     round_trip_ms: rounded(latencies),
-    path: 'NATS request → identity service (check digit, identity index: card, then account number, in NATS KV) → reply',
+    path: 'NATS request → identity service, its own process (check digit, identity index: card, then account number, in NATS KV) → reply',
   };
 }
