@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { type FieldIssue, issuesOf } from './error-codes.ts';
+import { accountNumber } from './identity/account-number.ts';
 import { lineNet } from './receipt.ts';
 
 /** Integer minor units of a currency: never a float. */
@@ -260,6 +261,8 @@ export const customerRegisteredEvent = z.strictObject({
   ...envelope,
   type: z.literal('customer.registered'),
   customerId,
+  /** The member's account number, when the identity service registered them. */
+  accountNumber: accountNumber.optional(),
   consent: consent.prefault({}),
   profile: profile.optional(),
   /** Program tags the member joined with (`staff`, `student`): earn rules may ask for them. */

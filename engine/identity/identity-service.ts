@@ -117,6 +117,7 @@ export async function register(
       tillId: request.tillId,
       channel: request.channel,
       customerId,
+      accountNumber,
       consent: request.consent,
       profile,
       tags: request.tags,

@@ -109,7 +109,7 @@ describe('registration', () => {
         });
         const body = (await response.json()) as {
           ok: boolean;
-          customer?: { registeredAt?: string };
+          customer?: { registeredAt?: string; accountNumber?: string };
         };
         return body.customer?.registeredAt ? body.customer : undefined;
       },
@@ -117,6 +117,8 @@ describe('registration', () => {
       'the registration in the workflow',
     );
     expect(snapshot.registeredAt).toBeDefined();
+    // The customer's own record knows their account number.
+    expect(snapshot.accountNumber).toBe(registered.accountNumber);
   }, 60_000);
 
   it('on the web works the same, and a phone already held is refused, naming it', async () => {

@@ -92,6 +92,7 @@ export class CustomerAccount {
       customerId: state.customerId,
       program: state.program,
       registeredAt: state.registeredAt,
+      accountNumber: state.accountNumber,
       consent: state.consent,
       visits: state.visits,
       spendMinor: state.spendMinor,
@@ -244,6 +245,8 @@ export class CustomerAccount {
         break;
       case 'customer.registered':
         s.registeredAt = earliest(s.registeredAt, event.occurredAt);
+        // One account number per customer: the first registration's stands.
+        s.accountNumber ??= event.accountNumber;
         s.consent = event.consent;
         out.cues.push(this.cue(event, 'welcome', result));
         break;

@@ -14,6 +14,8 @@ export interface CustomerState {
   /** The base earn rate: the rules before (or without) a published loyalty program. */
   program: BaseEarnProgram;
   registeredAt?: string;
+  /** The member's account number (`00000042`), once registered through the identity service. */
+  accountNumber?: string;
   consent?: { email: boolean; sms: boolean; post: boolean; profiling: boolean };
   visits: number;
   spendMinor: number;
@@ -66,6 +68,7 @@ export type CustomerScalars = Omit<CustomerState, 'loyalty'>;
 /** What a till, the web shop or an engineer sees of a customer (the `snapshot` query). */
 export interface CustomerSnapshot {
   customerId: string;
+  accountNumber?: string;
   registeredAt?: string;
   visits: number;
   visitsThisMonth: number;
@@ -83,6 +86,7 @@ export function snapshotOf(state: CustomerScalars, outlook: LoyaltyOutlook): Cus
   const { programVersion, ...loyalty } = outlook;
   return {
     customerId: state.customerId,
+    accountNumber: state.accountNumber,
     registeredAt: state.registeredAt,
     visits: state.visits,
     visitsThisMonth: state.monthVisits.count,
