@@ -243,19 +243,29 @@ export const consent = z.strictObject({
 });
 
 /**
+ * Marks a field that holds personal data (in the JSON Schema too): the privacy work finds every
+ * one of them by this mark. Such a field may be stored in the event stream and the analytics
+ * store (erasure must reach both), never in a workflow id, a subject or a log.
+ */
+export const personal = <T extends z.ZodType>(schema: T) =>
+  schema.describe('personal data: erasable, never in ids, subjects or logs');
+
+export const phoneNumber = z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number');
+export const emailAddress = z.email().max(254);
+
+/**
  * Personal details. They travel in the event stream and the analytics store (so erasure must
  * reach both), but the router strips them before anything reaches a workflow history.
  */
-export const profile = z.strictObject({
-  givenName: z.string().max(100).optional(),
-  familyName: z.string().max(100).optional(),
-  email: z.email().max(254).optional(),
-  phone: z
-    .string()
-    .regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number')
-    .optional(),
-  birthDate: z.iso.date().optional(),
-});
+export const profile = personal(
+  z.strictObject({
+    givenName: personal(z.string().max(100)).optional(),
+    familyName: personal(z.string().max(100)).optional(),
+    email: personal(emailAddress).optional(),
+    phone: personal(phoneNumber).optional(),
+    birthDate: personal(z.iso.date()).optional(),
+  }),
+);
 
 export const customerRegisteredEvent = z.strictObject({
   ...envelope,

@@ -39,6 +39,7 @@ import {
   tillRefusal,
 } from '../domain/identity/card-status.ts';
 import { type Identifier, indexKey, type KeyedHash } from '../domain/identity/identifiers.ts';
+import { registration } from '../domain/identity/messages.ts';
 import { isNotFound } from '../streams/declare.ts';
 import { isWrongLastSequence } from '../streams/kv-conflicts.ts';
 import { ACCOUNTS_STREAM, ACCOUNTS_SUBJECT, IDENTITY_BUCKET } from '../streams/topology.ts';
@@ -187,9 +188,10 @@ export async function openIdentityIndex(
   }
 
   async function customerFor(registrationId: string) {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(registrationId)) {
+    const checked = registration.shape.registrationId.safeParse(registrationId);
+    if (!checked.success) {
       throw new ClienteleError('invalid_request', [
-        { field: 'registrationId', message: 'may hold only letters, digits, "_" and "-"' },
+        { field: 'registrationId', message: checked.error.issues[0]?.message ?? 'is invalid' },
       ]);
     }
     const key = `registration.${registrationId}`;

@@ -7,22 +7,30 @@
  * (`customer:register` and `customer:identify` at the till; `POST /v1/customers` and
  * `POST /v1/customers/identify` on the web). The one definition of these messages.
  *
- * Personal data: `profile`, `phone` and `email` (marked `personal` below). They go into the
+ * Personal data: `profile`, `phone` and `email` (marked `personal`). They go into the
  * registration event for the event store (which erasure must reach) and, for phone and e-mail, into
  * the identity index as keyed hashes only; never into a workflow id, a subject or a log.
  */
 import { z } from 'zod';
 import { errorAnswer } from '../error-codes.ts';
-import { channel, consent, customerId, instant, profile, storeId, tillId } from '../events.ts';
+import {
+  channel,
+  consent,
+  customerId,
+  emailAddress,
+  instant,
+  personal,
+  phoneNumber,
+  profile,
+  storeId,
+  tillId,
+} from '../events.ts';
 import { accountNumber } from './account-number.ts';
 import { cardNumber } from './card-number.ts';
 import { cardStatus, cardType } from './card-status.ts';
 
-/** Fields that hold personal data: the privacy work finds them by this mark. */
-export const personal = <T extends z.ZodType>(schema: T) =>
-  schema.describe('personal data: erasable, never in ids, subjects or logs');
-
-const phone = z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number');
+/** What the answers show of a card. */
+const cardView = z.strictObject({ cardNumber, status: cardStatus, type: cardType });
 
 /** Who asks: set by the gateways from the caller's verified connection, never by the caller. */
 const caller = { channel, storeId, tillId: tillId.optional() };
@@ -41,7 +49,7 @@ export const registration = z.strictObject({
   /** When the customer registered; the service's clock when absent. */
   occurredAt: instant.optional(),
   consent: consent.prefault({}),
-  profile: personal(profile).optional(),
+  profile: profile.optional(),
   /** Program tags the member joins with (`staff`, `student`). */
   tags: z
     .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
@@ -50,8 +58,8 @@ export const registration = z.strictObject({
   /** A pre-printed card handed over at registration, as scanned. */
   card: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
   /** Contact details the customer may be found by at the till or in the back office. */
-  phone: personal(phone).optional(),
-  email: personal(z.email().max(254)).optional(),
+  phone: personal(phoneNumber).optional(),
+  email: personal(emailAddress).optional(),
 });
 
 /** A registration as the identity service receives it. */
@@ -77,8 +85,8 @@ const identifiers = {
     })
     .optional(),
   accountNumber: accountNumber.optional(),
-  phone: personal(phone).optional(),
-  email: personal(z.email().max(254)).optional(),
+  phone: personal(phoneNumber).optional(),
+  email: personal(emailAddress).optional(),
 };
 
 /** Exactly one identifier. */
@@ -113,7 +121,7 @@ export const identified = z.strictObject({
   ok: z.literal(true),
   customerId,
   accountNumber: accountNumber.optional(),
-  card: z.strictObject({ cardNumber, status: cardStatus, type: cardType }).optional(),
+  card: cardView.optional(),
 });
 
 export const identifyAnswer = z.union([identified, errorAnswer]);
@@ -146,9 +154,9 @@ export const cardChangeRequest = z
 export const cardChanged = z.strictObject({
   ok: z.literal(true),
   customerId,
-  card: z.strictObject({ cardNumber, status: cardStatus, type: cardType }),
+  card: cardView,
   /** The new card, after a replacement. */
-  replacement: z.strictObject({ cardNumber, status: cardStatus, type: cardType }).optional(),
+  replacement: cardView.optional(),
 });
 
 export const cardChangeAnswer = z.union([cardChanged, errorAnswer]);
