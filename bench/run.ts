@@ -262,12 +262,21 @@ try {
     const cueCheck = checkDelivery(expectedCues, observedCues);
     const storeCheck = checkDelivery(offeredIds, storedIds);
     // The ledger reaches ClickHouse by its own stream: wait (a while) for it to match the oracle.
-    const seqRows = await store?.query<{ event_id: string; stream_seq: string }>(
-      `SELECT event_id, stream_seq FROM ${db}.events FINAL
-       WHERE startsWith(event_id, {prefix:String}) OR startsWith(event_id, {earlier:String})`,
-      { prefix: `${prefix}-`, earlier: returning ? `${returning.customers}-` : `${prefix}-` },
-    );
-    const streamOrder = new Map((seqRows ?? []).map((r) => [r.event_id, Number(r.stream_seq)]));
+    // The oracle follows the stream's order of every event the customers had: this run's and
+    // each earlier run's (their ids start with the run's label).
+    const runPrefixes = new Set([
+      `${prefix}-`,
+      ...(returning?.earlier ?? []).map((e) => `${e.eventId.slice(0, e.eventId.indexOf('-'))}-`),
+    ]);
+    const streamOrder = new Map<string, number>();
+    for (const runPrefix of runPrefixes) {
+      const seqRows = await store?.query<{ event_id: string; stream_seq: string }>(
+        `SELECT event_id, stream_seq FROM ${db}.events FINAL
+         WHERE startsWith(event_id, {prefix:String})`,
+        { prefix: runPrefix },
+      );
+      for (const r of seqRows ?? []) streamOrder.set(r.event_id, Number(r.stream_seq));
+    }
     const expectedBalances = oracleBalances(
       [...(returning?.earlier ?? []), ...events],
       streamOrder,
