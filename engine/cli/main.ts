@@ -14,7 +14,7 @@ import { versionInForce } from '../domain/loyalty/versions.ts';
 import { type LoadedProgram, loadProgramFile, ProgramFileError } from '../programs/load-program.ts';
 import { openProgramStore, type ProgramStore } from '../programs/program-store.ts';
 import { ServerStartError } from '../runtime/servers.ts';
-import { type Component, type StackOptions, startStack } from '../runtime/stack.ts';
+import { allComponents, type Component, type StackOptions, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
 import { addCustomerCommands } from './customers.ts';
 import { withNats } from './nats.ts';
@@ -100,16 +100,7 @@ program
     const stack = await stackOrExit({
       settings,
       logger,
-      components: [
-        'worker',
-        'router',
-        'redemptions',
-        'identity',
-        'sink',
-        'till',
-        'web',
-        'dashboard',
-      ],
+      components: allComponents,
       temporalUi: true,
     });
     const simulatorStores = simulatedStores(settings);

@@ -267,6 +267,11 @@ export const profile = personal(
   }),
 );
 
+/** Program tags a member joins with (`staff`, `student`): earn rules may ask for them. */
+export const memberTags = z
+  .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
+  .max(20);
+
 export const customerRegisteredEvent = z.strictObject({
   ...envelope,
   type: z.literal('customer.registered'),
@@ -276,10 +281,7 @@ export const customerRegisteredEvent = z.strictObject({
   consent: consent.prefault({}),
   profile: profile.optional(),
   /** Program tags the member joined with (`staff`, `student`): earn rules may ask for them. */
-  tags: z
-    .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
-    .max(20)
-    .optional(),
+  tags: memberTags.optional(),
 });
 
 /** A service-desk adjustment of a customer's points: goodwill (positive) or a correction. */

@@ -13,6 +13,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { ClienteleError, type ErrorAnswer, type FieldIssue } from '../domain/error-codes.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import type { Identifier } from '../domain/identity/identifiers.ts';
@@ -201,64 +202,58 @@ export async function changeCard(
 
 export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): IdentityService {
   const stats: ServedStats = { answered: 0, refused: 0, failed: 0 };
-  const options = { stats, logger: deps.logger, what: 'identity service' };
-  // A refusal the index makes (a taken card, a blocked one) is an answer, not a failure.
-  const answering = async <T extends { ok: boolean }>(
-    work: () => Promise<T>,
-  ): Promise<T | ErrorAnswer> => {
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof ClienteleError && err.code !== 'unavailable') return err.toAnswer();
-      throw err;
-    }
-  };
-  const registering = serveRequests(
-    nc,
-    REGISTER_SUBJECT,
-    IDENTITY_QUEUE,
-    async (json) => {
-      const parsed = registerRequest.safeParse(json);
-      if (!parsed.success) return invalidRequest(parsed.error.issues);
-      return answering(() => register(deps, parsed.data));
-    },
-    options,
-  );
+  /**
+   * Serves `subject`: a request its schema refuses is `invalid_request`; a refusal the index
+   * makes (a taken card, a blocked one) is an answer, not a failure.
+   */
+  const serve = <R>(
+    subject: string,
+    schema: z.ZodType<R>,
+    handle: (request: R) => Promise<{ ok: true } | ErrorAnswer>,
+  ) =>
+    serveRequests(
+      nc,
+      subject,
+      IDENTITY_QUEUE,
+      async (json) => {
+        const parsed = schema.safeParse(json);
+        if (!parsed.success) return invalidRequest(parsed.error.issues);
+        try {
+          return await handle(parsed.data);
+        } catch (err) {
+          if (err instanceof ClienteleError && err.code !== 'unavailable') return err.toAnswer();
+          throw err;
+        }
+      },
+      { stats, logger: deps.logger, what: 'identity service' },
+    );
   const misses = new Map<string, number>();
-  const identifying = serveRequests(
-    nc,
-    IDENTIFY_SUBJECT,
-    IDENTITY_QUEUE,
-    async (json) => {
-      const parsed = identifyRequest.safeParse(json);
-      if (!parsed.success) return invalidRequest(parsed.error.issues);
-      const answer = await answering(() => identify(deps, parsed.data));
-      if (!answer.ok) {
-        const { storeId, tillId, channel } = parsed.data;
-        const caller = `${storeId}/${tillId ?? channel}`;
-        misses.set(caller, (misses.get(caller) ?? 0) + 1);
-        deps.logger.info({ storeId, tillId, channel, code: answer.error.code }, 'look-up missed');
+  /** A look-up that found nobody it may use, counted for its caller. */
+  const missed = (request: IdentifyRequest, code: string) => {
+    const { storeId, tillId, channel } = request;
+    const caller = `${storeId}/${tillId ?? channel}`;
+    misses.set(caller, (misses.get(caller) ?? 0) + 1);
+    deps.logger.info({ storeId, tillId, channel, code }, 'look-up missed');
+  };
+  const served = [
+    serve(REGISTER_SUBJECT, registerRequest, (request) => register(deps, request)),
+    serve(IDENTIFY_SUBJECT, identifyRequest, async (request) => {
+      try {
+        const answer = await identify(deps, request);
+        if (!answer.ok) missed(request, answer.error.code);
+        return answer;
+      } catch (err) {
+        if (err instanceof ClienteleError && err.code !== 'unavailable') missed(request, err.code);
+        throw err;
       }
-      return answer;
-    },
-    options,
-  );
-  const changing = serveRequests(
-    nc,
-    CARD_SUBJECT,
-    IDENTITY_QUEUE,
-    async (json) => {
-      const parsed = cardChangeRequest.safeParse(json);
-      if (!parsed.success) return invalidRequest(parsed.error.issues);
-      return answering(() => changeCard(deps, parsed.data));
-    },
-    options,
-  );
+    }),
+    serve(CARD_SUBJECT, cardChangeRequest, (request) => changeCard(deps, request)),
+  ];
   return {
     stats,
     misses,
     async stop() {
-      await Promise.all([registering.stop(), identifying.stop(), changing.stop()]);
+      await Promise.all(served.map((s) => s.stop()));
     },
   };
 }

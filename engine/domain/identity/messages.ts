@@ -19,6 +19,7 @@ import {
   customerId,
   emailAddress,
   instant,
+  memberTags,
   personal,
   phoneNumber,
   profile,
@@ -50,11 +51,7 @@ export const registration = z.strictObject({
   occurredAt: instant.optional(),
   consent: consent.prefault({}),
   profile: profile.optional(),
-  /** Program tags the member joins with (`staff`, `student`). */
-  tags: z
-    .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
-    .max(20)
-    .optional(),
+  tags: memberTags.optional(),
   /** A pre-printed card handed over at registration, as scanned. */
   card: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
   /** Contact details the customer may be found by at the till or in the back office. */
