@@ -119,11 +119,11 @@ program
         '',
         'Clientele is running:',
         `  till gateway (Socket.io)  ${stack.till?.url}`,
-        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, POST /v1/customers, GET /v1/customers/:id`,
+        `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, POST /v1/customers(/identify), GET /v1/customers/:id`,
         `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
-        `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem`,
+        `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem · register, identify: svc.identity.*`,
         `  loyalty program           ${stack.programs?.at(new Date().toISOString())?.version ?? 'none (base earn rate)'}`,
         `  ClickHouse                ${settings.clickhouse.backend === 'chdb' ? `chDB in ${resolve(settings.dataDir, 'chdb')}` : settings.clickhouse.url}`,
         simulator
