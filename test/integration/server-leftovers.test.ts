@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,17 +48,34 @@ function newDataDir(): string {
   return dir;
 }
 
+/**
+ * A free port below the kernel's ephemeral range (32768 and up here): the start under test binds
+ * it seconds later, and a port the kernel hands out (`freePort`) may meanwhile be given to
+ * another test file's connection or server.
+ */
+async function reservedPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+    if (free) return port;
+  }
+}
+
 async function portsEnv(dataDir: string): Promise<Record<string, string>> {
   return {
     CLIENTELE_DATA_DIR: dataDir,
     CLIENTELE_LOG_LEVEL: 'warn',
     CLIENTELE_LOYALTY_PROGRAM_FILE: '',
-    CLIENTELE_NATS_PORT: String(await freePort()),
-    CLIENTELE_TEMPORAL_DEV_SERVER_PORT: String(await freePort()),
-    CLIENTELE_TEMPORAL_DEV_SERVER_UI_PORT: String(await freePort()),
-    CLIENTELE_GATEWAYS_TILL_PORT: String(await freePort()),
-    CLIENTELE_GATEWAYS_WEB_PORT: String(await freePort()),
-    CLIENTELE_GATEWAYS_DASHBOARD_PORT: String(await freePort()),
+    CLIENTELE_NATS_PORT: String(await reservedPort()),
+    CLIENTELE_TEMPORAL_DEV_SERVER_PORT: String(await reservedPort()),
+    CLIENTELE_TEMPORAL_DEV_SERVER_UI_PORT: String(await reservedPort()),
+    CLIENTELE_GATEWAYS_TILL_PORT: String(await reservedPort()),
+    CLIENTELE_GATEWAYS_WEB_PORT: String(await reservedPort()),
+    CLIENTELE_GATEWAYS_DASHBOARD_PORT: String(await reservedPort()),
   };
 }
 
