@@ -247,15 +247,8 @@ export async function openIdentityIndex(
       issuedAt: card.at,
       changedAt: card.at,
     });
-    try {
-      await kv.create(key, JSON.stringify(entry));
-      return entry;
-    } catch (err) {
-      if (!isWrongLastSequence(err)) throw err;
-    }
     // Issued before: to the same customer it is this card (a retry); to anyone else, refused.
-    const existing = await live(kv, key);
-    const held = existing ? read(cardEntry, existing) : undefined;
+    const held = await createOrRead(kv, key, cardEntry, entry);
     if (held?.customerId === card.customerId) return held;
     throw new ClienteleError('identifier_taken', [
       { field: 'cardNumber', message: 'was issued before: a card number is never issued twice' },
@@ -373,18 +366,31 @@ function read<T>(schema: z.ZodType<T>, entry: KvEntry): T {
 }
 
 /**
- * Writes `{ customerId }` under `key` if nothing is there; true if the key now holds exactly that
- * (written now or before), false if it holds another customer.
+ * Writes `value` under `key` if nothing is there; what the key holds then (`value`, or what was
+ * there before), undefined if it was deleted meanwhile.
  */
-async function createOrSame(kv: KV, key: string, value: { customerId: string }): Promise<boolean> {
+async function createOrRead<T>(
+  kv: KV,
+  key: string,
+  schema: z.ZodType<T>,
+  value: T,
+): Promise<T | undefined> {
   try {
     await kv.create(key, JSON.stringify(value));
-    return true;
+    return value;
   } catch (err) {
     if (!isWrongLastSequence(err)) throw err;
   }
   const entry = await live(kv, key);
-  return entry !== undefined && read(holderEntry, entry).customerId === value.customerId;
+  return entry ? read(schema, entry) : undefined;
+}
+
+/**
+ * Writes `{ customerId }` under `key` if nothing is there; true if the key now holds exactly that
+ * (written now or before), false if it holds another customer.
+ */
+async function createOrSame(kv: KV, key: string, value: { customerId: string }): Promise<boolean> {
+  return (await createOrRead(kv, key, holderEntry, value))?.customerId === value.customerId;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { ClienteleError, type ErrorAnswer, type FieldIssue } from '../domain/error-codes.ts';
+import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import type { Identifier } from '../domain/identity/identifiers.ts';
 import {
@@ -28,7 +28,7 @@ import {
   type RegisterRequest,
   registerRequest,
 } from '../domain/identity/messages.ts';
-import { invalidRequest, type ServedStats, serveRequests } from '../services/serve-requests.ts';
+import { type ServedStats, serveRequests } from '../services/serve-requests.ts';
 import { type EventTime, publishEvent } from '../streams/publish-event.ts';
 import {
   CARD_SUBJECT,
@@ -202,31 +202,16 @@ export async function changeCard(
 
 export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): IdentityService {
   const stats: ServedStats = { answered: 0, refused: 0, failed: 0 };
-  /**
-   * Serves `subject`: a request its schema refuses is `invalid_request`; a refusal the index
-   * makes (a taken card, a blocked one) is an answer, not a failure.
-   */
   const serve = <R>(
     subject: string,
     schema: z.ZodType<R>,
-    handle: (request: R) => Promise<{ ok: true } | ErrorAnswer>,
+    handle: (request: R) => Promise<{ ok: boolean }>,
   ) =>
-    serveRequests(
-      nc,
-      subject,
-      IDENTITY_QUEUE,
-      async (json) => {
-        const parsed = schema.safeParse(json);
-        if (!parsed.success) return invalidRequest(parsed.error.issues);
-        try {
-          return await handle(parsed.data);
-        } catch (err) {
-          if (err instanceof ClienteleError && err.code !== 'unavailable') return err.toAnswer();
-          throw err;
-        }
-      },
-      { stats, logger: deps.logger, what: 'identity service' },
-    );
+    serveRequests(nc, subject, IDENTITY_QUEUE, schema, handle, {
+      stats,
+      logger: deps.logger,
+      what: 'identity service',
+    });
   const misses = new Map<string, number>();
   /** A look-up that found nobody it may use, counted for its caller. */
   const missed = (request: IdentifyRequest, code: string) => {

@@ -42,7 +42,7 @@ import {
 } from '../domain/redemption.ts';
 import { publishEffects } from '../streams/publish-effects.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT, REDEMPTION_QUEUE } from '../streams/topology.ts';
-import { invalidRequest, type ServedStats, serveRequests } from './serve-requests.ts';
+import { type ServedStats, serveRequests } from './serve-requests.ts';
 
 export interface RedemptionDeps {
   temporal: Client;
@@ -210,22 +210,23 @@ export function startRedemptionService(
 ): RedemptionService {
   const deps: RedemptionDeps = { ...given, programsSent: given.programsSent ?? new Set() };
   const stats: RedemptionStats = { answered: 0, refused: 0, failed: 0 };
-  const serve = (subject: string, answer: (json: unknown) => Promise<{ ok: boolean }>) =>
-    serveRequests(nc, subject, REDEMPTION_QUEUE, answer, {
-      stats,
-      logger: deps.logger,
-      what: 'redemption service',
-    });
-  const redeem = serve(REDEEM_SUBJECT, async (json) => {
-    const parsed = redeemRequest.safeParse(json);
-    return parsed.success ? redeemPoints(deps, parsed.data) : invalidRequest(parsed.error.issues);
-  });
-  const cancel = serve(CANCEL_SUBJECT, async (json) => {
-    const parsed = cancelRedemptionRequest.safeParse(json);
-    return parsed.success
-      ? cancelRedemption(deps, parsed.data)
-      : invalidRequest(parsed.error.issues);
-  });
+  const options = { stats, logger: deps.logger, what: 'redemption service' };
+  const redeem = serveRequests(
+    nc,
+    REDEEM_SUBJECT,
+    REDEMPTION_QUEUE,
+    redeemRequest,
+    (request) => redeemPoints(deps, request),
+    options,
+  );
+  const cancel = serveRequests(
+    nc,
+    CANCEL_SUBJECT,
+    REDEMPTION_QUEUE,
+    cancelRedemptionRequest,
+    (request) => cancelRedemption(deps, request),
+    options,
+  );
   return {
     stats,
     async stop() {

@@ -1,12 +1,13 @@
 /**
  * How the engine's NATS request–reply services answer: a queue-group subscription (any number of
  * engine processes share the requests), each request answered on its own as it comes, JSON in
- * and out, a request that is not JSON answered as a malformed one, and a failure answered from
- * the error table (`unavailable`) rather than left to time out. (The NATS "services" library is
+ * and out, checked by its schema (a request that is not JSON answered as a malformed one), and a
+ * failure answered from the error table (`unavailable`) rather than left to time out. (The NATS "services" library is
  * published only as a pre-release built on an older client core.)
  */
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import {
   ClienteleError,
   type ErrorAnswer,
@@ -37,21 +38,37 @@ function parseJson(msg: Msg): unknown {
 }
 
 /** A request its schema refused: `invalid_request`, naming each field. */
-export const invalidRequest = (issues: Parameters<typeof issuesOf>[0]): ErrorAnswer =>
+const invalidRequest = (issues: Parameters<typeof issuesOf>[0]): ErrorAnswer =>
   new ClienteleError('invalid_request', issuesOf(issues)).toAnswer();
 
-export function serveRequests(
+/**
+ * Answers each request on `subject` with `answer` once `schema` accepts it (`invalid_request`
+ * otherwise). A refusal thrown as a `ClienteleError` (a taken card, a blocked one) is an answer
+ * like a returned one; anything else thrown is a failure, logged and answered `unavailable`.
+ */
+export function serveRequests<R>(
   nc: NatsConnection,
   subject: string,
   queue: string,
-  answer: (json: unknown) => Promise<{ ok: boolean }>,
+  schema: z.ZodType<R>,
+  answer: (request: R) => Promise<{ ok: boolean }>,
   { stats, logger, what }: { stats: ServedStats; logger: Logger; what: string },
 ): Served {
   const sub = nc.subscribe(subject, { queue });
   const inFlight = new Set<Promise<void>>();
+  const handle = async (json: unknown): Promise<{ ok: boolean }> => {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) return invalidRequest(parsed.error.issues);
+    try {
+      return await answer(parsed.data);
+    } catch (err) {
+      if (err instanceof ClienteleError && err.code !== 'unavailable') return err.toAnswer();
+      throw err;
+    }
+  };
   const done = (async () => {
     for await (const msg of sub) {
-      const handling = answer(parseJson(msg))
+      const handling = handle(parseJson(msg))
         .then((reply) => {
           if (reply.ok) stats.answered += 1;
           else stats.refused += 1;

@@ -1,6 +1,6 @@
 /**
  * How many customer look-ups a till (or a web store token) may make: so nobody can try card
- * numbers one after another. A sliding minute per caller, in the gateway process's memory, by
+ * numbers one after another. A window of a minute per caller, in the gateway process's memory, by
  * rate-limiter-flexible (a well-kept limiter; the same library a shared store could back later).
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';

@@ -161,7 +161,6 @@ export const cardChangeAnswer = z.union([cardChanged, errorAnswer]);
 export type CardChangeRequest = z.infer<typeof cardChangeRequest>;
 export type CardChangeAnswer = z.infer<typeof cardChangeAnswer>;
 export type RegisterRequest = z.infer<typeof registerRequest>;
-export type RegisterRequestInput = z.input<typeof registerRequest>;
 export type RegisterAnswer = z.infer<typeof registerAnswer>;
 export type IdentifyRequest = z.infer<typeof identifyRequest>;
 export type IdentifyAnswer = z.infer<typeof identifyAnswer>;
