@@ -6,7 +6,7 @@
  */
 const composition = '^(engine/(runtime|cli|simulator)|bench)/';
 const edges = '^(gateways|dashboards)/';
-const middle = '^engine/(streams|services|analytics|programs|identity)/';
+const middle = '^engine/(streams|services|analytics|programs|identity|customer-view)/';
 
 module.exports = {
   forbidden: [

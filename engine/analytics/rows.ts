@@ -134,9 +134,10 @@ export interface StreamPosition {
 /**
  * The rows one retail event becomes: its `events` row and its sale or return lines.
  *
- * The payload is the validated event (defaults filled) without personal data: the `profile` of a
- * customer.registered event is dropped here, so nothing personal reaches analytics for now. If
- * profiles are ever stored here, erasure (T13) must run `ALTER TABLE … DELETE` on this table.
+ * The payload is the validated event (defaults filled) without personal data
+ * (`withoutPersonalData`: a registration's or profile change's personal fields, a service
+ * contact's note), so nothing personal reaches analytics. If it ever does, erasure must run
+ * `ALTER TABLE … DELETE` on this table.
  */
 export function eventRows(
   event: RetailEvent,
@@ -231,11 +232,14 @@ export function eventRows(
       };
     case 'customer.registered':
     case 'points.adjusted':
+    case 'profile.changed':
+    case 'service.interaction':
+    case 'campaign.response':
       return {
         events: [
           {
             ...common,
-            transaction_id: event.type === 'points.adjusted' ? event.adjustmentId : '',
+            transaction_id: ownId(event),
             currency: '',
             total_minor: 0,
             cost_minor: 0,
@@ -245,6 +249,20 @@ export function eventRows(
         sale_lines: [],
         return_lines: [],
       };
+  }
+}
+
+/** The id an event without a transaction names itself by (the same resent is the same row). */
+function ownId(event: RetailEvent): string {
+  switch (event.type) {
+    case 'points.adjusted':
+      return event.adjustmentId;
+    case 'service.interaction':
+      return event.interactionId;
+    case 'campaign.response':
+      return event.responseId;
+    default:
+      return '';
   }
 }
 

@@ -1,9 +1,12 @@
 /**
  * The words a till shows for a cue ("Welcome back, 3rd visit this month · +39 points · balance
- * 412"), made from the cue's facts at publication. Pure; one place to change the wording or,
+ * 412"), made from the cue's facts at publication, and for a customer just identified (from
+ * their summary). Pure; one place to change the wording or,
  * later, to choose it by the store's language.
  */
+import type { CustomerSummary } from './customer/summary.ts';
 import type { Cue, CueFacts } from './effects.ts';
+import type { IdentificationCue } from './identity/messages.ts';
 
 const suffixes = ['th', 'st', 'nd', 'rd'];
 
@@ -63,3 +66,57 @@ function describeEvent(facts: CueFacts): string {
 }
 
 export const withWording = (facts: CueFacts): Cue => ({ ...facts, message: describeCue(facts) });
+
+/** Days from `from` to `to`, rounded down. */
+const daysBetween = (from: string, to: string): number =>
+  Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000);
+
+/** How long an escalated or unresolved service contact stays worth mentioning at the till. */
+const OPEN_CASE_DAYS = 30;
+
+/**
+ * What the till is told about a customer just identified (`now`: the service's clock): who they
+ * are to the program, points about to expire, the way to the next tier, an open service case.
+ * `summary` is absent for a customer the engine has applied nothing for yet.
+ */
+export function identificationCues(
+  summary: CustomerSummary | undefined,
+  now: string,
+): IdentificationCue[] {
+  if (!summary) return [{ kind: 'new-member', message: 'New member · no purchases yet' }];
+  const { loyalty } = summary;
+  const cues: IdentificationCue[] = [];
+  const standing = [
+    loyalty.tier !== undefined ? `tier ${loyalty.tier}` : undefined,
+    `${loyalty.balance} points (${loyalty.spendable} to spend)`,
+    summary.lastPurchaseAt
+      ? `${summary.visits} ${summary.visits === 1 ? 'visit' : 'visits'}, last ${ago(daysBetween(summary.lastPurchaseAt, now))}`
+      : 'no purchases yet',
+  ].filter((part) => part !== undefined);
+  cues.push({ kind: 'welcome-back', message: `Welcome back · ${standing.join(' · ')}` });
+  if (loyalty.expiringSoon) {
+    cues.push({
+      kind: 'points-expiring',
+      message: `${loyalty.expiringSoon.points} points expire by ${loyalty.expiringSoon.by.slice(0, 10)}: suggest using them today`,
+    });
+  }
+  if (loyalty.nextTier) cues.push({ kind: 'next-tier', message: toNextTier(loyalty.nextTier) });
+  const last = summary.service.recent.at(-1);
+  if (
+    last &&
+    (last.outcome === 'escalated' || last.outcome === 'follow-up') &&
+    daysBetween(last.occurredAt, now) <= OPEN_CASE_DAYS
+  ) {
+    cues.push({
+      kind: 'open-service-case',
+      message: `Open service case: ${last.reason} (${last.outcome}) on ${last.occurredAt.slice(0, 10)}`,
+    });
+  }
+  return cues;
+}
+
+function ago(days: number): string {
+  if (days <= 0) return 'today';
+  if (days === 1) return 'yesterday';
+  return `${days} days ago`;
+}

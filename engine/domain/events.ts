@@ -253,24 +253,118 @@ export const personal = <T extends z.ZodType>(schema: T) =>
 export const phoneNumber = z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'must be a phone number');
 export const emailAddress = z.email().max(254);
 
-/**
- * Personal details. They travel in the event stream and the analytics store (so erasure must
- * reach both), but the router strips them before anything reaches a workflow history.
- */
-export const profile = personal(
-  z.strictObject({
-    givenName: personal(z.string().max(100)).optional(),
-    familyName: personal(z.string().max(100)).optional(),
-    email: personal(emailAddress).optional(),
-    phone: personal(phoneNumber).optional(),
-    birthDate: personal(z.iso.date()).optional(),
-  }),
-);
-
 /** Program tags a member joins with (`staff`, `student`): earn rules may ask for them. */
 export const memberTags = z
   .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be a lower-case tag'))
   .max(20);
+
+/** A postal address; `shipping` ones are where the web shop may deliver. */
+export const address = z.strictObject({
+  /** The member's own name for it, unique among their addresses (`home`, `office`). */
+  addressId: token,
+  kind: z.enum(['home', 'shipping', 'billing', 'work']),
+  line1: z.string().min(1).max(200),
+  line2: z.string().max(200).optional(),
+  city: z.string().min(1).max(100),
+  postalCode: z.string().min(1).max(20),
+  region: z.string().max(100).optional(),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 country code such as "GB"'),
+  /** The web shop delivers here unless told otherwise (one address at most). */
+  defaultShipping: z.boolean().optional(),
+});
+
+/** Who the customer is to the retailer: rules and lifecycle settings may differ by it. */
+export const customerType = z.enum(['individual', 'business', 'staff']);
+
+/**
+ * Each field of a customer's profile. Those holding personal data are marked `personal`; the
+ * others (customer type, preferred store, tags) are the retailer's own classification and may
+ * reach the customer's workflow and analytics.
+ */
+const profileFields = {
+  givenName: personal(z.string().min(1).max(100)),
+  familyName: personal(z.string().min(1).max(100)),
+  email: personal(emailAddress),
+  phone: personal(phoneNumber),
+  birthDate: personal(z.iso.date({ message: 'must be a date such as "1990-04-21"' })),
+  gender: personal(z.enum(['female', 'male', 'other', 'undisclosed'])),
+  familyStatus: personal(
+    z.enum(['single', 'married', 'partnered', 'divorced', 'widowed', 'undisclosed']),
+  ),
+  children: personal(
+    z
+      .array(
+        z.strictObject({
+          birthYear: z.number().int().min(1900).max(2200),
+          gender: z.enum(['female', 'male', 'other', 'undisclosed']).optional(),
+        }),
+      )
+      .max(12),
+  ),
+  pets: personal(
+    z
+      .array(
+        z.strictObject({
+          kind: z.enum(['dog', 'cat', 'bird', 'fish', 'rodent', 'reptile', 'other']),
+          name: z.string().min(1).max(50).optional(),
+        }),
+      )
+      .max(12),
+  ),
+  addresses: personal(
+    z
+      .array(address)
+      .max(10)
+      .superRefine((list, ctx) => {
+        const ids = new Set<string>();
+        list.forEach((a, i) => {
+          if (ids.has(a.addressId)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'addressId'],
+              message: `repeats ${JSON.stringify(a.addressId)}: every address needs its own id`,
+            });
+          }
+          ids.add(a.addressId);
+        });
+        if (list.filter((a) => a.defaultShipping).length > 1) {
+          ctx.addIssue({ code: 'custom', message: 'may have one defaultShipping address only' });
+        }
+      }),
+  ),
+  /** Notes by staff (preferences, sizes): may hold anything the customer said. */
+  notes: personal(z.string().max(1000)),
+  customerType,
+  preferredStoreId: storeId,
+  tags: memberTags,
+};
+
+/** The profile fields that are the retailer's classification, not personal data. */
+export const classificationFields = ['customerType', 'preferredStoreId', 'tags'] as const;
+
+/**
+ * A customer's profile. It travels in the event stream (so erasure must reach it), is kept in the
+ * erasable profile store, and never reaches a workflow history or the analytics store: the router
+ * and the sink keep only its classification (and the month and day of birth).
+ */
+export const profile = personal(
+  z.strictObject(
+    Object.fromEntries(Object.entries(profileFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof profileFields]: z.ZodOptional<(typeof profileFields)[K]>;
+    },
+  ),
+);
+
+/** What a profile change sets (a value) or clears (`null`); lists are replaced whole. */
+export const profileChanges = z
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(profileFields).map(([k, v]) => [k, v.nullable().optional()]),
+    ) as {
+      [K in keyof typeof profileFields]: z.ZodOptional<z.ZodNullable<(typeof profileFields)[K]>>;
+    },
+  )
+  .refine((changes) => Object.keys(changes).length > 0, 'must change at least one field');
 
 export const customerRegisteredEvent = z.strictObject({
   ...envelope,
@@ -314,12 +408,85 @@ export const partnerAccrualEvent = z.strictObject({
   amountMinor: minorUnits,
 });
 
+/**
+ * A change to a customer's profile from any channel (the till, the web shop, the service desk):
+ * the profile's history is these events, and every channel's change lands in the same record.
+ */
+export const profileChangedEvent = z.strictObject({
+  ...envelope,
+  type: z.literal('profile.changed'),
+  customerId,
+  changes: profileChanges,
+  /** The staff member who made it, for a change at a till or the service desk (a staff id). */
+  operatorId: token.optional(),
+});
+
+export const serviceReason = z.enum([
+  'question',
+  'complaint',
+  'card',
+  'points',
+  'order',
+  'return',
+  'feedback',
+  'other',
+]);
+export const serviceOutcome = z.enum(['resolved', 'escalated', 'follow-up', 'no-action']);
+export const campaignAction = z.enum(['delivered', 'open', 'click', 'offer-used', 'unsubscribe']);
+export const campaignId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a campaign id (lower-case, digits, "-", "_")');
+/** An id the sender makes up (an event's, a transaction's, an offer's). */
+export { token as senderId };
+
+/** A contact with customer service: why the customer came, and how it ended. */
+export const serviceInteractionEvent = z.strictObject({
+  ...envelope,
+  type: z.literal('service.interaction'),
+  /** Unique per contact: the same contact sent again is recorded once. */
+  interactionId: token,
+  customerId,
+  reason: serviceReason,
+  outcome: serviceOutcome,
+  operatorId: token,
+  /** What was said, for the record: may hold personal data. */
+  note: personal(z.string().max(1000)).optional(),
+});
+
+/** What a customer did with a campaign: opened or clicked its message, used its offer. */
+export const campaignResponseEvent = z
+  .strictObject({
+    ...envelope,
+    type: z.literal('campaign.response'),
+    /** Unique per response: the same response sent again is recorded once. */
+    responseId: token,
+    customerId,
+    campaignId,
+    action: campaignAction,
+    /** The offer used (required for `offer-used`). */
+    offerId: token.optional(),
+    /** The sale the offer was used on. */
+    transactionId: token.optional(),
+  })
+  .superRefine((response, ctx) => {
+    if (response.action === 'offer-used' && response.offerId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offerId'],
+        message: 'is required when the action is "offer-used"',
+      });
+    }
+  });
+
 export const retailEvent = z.discriminatedUnion('type', [
   saleEvent,
   returnEvent,
   customerRegisteredEvent,
   pointsAdjustedEvent,
   partnerAccrualEvent,
+  profileChangedEvent,
+  serviceInteractionEvent,
+  campaignResponseEvent,
 ]);
 
 export type SaleLine = z.infer<typeof saleLine>;
@@ -328,18 +495,41 @@ export type ReturnEvent = z.infer<typeof returnEvent>;
 export type CustomerRegisteredEvent = z.infer<typeof customerRegisteredEvent>;
 export type PointsAdjustedEvent = z.infer<typeof pointsAdjustedEvent>;
 export type PartnerAccrualEvent = z.infer<typeof partnerAccrualEvent>;
+export type ProfileChangedEvent = z.infer<typeof profileChangedEvent>;
+export type ServiceInteractionEvent = z.infer<typeof serviceInteractionEvent>;
+export type CampaignResponseEvent = z.infer<typeof campaignResponseEvent>;
 export type RetailEvent = z.infer<typeof retailEvent>;
 /** An event as tills and the web shop may send it: defaults (discount, consent) not yet filled. */
 export type RetailEventInput = z.input<typeof retailEvent>;
 export type EventType = RetailEvent['type'];
 
 /**
- * A registration as the customer workflow receives it: the profile removed, except the month and
- * day of birth (`MM-DD`, no year) when the member gave a birth date, for a birthday bonus.
+ * A registration as the customer workflow receives it: the profile removed, except its
+ * classification and the month and day of birth (`MM-DD`, no year) when the member gave a birth
+ * date, for a birthday bonus.
  */
 export type CustomerRegistration = Omit<CustomerRegisteredEvent, 'profile'> & {
   birthMonthDay?: string;
+  customerType?: z.infer<typeof customerType>;
+  preferredStoreId?: string;
 };
+
+/**
+ * A profile change as the customer workflow receives it: which fields changed, and the values of
+ * those that are the retailer's classification (customer type, preferred store, tags) and of the
+ * month and day of birth; no personal data.
+ */
+export type ProfileChange = Omit<ProfileChangedEvent, 'changes'> & {
+  fields: string[];
+  customerType?: ProfileChangedEvent['changes']['customerType'];
+  preferredStoreId?: ProfileChangedEvent['changes']['preferredStoreId'];
+  tags?: ProfileChangedEvent['changes']['tags'];
+  /** `MM-DD`, or `null` when the birth date was cleared. */
+  birthMonthDay?: string | null;
+};
+
+/** A service contact as the customer workflow receives it: without the note. */
+export type ServiceInteraction = Omit<ServiceInteractionEvent, 'note'>;
 
 /** An event as the customer workflow receives it: personal details removed. */
 export type CustomerEvent =
@@ -347,13 +537,52 @@ export type CustomerEvent =
   | ReturnEvent
   | CustomerRegistration
   | PointsAdjustedEvent
-  | PartnerAccrualEvent;
+  | PartnerAccrualEvent
+  | ProfileChange
+  | ServiceInteraction
+  | CampaignResponseEvent;
 
+/** Events that change no points: the customer's record remembers them. */
+export type RecordEvent = ProfileChange | ServiceInteraction | CampaignResponseEvent;
+
+const monthDay = (birthDate: string): string => birthDate.slice(5, 10);
+
+/**
+ * The event without personal data: what may reach a workflow history or the analytics store.
+ * A registration keeps its profile's classification and the month and day of birth (for a
+ * birthday bonus); a profile change keeps the names of the fields it changed.
+ */
 export function withoutPersonalData(event: RetailEvent): CustomerEvent {
-  if (event.type !== 'customer.registered') return event;
-  const { profile, ...rest } = event;
-  const birthDate = profile?.birthDate;
-  return birthDate ? { ...rest, birthMonthDay: birthDate.slice(5, 10) } : rest;
+  switch (event.type) {
+    case 'customer.registered': {
+      const { profile, ...rest } = event;
+      const birthDate = profile?.birthDate;
+      const kept: CustomerRegistration = birthDate
+        ? { ...rest, birthMonthDay: monthDay(birthDate) }
+        : rest;
+      if (profile?.customerType) kept.customerType = profile.customerType;
+      if (profile?.preferredStoreId) kept.preferredStoreId = profile.preferredStoreId;
+      if (profile?.tags && !kept.tags) kept.tags = profile.tags;
+      return kept;
+    }
+    case 'profile.changed': {
+      const { changes, ...rest } = event;
+      const change: ProfileChange = { ...rest, fields: Object.keys(changes).sort() };
+      for (const field of classificationFields) {
+        if (changes[field] !== undefined) Object.assign(change, { [field]: changes[field] });
+      }
+      if (changes.birthDate !== undefined) {
+        change.birthMonthDay = changes.birthDate === null ? null : monthDay(changes.birthDate);
+      }
+      return change;
+    }
+    case 'service.interaction': {
+      const { note: _note, ...rest } = event;
+      return rest;
+    }
+    default:
+      return event;
+  }
 }
 
 // Where the rules and gateways have always found them; the error vocabulary owns them.

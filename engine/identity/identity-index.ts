@@ -41,7 +41,7 @@ import {
 import { type Identifier, indexKey, type KeyedHash } from '../domain/identity/identifiers.ts';
 import { registration } from '../domain/identity/messages.ts';
 import { isNotFound } from '../streams/declare.ts';
-import { isWrongLastSequence } from '../streams/kv-conflicts.ts';
+import { isWrongLastSequence, liveEntry as live } from '../streams/kv.ts';
 import { ACCOUNTS_STREAM, ACCOUNTS_SUBJECT, IDENTITY_BUCKET } from '../streams/topology.ts';
 
 export const cardEntry = z.strictObject({
@@ -346,12 +346,6 @@ function checkCustomerId(customerId: string) {
       { field: 'customerId', message: parsed.error.issues[0]?.message ?? 'is invalid' },
     ]);
   }
-}
-
-/** The key's entry, unless it holds nothing (never written, or deleted). */
-async function live(kv: KV, key: string): Promise<KvEntry | undefined> {
-  const entry = await kv.get(key);
-  return entry && entry.operation === 'PUT' ? entry : undefined;
 }
 
 /** An entry read back through its schema; one that does not check is an error naming its key. */

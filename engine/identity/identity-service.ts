@@ -14,6 +14,8 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { SummaryStore } from '../customer-view/summary-store.ts';
+import { identificationCues } from '../domain/cue-wording.ts';
 import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import type { Identifier } from '../domain/identity/identifiers.ts';
@@ -40,6 +42,8 @@ import type { CardEntry, IdentityIndex } from './identity-index.ts';
 
 export interface IdentityDeps {
   index: IdentityIndex;
+  /** Customers' summaries, for the identification's answer (absent: answered without). */
+  summaries?: SummaryStore;
   js: JetStreamClient;
   eventTime: EventTime;
   logger: Logger;
@@ -157,15 +161,21 @@ export async function identify(
   if ('field' in identifier) return new ClienteleError('invalid_request', [identifier]).toAnswer();
   // Tills and the web shop sell to the customer: a card they may not use is refused.
   const found = await deps.index.identifyAtTill(identifier);
+  const [accountNumber, summary] = await Promise.all([
+    deps.index.knownAccount(found.customerId),
+    deps.summaries?.read(found.customerId),
+  ]);
   return {
     ok: true,
     customerId: found.customerId,
-    accountNumber: await deps.index.knownAccount(found.customerId),
+    accountNumber,
     card: found.card && {
       cardNumber: found.card.cardNumber,
       status: found.card.status,
       type: found.card.type,
     },
+    summary,
+    cues: identificationCues(summary, deps.eventTime.now().toISOString()),
   };
 }
 

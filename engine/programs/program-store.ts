@@ -17,7 +17,7 @@ import {
   parseProgram,
 } from '../domain/loyalty/program-schema.ts';
 import { versionName, versionNumber } from '../domain/loyalty/versions.ts';
-import { isWrongLastSequence } from '../streams/kv-conflicts.ts';
+import { isWrongLastSequence } from '../streams/kv.ts';
 
 export const PROGRAMS_BUCKET = 'PROGRAMS';
 /**

@@ -25,6 +25,8 @@ import { createCustomerWorker } from '../../workflows/worker.ts';
 import { createAnalyticsStore } from '../analytics/open-store.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
+import { openProfileStore } from '../customer-view/profile-store.ts';
+import { openSummaryStore } from '../customer-view/summary-store.ts';
 import { keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
@@ -240,6 +242,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       programs = followed.catalog;
       cleanup('program watch', () => followed.watch.stop());
     }
+    const replicas = { replicas: settings.nats.replicas };
+    const summaries =
+      components.includes('router') || components.includes('identity')
+        ? await openSummaryStore(nc, replicas)
+        : undefined;
     let router: Router | undefined;
     if (components.includes('router')) {
       await declareRouterConsumer(jsm, settings);
@@ -250,6 +257,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
         observe: options.observeDeliveries,
         programs,
+        profiles: await openProfileStore(nc, replicas),
+        summaries,
       });
       router = r;
       await r.start();
@@ -276,7 +285,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         hash: keyedHash(settings.identity.contactHashKey),
         replicas: settings.nats.replicas,
       });
-      const s = startIdentityService(nc, { index, js, eventTime, logger });
+      const s = startIdentityService(nc, { index, summaries, js, eventTime, logger });
       identity = s;
       cleanup('identity service', () => s.stop());
     }

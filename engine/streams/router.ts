@@ -1,7 +1,9 @@
 /**
  * The engine router: a durable JetStream consumer that delivers each event to its customer's
  * workflow with update-with-start, publishes what the workflow answers the events caused (ledger
- * lines, cues), and acks the events only then.
+ * lines, cues) and keeps the customer's summary it answers, and acks the events only then.
+ * Personal data (a registration's or a profile change's) goes to the profile store, never to
+ * the workflow.
  *
  * Many customers are in flight at once, but at most one call per customer, so each customer's
  * events arrive in stream order; events that queue up for a customer meanwhile travel together
@@ -17,10 +19,14 @@ import {
   customerFailure,
   deliverToCustomer,
 } from '../../workflows/customer/client.ts';
+import type { ProfileStore } from '../customer-view/profile-store.ts';
+import type { SummaryStore } from '../customer-view/summary-store.ts';
 import { checkEventTime } from '../domain/event-time.ts';
 import {
   type CustomerEvent,
+  type CustomerRegisteredEvent,
   describeIssues,
+  type ProfileChangedEvent,
   parseRetailEvent,
   withoutPersonalData,
 } from '../domain/events.ts';
@@ -39,6 +45,10 @@ export interface RouterDeps {
   observe?: (delivery: DeliveryObservation) => void;
   /** The router's clock, for the limits on `occurredAt` (default: the system clock). */
   now?: () => Date;
+  /** Where registrations' and profile changes' personal data goes (absent: it is not kept). */
+  profiles?: ProfileStore;
+  /** Where each customer's latest summary goes, for identification (absent: not kept). */
+  summaries?: SummaryStore;
 }
 
 /** One delivery to a customer workflow, timed in wall-clock milliseconds. */
@@ -75,7 +85,10 @@ export interface Router {
 
 interface Item {
   msg: JsMsg;
+  /** The event without personal data: what the workflow is given. */
   event: CustomerEvent;
+  /** The whole event, when it carries a profile for the profile store. */
+  withProfile?: CustomerRegisteredEvent | ProfileChangedEvent;
   takenAtMs: number;
 }
 
@@ -97,6 +110,8 @@ export function createRouter({
   observe,
   programs,
   now = () => new Date(),
+  profiles,
+  summaries,
 }: RouterDeps): Router {
   const { maxInFlight, maxBatch } = settings.router;
   const customers: CustomerDelivery = {
@@ -184,14 +199,25 @@ export function createRouter({
    * they caused is published.
    */
   async function deliver(customerId: string, batch: Item[]) {
+    // Personal data goes to the profile store first, in stream order; the workflow never sees it.
+    for (const item of batch) {
+      if (item.withProfile) await profiles?.apply(item.withProfile, item.msg.info.streamSequence);
+    }
     const through = publishedThrough.get(customerId);
     const receipt = await deliverToCustomer(
       customers,
       customerId,
       batch.map((item) => item.event),
-      through === undefined ? {} : { publishedThrough: through },
+      {
+        ...(through === undefined ? {} : { publishedThrough: through }),
+        ...(summaries ? { summary: true } : {}),
+      },
     );
-    if (receipt.effects) await publishEffects(js, receipt.effects);
+    const summary = receipt.summary;
+    await Promise.all([
+      receipt.effects ? publishEffects(js, receipt.effects) : undefined,
+      summary ? summaries?.write(summary) : undefined,
+    ]);
     if (receipt.delivery !== undefined) rememberPublished(customerId, receipt.delivery);
   }
 
@@ -279,7 +305,12 @@ export function createRouter({
       msg.ack();
       return;
     }
-    enqueue({ msg, event: withoutPersonalData(parsed.event), takenAtMs });
+    const event = parsed.event;
+    const withProfile =
+      event.type === 'profile.changed' || (event.type === 'customer.registered' && event.profile)
+        ? event
+        : undefined;
+    enqueue({ msg, event: withoutPersonalData(event), withProfile, takenAtMs });
     if (buffered >= maxBuffered) {
       await new Promise<void>((resolve) => {
         wakeReader = resolve;

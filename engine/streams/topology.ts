@@ -53,6 +53,12 @@ export const IDENTITY_QUEUE = 'identity';
  */
 export const IDENTITY_BUCKET = 'IDENTITY';
 
+/** Customer profiles, personal data (`engine/customer-view/profile-store.ts`). */
+export const PROFILES_BUCKET = 'PROFILES';
+
+/** Customers' latest summaries, the live part of the 360 view (`engine/customer-view/summary-store.ts`). */
+export const SUMMARIES_BUCKET = 'SUMMARIES';
+
 /** Account numbers: each is the sequence number of an (empty) message published here. */
 export const ACCOUNTS_STREAM = 'ACCOUNTS';
 export const ACCOUNTS_SUBJECT = 'identity.accounts';

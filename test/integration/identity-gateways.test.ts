@@ -87,7 +87,7 @@ describe('registration', () => {
 
     expect(
       await ask('customer:identify', { card: { payload: `${QR_PREFIX}${card}`, source: 'qr' } }),
-    ).toEqual({
+    ).toMatchObject({
       ok: true,
       customerId: registered.customerId,
       accountNumber: registered.accountNumber,
@@ -119,6 +119,18 @@ describe('registration', () => {
     expect(snapshot.registeredAt).toBeDefined();
     // The customer's own record knows their account number.
     expect(snapshot.accountNumber).toBe(registered.accountNumber);
+    // And the till's identification now carries the customer's summary (no personal data).
+    const again = (await ask('customer:identify', { phone: '+44 20 7946 0001' })) as Answer & {
+      summary?: Record<string, unknown>;
+      cues?: { kind: string }[];
+    };
+    expect(again.summary).toMatchObject({
+      customerId: registered.customerId,
+      accountNumber: registered.accountNumber,
+      visits: 0,
+    });
+    expect(JSON.stringify(again.summary)).not.toContain('Ann');
+    expect(again.cues?.map((c) => c.kind)).toEqual(['welcome-back']);
   }, 60_000);
 
   it('on the web works the same, and a phone already held is refused, naming it', async () => {

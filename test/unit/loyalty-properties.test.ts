@@ -396,6 +396,10 @@ function show(input: LoyaltyInput): string {
       return `partner ${input.partnerId} ${input.transactionId}: ${input.amountMinor} ${input.currency} at ${input.occurredAt}`;
     case 'customer.registered':
       return `register ${input.eventId} at ${input.occurredAt}`;
+    case 'profile.changed':
+    case 'service.interaction':
+    case 'campaign.response':
+      return `${input.type} ${input.eventId} at ${input.occurredAt}`;
   }
 }
 

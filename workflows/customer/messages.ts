@@ -31,6 +31,8 @@ export interface DeliveryReceipt {
   effects?: Effects;
   /** The number of the newest delivery whose effects are in `effects`; confirm it next time. */
   delivery?: number;
+  /** The customer's summary after the batch, when the delivery asked for it. */
+  summary?: CustomerSnapshot;
 }
 
 export interface DeliveryOptions {
@@ -51,6 +53,8 @@ export interface DeliveryOptions {
    * `ProgramsNeeded` failure listing them), so a version travels once per customer.
    */
   programs?: Program[];
+  /** Answer the customer's summary after the batch (the router keeps it for identification). */
+  summary?: boolean;
 }
 
 /** The failure type a validator refuses with when it lacks program versions (details: the versions). */

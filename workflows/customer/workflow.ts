@@ -35,6 +35,7 @@ import {
   type CustomerWorkflowInput,
   cancelRedemptionUpdate,
   type DeliveryOptions,
+  type DeliveryReceipt,
   deliverEventsUpdate,
   type OutboxEntry,
   type PointsAfter,
@@ -197,10 +198,11 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       queued += events.length;
       const ticket = queued;
       await condition(() => done >= ticket);
-      const receipt = {
+      const receipt: DeliveryReceipt = {
         applied: account.eventsApplied - before,
         pointsBalance: account.pointsBalance,
       };
+      if (options?.summary) receipt.summary = account.snapshot(isoNow());
       // Old histories published from the activity and answered without effects.
       if (outbox.length === 0 && deliveries === 0) return receipt;
       return { ...receipt, effects: merged(outbox), delivery: deliveries };

@@ -31,6 +31,7 @@ import {
   type CustomerSnapshot,
   type CustomerState,
   initialScalars,
+  RECENT_KEPT,
   snapshotOf,
 } from './state.ts';
 
@@ -74,6 +75,21 @@ function moveLoyaltyEffects(out: Effects, customerId: string, effects: LoyaltyEf
  */
 export type Outcome = 'applied' | 'duplicate' | 'other-customer' | 'refused';
 
+/**
+ * A list of the latest few records, in time order (a late one goes in its place), and the count
+ * of all of them.
+ */
+function keepRecent<T extends { occurredAt: string }>(
+  recent: readonly T[] = [],
+  count = 0,
+  record: T,
+): { count: number; recent: T[] } {
+  const list = [...recent, record].sort((a, b) =>
+    a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0,
+  );
+  return { count: count + 1, recent: list.slice(-RECENT_KEPT) };
+}
+
 /** The earlier of two instants, either of which may be missing. */
 function earliest(a: string | undefined, b: string): string {
   return a !== undefined && a < b ? a : b;
@@ -94,6 +110,16 @@ export class CustomerAccount {
       registeredAt: state.registeredAt,
       accountNumber: state.accountNumber,
       consent: state.consent,
+      customerType: state.customerType,
+      preferredStoreId: state.preferredStoreId,
+      service: state.service && {
+        contacts: state.service.contacts,
+        recent: [...state.service.recent],
+      },
+      campaigns: state.campaigns && {
+        responses: state.campaigns.responses,
+        recent: [...state.campaigns.recent],
+      },
       visits: state.visits,
       spendMinor: state.spendMinor,
       firstPurchaseAt: state.firstPurchaseAt,
@@ -160,7 +186,7 @@ export class CustomerAccount {
 
   /** The 360 snapshot: the customer's figures and what they see of the program at `now`. */
   snapshot(now: string): CustomerSnapshot {
-    return snapshotOf(this.scalars, this.book.outlook(now));
+    return snapshotOf(this.scalars, this.book.outlook(now), now);
   }
 
   /** Program versions the book does not know yet (the router and the redemption service send them). */
@@ -248,8 +274,43 @@ export class CustomerAccount {
         // One account number per customer: the first registration's stands.
         s.accountNumber ??= event.accountNumber;
         s.consent = event.consent;
+        if (event.customerType) s.customerType = event.customerType;
+        if (event.preferredStoreId) s.preferredStoreId = event.preferredStoreId;
         out.cues.push(this.cue(event, 'welcome', result));
         break;
+      case 'profile.changed':
+        if (event.customerType !== undefined) s.customerType = event.customerType ?? undefined;
+        if (event.preferredStoreId !== undefined) {
+          s.preferredStoreId = event.preferredStoreId ?? undefined;
+        }
+        break;
+      case 'service.interaction': {
+        const { interactionId, occurredAt, storeId, channel, reason, outcome, operatorId } = event;
+        const kept = keepRecent(s.service?.recent, s.service?.contacts, {
+          interactionId,
+          occurredAt,
+          storeId,
+          channel,
+          reason,
+          outcome,
+          operatorId,
+        });
+        s.service = { contacts: kept.count, recent: kept.recent };
+        break;
+      }
+      case 'campaign.response': {
+        const { responseId, occurredAt, campaignId, action, offerId, transactionId } = event;
+        const kept = keepRecent(s.campaigns?.recent, s.campaigns?.responses, {
+          responseId,
+          occurredAt,
+          campaignId,
+          action,
+          ...(offerId !== undefined ? { offerId } : {}),
+          ...(transactionId !== undefined ? { transactionId } : {}),
+        });
+        s.campaigns = { responses: kept.count, recent: kept.recent };
+        break;
+      }
       case 'points.adjusted':
         out.cues.push(this.cue(event, 'points-adjusted', result));
         break;

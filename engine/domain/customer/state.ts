@@ -8,6 +8,14 @@ import type { LoyaltyBookState } from '../loyalty/book.ts';
 import { carryState } from '../loyalty/carried-state.ts';
 import type { LoyaltyOutlook } from '../loyalty/evaluator.ts';
 import { initialLoyaltyState } from '../loyalty/state.ts';
+import type { CustomerSummary } from './summary.ts';
+
+export type CustomerType = NonNullable<CustomerSummary['customerType']>;
+export type ServiceContact = CustomerSummary['service']['recent'][number];
+export type CampaignResponse = CustomerSummary['campaigns']['recent'][number];
+
+/** How many service contacts and campaign responses the record keeps in full. */
+export const RECENT_KEPT = 5;
 
 export interface CustomerState {
   customerId: string;
@@ -17,6 +25,13 @@ export interface CustomerState {
   /** The member's account number (`00000042`), once registered through the identity service. */
   accountNumber?: string;
   consent?: { email: boolean; sms: boolean; post: boolean; profiling: boolean };
+  /** The retailer's classification, from the registration and profile changes (not personal). */
+  customerType?: CustomerType;
+  preferredStoreId?: string;
+  /** Contacts with customer service: how many, and the latest few (newest last). */
+  service?: { contacts: number; recent: ServiceContact[] };
+  /** Responses to campaigns: how many, and the latest few (newest last). */
+  campaigns?: { responses: number; recent: CampaignResponse[] };
   visits: number;
   spendMinor: number;
   firstPurchaseAt?: string;
@@ -65,36 +80,48 @@ export function initialScalars(customerId: string, program: BaseEarnProgram): Cu
 /** The state's plain fields, without the book. */
 export type CustomerScalars = Omit<CustomerState, 'loyalty'>;
 
-/** What a till, the web shop or an engineer sees of a customer (the `snapshot` query). */
-export interface CustomerSnapshot {
-  customerId: string;
-  accountNumber?: string;
-  registeredAt?: string;
-  visits: number;
-  visitsThisMonth: number;
-  spendMinor: number;
-  lastPurchaseAt?: string;
-  pointsBalance: number;
-  eventsApplied: number;
-  /** The rules in force: the loyalty program's version, or the base earn rate's. */
-  programVersion: string;
-  /** Balances, tier, the next tier, points expiring soon. */
-  loyalty: Omit<LoyaltyOutlook, 'programVersion'>;
-}
+/** What a till, the web shop or an engineer sees of a customer (`summary.ts`). */
+export type CustomerSnapshot = CustomerSummary;
 
-export function snapshotOf(state: CustomerScalars, outlook: LoyaltyOutlook): CustomerSnapshot {
+const DAY_MS = 86_400_000;
+
+/** The customer's summary at `now` (their clock), from their figures and the program's outlook. */
+export function snapshotOf(
+  state: CustomerScalars,
+  outlook: LoyaltyOutlook,
+  now: string,
+): CustomerSummary {
   const { programVersion, ...loyalty } = outlook;
-  return {
+  const summary: CustomerSummary = {
     customerId: state.customerId,
-    accountNumber: state.accountNumber,
-    registeredAt: state.registeredAt,
     visits: state.visits,
     visitsThisMonth: state.monthVisits.count,
     spendMinor: state.spendMinor,
-    lastPurchaseAt: state.lastPurchaseAt,
     pointsBalance: state.pointsBalance,
     eventsApplied: state.eventsApplied,
     programVersion,
     loyalty,
+    service: { contacts: state.service?.contacts ?? 0, recent: state.service?.recent ?? [] },
+    campaigns: {
+      responses: state.campaigns?.responses ?? 0,
+      recent: state.campaigns?.recent ?? [],
+    },
+    asOf: now,
   };
+  // Optional fields only when known: the summary is stored and compared as JSON.
+  if (state.accountNumber) summary.accountNumber = state.accountNumber;
+  if (state.registeredAt) summary.registeredAt = state.registeredAt;
+  if (state.customerType) summary.customerType = state.customerType;
+  if (state.preferredStoreId) summary.preferredStoreId = state.preferredStoreId;
+  if (state.firstPurchaseAt) summary.firstPurchaseAt = state.firstPurchaseAt;
+  if (state.lastPurchaseAt) summary.lastPurchaseAt = state.lastPurchaseAt;
+  if (state.visits > 0) summary.averageReceiptMinor = Math.floor(state.spendMinor / state.visits);
+  if (state.visits > 1 && state.firstPurchaseAt && state.lastPurchaseAt) {
+    const span = Date.parse(state.lastPurchaseAt) - Date.parse(state.firstPurchaseAt);
+    summary.meanDaysBetweenVisits = Math.round((span / DAY_MS / (state.visits - 1)) * 10) / 10;
+  }
+  for (const key of ['tier', 'nextTier', 'projectedTier', 'expiringSoon'] as const) {
+    if (summary.loyalty[key] === undefined) delete summary.loyalty[key];
+  }
+  return summary;
 }

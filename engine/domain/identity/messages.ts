@@ -12,6 +12,7 @@
  * the identity index as keyed hashes only; never into a workflow id, a subject or a log.
  */
 import { z } from 'zod';
+import { customerSummary } from '../customer/summary.ts';
 import { errorAnswer } from '../error-codes.ts';
 import {
   channel,
@@ -114,11 +115,24 @@ export const identifyRequest = z
   .strictObject({ ...identifiers, ...caller })
   .superRefine(oneIdentifier);
 
+/** A line for the person at the till about the customer just identified. */
+export const identificationCue = z.strictObject({
+  kind: z.enum(['welcome-back', 'new-member', 'points-expiring', 'next-tier', 'open-service-case']),
+  message: z.string(),
+});
+
 export const identified = z.strictObject({
   ok: z.literal(true),
   customerId,
   accountNumber: accountNumber.optional(),
   card: cardView.optional(),
+  /**
+   * The customer's summary as of their last delivered event: absent until the engine has applied
+   * one. No personal data: what any till may see.
+   */
+  summary: customerSummary.optional(),
+  /** What to tell the person at the till, before the sale is rung up. */
+  cues: z.array(identificationCue),
 });
 
 export const identifyAnswer = z.union([identified, errorAnswer]);
@@ -164,3 +178,4 @@ export type RegisterRequest = z.infer<typeof registerRequest>;
 export type RegisterAnswer = z.infer<typeof registerAnswer>;
 export type IdentifyRequest = z.infer<typeof identifyRequest>;
 export type IdentifyAnswer = z.infer<typeof identifyAnswer>;
+export type IdentificationCue = z.infer<typeof identificationCue>;

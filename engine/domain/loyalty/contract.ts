@@ -11,6 +11,7 @@ import type {
   FieldIssue,
   PartnerAccrualEvent,
   PointsAdjustedEvent,
+  RecordEvent,
   ReturnEvent,
   SaleEvent,
 } from '../events.ts';
@@ -31,6 +32,7 @@ export type LoyaltyInput =
   | CustomerRegistration
   | PointsAdjustedEvent
   | PartnerAccrualEvent
+  | RecordEvent
   | RedemptionRequest
   | RedemptionCancel;
 

@@ -1,7 +1,8 @@
 /**
  * The loyalty evaluator: `(state, input, program, now) → (state, effects)`, deterministic, no
  * I/O, no clock (`now` is given). Inputs are the customer's events (sales, returns,
- * registrations, adjustments, partner accruals) and the till's requests (redeem, cancel a
+ * registrations, adjustments, partner accruals, profile changes, service contacts, campaign
+ * responses) and the till's requests (redeem, cancel a
  * redemption); the clock's passing (`advance`) expires lots, sends warnings and reviews tiers.
  *
  * Events run on their own time: applying one first brings the customer's clock to its
@@ -15,7 +16,8 @@
  * every event of a long-lived customer); `evaluate` is the pure form, for tests and the what-if.
  *
  * This file dispatches; each rule lives in the module named for it: `accrual.ts`, `returns.ts`,
- * `redemption.ts`, `clock.ts`, `outlook.ts`, `event-checks.ts` (what is refused).
+ * `redemption.ts`, `clock.ts`, `outlook.ts`, `event-checks.ts` (what is refused), `records.ts`
+ * (events that move no points).
  */
 
 import { applyAdjustment, applyPartnerAccrual, applyRegistration, applySale } from './accrual.ts';
@@ -30,6 +32,7 @@ import {
 import { checkEvent } from './event-checks.ts';
 import { applied, type Run } from './posting.ts';
 import type { Program } from './program.ts';
+import { applyRecord } from './records.ts';
 import { applyCancel, applyRedemption } from './redemption.ts';
 import { applyReturn } from './returns.ts';
 import { initialLoyaltyState, type LoyaltyState } from './state.ts';
@@ -105,6 +108,11 @@ export function applyLoyalty(
       break;
     case 'partner.accrual':
       result = applyPartnerAccrual(run, input);
+      break;
+    case 'profile.changed':
+    case 'service.interaction':
+    case 'campaign.response':
+      result = applyRecord(run, input);
       break;
     case 'redemption':
       result = applyRedemption(run, input);
