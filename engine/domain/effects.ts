@@ -12,7 +12,8 @@ import { channel, customerId, instant, storeId, tillId } from './events.ts';
  * back (cumulative) · restore: points the sale was paid with, given back by its returns
  * (cumulative) · bonus: a one-off bonus not tied to a sale (registration) · redeem / partner-burn:
  * points spent · redeem-cancel: a cancelled redemption given back · expire · adjust: service desk ·
- * partner-earn: points earned at a partner.
+ * partner-earn: points earned at a partner · merge-in / merge-out: the balance of a customer
+ * merged into another, arriving at the survivor and leaving the absorbed customer.
  */
 export const ledgerEntryKind = z.enum([
   'earn',
@@ -25,6 +26,8 @@ export const ledgerEntryKind = z.enum([
   'partner-burn',
   'expire',
   'adjust',
+  'merge-in',
+  'merge-out',
 ]);
 
 /**
