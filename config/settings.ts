@@ -114,6 +114,16 @@ export const settingsSchema = z.object({
     .string()
     .min(8, 'the dashboard token has at least 8 characters')
     .default('demo-dashboard-token'),
+  /**
+   * The back office's token for the web API (the service desk, until staff sign in): with it,
+   * `GET /v1/customers/:id` answers the whole record, the profile included, where a store's
+   * token gets the till's view. The default is for local demos only: replace it
+   * (CLIENTELE_BACK_OFFICE_TOKEN) for anything else.
+   */
+  backOfficeToken: z
+    .string()
+    .min(8, 'the back-office token has at least 8 characters')
+    .default('demo-back-office-token'),
   identity: z
     .object({
       /**

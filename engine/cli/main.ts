@@ -247,6 +247,7 @@ config
       ...settings,
       stores: Object.fromEntries(Object.keys(settings.stores).map((id) => [id, '***'])),
       dashboardToken: '***',
+      backOfficeToken: '***',
       identity: { ...settings.identity, contactHashKey: '***' },
       clickhouse: { ...settings.clickhouse, password: settings.clickhouse.password ? '***' : '' },
     };

@@ -7,6 +7,8 @@
  * - `phone.<hash>`, `email.<hash>` → the customer (keyed hashes: no contact detail is stored)
  * - `customer.<customerId>` → the customer's account number
  * - `registration.<registrationId>` → the customer the registration made
+ * - `holds.<customerId>.<card>` → nothing: the cards issued to the customer, each checked
+ *   against the card's own key when read (a card that moved on is not listed)
  *
  * Account numbers are drawn from the stream `ACCOUNTS`: each is the sequence number the server
  * gave a message published there (the messages themselves are not kept).
@@ -104,6 +106,8 @@ export interface IdentityIndex {
     replacement: { cardNumber: string; type: CardEntry['type'] },
     at: string,
   ): Promise<CardEntry>;
+  /** The cards the customer holds (any status), oldest first. */
+  cardsOf(customerId: string): Promise<(CardEntry & { cardNumber: string })[]>;
   /** Gives the customer a phone number or e-mail address to be found by; `identifier_taken` if another holds it. */
   claimContact(
     identifier: Identifier & { kind: 'phone' | 'email' },
@@ -249,7 +253,11 @@ export async function openIdentityIndex(
     });
     // Issued before: to the same customer it is this card (a retry); to anyone else, refused.
     const held = await createOrRead(kv, key, cardEntry, entry);
-    if (held?.customerId === card.customerId) return held;
+    if (held?.customerId === card.customerId) {
+      // The customer's pointer to it, after the card itself: a retry mends a crash between.
+      await kv.put(`holds.${card.customerId}.${card.cardNumber}`, '');
+      return held;
+    }
     throw new ClienteleError('identifier_taken', [
       { field: 'cardNumber', message: 'was issued before: a card number is never issued twice' },
     ]);
@@ -314,6 +322,23 @@ export async function openIdentityIndex(
     return issued;
   }
 
+  async function cardsOf(customerId: string) {
+    checkCustomerId(customerId);
+    const prefix = `holds.${customerId}.`;
+    const numbers: string[] = [];
+    for await (const key of await kv.keys(`${prefix}*`)) numbers.push(key.slice(prefix.length));
+    const cards = await Promise.all(
+      numbers.map(async (number) => {
+        const entry = await live(kv, `card.${number}`);
+        const card = entry && read(cardEntry, entry);
+        return card?.customerId === customerId ? [{ ...card, cardNumber: number }] : [];
+      }),
+    );
+    return cards
+      .flat()
+      .sort((a, b) => (a.issuedAt < b.issuedAt ? -1 : a.issuedAt > b.issuedAt ? 1 : 0));
+  }
+
   async function claimContact(
     identifier: Identifier & { kind: 'phone' | 'email' },
     customerId: string,
@@ -335,6 +360,7 @@ export async function openIdentityIndex(
     issueCard,
     setCardStatus,
     replaceCard,
+    cardsOf,
     claimContact,
   };
 }

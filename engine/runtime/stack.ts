@@ -22,11 +22,13 @@ import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
 import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
 import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
+import { startHistoryService } from '../analytics/history-service.ts';
 import { createAnalyticsStore } from '../analytics/open-store.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
+import { startCustomerViewService } from '../customer-view/customer-view.ts';
 import { openProfileStore } from '../customer-view/profile-store.ts';
-import { openSummaryStore } from '../customer-view/summary-store.ts';
+import { openSummaryStore, type SummaryStore } from '../customer-view/summary-store.ts';
 import { keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
@@ -229,6 +231,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sink = k;
       await k.start();
       cleanup('sink', () => k.stop());
+      // Only this process can read a chDB store: it answers the 360 view's history.
+      const h = startHistoryService(nc, { store: s, logger });
+      cleanup('history service', () => h.stop());
     }
 
     let programs = options.programs;
@@ -288,6 +293,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const s = startIdentityService(nc, { index, summaries, js, eventTime, logger });
       identity = s;
       cleanup('identity service', () => s.stop());
+      const v = startCustomerViewService({
+        nc,
+        index,
+        profiles: await openProfileStore(nc, replicas),
+        summaries: summaries as SummaryStore,
+        logger,
+      });
+      cleanup('customer view', () => v.stop());
     }
     let till: TillGateway | undefined;
     if (components.includes('till')) {
@@ -315,7 +328,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           js,
           tokens,
           logger,
-          temporal,
+          backOfficeToken: settings.backOfficeToken,
           maxMessageBytes: settings.gateways.maxMessageBytes,
           eventTime,
           lookups: lookupLimit(settings.identity.lookupsPerMinute),

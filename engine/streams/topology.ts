@@ -47,6 +47,12 @@ export const IDENTIFY_SUBJECT = 'svc.identity.identify';
 export const CARD_SUBJECT = 'svc.identity.card';
 export const IDENTITY_QUEUE = 'identity';
 
+/** The customer 360 view (`engine/customer-view/customer-view.ts`), served with the identity service. */
+export const VIEW_SUBJECT = 'svc.customer.view';
+/** One customer's long history, answered by the process that holds the analytics store. */
+export const HISTORY_SUBJECT = 'svc.analytics.customer-history';
+export const HISTORY_QUEUE = 'analytics';
+
 /**
  * The identity index (NATS KV): cards, account numbers and hashed contact details → customer
  * (`engine/identity/identity-index.ts`).

@@ -6,7 +6,6 @@
  * path nothing. A browser proves it may watch with the marketer token in the Socket.io auth
  * payload; the page takes it from the URL fragment, which never reaches a server or its logs.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +21,7 @@ import { cue, ledgerEntry } from '../../engine/domain/effects.ts';
 import { ClienteleError, connectError } from '../../engine/domain/error-codes.ts';
 import { retailEvent } from '../../engine/domain/events.ts';
 import { CUE_SUBJECTS, EVENT_SUBJECTS, LEDGER_SUBJECTS } from '../../engine/streams/topology.ts';
+import { sameToken } from '../shared/store-tokens.ts';
 import { LiveFigures } from './live-figures.ts';
 
 /** Where the page and its assets live. */
@@ -65,8 +65,6 @@ const pageHeaders = {
   'cache-control': 'no-cache',
 };
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export function createDashboardApp(pageDir = DASHBOARD_PAGE_DIR) {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true }));
@@ -99,7 +97,6 @@ export async function startDashboardGateway(
   const { nc, logger } = deps;
   const now = deps.now ?? Date.now;
   const live = new LiveFigures();
-  const expected = digest(deps.token);
 
   const app = createDashboardApp();
   const http = createServer(getRequestListener(app.fetch));
@@ -112,8 +109,7 @@ export async function startDashboardGateway(
 
   io.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const given = digest(typeof token === 'string' ? token : '');
-    if (typeof token !== 'string' || !timingSafeEqual(expected, given)) {
+    if (typeof token !== 'string' || !sameToken(token, deps.token)) {
       const issues = [{ field: 'token', message: 'is not the marketer token' }];
       next(connectError(new ClienteleError('unauthorized', issues)));
       return;

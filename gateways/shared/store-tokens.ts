@@ -1,10 +1,15 @@
 /**
- * Per-store tokens: a till or the web shop proves which store it speaks for. Comparison is by
- * constant time over fixed-length digests, so a wrong token leaks nothing through timing.
+ * Per-store tokens: a till or the web shop proves which store it speaks for; and the single
+ * tokens of the dashboard and the back office. Comparison is by constant time over fixed-length
+ * digests, so a wrong token leaks nothing through timing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** True only when `given` is `expected` (a dashboard's, the back office's token). */
+export const sameToken = (given: string, expected: string): boolean =>
+  timingSafeEqual(digest(given), digest(expected));
 
 export class StoreTokens {
   private readonly byStore: Map<string, Buffer>;

@@ -6,8 +6,10 @@
  *   is stored, or `{ ok: false, error: { code, message, issues: [{ field, message }] } }`;
  * - `on('cue', { seq, cue })`: cues for this till only; keep the last `seq`;
  * - `emit('customer:identify', { card: { payload, source } } | { accountNumber } | { phone } |
- *   { email }, ack)`: ack is `{ ok: true, customerId, accountNumber, card? }` or a refusal (a
- *   blocked, lost or replaced card: `card_refused`; nobody: `unknown_identifier`);
+ *   { email }, ack)`: ack is `{ ok: true, customerId, accountNumber, card?, summary?, cues }` or
+ *   a refusal (a blocked, lost or replaced card: `card_refused`; nobody: `unknown_identifier`);
+ * - `emit('customer:view', { customerId }, ack)`: ack is the customer's 360 view as a till may
+ *   see it (no profile): cards, summary, history, cues;
  * - `emit('customer:register', { registrationId, consent?, profile?, card?, phone?, email? }, ack)`:
  *   ack is `{ ok: true, customerId, accountNumber, cardNumber?, repeated }`;
  * - `emit('cues:missed', { afterSeq }, ack)`: ack is `{ ok: true, cues: [{ seq, cue }] }`, the
@@ -50,6 +52,7 @@ export const ACK_ANSWERS = {
   'points:cancel': 'whether the redemption was cancelled',
   'customer:identify': 'who the card or number belongs to, or why it is refused',
   'customer:register': "the new member's customer id and account number",
+  'customer:view': "the customer's 360 view",
   'cues:missed': 'the missed cues',
 } as const;
 

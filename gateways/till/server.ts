@@ -18,6 +18,7 @@ import {
   IDENTIFY_SUBJECT,
   REDEEM_SUBJECT,
   REGISTER_SUBJECT,
+  VIEW_SUBJECT,
 } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
 import type { LookupLimit } from '../shared/lookup-limit.ts';
@@ -132,21 +133,29 @@ export async function startTillGateway(
 
     // Requests to the engine's services (redemptions, identity): the store and till come from
     // the verified connection, never from the payload.
-    const relayRequest = (event: keyof typeof ACK_ANSWERS, subject: string) =>
+    // `set`: fields the gateway decides (the view's scope), over whatever the payload says.
+    const relayRequest = (
+      event: keyof typeof ACK_ANSWERS,
+      subject: string,
+      set: Record<string, unknown> = {},
+    ) =>
       socket.on(event, async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return refuseWithoutAck(socket, event, payload);
-        if (event === 'customer:identify' && deps.lookups) {
+        if ((event === 'customer:identify' || event === 'customer:view') && deps.lookups) {
           const refused = await deps.lookups.refusal(`${till.storeId}/${till.tillId}`);
           if (refused) return (ack as Ack)(refused.toAnswer());
         }
         const caller = { storeId: till.storeId, tillId: till.tillId, channel: 'till' as const };
-        (ack as Ack)(await askService(deps.nc, subject, payload, caller));
+        const request = isObject(payload) ? { ...payload, ...set } : payload;
+        (ack as Ack)(await askService(deps.nc, subject, request, caller));
       });
     relayRequest('points:redeem', REDEEM_SUBJECT);
     relayRequest('points:cancel', CANCEL_SUBJECT);
     // Identity: a card scanned (or a number typed) before the sale, a new member signed up.
     relayRequest('customer:identify', IDENTIFY_SUBJECT);
     relayRequest('customer:register', REGISTER_SUBJECT);
+    // The customer's 360 view as a till may see it: no profile.
+    relayRequest('customer:view', VIEW_SUBJECT, { scope: 'till' });
 
     socket.on('cues:missed', async (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return refuseWithoutAck(socket, 'cues:missed', payload);
@@ -202,6 +211,9 @@ export async function startTillGateway(
     },
   };
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function safeJson(text: string): unknown {
   try {

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Client } from '@temporalio/client';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
@@ -24,11 +23,11 @@ import {
   IDENTIFY_SUBJECT,
   REDEEM_SUBJECT,
   REGISTER_SUBJECT,
+  VIEW_SUBJECT,
 } from '../../engine/streams/topology.ts';
-import { customerSnapshot } from '../../workflows/customer/client.ts';
 import { askService } from '../shared/ask-service.ts';
 import type { LookupLimit } from '../shared/lookup-limit.ts';
-import type { StoreTokens } from '../shared/store-tokens.ts';
+import { type StoreTokens, sameToken } from '../shared/store-tokens.ts';
 
 export interface WebGatewayDeps {
   js: JetStreamClient;
@@ -36,9 +35,12 @@ export interface WebGatewayDeps {
   logger: Logger;
   maxMessageBytes: number;
   eventTime: EventTime;
-  /** When given, `GET /v1/customers/:id` answers the customer's snapshot from its workflow. */
-  temporal?: Client;
-  /** When given, `POST /v1/redemptions` and `/v1/customers` ask the engine's services. */
+  /**
+   * The back office's token: it reads a customer's whole record (the profile included) and
+   * speaks for the store `HQ` on the channel `back-office`. Absent: no back office over HTTP.
+   */
+  backOfficeToken?: string;
+  /** When given, `POST /v1/redemptions`, `/v1/customers…` ask the engine's services. */
   nc?: NatsConnection;
   /** How many `POST /v1/customers/identify` each store token may send; unlimited when absent. */
   lookups?: LookupLimit;
@@ -50,7 +52,11 @@ export interface WebGateway {
   close(): Promise<void>;
 }
 
-type Env = { Variables: { storeId: string } };
+/** Who is asking: a store's token, or the back office's. */
+type Env = { Variables: { storeId: string; channel: 'web' | 'back-office' } };
+
+/** The store the back office speaks for. */
+export const BACK_OFFICE_STORE = 'HQ';
 
 /** The bearer token of an `Authorization` header, or what is wrong with the header. */
 function bearerToken(header: string | undefined): { token: string } | { problem: string } {
@@ -79,7 +85,15 @@ export function createWebApp(
   // known store sending another store's event.
   app.use('/v1/*', async (c, next) => {
     const bearer = bearerToken(c.req.header('authorization'));
-    const storeId = 'token' in bearer ? deps.tokens.storeOf(bearer.token) : undefined;
+    const backOffice =
+      'token' in bearer && deps.backOfficeToken !== undefined
+        ? sameToken(bearer.token, deps.backOfficeToken)
+        : false;
+    const storeId = backOffice
+      ? BACK_OFFICE_STORE
+      : 'token' in bearer
+        ? deps.tokens.storeOf(bearer.token)
+        : undefined;
     if (!storeId) {
       const problem = 'problem' in bearer ? bearer.problem : 'is not the token of any store';
       c.header('WWW-Authenticate', 'Bearer');
@@ -93,6 +107,7 @@ export function createWebApp(
       );
     }
     c.set('storeId', storeId);
+    c.set('channel', backOffice ? 'back-office' : 'web');
     await next();
   });
 
@@ -141,7 +156,7 @@ export function createWebApp(
     const body = await c.req.json().catch(() => undefined);
     const answer = await askService(deps.nc, subject, body ?? null, {
       storeId: c.get('storeId'),
-      channel: 'web',
+      channel: c.get('channel'),
     });
     return c.json(answer, statusOf(answer));
   };
@@ -156,7 +171,7 @@ export function createWebApp(
       deps.nc,
       CANCEL_SUBJECT,
       { customerId: body?.customerId, redemptionId: c.req.param('redemptionId') },
-      { storeId: c.get('storeId'), channel: 'web' },
+      { storeId: c.get('storeId'), channel: c.get('channel') },
     );
     return c.json(answer, statusOf(answer));
   });
@@ -169,30 +184,18 @@ export function createWebApp(
     return refused ? fail(c, refused) : identify(c);
   });
 
+  // The customer 360 view: a store's token gets the till's view (no profile), the back office
+  // the whole record. The scope is the gateway's to set, never the caller's.
   app.get('/v1/customers/:customerId', async (c) => {
-    if (!deps.temporal) {
-      return fail(c, new ClienteleError('unavailable', [], 'no Temporal client'));
-    }
-    const id = customerIdSchema.safeParse(c.req.param('customerId'));
-    if (!id.success) {
-      return fail(
-        c,
-        new ClienteleError('invalid_request', issuesOf(id.error.issues, 'customerId')),
-      );
-    }
-    try {
-      const snapshot = await customerSnapshot(deps.temporal, id.data);
-      if (snapshot === undefined) {
-        return fail(c, new ClienteleError('unknown_customer', [], 'no such customer'));
-      }
-      return c.json({ ok: true, customer: snapshot });
-    } catch (err) {
-      deps.logger.warn({ err }, 'customer snapshot query failed');
-      return fail(
-        c,
-        new ClienteleError('unavailable', [], 'customer state not available, try again'),
-      );
-    }
+    if (!deps.nc) return fail(c, noNats());
+    const channel = c.get('channel');
+    const answer = await askService(deps.nc, VIEW_SUBJECT, {
+      customerId: c.req.param('customerId'),
+      scope: channel === 'back-office' ? 'full' : 'till',
+      storeId: c.get('storeId'),
+      channel,
+    });
+    return c.json(answer, statusOf(answer));
   });
 
   return app;

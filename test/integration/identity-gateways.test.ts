@@ -109,9 +109,9 @@ describe('registration', () => {
         });
         const body = (await response.json()) as {
           ok: boolean;
-          customer?: { registeredAt?: string; accountNumber?: string };
+          summary?: { registeredAt?: string; accountNumber?: string };
         };
-        return body.customer?.registeredAt ? body.customer : undefined;
+        return body.summary?.registeredAt ? body.summary : undefined;
       },
       30_000,
       'the registration in the workflow',

@@ -32,7 +32,7 @@ import { cardNumber } from './card-number.ts';
 import { cardStatus, cardType } from './card-status.ts';
 
 /** What the answers show of a card. */
-const cardView = z.strictObject({ cardNumber, status: cardStatus, type: cardType });
+export const cardView = z.strictObject({ cardNumber, status: cardStatus, type: cardType });
 
 /** Who asks: set by the gateways from the caller's verified connection, never by the caller. */
 const caller = { channel, storeId, tillId: tillId.optional() };
