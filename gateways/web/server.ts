@@ -10,13 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
-import {
-  ClienteleError,
-  type ErrorAnswer,
-  httpStatus,
-  issuesOf,
-} from '../../engine/domain/error-codes.ts';
-import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
+import { ClienteleError, type ErrorAnswer, httpStatus } from '../../engine/domain/error-codes.ts';
 import { type EventTime, publishEvent } from '../../engine/streams/publish-event.ts';
 import {
   CANCEL_SUBJECT,
