@@ -1,2 +1,3 @@
 /** Every workflow the worker serves; the bundler starts here. */
 export { customerWorkflow } from './customer/workflow.ts';
+export { mergeWorkflow } from './merge/workflow.ts';

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/worker';
 import type { Settings } from '../config/settings.ts';
 import { type ActivityDeps, createActivities } from './customer/activities.ts';
+import { createMergeActivities, type MergeActivityDeps } from './merge/activities.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 
@@ -37,6 +38,8 @@ export interface CustomerWorkerOptions {
   temporalAddress: string;
   /** How the workflow's local activity publishes effects (the engine's effects publisher). */
   publish: ActivityDeps['publish'];
+  /** What the merge workflow's steps use (absent: this worker runs no merges' steps). */
+  merges?: Omit<MergeActivityDeps, 'publish'>;
   bundle?: WorkflowBundle;
 }
 
@@ -72,7 +75,12 @@ export async function createCustomerWorker(options: CustomerWorkerOptions): Prom
     namespace: settings.temporal.namespace,
     taskQueue: settings.temporal.taskQueue,
     workflowBundle: options.bundle ?? (await bundleWorkflows()),
-    activities: createActivities({ publish: options.publish }),
+    activities: {
+      ...createActivities({ publish: options.publish }),
+      ...(options.merges
+        ? createMergeActivities({ ...options.merges, publish: options.publish })
+        : {}),
+    },
     ...workerTuning(settings),
   });
   // The worker does not own the connection; close it once the worker has stopped.

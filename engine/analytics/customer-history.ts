@@ -1,6 +1,7 @@
 /**
  * One customer's long history from the analytics store (`CustomerHistory`, the 360 view's part
- * that the customer's own state does not keep). Every table is read with FINAL, so a row stored
+ * that the customer's own state does not keep), over their own id and the ids of the customers
+ * merged into them. Every table is read with FINAL, so a row stored
  * twice counts once; the customer's rows are found through the tables' customer_id indexes.
  */
 import type { CustomerHistory } from '../domain/customer/history.ts';
@@ -16,13 +17,19 @@ type Row = Record<string, string>;
 /** The customer's history as of `asOf` (an ISO instant): the last 12 months end there. */
 export async function customerHistory(
   store: AnalyticsStore,
-  customerId: string,
+  customerIds: readonly string[],
   asOf: string,
 ): Promise<CustomerHistory> {
   const t = (table: string) => qualified(store.database, table);
   const since = new Date(asOf);
   since.setUTCFullYear(since.getUTCFullYear() - 1);
-  const params = { customerId, since: toClickHouseTime(since), asOf: toClickHouseTime(asOf) };
+  // Customer ids hold letters, digits, '-' and '_' only (the event contract): a list of them
+  // travels as one string.
+  const params = {
+    customerIds: customerIds.join(','),
+    since: toClickHouseTime(since),
+    asOf: toClickHouseTime(asOf),
+  };
   const upTo = 'occurred_at <= {asOf:DateTime64(3)}';
   const recent = 'occurred_at >= {since:DateTime64(3)}';
 
@@ -37,7 +44,7 @@ export async function customerHistory(
            countIf(type = 'sale' AND ${recent}) AS sales12,
            countIf(type = 'return' AND ${recent}) AS returns12
          FROM ${t('events')} FINAL
-         WHERE customer_id = {customerId:String} AND type IN ('sale', 'return') AND ${upTo}`,
+         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type IN ('sale', 'return') AND ${upTo}`,
         params,
       ),
       // What returned goods had cost: back in the margin (their refund is already out of spend).
@@ -45,36 +52,36 @@ export async function customerHistory(
         `SELECT sum(r.quantity * s.unit_cost) AS returned,
                 sumIf(r.quantity * s.unit_cost, r.occurred_at >= {since:DateTime64(3)}) AS returned12
          FROM (SELECT * FROM ${t('return_lines')} FINAL
-               WHERE customer_id = {customerId:String} AND occurred_at <= {asOf:DateTime64(3)}) AS r
+               WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND occurred_at <= {asOf:DateTime64(3)}) AS r
          INNER JOIN (SELECT transaction_id, line_id, unit_cost FROM ${t('sale_lines')} FINAL
-                     WHERE customer_id = {customerId:String}) AS s
+                     WHERE has(splitByChar(',', {customerIds:String}), customer_id)) AS s
            ON s.transaction_id = r.original_transaction_id AND s.line_id = r.line_id`,
         params,
       ),
       store.query<Row>(
         `SELECT category, sum(quantity * unit_price - discount) AS spend
          FROM ${t('sale_lines')} FINAL
-         WHERE customer_id = {customerId:String} AND ${upTo}
+         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND ${upTo}
          GROUP BY category ORDER BY spend DESC, category LIMIT ${LIST}`,
         params,
       ),
       store.query<Row>(
         `SELECT store_id, count() AS sales FROM ${t('events')} FINAL
-         WHERE customer_id = {customerId:String} AND type = 'sale' AND ${upTo}
+         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type = 'sale' AND ${upTo}
          GROUP BY store_id ORDER BY sales DESC, store_id LIMIT ${LIST}`,
         params,
       ),
       store.query<Row>(
         `SELECT channel, countIf(type = 'sale') AS sales, sum(total_minor) AS spend
          FROM ${t('events')} FINAL
-         WHERE customer_id = {customerId:String} AND type IN ('sale', 'return') AND ${upTo}
+         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type IN ('sale', 'return') AND ${upTo}
          GROUP BY channel ORDER BY sales DESC, channel`,
         params,
       ),
       store.query<Row>(
         `SELECT transaction_id, type, occurred_at, store_id, channel, total_minor
          FROM ${t('events')} FINAL
-         WHERE customer_id = {customerId:String} AND type IN ('sale', 'return') AND ${upTo}
+         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type IN ('sale', 'return') AND ${upTo}
          ORDER BY occurred_at DESC, event_id DESC LIMIT ${LIST}`,
         params,
       ),
@@ -82,14 +89,14 @@ export async function customerHistory(
         `SELECT type, occurred_at, store_id, channel, payload FROM (
            SELECT *, row_number() OVER (PARTITION BY type ORDER BY occurred_at DESC, event_id DESC) AS n
            FROM ${t('events')} FINAL
-           WHERE customer_id = {customerId:String}
+           WHERE has(splitByChar(',', {customerIds:String}), customer_id)
              AND type IN ('service.interaction', 'campaign.response') AND ${upTo})
          WHERE n <= ${LIST} ORDER BY occurred_at DESC, event_id DESC`,
         params,
       ),
       store.query<Row>(
         `SELECT kind, sum(points) AS points FROM ${t('ledger')} FINAL
-         WHERE customer_id = {customerId:String} AND ${upTo} GROUP BY kind`,
+         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND ${upTo} GROUP BY kind`,
         params,
       ),
     ]);

@@ -25,7 +25,7 @@ export function startHistoryService(
       ok: true,
       history: await customerHistory(
         deps.store,
-        request.customerId,
+        request.customerIds,
         request.asOf ?? now().toISOString(),
       ),
     }),

@@ -35,11 +35,11 @@ const decoder = new TextDecoder();
 
 async function askHistory(
   deps: CustomerViewDeps,
-  customerId: string,
+  customerIds: string[],
   asOf: string,
 ): Promise<CustomerHistory | undefined> {
   try {
-    const reply = await deps.nc.request(HISTORY_SUBJECT, JSON.stringify({ customerId, asOf }), {
+    const reply = await deps.nc.request(HISTORY_SUBJECT, JSON.stringify({ customerIds, asOf }), {
       timeout: deps.historyTimeoutMs ?? 2_000,
     });
     const answer = JSON.parse(decoder.decode(reply.data));
@@ -57,13 +57,30 @@ export async function viewCustomer(
 ): Promise<CustomerView> {
   const { customerId, scope } = request;
   const now = (deps.now?.() ?? new Date()).toISOString();
-  const [accountNumber, cards, summary, profile, history] = await Promise.all([
+  const merged = await deps.index.mergedInto(customerId);
+  if (merged) {
+    return {
+      ok: true,
+      customerId,
+      scope,
+      mergedInto: merged,
+      cards: [],
+      cues: [
+        {
+          kind: 'merged',
+          message: `This record was merged into ${merged.customerId} on ${merged.at.slice(0, 10)}`,
+        },
+      ],
+    };
+  }
+  const [accountNumber, cards, summary, profile] = await Promise.all([
     deps.index.knownAccount(customerId),
     deps.index.cardsOf(customerId),
     deps.summaries.read(customerId),
     scope === 'full' ? deps.profiles.read(customerId) : undefined,
-    askHistory(deps, customerId, now),
   ]);
+  // The customers merged into this one: their events are stored under their own ids.
+  const history = await askHistory(deps, [customerId, ...(summary?.mergedFrom ?? [])], now);
   if (!accountNumber && cards.length === 0 && !summary && !profile) {
     throw new ClienteleError('unknown_customer', [
       { field: 'customerId', message: 'is no customer of this engine' },

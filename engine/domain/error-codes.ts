@@ -110,6 +110,13 @@ export const errorCodes = {
     meaning:
       'The card, account number, phone number or e-mail address belongs to another customer.',
   },
+  customer_merged: {
+    http: 409,
+    socket: 'ack',
+    retry: false,
+    meaning:
+      'The customer was merged into another: `message` and `issues` name where it went; a merge of it elsewhere is refused.',
+  },
   card_refused: {
     http: 422,
     socket: 'ack',

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { customerSummary } from './customer/summary.ts';
+import { customerView } from './customer/view.ts';
 import {
   campaignResponseEvent,
   customerRegisteredEvent,
@@ -17,7 +18,7 @@ import {
   saleEvent,
   serviceInteractionEvent,
 } from './events.ts';
-import { identification, registration } from './identity/messages.ts';
+import { identification, identified, registration } from './identity/messages.ts';
 
 const contracts = {
   'retail-event': retailEvent,
@@ -40,6 +41,8 @@ const requests = {
 /** What the engine answers: the shapes a till or the web shop reads. */
 const answers = {
   'customer-summary': customerSummary,
+  'customer-view': customerView,
+  'customer-identified': identified,
 } as const;
 
 const jsonSchemaOf = (name: string, title: string, schema: z.ZodType, io: 'input' | 'output') => [

@@ -7,8 +7,10 @@
  * - `phone.<hash>`, `email.<hash>` → the customer (keyed hashes: no contact detail is stored)
  * - `customer.<customerId>` → the customer's account number
  * - `registration.<registrationId>` → the customer the registration made
- * - `holds.<customerId>.<card>` → nothing: the cards issued to the customer, each checked
- *   against the card's own key when read (a card that moved on is not listed)
+ * - `holds.<customerId>.<identifier's key>` → nothing: what the customer holds (cards, phone,
+ *   e-mail), each checked against the identifier's own key when read, so one that moved on
+ *   (merged into another customer) is not theirs any more, whatever is left here
+ * - `merged.<customerId>` → the customer it was merged into, and the merge
  *
  * Account numbers are drawn from the stream `ACCOUNTS`: each is the sequence number the server
  * gave a message published there (the messages themselves are not kept).
@@ -59,6 +61,17 @@ export const cardEntry = z.strictObject({
 export type CardEntry = z.infer<typeof cardEntry>;
 
 const holderEntry = z.strictObject({ customerId: customerIdSchema });
+
+/** A merged record's mark: where it went, by which merge, when. */
+export const mergeMark = z.strictObject({
+  customerId: customerIdSchema,
+  mergeId: z.string(),
+  at: z.iso.datetime({ offset: true }),
+});
+export type MergeMark = z.infer<typeof mergeMark>;
+
+/** The pointer from a customer to an identifier's key they hold. */
+const holdsKey = (customerId: string, key: string): string => `holds.${customerId}.${key}`;
 const customerEntry = z.strictObject({ accountNumber: z.string() });
 
 /** What a look-up found: the customer, and the card when a card was looked up. */
@@ -106,6 +119,13 @@ export interface IdentityIndex {
     replacement: { cardNumber: string; type: CardEntry['type'] },
     at: string,
   ): Promise<CardEntry>;
+  /**
+   * Everything `from` holds (cards, phone, e-mail, account number) moves to `into`, and `from`
+   * is marked merged into it. Each key is moved on its revision: asked again, nothing changes.
+   */
+  moveHolder(from: string, into: string, merge: MergeMark): Promise<void>;
+  /** The customer `customerId` was merged into, if it was. */
+  mergedInto(customerId: string): Promise<MergeMark | undefined>;
   /** The cards the customer holds (any status), oldest first. */
   cardsOf(customerId: string): Promise<(CardEntry & { cardNumber: string })[]>;
   /** Gives the customer a phone number or e-mail address to be found by; `identifier_taken` if another holds it. */
@@ -255,7 +275,7 @@ export async function openIdentityIndex(
     const held = await createOrRead(kv, key, cardEntry, entry);
     if (held?.customerId === card.customerId) {
       // The customer's pointer to it, after the card itself: a retry mends a crash between.
-      await kv.put(`holds.${card.customerId}.${card.cardNumber}`, '');
+      await kv.put(holdsKey(card.customerId, key), '');
       return held;
     }
     throw new ClienteleError('identifier_taken', [
@@ -322,21 +342,59 @@ export async function openIdentityIndex(
     return issued;
   }
 
+  /** The index keys the customer holds: their pointers, each checked against the key itself. */
+  async function heldKeys(customerId: string, kind = '>'): Promise<string[]> {
+    const prefix = `holds.${customerId}.`;
+    const keys: string[] = [];
+    for await (const key of await kv.keys(`${prefix}${kind}`)) keys.push(key.slice(prefix.length));
+    return keys;
+  }
+
   async function cardsOf(customerId: string) {
     checkCustomerId(customerId);
-    const prefix = `holds.${customerId}.`;
-    const numbers: string[] = [];
-    for await (const key of await kv.keys(`${prefix}*`)) numbers.push(key.slice(prefix.length));
+    const keys = await heldKeys(customerId, 'card.*');
     const cards = await Promise.all(
-      numbers.map(async (number) => {
-        const entry = await live(kv, `card.${number}`);
+      keys.map(async (key) => {
+        const entry = await live(kv, key);
         const card = entry && read(cardEntry, entry);
-        return card?.customerId === customerId ? [{ ...card, cardNumber: number }] : [];
+        return card?.customerId === customerId
+          ? [{ ...card, cardNumber: key.slice('card.'.length) }]
+          : [];
       }),
     );
     return cards
       .flat()
       .sort((a, b) => (a.issuedAt < b.issuedAt ? -1 : a.issuedAt > b.issuedAt ? 1 : 0));
+  }
+
+  async function moveHolder(from: string, into: string, merge: MergeMark) {
+    checkCustomerId(from);
+    checkCustomerId(into);
+    // Where the absorbed record went, first: its look-ups answer with it from now on.
+    await createOrRead(kv, `merged.${from}`, mergeMark, merge);
+    const account = await knownAccount(from);
+    const keys = [...(await heldKeys(from)), ...(account ? [`account.${account}`] : [])];
+    for (const key of keys) {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const entry = await live(kv, key);
+        if (!entry) break;
+        const value = entry.json() as { customerId?: string };
+        if (value.customerId !== from) break;
+        try {
+          await kv.update(key, JSON.stringify({ ...value, customerId: into }), entry.revision);
+          break;
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+        }
+      }
+      if (!key.startsWith('account.')) await kv.put(holdsKey(into, key), '');
+    }
+  }
+
+  async function mergedInto(customerId: string): Promise<MergeMark | undefined> {
+    checkCustomerId(customerId);
+    const entry = await live(kv, `merged.${customerId}`);
+    return entry ? read(mergeMark, entry) : undefined;
   }
 
   async function claimContact(
@@ -345,7 +403,10 @@ export async function openIdentityIndex(
   ): Promise<void> {
     checkCustomerId(customerId);
     const key = keyOf(identifier);
-    if (await createOrSame(kv, key, { customerId })) return;
+    if (await createOrSame(kv, key, { customerId })) {
+      await kv.put(holdsKey(customerId, key), '');
+      return;
+    }
     throw new ClienteleError('identifier_taken', [
       { field: identifier.kind, message: 'is already the contact of another customer' },
     ]);
@@ -362,6 +423,8 @@ export async function openIdentityIndex(
     replaceCard,
     cardsOf,
     claimContact,
+    moveHolder,
+    mergedInto,
   };
 }
 

@@ -2,7 +2,7 @@
  * The identity service: registers customers and identifies them, over NATS request–reply
  * (`svc.identity.register`, `svc.identity.identify`), for the till and web gateways and the back
  * office; and changes cards for the service desk (`svc.identity.card`: block, unblock, report
- * lost, replace).
+ * lost, replace) and merges two records of one person (`svc.identity.merge`).
  *
  * A registration gives the customer an internal id (opaque: it becomes part of a workflow id),
  * an account number, and the card and contact details they will be found by, then stores the
@@ -12,8 +12,10 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { mergeCustomer } from '../../workflows/merge/client.ts';
 import type { SummaryStore } from '../customer-view/summary-store.ts';
 import { identificationCues } from '../domain/cue-wording.ts';
 import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
@@ -26,6 +28,9 @@ import {
   type IdentifyAnswer,
   type IdentifyRequest,
   identifyRequest,
+  type MergeAnswer,
+  type MergeRequest,
+  mergeRequest,
   type RegisterAnswer,
   type RegisterRequest,
   registerRequest,
@@ -36,12 +41,16 @@ import {
   CARD_SUBJECT,
   IDENTIFY_SUBJECT,
   IDENTITY_QUEUE,
+  MERGE_SUBJECT,
   REGISTER_SUBJECT,
 } from '../streams/topology.ts';
 import type { CardEntry, IdentityIndex } from './identity-index.ts';
 
 export interface IdentityDeps {
   index: IdentityIndex;
+  /** For merges (absent: merges are refused as unavailable). */
+  temporal?: Client;
+  taskQueue?: string;
   /** Customers' summaries, for the identification's answer (absent: answered without). */
   summaries?: SummaryStore;
   js: JetStreamClient;
@@ -210,6 +219,24 @@ export async function changeCard(
   return { ok: true, customerId: card.customerId, card: shown(request.cardNumber, card) };
 }
 
+/** The service desk's merge of two records of one person (`workflows/merge`). */
+export async function merge(deps: IdentityDeps, request: MergeRequest): Promise<MergeAnswer> {
+  if (!deps.temporal || !deps.taskQueue) {
+    throw new ClienteleError('unavailable', [], 'merges need the Temporal client');
+  }
+  const at = request.at ?? deps.eventTime.now().toISOString();
+  deps.logger.info({ mergeId: request.mergeId, operatorId: request.operatorId }, 'merge');
+  const outcome = await mergeCustomer(deps.temporal, deps.taskQueue, {
+    mergeId: request.mergeId,
+    absorbedCustomerId: request.absorbedCustomerId,
+    survivorCustomerId: request.survivorCustomerId,
+    operatorId: request.operatorId,
+    at,
+    storeId: request.storeId,
+  });
+  return { ok: true, ...outcome };
+}
+
 export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): IdentityService {
   const stats: ServedStats = { answered: 0, refused: 0, failed: 0 };
   const serve = <R>(
@@ -243,6 +270,7 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
       }
     }),
     serve(CARD_SUBJECT, cardChangeRequest, (request) => changeCard(deps, request)),
+    serve(MERGE_SUBJECT, mergeRequest, (request) => merge(deps, request)),
   ];
   return {
     stats,

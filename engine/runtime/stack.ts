@@ -29,7 +29,7 @@ import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
 import { openProfileStore } from '../customer-view/profile-store.ts';
 import { openSummaryStore, type SummaryStore } from '../customer-view/summary-store.ts';
-import { keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
+import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
@@ -190,6 +190,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanup('Temporal connection', () => connection.close());
     const temporal = new Client({ connection, namespace: settings.temporal.namespace });
 
+    const replicas = { replicas: settings.nats.replicas };
+    const summaries =
+      components.includes('router') ||
+      components.includes('identity') ||
+      components.includes('worker')
+        ? await openSummaryStore(nc, replicas)
+        : undefined;
+    let index: IdentityIndex | undefined;
+    /** The identity index, opened once for whichever component needs it first. */
+    const identityIndex = async () => {
+      index ??= await openIdentityIndex(nc, {
+        hash: keyedHash(settings.identity.contactHashKey),
+        replicas: settings.nats.replicas,
+      });
+      return index;
+    };
+
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
     const stopWorker = async () => {
@@ -205,6 +222,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         settings,
         temporalAddress: temporalAddress as string,
         publish: (effects) => publishEffects(js, effects),
+        merges: {
+          temporal,
+          moveHolder: async (from, into, mark) =>
+            (await identityIndex()).moveHolder(from, into, mark),
+          keepSummary: (summary) => (summaries as SummaryStore).write(summary),
+        },
         bundle: options.workflowBundle,
       });
       worker = w;
@@ -247,11 +270,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       programs = followed.catalog;
       cleanup('program watch', () => followed.watch.stop());
     }
-    const replicas = { replicas: settings.nats.replicas };
-    const summaries =
-      components.includes('router') || components.includes('identity')
-        ? await openSummaryStore(nc, replicas)
-        : undefined;
     let router: Router | undefined;
     if (components.includes('router')) {
       await declareRouterConsumer(jsm, settings);
@@ -286,11 +304,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const eventTime = { limits: settings.events, now: () => new Date() };
     let identity: IdentityService | undefined;
     if (components.includes('identity')) {
-      const index = await openIdentityIndex(nc, {
-        hash: keyedHash(settings.identity.contactHashKey),
-        replicas: settings.nats.replicas,
+      const index = await identityIndex();
+      const s = startIdentityService(nc, {
+        index,
+        summaries,
+        temporal,
+        taskQueue: settings.temporal.taskQueue,
+        js,
+        eventTime,
+        logger,
       });
-      const s = startIdentityService(nc, { index, summaries, js, eventTime, logger });
       identity = s;
       cleanup('identity service', () => s.stop());
       const v = startCustomerViewService({

@@ -10,7 +10,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { customerFailure, withPrograms } from '../../workflows/customer/client.ts';
+import { customerFailure, mergedInto, withPrograms } from '../../workflows/customer/client.ts';
 import {
   cancelRedemptionUpdate,
   customerWorkflowId,
@@ -92,6 +92,14 @@ function refusalAnswer(refusal: Partial<Refusal> & PointsAfter): Refused {
   };
 }
 
+/** A record merged into one merged into another…: followed this far at most. */
+const MERGE_HOPS = 5;
+
+const merged = (into: string): ErrorAnswer =>
+  new ClienteleError('customer_merged', [
+    { field: 'customerId', message: `was merged into ${into}` },
+  ]).toAnswer();
+
 /** Up to this many attempts when the workflow is busy or rolling over. */
 const ATTEMPTS = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -132,7 +140,9 @@ async function askWorkflow<T>(
 export async function redeemPoints(
   deps: RedemptionDeps,
   request: RedeemRequest,
+  hops = 0,
 ): Promise<RedeemAnswer> {
+  let into: string | undefined;
   const now = (deps.now?.() ?? new Date()).toISOString();
   const program = deps.catalog.at(now);
   if (!program) return refuse('no_program', 'No loyalty program is in force now.');
@@ -150,10 +160,15 @@ export async function redeemPoints(
       });
     },
     (failure) => {
+      into = mergedInto(failure);
+      if (into) return merged(into);
       if (failure.type !== REDEMPTION_REFUSED) return undefined;
       return refusalAnswer((failure.details[0] ?? {}) as Partial<Refusal> & PointsAfter);
     },
   );
+  // The customer the till identified was merged into another since: the points are there.
+  if (into && hops < MERGE_HOPS)
+    return redeemPoints(deps, { ...request, customerId: into }, hops + 1);
   const unanswered = !answer.ok && 'error' in answer && answer.error.code === 'unavailable';
   if (sent !== undefined && !unanswered) {
     if (sent.size >= PROGRAMS_SENT_LIMIT) sent.clear();
@@ -170,7 +185,9 @@ export async function redeemPoints(
 export async function cancelRedemption(
   deps: RedemptionDeps,
   request: CancelRedemptionRequest,
+  hops = 0,
 ): Promise<CancelAnswer> {
+  let into: string | undefined;
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(request.customerId));
   const answer = await askWorkflow(
     deps,
@@ -180,6 +197,8 @@ export async function cancelRedemption(
         args: [{ redemptionId: request.redemptionId, storeId: request.storeId }],
       }),
     (failure) => {
+      into = mergedInto(failure);
+      if (into) return merged(into);
       if (failure.type === UNKNOWN_REDEMPTION) {
         return refuse('unknown_redemption', 'No such redemption for this customer.');
       }
@@ -192,6 +211,9 @@ export async function cancelRedemption(
       return undefined;
     },
   );
+  if (into && hops < MERGE_HOPS) {
+    return cancelRedemption(deps, { ...request, customerId: into }, hops + 1);
+  }
   if (!answer.ok) return { ok: false, error: answer.error };
   const { effects, ...restored } = answer;
   await publishEffects(deps.js, effects);

@@ -18,7 +18,9 @@ import {
   type CustomerDelivery,
   customerFailure,
   deliverToCustomer,
+  mergedInto,
 } from '../../workflows/customer/client.ts';
+import type { DeliveryReceipt } from '../../workflows/customer/messages.ts';
 import type { ProfileStore } from '../customer-view/profile-store.ts';
 import type { SummaryStore } from '../customer-view/summary-store.ts';
 import { checkEventTime } from '../domain/event-time.ts';
@@ -101,6 +103,26 @@ const isPermanent = (err: unknown): boolean => {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A record merged into one merged into another…: followed this far at most. */
+const MERGE_HOPS = 5;
+
+/** Per-customer memories the router keeps at most: past that the oldest goes. */
+const REMEMBERED = 100_000;
+
+function remember<V>(memory: Map<string, V>, customerId: string, value: V) {
+  memory.delete(customerId);
+  memory.set(customerId, value);
+  if (memory.size > REMEMBERED) {
+    const oldest = memory.keys().next().value;
+    if (oldest !== undefined) memory.delete(oldest);
+  }
+}
+
+/** The event as the customer it now belongs to receives it (the same when not merged). */
+function addressedTo<E extends { customerId?: string }>(event: E, customerId: string): E {
+  return event.customerId === customerId ? event : { ...event, customerId };
+}
 
 export function createRouter({
   js,
@@ -185,40 +207,44 @@ export function createRouter({
    * only given its last effects again, to publish again.
    */
   const publishedThrough = new Map<string, number>();
-  const rememberPublished = (customerId: string, delivery: number) => {
-    publishedThrough.delete(customerId);
-    publishedThrough.set(customerId, delivery);
-    if (publishedThrough.size > 100_000) {
-      const oldest = publishedThrough.keys().next().value;
-      if (oldest !== undefined) publishedThrough.delete(oldest);
-    }
-  };
 
   /**
-   * Starts the customer's workflow if needed; resolves once the events are applied and what
-   * they caused is published.
+   * Customers merged into another, as deliveries found them: their events go to the survivor.
+   * Bounded like `publishedThrough`; a customer forgotten here is found again by a refusal.
    */
+  const mergedTargets = new Map<string, string>();
+
   async function deliver(customerId: string, batch: Item[]) {
-    // Personal data goes to the profile store first, in stream order; the workflow never sees it.
-    for (const item of batch) {
-      if (item.withProfile) await profiles?.apply(item.withProfile, item.msg.info.streamSequence);
+    let target = mergedTargets.get(customerId) ?? customerId;
+    let receipt: DeliveryReceipt;
+    for (let hops = 0; ; hops++) {
+      const through = publishedThrough.get(target);
+      const events = batch.map((item) => addressedTo(item.event, target));
+      try {
+        receipt = await deliverToCustomer(customers, target, events, {
+          ...(through === undefined ? {} : { publishedThrough: through }),
+          ...(summaries ? { summary: true } : {}),
+        });
+        break;
+      } catch (err) {
+        const failure = customerFailure(err);
+        const into = failure.kind === 'refused' ? mergedInto(failure) : undefined;
+        if (!into || hops >= MERGE_HOPS) throw err;
+        remember(mergedTargets, customerId, into);
+        target = into;
+      }
     }
-    const through = publishedThrough.get(customerId);
-    const receipt = await deliverToCustomer(
-      customers,
-      customerId,
-      batch.map((item) => item.event),
-      {
-        ...(through === undefined ? {} : { publishedThrough: through }),
-        ...(summaries ? { summary: true } : {}),
-      },
-    );
+    // Personal data goes to the profile store, in stream order; the workflow never sees it.
+    for (const item of batch) {
+      const event = item.withProfile;
+      if (event) await profiles?.apply(addressedTo(event, target), item.msg.info.streamSequence);
+    }
     const summary = receipt.summary;
     await Promise.all([
       receipt.effects ? publishEffects(js, receipt.effects) : undefined,
       summary ? summaries?.write(summary) : undefined,
     ]);
-    if (receipt.delivery !== undefined) rememberPublished(customerId, receipt.delivery);
+    if (receipt.delivery !== undefined) remember(publishedThrough, target, receipt.delivery);
   }
 
   async function send(customerId: string, batch: Item[]): Promise<void> {

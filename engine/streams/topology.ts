@@ -45,6 +45,8 @@ export const REGISTER_SUBJECT = 'svc.identity.register';
 export const IDENTIFY_SUBJECT = 'svc.identity.identify';
 /** The service desk's changes to a card: block, unblock, report lost, replace. */
 export const CARD_SUBJECT = 'svc.identity.card';
+/** The service desk's merge of two records of one person. */
+export const MERGE_SUBJECT = 'svc.identity.merge';
 export const IDENTITY_QUEUE = 'identity';
 
 /** The customer 360 view (`engine/customer-view/customer-view.ts`), served with the identity service. */

@@ -21,6 +21,7 @@ import type { BaseEarnProgram } from '../../engine/domain/loyalty/base-earn.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import {
+  CUSTOMER_MERGED,
   customerWorkflowId,
   type DeliveryOptions,
   type DeliveryReceipt,
@@ -174,6 +175,12 @@ export function customerFailure(err: unknown): CustomerFailure {
     }
   }
   return failed('unavailable', 'The loyalty engine did not answer; ask again.');
+}
+
+/** The customer a refusal says this one was merged into, if it is that refusal. */
+export function mergedInto(failure: { type: string; details: unknown[] }): string | undefined {
+  if (failure.type !== CUSTOMER_MERGED) return undefined;
+  return (failure.details[0] as { customerId?: string } | undefined)?.customerId;
 }
 
 /** The customer's 360 snapshot (a query: no history written); undefined for no such customer. */

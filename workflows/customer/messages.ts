@@ -119,6 +119,52 @@ export const cancelRedemptionUpdate = defineUpdate<CancelRedemptionAnswer, [Canc
   'cancelRedemption',
 );
 
+/**
+ * The failure type every update of a customer merged into another refuses with (details: `{
+ * customerId }`, where it went): the caller sends it there. Nothing is written to the history.
+ */
+export const CUSTOMER_MERGED = 'CustomerMerged';
+/** A merge step refused (details: `{ code, field, message }`, a code of the error table). */
+export const MERGE_REFUSED = 'MergeRefused';
+
+export interface MergeStep {
+  mergeId: string;
+  /** The other customer: the one being absorbed (to the survivor), the survivor (to the absorbed). */
+  customerId: string;
+  at: string;
+}
+
+/** A merge into this customer begins: it must not be merged elsewhere meanwhile. */
+export const reserveMergeUpdate = defineUpdate<void, [MergeStep]>('reserveMerge');
+/** The merge will not happen: the reservation goes. */
+export const releaseMergeUpdate = defineUpdate<void, [{ mergeId: string }]>('releaseMerge');
+/**
+ * The absorbed customer stops applying anything (events queued before are applied first) and
+ * answers its state for the survivor; asked again with the same merge, the same state.
+ */
+export const handOverUpdate = defineUpdate<CustomerState, [MergeStep]>('handOver');
+
+export interface AbsorbArgs extends MergeStep {
+  state: CustomerState;
+  /** Where the merge's ledger lines say it happened. */
+  storeId: string;
+}
+export interface AbsorbAnswer {
+  /** Points that moved (the absorbed customer's balance). */
+  points: number;
+  /** Done before: the same answer, nothing applied twice. */
+  repeated: boolean;
+  effects: Effects;
+  summary: CustomerSnapshot;
+}
+/** The survivor takes the absorbed customer's state in (once per merge id). */
+export const absorbUpdate = defineUpdate<AbsorbAnswer, [AbsorbArgs]>('absorb');
+/** The absorbed customer gives up its points, after the survivor took them (once). */
+export const settleMergeUpdate = defineUpdate<
+  { effects: Effects; summary: CustomerSnapshot },
+  [{ mergeId: string; storeId: string; at: string }]
+>('settleMerge');
+
 /** Effects of one delivery not yet confirmed as published by the router. */
 export interface OutboxEntry {
   delivery: number;

@@ -27,16 +27,23 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
+import { handedOver, mergeCustomers } from '../../engine/domain/customer/merge.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { CustomerActivities } from './activities.ts';
 import {
+  type AbsorbArgs,
+  absorbUpdate,
   type CancelRedemptionArgs,
+  CUSTOMER_MERGED,
   type CustomerWorkflowInput,
   cancelRedemptionUpdate,
   type DeliveryOptions,
   type DeliveryReceipt,
   deliverEventsUpdate,
+  handOverUpdate,
+  MERGE_REFUSED,
+  type MergeStep,
   type OutboxEntry,
   type PointsAfter,
   PROGRAMS_NEEDED,
@@ -44,6 +51,9 @@ import {
   REDEMPTION_USED,
   type RedeemPointsRequest,
   redeemPointsUpdate,
+  releaseMergeUpdate,
+  reserveMergeUpdate,
+  settleMergeUpdate,
   snapshotQuery,
   UNKNOWN_REDEMPTION,
 } from './messages.ts';
@@ -108,7 +118,8 @@ function programsNeeded(versions: string[]): ApplicationFailure {
 
 export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
   // The rules apply events in place (O(1) each); the plain state is rebuilt only to carry it.
-  const account = input.carried
+  // Replaced whole when another customer is merged into this one.
+  let account = input.carried
     ? CustomerAccount.restore(input.carried.state)
     : CustomerAccount.open(input.customerId, input.program);
   const pending: CustomerEvent[] = [...(input.carried?.pending ?? [])];
@@ -162,6 +173,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   let backlogAt: number | undefined;
   const settling = () => backlogAt !== undefined && Date.now() < backlogAt + BACKLOG_SETTLE_MS;
   function scheduleClock() {
+    // A customer handed over to another keeps its state as it was: nothing falls due any more.
+    if (account.mergedInto) return;
     const due = account.loyalty.nextDue(isoNow());
     if (due === undefined) return;
     let at = Date.parse(due);
@@ -181,6 +194,27 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       spendable: outlook.spendable,
       ...(outlook.tier !== undefined ? { tier: outlook.tier } : {}),
     };
+  }
+
+  /** A customer merged into another takes nothing more: the caller is told where it went. */
+  function refuseIfMerged() {
+    const into = account.mergedInto;
+    if (!into) return;
+    throw ApplicationFailure.create({
+      type: CUSTOMER_MERGED,
+      message: `this customer was merged into ${into.customerId}`,
+      details: [{ customerId: into.customerId }],
+      nonRetryable: true,
+    });
+  }
+
+  function mergeRefused(code: 'busy' | 'invalid_request', field: string, message: string) {
+    return ApplicationFailure.create({
+      type: MERGE_REFUSED,
+      message: `${field} ${message}`,
+      details: [{ code, field, message }],
+      nonRetryable: true,
+    });
   }
 
   learn(input.programs);
@@ -209,6 +243,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     },
     {
       validator: (_events: CustomerEvent[], options?: DeliveryOptions) => {
+        refuseIfMerged();
         const needed = missing(options?.versions ?? [], options?.programs);
         if (needed.length > 0) throw programsNeeded(needed);
       },
@@ -242,6 +277,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     {
       // Refused before it is written to the history: a till asking the impossible costs nothing.
       validator: (request: RedeemPointsRequest) => {
+        refuseIfMerged();
         const needed = missing([request.programVersion], request.programs);
         if (needed.length > 0) throw programsNeeded(needed);
         const book = account.loyalty;
@@ -286,6 +322,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     },
     {
       validator: ({ redemptionId, storeId }: CancelRedemptionArgs) => {
+        refuseIfMerged();
         const grantedTo = account.loyalty.redemptionStore(redemptionId);
         // Another store's redemption is refused as if it did not exist: no store learns of them.
         if (grantedTo === undefined || (storeId !== undefined && storeId !== grantedTo)) {
@@ -307,11 +344,129 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     },
   );
 
+  // Merges: the merge workflow reserves the survivor, has the absorbed customer hand over its
+  // state, has the survivor absorb it, then has the absorbed customer settle (give up its
+  // points). Each step is asked again after a failure, so each answers the same when repeated.
+  setHandler(
+    reserveMergeUpdate,
+    ({ mergeId, customerId }) => account.reserveMerge(mergeId, customerId),
+    {
+      validator: ({ mergeId }: MergeStep) => {
+        refuseIfMerged();
+        const busy = account.absorbing;
+        if (busy && busy.mergeId !== mergeId) {
+          throw mergeRefused(
+            'busy',
+            'survivorCustomerId',
+            'is taking in another customer: ask again',
+          );
+        }
+      },
+    },
+  );
+  setHandler(releaseMergeUpdate, ({ mergeId }) => account.releaseMerge(mergeId));
+  setHandler(
+    handOverUpdate,
+    async (step) => {
+      // What was delivered before the hand-over is applied first, and goes with the state.
+      const ticket = queued;
+      await condition(() => done >= ticket);
+      account.handOver(step);
+      return account.toState();
+    },
+    {
+      validator: ({ mergeId }: MergeStep) => {
+        const into = account.mergedInto;
+        if (into && into.mergeId !== mergeId) refuseIfMerged();
+        if (account.absorbing) {
+          throw mergeRefused(
+            'busy',
+            'absorbedCustomerId',
+            'is taking in another customer: ask again',
+          );
+        }
+      },
+    },
+  );
+  setHandler(
+    absorbUpdate,
+    (args) => {
+      const now = isoNow();
+      const earlier = account.absorbed(args.mergeId);
+      if (earlier) {
+        return {
+          points: earlier.points,
+          repeated: true,
+          effects: noEffects(),
+          summary: account.snapshot(now),
+        };
+      }
+      const merged = mergeCustomers(account.toState(), args.state, {
+        mergeId: args.mergeId,
+        at: args.at,
+        storeId: args.storeId,
+        programVersion: account.loyalty.programAt(now).version,
+      });
+      account = CustomerAccount.restore(merged.survivor);
+      const effects = noEffects();
+      if (merged.ledger) effects.ledger.push(merged.ledger.survivor);
+      toOutbox(effects);
+      scheduleClock();
+      const points = account.absorbed(args.mergeId)?.points ?? 0;
+      return { points, repeated: false, effects, summary: account.snapshot(now) };
+    },
+    {
+      validator: (args: AbsorbArgs) => {
+        refuseIfMerged();
+        const busy = account.absorbing;
+        if (busy && busy.mergeId !== args.mergeId) {
+          throw mergeRefused(
+            'busy',
+            'survivorCustomerId',
+            'is taking in another customer: ask again',
+          );
+        }
+      },
+    },
+  );
+  setHandler(
+    settleMergeUpdate,
+    ({ mergeId, storeId, at }) => {
+      const now = isoNow();
+      const effects = noEffects();
+      if (!account.mergedInto?.settled) {
+        const settled = handedOver(account.toState(), {
+          mergeId,
+          at,
+          storeId,
+          programVersion: account.loyalty.programAt(now).version,
+        });
+        account = CustomerAccount.restore(settled.absorbed);
+        if (settled.ledger) effects.ledger.push(settled.ledger);
+        toOutbox(effects);
+      }
+      return { effects, summary: account.snapshot(now) };
+    },
+    {
+      validator: ({ mergeId }: { mergeId: string }) => {
+        if (account.mergedInto?.mergeId !== mergeId) {
+          throw mergeRefused(
+            'invalid_request',
+            'mergeId',
+            'is not the merge this customer was handed over in',
+          );
+        }
+      },
+    },
+  );
+
   for (;;) {
     await condition(() => pending.length > 0 || clockDue || workflowInfo().continueAsNewSuggested);
     if (clockDue && pending.length === 0 && settling()) {
       clockDue = false;
       scheduleClock();
+    } else if (clockDue && pending.length === 0 && account.mergedInto) {
+      clockDue = false;
     } else if (clockDue && pending.length === 0) {
       clockDue = false;
       backlogAt = undefined;

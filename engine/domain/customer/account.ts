@@ -31,6 +31,7 @@ import {
   type CustomerSnapshot,
   type CustomerState,
   initialScalars,
+  type MergeRecord,
   RECENT_KEPT,
   snapshotOf,
 } from './state.ts';
@@ -127,6 +128,9 @@ export class CustomerAccount {
       pointsBalance: state.pointsBalance,
       monthVisits: { month: state.monthVisits.month, count: state.monthVisits.count },
       eventsApplied: state.eventsApplied,
+      mergedInto: state.mergedInto && { ...state.mergedInto },
+      mergedFrom: state.mergedFrom?.map((m) => ({ ...m })),
+      absorbing: state.absorbing && { ...state.absorbing },
     };
     this.book = book;
   }
@@ -163,6 +167,36 @@ export class CustomerAccount {
 
   get eventsApplied(): number {
     return this.scalars.eventsApplied;
+  }
+
+  /** The merge that took this customer into another, once one has. */
+  get mergedInto(): CustomerState['mergedInto'] {
+    return this.scalars.mergedInto;
+  }
+
+  /** The merge into this customer under way, if one is. */
+  get absorbing(): CustomerState['absorbing'] {
+    return this.scalars.absorbing;
+  }
+
+  /** The customer merged into this one by `mergeId`, if that merge has happened. */
+  absorbed(mergeId: string): NonNullable<CustomerState['mergedFrom']>[number] | undefined {
+    return this.scalars.mergedFrom?.find((m) => m.mergeId === mergeId);
+  }
+
+  /** A merge into this customer begins: no merge may take this customer elsewhere meanwhile. */
+  reserveMerge(mergeId: string, customerId: string) {
+    this.scalars.absorbing = { mergeId, customerId };
+  }
+
+  /** The merge `mergeId` will not happen (or has): the reservation goes. */
+  releaseMerge(mergeId: string) {
+    if (this.scalars.absorbing?.mergeId === mergeId) this.scalars.absorbing = undefined;
+  }
+
+  /** This customer is handed over to another: from now on it applies nothing. */
+  handOver(merge: MergeRecord) {
+    this.scalars.mergedInto ??= { ...merge };
   }
 
   /** The base earn rate (the rules before any published program version). */

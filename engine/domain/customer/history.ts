@@ -8,7 +8,14 @@
  * margin is net sales less the cost of the goods kept (a returned line's cost comes back).
  */
 import { z } from 'zod';
-import { campaignAction, channel, instant, serviceOutcome, serviceReason } from '../events.ts';
+import {
+  campaignAction,
+  channel,
+  customerId,
+  instant,
+  serviceOutcome,
+  serviceReason,
+} from '../events.ts';
 
 const minor = z.number().int();
 const count = z.number().int().min(0);
@@ -85,9 +92,12 @@ export const customerHistory = z.strictObject({
 
 export type CustomerHistory = z.infer<typeof customerHistory>;
 
-/** What the analytics store is asked: one customer's history as of `asOf` (its clock if absent). */
+/**
+ * What the analytics store is asked: one customer's history as of `asOf` (its clock if absent),
+ * with the customers merged into them (their events are stored under their own ids).
+ */
 export const historyRequest = z.strictObject({
-  customerId: z.string(),
+  customerIds: z.array(customerId).min(1).max(100),
   asOf: instant.optional(),
 });
 export type HistoryRequest = z.infer<typeof historyRequest>;

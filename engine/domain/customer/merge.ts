@@ -21,7 +21,8 @@ import type { LedgerEntry } from '../effects.ts';
 import { baseRateProgram } from '../loyalty/base-earn.ts';
 import { LoyaltyBook, type LoyaltyBookState } from '../loyalty/book.ts';
 import { carryState, restoreState } from '../loyalty/carried-state.ts';
-import { mergeLoyalty } from '../loyalty/merge.ts';
+import { emptied, mergeLoyalty } from '../loyalty/merge.ts';
+import { balanceOf } from '../loyalty/state.ts';
 import { CustomerAccount } from './account.ts';
 import type { CustomerState } from './state.ts';
 
@@ -84,22 +85,46 @@ export function mergeCustomers(
     eventsApplied: survivor.eventsApplied + absorbed.eventsApplied,
     loyalty: book.toState(),
   };
-  const nextAbsorbed: CustomerState = {
-    ...absorbed,
-    pointsBalance: 0,
-    loyalty: { state: carryState(merged.absorbed), programs: absorbedBook.programs },
-  };
-
+  const handed = handedOver(absorbed, merge);
   const moved = merged.moved;
+  nextSurvivor.mergedFrom = [
+    ...(survivor.mergedFrom ?? []),
+    { mergeId: merge.mergeId, customerId: absorbed.customerId, at: merge.at, points: moved },
+  ];
+  if (nextSurvivor.absorbing?.mergeId === merge.mergeId) nextSurvivor.absorbing = undefined;
   const ledger =
-    moved === 0
+    moved === 0 || !handed.ledger
       ? undefined
       : {
           survivor: mergeLine(survivor.customerId, 'merge-in', moved, balance, merge),
-          absorbed: mergeLine(absorbed.customerId, 'merge-out', -moved, 0, merge),
+          absorbed: handed.ledger,
         };
   // Through JSON, as the states cross continue-as-new: nothing shared with the inputs.
-  return { survivor: copy(nextSurvivor), absorbed: copy(nextAbsorbed), ledger };
+  return { survivor: copy(nextSurvivor), absorbed: handed.absorbed, ledger };
+}
+
+/**
+ * The absorbed customer's side of a merge, on its own (its workflow settles it once the survivor
+ * has taken the points): every figure kept, no points left, and the `merge-out` line they left by
+ * (undefined when there were none).
+ */
+export function handedOver(
+  absorbedState: CustomerState,
+  merge: CustomerMerge,
+): { absorbed: CustomerState; ledger: LedgerEntry | undefined } {
+  const absorbed = withBook(absorbedState);
+  const book = absorbed.loyalty as LoyaltyBookState;
+  const state = restoreState(copy(book.state));
+  const moved = balanceOf(state);
+  const next: CustomerState = {
+    ...absorbed,
+    pointsBalance: 0,
+    loyalty: { state: carryState(emptied(state)), programs: book.programs },
+  };
+  if (next.mergedInto) next.mergedInto = { ...next.mergedInto, settled: true };
+  const ledger =
+    moved === 0 ? undefined : mergeLine(absorbed.customerId, 'merge-out', -moved, 0, merge);
+  return { absorbed: copy(next), ledger };
 }
 
 /** The state with its book: a state carried before every customer had one opens it first. */

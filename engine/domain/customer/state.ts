@@ -14,6 +14,13 @@ export type CustomerType = NonNullable<CustomerSummary['customerType']>;
 export type ServiceContact = CustomerSummary['service']['recent'][number];
 export type CampaignResponse = CustomerSummary['campaigns']['recent'][number];
 
+/** A merge as each side records it: the merge's id, the other customer, when. */
+export interface MergeRecord {
+  mergeId: string;
+  customerId: string;
+  at: string;
+}
+
 /** How many service contacts and campaign responses the record keeps in full. */
 export const RECENT_KEPT = 5;
 
@@ -40,6 +47,12 @@ export interface CustomerState {
   /** Visits per calendar month (UTC), latest month only: `{ month: '2026-11', count: 3 }`. */
   monthVisits: { month: string; count: number };
   eventsApplied: number;
+  /** This customer was merged into another: events and requests go there now. */
+  mergedInto?: MergeRecord & { settled?: boolean };
+  /** Customers merged into this one (each merge once). */
+  mergedFrom?: (MergeRecord & { points: number })[];
+  /** A merge into this customer under way: no merge may take this customer elsewhere meanwhile. */
+  absorbing?: { mergeId: string; customerId: string };
   /**
    * The customer's loyalty book: points as lots, what recent sales earned, the ids of the
    * events applied. (Absent in states carried from before every customer had one.)
@@ -115,6 +128,8 @@ export function snapshotOf(
   if (state.preferredStoreId) summary.preferredStoreId = state.preferredStoreId;
   if (state.firstPurchaseAt) summary.firstPurchaseAt = state.firstPurchaseAt;
   if (state.lastPurchaseAt) summary.lastPurchaseAt = state.lastPurchaseAt;
+  if (state.mergedInto) summary.mergedInto = state.mergedInto.customerId;
+  if (state.mergedFrom?.length) summary.mergedFrom = state.mergedFrom.map((m) => m.customerId);
   if (state.visits > 0) summary.averageReceiptMinor = Math.floor(state.spendMinor / state.visits);
   if (state.visits > 1 && state.firstPurchaseAt && state.lastPurchaseAt) {
     const span = Date.parse(state.lastPurchaseAt) - Date.parse(state.firstPurchaseAt);

@@ -91,6 +91,10 @@ export const customerSummary = z.strictObject({
       }),
     ),
   }),
+  /** Customers merged into this one: their history is this customer's too. */
+  mergedFrom: z.array(customerId).optional(),
+  /** This record was merged into that customer: look there (nothing else here changes). */
+  mergedInto: customerId.optional(),
   /** When the summary was made (the workflow's clock): spendable and expiring points are as of it. */
   asOf: instant,
 });

@@ -35,6 +35,11 @@ export const customerView = z.strictObject({
   customerId,
   scope: viewScope,
   accountNumber: accountNumber.optional(),
+  /**
+   * This record was merged into that customer (and when): everything it held is there now, and
+   * this answer holds nothing else. Ask for that customer.
+   */
+  mergedInto: z.strictObject({ customerId, mergeId: z.string(), at: instant }).optional(),
   /** Every card issued to the customer, with its status (a replaced one names its successor). */
   cards: z.array(
     cardView.extend({ issuedAt: instant, changedAt: instant, replacedBy: cardNumber.optional() }),

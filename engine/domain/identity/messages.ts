@@ -117,7 +117,14 @@ export const identifyRequest = z
 
 /** A line for the person at the till about the customer just identified. */
 export const identificationCue = z.strictObject({
-  kind: z.enum(['welcome-back', 'new-member', 'points-expiring', 'next-tier', 'open-service-case']),
+  kind: z.enum([
+    'welcome-back',
+    'new-member',
+    'points-expiring',
+    'next-tier',
+    'open-service-case',
+    'merged',
+  ]),
   message: z.string(),
 });
 
@@ -137,6 +144,9 @@ export const identified = z.strictObject({
 
 export const identifyAnswer = z.union([identified, errorAnswer]);
 
+/** Who did it, at the service desk or a till: a staff id, never a name. */
+const staffId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a staff id');
+
 /** A service desk's change to a card. */
 export const cardChangeRequest = z
   .strictObject({
@@ -145,7 +155,7 @@ export const cardChangeRequest = z
     /** The new card, for `replace`: it takes over the old card's customer. */
     replacement: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
     /** Who made the change (a staff id, not a name). */
-    operatorId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a staff id'),
+    operatorId: staffId,
     /** When; the service's clock when absent. */
     at: instant.optional(),
   })
@@ -171,6 +181,51 @@ export const cardChanged = z.strictObject({
 });
 
 export const cardChangeAnswer = z.union([cardChanged, errorAnswer]);
+
+/**
+ * A service desk's merge of two records of one person (an anonymous card or web shopper found to
+ * be a registered member): the absorbed customer's points, lots, history and identifiers move to
+ * the survivor, once per merge id; the absorbed record answers with where it went.
+ */
+export const mergeRequest = z
+  .strictObject({
+    /** Chosen by the caller: asking again with the same id merges nothing twice. */
+    mergeId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "_" and "-"'),
+    absorbedCustomerId: customerId,
+    survivorCustomerId: customerId,
+    operatorId: staffId,
+    /** When; the service's clock when absent. */
+    at: instant.optional(),
+    ...caller,
+  })
+  .superRefine((request, ctx) => {
+    if (request.absorbedCustomerId === request.survivorCustomerId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['survivorCustomerId'],
+        message: 'is the customer being merged: a customer cannot be merged into itself',
+      });
+    }
+  });
+
+export const merged = z.strictObject({
+  ok: z.literal(true),
+  mergeId: z.string(),
+  absorbedCustomerId: customerId,
+  survivorCustomerId: customerId,
+  /** Points that moved to the survivor. */
+  points: z.number().int(),
+  /** This merge was done before (this id, or another merging the same two): nothing moved now. */
+  repeated: z.boolean(),
+});
+
+export const mergeAnswer = z.union([merged, errorAnswer]);
+export type MergeRequest = z.infer<typeof mergeRequest>;
+export type MergeAnswer = z.infer<typeof mergeAnswer>;
 
 export type CardChangeRequest = z.infer<typeof cardChangeRequest>;
 export type CardChangeAnswer = z.infer<typeof cardChangeAnswer>;

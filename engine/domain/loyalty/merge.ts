@@ -162,7 +162,7 @@ export function mergeLoyalty(
 }
 
 /** The absorbed customer's state without its points: a copy, memories kept. */
-function emptied(state: LoyaltyState): LoyaltyState {
+export function emptied(state: LoyaltyState): LoyaltyState {
   const copy = <V>(map: Map<string, V>) => new Map([...map].map(([id, v]) => [id, copyPlain(v)]));
   return stateOf(state.customerId, {
     ...state,
