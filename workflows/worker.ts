@@ -15,6 +15,7 @@ import {
 import type { Settings } from '../config/settings.ts';
 import { type ActivityDeps, createActivities } from './customer/activities.ts';
 import { createMergeActivities, type MergeActivityDeps } from './merge/activities.ts';
+import { createPoolActivities } from './pool/activities.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 
@@ -38,7 +39,7 @@ export interface CustomerWorkerOptions {
   temporalAddress: string;
   /** How the workflow's local activity publishes effects (the engine's effects publisher). */
   publish: ActivityDeps['publish'];
-  /** What the merge workflow's steps use (absent: this worker runs no merges' steps). */
+  /** What the merge and pool workflows' steps use (absent: this worker runs none of them). */
   merges?: Omit<MergeActivityDeps, 'publish'>;
   bundle?: WorkflowBundle;
 }
@@ -78,7 +79,10 @@ export async function createCustomerWorker(options: CustomerWorkerOptions): Prom
     activities: {
       ...createActivities({ publish: options.publish }),
       ...(options.merges
-        ? createMergeActivities({ ...options.merges, publish: options.publish })
+        ? {
+            ...createMergeActivities({ ...options.merges, publish: options.publish }),
+            ...createPoolActivities({ ...options.merges, publish: options.publish }),
+          }
         : {}),
     },
     ...workerTuning(settings),

@@ -179,6 +179,7 @@ export async function customerHistory(
       reversed: -kinds('reverse'),
       adjusted: kinds('adjust'),
       merged: kinds('merge-in', 'merge-out'),
+      pooled: kinds('pool-in', 'pool-out'),
     },
   };
 }

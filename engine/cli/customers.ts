@@ -1,16 +1,60 @@
 /**
- * The back office's commands for customers and their cards: register a member, find one by card,
- * account number or contact, and the service desk's card changes (block, unblock, report lost,
- * replace). They ask the identity service of a running Clientele over NATS, as the tills do,
- * with the channel `back-office`; the answer is printed as JSON. A refusal exits with code 2, a
- * service that does not answer with 1.
+ * The back office's commands for customers, their cards and households: register a member, find
+ * one by card, account number or contact, show their 360 view, change their profile, record a
+ * service contact, merge two records of one person, the service desk's card changes (block,
+ * unblock, report lost, replace) and households. They ask the engine's services of a running
+ * Clientele over NATS, or store an event, as the tills do, with the channel `back-office`; the
+ * answer is printed as JSON. A refusal exits with code 2, a service that does not answer with 1.
  */
+
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Settings } from '../../config/settings.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
-import { CARD_SUBJECT, IDENTIFY_SUBJECT, REGISTER_SUBJECT } from '../streams/topology.ts';
+import { serviceOutcome, serviceReason } from '../domain/events.ts';
+import { publishEvent } from '../streams/publish-event.ts';
+import {
+  CARD_SUBJECT,
+  HOUSEHOLD_SUBJECT,
+  IDENTIFY_SUBJECT,
+  MERGE_SUBJECT,
+  REGISTER_SUBJECT,
+  VIEW_SUBJECT,
+} from '../streams/topology.ts';
 import { withNats } from './nats.ts';
+
+/** The store the back office speaks for unless told (the web gateway's back-office token's). */
+const BACK_OFFICE_STORE = 'HQ';
+
+/** Stores an event as the back office (`back-office` channel) and prints the outcome. */
+async function store(settings: Settings, event: Record<string, unknown>) {
+  await withNats(settings, async (nc) => {
+    const outcome = await publishEvent(
+      jetstream(nc),
+      { eventId: `bo-${randomUUID()}`, occurredAt: new Date().toISOString(), ...event },
+      { storeId: event.storeId as string },
+      { limits: settings.events, now: () => new Date() },
+    );
+    process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    if (!outcome.ok) process.exitCode = outcome.error.code === 'unavailable' ? 1 : 2;
+  });
+}
+
+/** `field=value`: the value as JSON when it reads as JSON (lists, numbers), else as text. */
+function assignment(text: string, list: [string, unknown][] = []): [string, unknown][] {
+  const at = text.indexOf('=');
+  if (at < 1) throw new Error(`--set takes field=value, not "${text}"`);
+  const raw = text.slice(at + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // plain text
+  }
+  return [...list, [text.slice(0, at), value]];
+}
 
 /** Asks `subject` and prints the answer; a refusal sets exit code 2, no answer 1. */
 async function ask(settings: Settings, subject: string, request: object, storeId?: string) {
@@ -98,6 +142,136 @@ export function addCustomerCommands(program: Command, settingsOrExit: () => Sett
         opts.store,
       );
     });
+
+  customers
+    .command('show <customerId>')
+    .description("A customer's 360 view, the profile included")
+    .option('--store <storeId>', 'the store asking', BACK_OFFICE_STORE)
+    .action(async (customerId: string, opts: { store: string }) => {
+      await ask(settingsOrExit(), VIEW_SUBJECT, { customerId, scope: 'full' }, opts.store);
+    });
+
+  customers
+    .command('profile <customerId>')
+    .description('Change a profile: --set field=value, --clear field (lists as JSON)')
+    .option('--set <field=value>', 'set a field (repeat for more)', assignment)
+    .option('--clear <field>', 'clear a field (repeat for more)', collect)
+    .requiredOption('--operator <staffId>', 'who makes the change (a staff id)')
+    .option('--store <storeId>', 'the store it is made at', BACK_OFFICE_STORE)
+    .action(
+      async (
+        customerId: string,
+        opts: { set?: [string, unknown][]; clear?: string[]; operator: string; store: string },
+      ) => {
+        const changes = Object.fromEntries([
+          ...(opts.set ?? []),
+          ...(opts.clear ?? []).map((field) => [field, null]),
+        ]);
+        await store(settingsOrExit(), {
+          type: 'profile.changed',
+          storeId: opts.store,
+          channel: 'back-office',
+          customerId,
+          operatorId: opts.operator,
+          changes,
+        });
+      },
+    );
+
+  customers
+    .command('contact <customerId>')
+    .description('Record a contact with customer service: its reason and outcome')
+    .addOption(
+      new Option('--reason <reason>', 'why they came')
+        .choices(serviceReason.options)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--outcome <outcome>', 'how it ended')
+        .choices(serviceOutcome.options)
+        .makeOptionMandatory(),
+    )
+    .option('--note <text>', 'what was said (personal data: kept out of the summary and analytics)')
+    .requiredOption('--operator <staffId>', 'who served them (a staff id)')
+    .option('--store <storeId>', 'where', BACK_OFFICE_STORE)
+    .action(
+      async (
+        customerId: string,
+        opts: { reason: string; outcome: string; note?: string; operator: string; store: string },
+      ) => {
+        await store(settingsOrExit(), {
+          type: 'service.interaction',
+          storeId: opts.store,
+          channel: 'back-office',
+          interactionId: `contact-${randomUUID()}`,
+          customerId,
+          reason: opts.reason,
+          outcome: opts.outcome,
+          operatorId: opts.operator,
+          ...(opts.note ? { note: opts.note } : {}),
+        });
+      },
+    );
+
+  customers
+    .command('merge <absorbedCustomerId> <survivorCustomerId>')
+    .description(
+      "Merge two records of one person: the first one's points, history and cards move to the second",
+    )
+    .requiredOption('--operator <staffId>', 'who merges (a staff id)')
+    .option('--merge-id <id>', 'your id for this merge: asking again merges nothing twice')
+    .option('--store <storeId>', 'where', BACK_OFFICE_STORE)
+    .action(
+      async (
+        absorbedCustomerId: string,
+        survivorCustomerId: string,
+        opts: { operator: string; mergeId?: string; store: string },
+      ) => {
+        await ask(
+          settingsOrExit(),
+          MERGE_SUBJECT,
+          {
+            mergeId: opts.mergeId ?? `merge-${randomUUID()}`,
+            absorbedCustomerId,
+            survivorCustomerId,
+            operatorId: opts.operator,
+          },
+          opts.store,
+        );
+      },
+    );
+
+  const households = program
+    .command('households')
+    .description('Group customers in households (needs a running Clientele)');
+  const household = (name: string, description: string, args: string) =>
+    households
+      .command(`${name} <householdId> ${args}`)
+      .description(description)
+      .requiredOption('--operator <staffId>', 'who makes the change (a staff id)')
+      .option('--store <storeId>', 'where', BACK_OFFICE_STORE)
+      .action(
+        async (
+          householdId: string,
+          customers: string | string[],
+          opts: { operator: string; store: string },
+        ) => {
+          await ask(
+            settingsOrExit(),
+            HOUSEHOLD_SUBJECT,
+            {
+              change: name,
+              householdId,
+              customerIds: [customers].flat(),
+              operatorId: opts.operator,
+            },
+            opts.store,
+          );
+        },
+      );
+  household('create', 'Make a household of these customers (h-<your id>)', '<customerIds...>');
+  household('join', 'Add a customer to a household', '<customerId>');
+  household('leave', 'Take a customer out of a household', '<customerId>');
 
   const cards = program
     .command('cards')

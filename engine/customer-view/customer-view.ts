@@ -14,6 +14,8 @@ import { identificationCues } from '../domain/cue-wording.ts';
 import { type CustomerHistory, customerHistory } from '../domain/customer/history.ts';
 import { type CustomerView, type ViewRequest, viewRequest } from '../domain/customer/view.ts';
 import { ClienteleError } from '../domain/error-codes.ts';
+import type { ProgramCatalog } from '../domain/loyalty/versions.ts';
+import type { Households } from '../identity/households.ts';
 import type { IdentityIndex } from '../identity/identity-index.ts';
 import { type Served, type ServedStats, serveRequests } from '../services/serve-requests.ts';
 import { HISTORY_SUBJECT, IDENTITY_QUEUE, VIEW_SUBJECT } from '../streams/topology.ts';
@@ -23,6 +25,9 @@ import type { SummaryStore } from './summary-store.ts';
 export interface CustomerViewDeps {
   nc: NatsConnection;
   index: IdentityIndex;
+  households?: Households;
+  /** The program versions, for whether households pool points now. */
+  catalog?: ProgramCatalog;
   profiles: ProfileStore;
   summaries: SummaryStore;
   logger: Logger;
@@ -49,6 +54,33 @@ async function askHistory(
     deps.logger.warn({ err: (err as Error).message }, 'customer history not available');
     return undefined;
   }
+}
+
+/** The customer's household with each member's points (as of their last delivered event). */
+async function householdOf(
+  deps: CustomerViewDeps,
+  customerId: string,
+  now: string,
+): Promise<CustomerView['household']> {
+  const household = await deps.households?.of(customerId);
+  if (!household) return undefined;
+  const members = await Promise.all(
+    household.members.map(async (member) => {
+      const summary = await deps.summaries.read(member);
+      return {
+        customerId: member,
+        ...(summary?.accountNumber ? { accountNumber: summary.accountNumber } : {}),
+        balance: summary?.loyalty.balance ?? 0,
+        spendable: summary?.loyalty.spendable ?? 0,
+      };
+    }),
+  );
+  return {
+    householdId: household.householdId,
+    pooling: deps.catalog?.at(now)?.households?.pooling ?? false,
+    members,
+    spendable: members.reduce((sum, m) => sum + m.spendable, 0),
+  };
 }
 
 export async function viewCustomer(
@@ -79,6 +111,7 @@ export async function viewCustomer(
     deps.summaries.read(customerId),
     scope === 'full' ? deps.profiles.read(customerId) : undefined,
   ]);
+  const household = await householdOf(deps, customerId, now);
   // The customers merged into this one: their events are stored under their own ids.
   const history = await askHistory(deps, [customerId, ...(summary?.mergedFrom ?? [])], now);
   if (!accountNumber && cards.length === 0 && !summary && !profile) {
@@ -98,6 +131,7 @@ export async function viewCustomer(
     view.profile = profile.profile;
     view.profileHistory = profile.history;
   }
+  if (household) view.household = household;
   if (summary) view.summary = summary;
   if (history) view.history = history;
   else view.missing = ['history'];

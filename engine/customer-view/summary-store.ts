@@ -1,11 +1,13 @@
 /**
  * The summary store, in the NATS KV bucket `SUMMARIES`: each customer's latest summary
- * (`engine/domain/customer/summary.ts`), written by the router with each delivery's effects. A
+ * (`engine/domain/customer/summary.ts`), written with the effects of whatever changed it: the
+ * router's deliveries, redemptions and their cancellations, merges and household transfers. A
  * till's identification reads it here, without a round trip to the customer's workflow.
  *
- * One router delivers one customer's events one batch at a time, so the latest write is the
- * latest summary. It is as fresh as the customer's last delivered event: a redemption or an
- * expiry by the clock shows once the next event is delivered (`asOf` says when it was made).
+ * Writes for one customer come one at a time nearly always (one router delivers a customer's
+ * events one batch at a time; a redemption is answered before the sale it pays for is rung up),
+ * so the latest write is the latest summary. Points the clock expires show once something else
+ * changes the customer (`asOf` says when the summary was made).
  */
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';

@@ -13,7 +13,9 @@ import { channel, customerId, instant, storeId, tillId } from './events.ts';
  * (cumulative) · bonus: a one-off bonus not tied to a sale (registration) · redeem / partner-burn:
  * points spent · redeem-cancel: a cancelled redemption given back · expire · adjust: service desk ·
  * partner-earn: points earned at a partner · merge-in / merge-out: the balance of a customer
- * merged into another, arriving at the survivor and leaving the absorbed customer.
+ * merged into another, arriving at the survivor and leaving the absorbed customer · pool-out /
+ * pool-in: points a household member gives to the member who spends them (household pooling),
+ * leaving the giver and arriving at the receiver with their expiry.
  */
 export const ledgerEntryKind = z.enum([
   'earn',
@@ -28,6 +30,8 @@ export const ledgerEntryKind = z.enum([
   'adjust',
   'merge-in',
   'merge-out',
+  'pool-out',
+  'pool-in',
 ]);
 
 /**

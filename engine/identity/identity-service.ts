@@ -2,7 +2,8 @@
  * The identity service: registers customers and identifies them, over NATS request–reply
  * (`svc.identity.register`, `svc.identity.identify`), for the till and web gateways and the back
  * office; and changes cards for the service desk (`svc.identity.card`: block, unblock, report
- * lost, replace) and merges two records of one person (`svc.identity.merge`).
+ * lost, replace), merges two records of one person (`svc.identity.merge`) and groups customers
+ * in households (`svc.identity.household`).
  *
  * A registration gives the customer an internal id (opaque: it becomes part of a workflow id),
  * an account number, and the card and contact details they will be found by, then stores the
@@ -20,6 +21,11 @@ import type { SummaryStore } from '../customer-view/summary-store.ts';
 import { identificationCues } from '../domain/cue-wording.ts';
 import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
 import { readCard } from '../domain/identity/card-number.ts';
+import {
+  type HouseholdAnswer,
+  type HouseholdRequest,
+  householdRequest,
+} from '../domain/identity/households.ts';
 import type { Identifier } from '../domain/identity/identifiers.ts';
 import {
   type CardChangeAnswer,
@@ -39,15 +45,18 @@ import { type ServedStats, serveRequests } from '../services/serve-requests.ts';
 import { type EventTime, publishEvent } from '../streams/publish-event.ts';
 import {
   CARD_SUBJECT,
+  HOUSEHOLD_SUBJECT,
   IDENTIFY_SUBJECT,
   IDENTITY_QUEUE,
   MERGE_SUBJECT,
   REGISTER_SUBJECT,
 } from '../streams/topology.ts';
+import type { Households } from './households.ts';
 import type { CardEntry, IdentityIndex } from './identity-index.ts';
 
 export interface IdentityDeps {
   index: IdentityIndex;
+  households?: Households;
   /** For merges (absent: merges are refused as unavailable). */
   temporal?: Client;
   taskQueue?: string;
@@ -219,6 +228,36 @@ export async function changeCard(
   return { ok: true, customerId: card.customerId, card: shown(request.cardNumber, card) };
 }
 
+/** The service desk's changes to a household. */
+export async function changeHousehold(
+  deps: IdentityDeps,
+  request: HouseholdRequest,
+): Promise<HouseholdAnswer> {
+  if (!deps.households) throw new ClienteleError('unavailable', [], 'households are not kept here');
+  const at = request.at ?? deps.eventTime.now().toISOString();
+  deps.logger.info({ change: request.change, operatorId: request.operatorId }, 'household change');
+  // Only customers the engine knows may be grouped.
+  for (const [i, customerId] of request.customerIds.entries()) {
+    if (request.change !== 'leave' && !(await deps.summaries?.read(customerId))) {
+      throw new ClienteleError('unknown_customer', [
+        { field: `customerIds[${i}]`, message: 'is no customer of this engine yet' },
+      ]);
+    }
+  }
+  const [first] = request.customerIds as [string];
+  switch (request.change) {
+    case 'create':
+      return {
+        ok: true,
+        household: await deps.households.create(request.householdId, request.customerIds, at),
+      };
+    case 'join':
+      return { ok: true, household: await deps.households.join(request.householdId, first) };
+    case 'leave':
+      return { ok: true, household: await deps.households.leave(request.householdId, first) };
+  }
+}
+
 /** The service desk's merge of two records of one person (`workflows/merge`). */
 export async function merge(deps: IdentityDeps, request: MergeRequest): Promise<MergeAnswer> {
   if (!deps.temporal || !deps.taskQueue) {
@@ -271,6 +310,7 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
     }),
     serve(CARD_SUBJECT, cardChangeRequest, (request) => changeCard(deps, request)),
     serve(MERGE_SUBJECT, mergeRequest, (request) => merge(deps, request)),
+    serve(HOUSEHOLD_SUBJECT, householdRequest, (request) => changeHousehold(deps, request)),
   ];
   return {
     stats,

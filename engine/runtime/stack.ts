@@ -29,6 +29,7 @@ import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
 import { openProfileStore } from '../customer-view/profile-store.ts';
 import { openSummaryStore, type SummaryStore } from '../customer-view/summary-store.ts';
+import { openHouseholds } from '../identity/households.ts';
 import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
@@ -194,7 +195,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const summaries =
       components.includes('router') ||
       components.includes('identity') ||
-      components.includes('worker')
+      components.includes('worker') ||
+      components.includes('redemptions')
         ? await openSummaryStore(nc, replicas)
         : undefined;
     let index: IdentityIndex | undefined;
@@ -260,7 +262,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     let programs = options.programs;
-    const needsPrograms = components.includes('router') || components.includes('redemptions');
+    const needsPrograms =
+      components.includes('router') ||
+      components.includes('redemptions') ||
+      components.includes('identity');
     if (!programs && needsPrograms && settings.loyalty.programFile) {
       const followed = await followProgram(nc, {
         file: settings.loyalty.programFile,
@@ -294,6 +299,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         js,
         catalog: programs ?? createProgramCatalog(),
         logger,
+        households: await openHouseholds(nc, replicas),
+        summaries,
+        taskQueue: settings.temporal.taskQueue,
       });
       redemptions = r;
       cleanup('redemption service', () => r.stop());
@@ -305,8 +313,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let identity: IdentityService | undefined;
     if (components.includes('identity')) {
       const index = await identityIndex();
+      const households = await openHouseholds(nc, replicas);
       const s = startIdentityService(nc, {
         index,
+        households,
         summaries,
         temporal,
         taskQueue: settings.temporal.taskQueue,
@@ -321,6 +331,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         index,
         profiles: await openProfileStore(nc, replicas),
         summaries: summaries as SummaryStore,
+        households,
+        catalog: programs,
         logger,
       });
       cleanup('customer view', () => v.stop());

@@ -19,6 +19,8 @@ import {
   redeemPointsUpdate,
   UNKNOWN_REDEMPTION,
 } from '../../workflows/customer/messages.ts';
+import { poolPoints } from '../../workflows/pool/client.ts';
+import type { SummaryStore } from '../customer-view/summary-store.ts';
 import {
   ClienteleError,
   type ErrorAnswer,
@@ -40,6 +42,7 @@ import {
   type RedeemRequest,
   redeemRequest,
 } from '../domain/redemption.ts';
+import type { Households } from '../identity/households.ts';
 import { publishEffects } from '../streams/publish-effects.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT, REDEMPTION_QUEUE } from '../streams/topology.ts';
 import { type ServedStats, serveRequests } from './serve-requests.ts';
@@ -57,6 +60,10 @@ export interface RedemptionDeps {
    * at once instead of refusing and waiting for a second round trip. The service keeps one.
    */
   programsSent?: Set<string>;
+  /** For households that pool points (absent: a member spends their own points only). */
+  households?: Households;
+  summaries?: SummaryStore;
+  taskQueue?: string;
 }
 
 /** Customers remembered in `programsSent` at most; past that it starts afresh (one more send each). */
@@ -136,11 +143,62 @@ async function askWorkflow<T>(
   }
 }
 
+/** Refused for too few points and nothing else: points from the household would do. */
+const lacksOnlyPoints = (refused: Refused): boolean =>
+  refused.error.code === 'insufficient_balance' &&
+  refused.error.issues.every(
+    (issue) => issue.code === undefined || issue.code === 'insufficient_balance',
+  );
+
+/**
+ * Moves what the member lacks from the other members of their household, those with the most
+ * spendable points first (as their summaries say; a member who has fewer by now refuses, and
+ * the next is asked). Each transfer is named by the redemption and the member, so a till
+ * retrying the redemption moves nothing twice. The points moved.
+ */
+async function pullFromHousehold(
+  deps: RedemptionDeps,
+  request: RedeemRequest,
+  spendable: number,
+  now: string,
+): Promise<number> {
+  const { households, summaries, taskQueue } = deps;
+  if (!households || !summaries || !taskQueue) return 0;
+  const household = await households.of(request.customerId);
+  if (!household) return 0;
+  const others = await Promise.all(
+    household.members
+      .filter((member) => member !== request.customerId)
+      .map(async (member) => ({
+        member,
+        spendable: (await summaries.read(member))?.loyalty.spendable ?? 0,
+      })),
+  );
+  let needed = request.points - spendable;
+  let moved = 0;
+  for (const { member, spendable: theirs } of others.sort((a, b) => b.spendable - a.spendable)) {
+    if (needed <= 0 || theirs <= 0) continue;
+    const outcome = await poolPoints(deps.temporal, taskQueue, {
+      transferId: `${request.redemptionId}-${member}`,
+      from: member,
+      to: request.customerId,
+      points: Math.min(needed, theirs),
+      at: now,
+      storeId: request.storeId,
+    });
+    if (!outcome) continue;
+    needed -= outcome.points;
+    moved += outcome.points;
+  }
+  return moved;
+}
+
 /** Spends points; publishes the ledger line once granted. */
 export async function redeemPoints(
   deps: RedemptionDeps,
   request: RedeemRequest,
   hops = 0,
+  pooled = false,
 ): Promise<RedeemAnswer> {
   let into: string | undefined;
   const now = (deps.now?.() ?? new Date()).toISOString();
@@ -175,9 +233,17 @@ export async function redeemPoints(
     sent.add(sentKey);
   }
   // Refused by the handler (of two tills racing, the later one): the program's reasons.
-  if (!answer.ok) return 'error' in answer ? answer : refusalAnswer(answer);
-  const { effects, ...granted } = answer;
-  await publishEffects(deps.js, effects);
+  if (!answer.ok) {
+    const refused = 'error' in answer ? answer : refusalAnswer(answer);
+    // A member of a household that pools points: what they lack comes from the others first.
+    if (!pooled && program.households?.pooling && lacksOnlyPoints(refused)) {
+      const moved = await pullFromHousehold(deps, request, refused.spendable ?? 0, now);
+      if (moved > 0) return redeemPoints(deps, request, hops, true);
+    }
+    return refused;
+  }
+  const { effects, summary, ...granted } = answer;
+  await Promise.all([publishEffects(deps.js, effects), summary && deps.summaries?.write(summary)]);
   return granted;
 }
 
@@ -215,8 +281,8 @@ export async function cancelRedemption(
     return cancelRedemption(deps, { ...request, customerId: into }, hops + 1);
   }
   if (!answer.ok) return { ok: false, error: answer.error };
-  const { effects, ...restored } = answer;
-  await publishEffects(deps.js, effects);
+  const { effects, summary, ...restored } = answer;
+  await Promise.all([publishEffects(deps.js, effects), summary && deps.summaries?.write(summary)]);
   return restored;
 }
 

@@ -47,6 +47,8 @@ export const IDENTIFY_SUBJECT = 'svc.identity.identify';
 export const CARD_SUBJECT = 'svc.identity.card';
 /** The service desk's merge of two records of one person. */
 export const MERGE_SUBJECT = 'svc.identity.merge';
+/** The service desk's households: make one, add a member, take one out. */
+export const HOUSEHOLD_SUBJECT = 'svc.identity.household';
 export const IDENTITY_QUEUE = 'identity';
 
 /** The customer 360 view (`engine/customer-view/customer-view.ts`), served with the identity service. */

@@ -504,6 +504,7 @@ describe('the customer 360, built through every path', () => {
       reversed: pointsOf(refunded),
       adjusted: 0,
       merged: 0,
+      pooled: 0,
     });
 
     // What to tell the cashier: an open service case.

@@ -177,6 +177,32 @@ export function customerFailure(err: unknown): CustomerFailure {
   return failed('unavailable', 'The loyalty engine did not answer; ask again.');
 }
 
+/**
+ * Calls a customer's workflow from an activity (a merge's or a pool's step): its refusal becomes
+ * a non-retryable failure of the same type and details, so the calling workflow stops on it
+ * rather than asking again; a missing customer is `UnknownCustomer`.
+ */
+export async function asked<T>(customerId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw ApplicationFailure.nonRetryable(`no customer ${customerId}`, 'UnknownCustomer', {
+        customerId,
+      });
+    }
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({
+        type: err.cause.type ?? 'Refused',
+        message: err.cause.message,
+        details: err.cause.details ? [...err.cause.details] : [],
+        nonRetryable: true,
+      });
+    }
+    throw err;
+  }
+}
+
 /** The customer a refusal says this one was merged into, if it is that refusal. */
 export function mergedInto(failure: { type: string; details: unknown[] }): string | undefined {
   if (failure.type !== CUSTOMER_MERGED) return undefined;

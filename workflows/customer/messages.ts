@@ -8,6 +8,7 @@ import type { CustomerSnapshot, CustomerState } from '../../engine/domain/custom
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { BaseEarnProgram } from '../../engine/domain/loyalty/base-earn.ts';
 import type { Refusal } from '../../engine/domain/loyalty/evaluator.ts';
+import type { PooledLot, PoolGive, PoolReceive } from '../../engine/domain/loyalty/pooling.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type {
   CancelGranted,
@@ -96,7 +97,7 @@ export type { PointsAfter };
  * or refused by the program, with its reasons (the service answers them as an error).
  */
 export type RedeemPointsAnswer =
-  | (RedeemGranted & { effects: Effects })
+  | (RedeemGranted & { effects: Effects; summary?: CustomerSnapshot })
   | ({ ok: false } & Refusal & PointsAfter);
 
 /**
@@ -109,7 +110,10 @@ export const redeemPointsUpdate = defineUpdate<RedeemPointsAnswer, [RedeemPoints
   'redeemPoints',
 );
 
-export type CancelRedemptionAnswer = CancelGranted & { effects: Effects };
+export type CancelRedemptionAnswer = CancelGranted & {
+  effects: Effects;
+  summary?: CustomerSnapshot;
+};
 
 /** The asking store: only the store that was granted a redemption may give it back. */
 export type CancelRedemptionArgs = Pick<CancelRedemptionRequest, 'redemptionId' | 'storeId'>;
@@ -164,6 +168,20 @@ export const settleMergeUpdate = defineUpdate<
   { effects: Effects; summary: CustomerSnapshot },
   [{ mergeId: string; storeId: string; at: string }]
 >('settleMerge');
+
+/** A refusal to give pooled points (details: `{ reason, spendable }`). */
+export const POOL_REFUSED = 'PoolRefused';
+
+/** Household pooling, the giving member's step: its oldest spendable points leave as lots. */
+export const givePointsUpdate = defineUpdate<
+  { points: number; lots: PooledLot[]; effects: Effects; summary: CustomerSnapshot },
+  [PoolGive]
+>('givePoints');
+/** Household pooling, the receiving member's step: the given lots come in with their dates. */
+export const receivePointsUpdate = defineUpdate<
+  { points: number; effects: Effects; summary: CustomerSnapshot },
+  [PoolReceive]
+>('receivePoints');
 
 /** Effects of one delivery not yet confirmed as published by the router. */
 export interface OutboxEntry {

@@ -29,6 +29,7 @@ import {
 import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
 import { handedOver, mergeCustomers } from '../../engine/domain/customer/merge.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
+import type { PoolGive, PoolReceive } from '../../engine/domain/loyalty/pooling.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { CustomerActivities } from './activities.ts';
 import {
@@ -41,15 +42,18 @@ import {
   type DeliveryOptions,
   type DeliveryReceipt,
   deliverEventsUpdate,
+  givePointsUpdate,
   handOverUpdate,
   MERGE_REFUSED,
   type MergeStep,
   type OutboxEntry,
+  POOL_REFUSED,
   type PointsAfter,
   PROGRAMS_NEEDED,
   REDEMPTION_REFUSED,
   REDEMPTION_USED,
   type RedeemPointsRequest,
+  receivePointsUpdate,
   redeemPointsUpdate,
   releaseMergeUpdate,
   reserveMergeUpdate,
@@ -271,6 +275,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         currency: request.currency,
         repeated: result.outcome === 'duplicate',
         effects,
+        summary: account.snapshot(isoNow()),
         ...pointsAfter(),
       };
     },
@@ -318,7 +323,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         effects,
       );
       toOutbox(effects);
-      return { ok: true, restored: result.earned, effects, ...pointsAfter() };
+      return {
+        ok: true,
+        restored: result.earned,
+        effects,
+        summary: account.snapshot(now),
+        ...pointsAfter(),
+      };
     },
     {
       validator: ({ redemptionId, storeId }: CancelRedemptionArgs) => {
@@ -458,6 +469,41 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         }
       },
     },
+  );
+
+  // Household pooling: points move from one member to another just before a redemption (the
+  // pool workflow asks each step until it is answered; each answers the same when repeated).
+  setHandler(
+    givePointsUpdate,
+    (request) => {
+      const now = isoNow();
+      const effects = noEffects();
+      const result = account.give(request, now, effects);
+      if (result.outcome === 'refused') {
+        throw ApplicationFailure.create({
+          type: POOL_REFUSED,
+          message: `cannot give ${request.points} points: ${result.reason}`,
+          details: [{ reason: result.reason, spendable: pointsAfter().spendable }],
+          nonRetryable: true,
+        });
+      }
+      toOutbox(effects);
+      scheduleClock();
+      return { points: result.points, lots: result.lots, effects, summary: account.snapshot(now) };
+    },
+    { validator: (_request: PoolGive) => refuseIfMerged() },
+  );
+  setHandler(
+    receivePointsUpdate,
+    (request) => {
+      const now = isoNow();
+      const effects = noEffects();
+      const result = account.receive(request, now, effects);
+      toOutbox(effects);
+      scheduleClock();
+      return { points: result.points, effects, summary: account.snapshot(now) };
+    },
+    { validator: (_request: PoolReceive) => refuseIfMerged() },
   );
 
   for (;;) {

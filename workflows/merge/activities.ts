@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerState } from '../../engine/domain/customer/state.ts';
 import type { CustomerSummary } from '../../engine/domain/customer/summary.ts';
+import { asked } from '../customer/client.ts';
 import {
   absorbUpdate,
   customerWorkflowId,
@@ -29,28 +30,6 @@ export interface MergeActivityDeps {
   ): Promise<void>;
   publish(effects: Effects): Promise<void>;
   keepSummary(summary: CustomerSummary): Promise<void>;
-}
-
-/** The update's refusal as a failure the merge workflow stops on. */
-async function asked<T>(customerId: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      throw ApplicationFailure.nonRetryable(`no customer ${customerId}`, 'UnknownCustomer', {
-        customerId,
-      });
-    }
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({
-        type: err.cause.type ?? 'MergeRefused',
-        message: err.cause.message,
-        details: err.cause.details ? [...err.cause.details] : [],
-        nonRetryable: true,
-      });
-    }
-    throw err;
-  }
 }
 
 export function createMergeActivities(deps: MergeActivityDeps) {

@@ -23,6 +23,7 @@ import {
   type RedemptionCancel,
   type RedemptionRequest,
 } from '../loyalty/evaluator.ts';
+import type { GiveResult, PoolGive, PoolReceive, ReceiveResult } from '../loyalty/pooling.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { TierChange } from '../loyalty/tiers.ts';
 import {
@@ -258,6 +259,22 @@ export class CustomerAccount {
     out: Effects,
   ): LoyaltyResult {
     const result = this.book.apply(request, program, now, this.effects);
+    moveLoyaltyEffects(out, this.scalars.customerId, this.effects);
+    this.scalars.pointsBalance = this.book.balance;
+    return result;
+  }
+
+  /** Household pooling: this member gives points to another (`LoyaltyBook.give`). */
+  give(request: PoolGive, now: string, out: Effects): GiveResult {
+    const result = this.book.give(request, now, this.effects);
+    moveLoyaltyEffects(out, this.scalars.customerId, this.effects);
+    this.scalars.pointsBalance = this.book.balance;
+    return result;
+  }
+
+  /** Household pooling: this member takes in what another gave (`LoyaltyBook.receive`). */
+  receive(request: PoolReceive, now: string, out: Effects): ReceiveResult {
+    const result = this.book.receive(request, now, this.effects);
     moveLoyaltyEffects(out, this.scalars.customerId, this.effects);
     this.scalars.pointsBalance = this.book.balance;
     return result;

@@ -77,8 +77,8 @@ export const customerHistory = z.strictObject({
   /**
    * The points ledger's totals. Accrued (earned, bonuses, partner points, restored and cancelled
    * redemptions), spent, written off by expiry and taken back by returns are counted up; adjusted
-   * (by the service desk) and merged (from customers merged into this one, less what left it in
-   * one) are signed.
+   * (by the service desk), merged (from customers merged into this one, less what left it in
+   * one) and pooled (from household members, less what went to them) are signed.
    */
   points: z.strictObject({
     accrued: count,
@@ -87,6 +87,7 @@ export const customerHistory = z.strictObject({
     reversed: count,
     adjusted: z.number().int(),
     merged: z.number().int(),
+    pooled: z.number().int(),
   }),
 });
 

@@ -59,6 +59,26 @@ export const customerView = z.strictObject({
       }),
     )
     .optional(),
+  /**
+   * The customer's household: its members with their points (from their summaries) and, where
+   * the program pools points, what the customer may spend of the household's.
+   */
+  household: z
+    .strictObject({
+      householdId: z.string(),
+      pooling: z.boolean(),
+      members: z.array(
+        z.strictObject({
+          customerId,
+          accountNumber: accountNumber.optional(),
+          balance: z.number().int(),
+          spendable: z.number().int(),
+        }),
+      ),
+      /** The members' spendable points together (what a member may spend when pooling). */
+      spendable: z.number().int(),
+    })
+    .optional(),
   /** The live figures, as of the customer's last delivered event. */
   summary: customerSummary.optional(),
   /** The long history from the analytics store. */

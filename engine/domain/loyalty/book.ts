@@ -24,6 +24,14 @@ import {
   standing,
 } from './evaluator.ts';
 import { addLot } from './lots.ts';
+import {
+  type GiveResult,
+  givePoints,
+  type PoolGive,
+  type PoolReceive,
+  type ReceiveResult,
+  receivePoints,
+} from './pooling.ts';
 import { firstTime, rememberForgottenSale } from './posting.ts';
 import type { Program } from './program.ts';
 import { balanceOf, initialLoyaltyState, type LoyaltyState } from './state.ts';
@@ -181,6 +189,31 @@ export class LoyaltyBook {
    */
   get clock(): string | undefined {
     return this.state.clockAt;
+  }
+
+  /**
+   * Household pooling, the giving member's step: `request.points` leave the spendable lots,
+   * oldest first, under the version in force at `now`. The clock runs to `now` first, as for a
+   * redemption, so no lot expired by then is given.
+   */
+  give(request: PoolGive, now: string, out: LoyaltyEffects): GiveResult {
+    const program = this.programAt(now);
+    advance(this.state, program, now, out);
+    return givePoints(this.state, request, program, out);
+  }
+
+  /**
+   * Household pooling, the receiving member's step: the given lots come in with their dates. The
+   * clock runs to `now` first, and again after (as after any input): a pooled lot already past
+   * its expiry on this customer's clock expires at once, and the next due instant accounts for
+   * the pooled lots.
+   */
+  receive(request: PoolReceive, now: string, out: LoyaltyEffects): ReceiveResult {
+    const program = this.programAt(now);
+    advance(this.state, program, now, out);
+    const result = receivePoints(this.state, request, program, out);
+    advance(this.state, program, this.state.clockAt ?? now, out);
+    return result;
   }
 
   checkRedemption(request: RedemptionRequest, program: Program, now: string): RedemptionCheck {

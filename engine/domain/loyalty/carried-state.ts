@@ -134,6 +134,8 @@ export function carryState(state: LoyaltyState): CarriedLoyaltyState {
     earlyReturnOrder: state.earlyReturnOrder.map(key),
     redemptions: recordOf(state.redemptions, same),
     redemptionOrder: state.redemptionOrder.map(key),
+    // Plain JSON already (a short list, no record keyed by outside ids): carried as it is.
+    poolGifts: state.poolGifts,
     seen: Object.fromEntries([...state.seen].map((id) => [key(id), 1 as const])),
     seenOrder: state.seenOrder.map(key),
     dayUsage: carryDayUsage(state.dayUsage),
@@ -155,6 +157,8 @@ export function restoreState(carried: CarriedLoyaltyState): LoyaltyState {
     earlyReturnOrder: carried.earlyReturnOrder.map(unkey),
     redemptions: mapOf(carried.redemptions, same),
     redemptionOrder: carried.redemptionOrder.map(unkey),
+    // Absent in states carried from before pooling.
+    poolGifts: carried.poolGifts,
     seen: new Set(Object.keys(carried.seen).map(unkey)),
     seenOrder: carried.seenOrder.map(unkey),
     dayUsage: restoreDayUsage(carried.dayUsage),

@@ -154,6 +154,7 @@ export function mergeLoyalty(
     clockMs: clockAt === undefined ? undefined : instantMs(clockAt),
     latestEventAt,
     latestEventMs: latestEventAt === undefined ? undefined : instantMs(latestEventAt),
+    poolGifts: survivor.poolGifts?.map(copyPlain),
   });
   // A sale pushed out stays known among the ids seen, so it is still a duplicate.
   while (merged.saleOrder.length > loyaltyLimits.sales) forgetOldestSale(merged);

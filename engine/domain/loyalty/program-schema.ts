@@ -298,6 +298,12 @@ export const loyaltyProgram = z
         maxPoints: positive.default(100_000),
       })
       .prefault({}),
+    /**
+     * Households (a family grouped at the service desk). With `pooling`, any member may spend the
+     * household's points: what the member lacks moves from the other members' spendable points
+     * (oldest first, keeping their expiry) just before the redemption. Absent: no pooling.
+     */
+    households: z.strictObject({ pooling: z.boolean().default(false) }).optional(),
   })
   .superRefine((p, ctx) => {
     duplicateIds(p.earn.rules, ['earn', 'rules'], ctx);

@@ -110,6 +110,33 @@ export interface RedemptionMemory {
   usedBy?: string;
 }
 
+/**
+ * Points that left a lot to move to another member of the household (`pooling.ts`): what the
+ * receiver needs to re-create the lot, so its expiry stays what it would have been.
+ */
+export interface PooledLot {
+  earnedAt: string;
+  availableAt: string;
+  /** Absent: the lot never expires by age. */
+  expiresAt?: string;
+  points: number;
+  /** The program version that produced the lot. */
+  version: string;
+  /** Where it was earned. */
+  storeId: string;
+}
+
+/** Points given to another member of the household, so the transfer asked again gets the same lots. */
+export interface PoolGift {
+  transferId: string;
+  /** The receiving customer. */
+  to: string;
+  at: string;
+  points: number;
+  /** Oldest first, as they left the lots. */
+  lots: PooledLot[];
+}
+
 export interface MonthBucket {
   month: string;
   spendMinor: number;
@@ -154,6 +181,12 @@ export interface LoyaltyState {
   earlyReturnOrder: string[];
   redemptions: Map<string, RedemptionMemory>;
   redemptionOrder: string[];
+  /**
+   * The latest points given to other members of the household, oldest first (`pooling.ts`,
+   * at most `POOL_GIFTS_KEPT`). Absent in states from before pooling and for customers who never
+   * gave any. Plain JSON: carried across continue-as-new as it is.
+   */
+  poolGifts?: PoolGift[];
   /**
    * Ids of the events applied other than the sales in `sales` (a sale the book forgets joins
    * them by its transaction, `saleKey`; redemptions are remembered in `redemptions`): an event
@@ -291,6 +324,7 @@ export function stateOf(customerId: string, s: Omit<LoyaltyState, 'customerId'>)
     earlyReturnOrder: s.earlyReturnOrder,
     redemptions: s.redemptions,
     redemptionOrder: s.redemptionOrder,
+    poolGifts: s.poolGifts,
     seen: s.seen,
     seenOrder: s.seenOrder,
     seenNext: s.seenNext,
