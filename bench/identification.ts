@@ -10,7 +10,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cardNumberOf } from '../engine/domain/identity/card-number.ts';
 import type { IdentifyAnswer, RegisterAnswer } from '../engine/domain/identity/messages.ts';
-import { IDENTIFY_SUBJECT, REGISTER_SUBJECT } from '../engine/streams/topology.ts';
+import { IDENTIFY_SUBJECT, REGISTER_SUBJECT, VIEW_SUBJECT } from '../engine/streams/topology.ts';
 import { percentiles } from './checker.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,6 +21,7 @@ const decoder = new TextDecoder();
 
 export interface Registered {
   cards: string[];
+  customerIds: string[];
   registration: {
     members: number;
     seconds: number;
@@ -50,6 +51,7 @@ export async function registerMembers(
   await serviceUp(nc);
   const cards = Array.from({ length: members }, (_, i) => cardNumberOf('279901', i + 1));
   const outcomes: Record<string, number> = {};
+  const customerIds: string[] = [];
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -71,20 +73,27 @@ export async function registerMembers(
         const answer = JSON.parse(decoder.decode(reply.data)) as RegisterAnswer;
         const outcome = answer.ok ? 'registered' : answer.error.code;
         outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        if (answer.ok) customerIds.push(answer.customerId);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   return {
     cards,
+    customerIds,
     registration: { members, seconds: round(seconds), per_s: round(members / seconds), outcomes },
   };
 }
 
-/** Looks the cards up at `perSecond` for `seconds`; the round trip of each, as the till waits. */
-export async function identifyAtRate(
+/**
+ * Asks `subject` at `perSecond` for `seconds`, the n-th request made by `request(n)`; the round
+ * trip of each, as the till waits, and what the answers were (`outcome(answer)`).
+ */
+async function askAtRate(
   nc: NatsConnection,
-  cards: readonly string[],
+  subject: string,
+  request: (n: number) => unknown,
+  outcome: (answer: { ok: boolean; error?: { code: string } }) => string,
   { perSecond, seconds }: { perSecond: number; seconds: number },
 ) {
   const latencies: number[] = [];
@@ -96,25 +105,13 @@ export async function identifyAtRate(
   for (let n = 0; n < total; n++) {
     await sleep(Math.max(0, started + n * gap - performance.now()));
     const sentAt = performance.now();
-    const card = cards[n % cards.length] as string;
     asked.push(
-      nc
-        .request(
-          IDENTIFY_SUBJECT,
-          JSON.stringify({
-            card: { payload: card, source: 'barcode' },
-            channel: 'till',
-            storeId: 'S002',
-            tillId: `T${n % 4}`,
-          }),
-          { timeout: 30_000 },
-        )
-        .then((reply) => {
-          latencies.push(performance.now() - sentAt);
-          const answer = JSON.parse(decoder.decode(reply.data)) as IdentifyAnswer;
-          const outcome = answer.ok ? 'identified' : answer.error.code;
-          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-        }),
+      nc.request(subject, JSON.stringify(request(n)), { timeout: 30_000 }).then((reply) => {
+        latencies.push(performance.now() - sentAt);
+        const answer = JSON.parse(decoder.decode(reply.data));
+        const seen = outcome(answer);
+        outcomes[seen] = (outcomes[seen] ?? 0) + 1;
+      }),
     );
   }
   await Promise.all(asked);
@@ -123,6 +120,64 @@ export async function identifyAtRate(
     requests: latencies.length,
     outcomes,
     round_trip_ms: rounded(latencies),
-    path: 'NATS request → identity service, its own process (check digit, identity index: card, then account number, in NATS KV) → reply',
+  };
+}
+
+/** Looks the cards up at `perSecond` for `seconds`; the round trip of each, as the till waits. */
+export async function identifyAtRate(
+  nc: NatsConnection,
+  cards: readonly string[],
+  rate: { perSecond: number; seconds: number },
+) {
+  const measured = await askAtRate(
+    nc,
+    IDENTIFY_SUBJECT,
+    (n) => ({
+      card: { payload: cards[n % cards.length], source: 'barcode' },
+      channel: 'till',
+      storeId: 'S002',
+      tillId: `T${n % 4}`,
+    }),
+    (answer) => {
+      const identified = answer as IdentifyAnswer;
+      if (!identified.ok) return identified.error.code;
+      return identified.summary ? 'identified_with_summary' : 'identified';
+    },
+    rate,
+  );
+  return {
+    ...measured,
+    path: 'NATS request → identity service, its own process (check digit; NATS KV: the card, then the account number and the summary) → reply',
+  };
+}
+
+/**
+ * The customer 360 view as a till asks it (`customer:view`'s request): the identity index, the
+ * summary and the household from NATS KV, the history from ClickHouse in the sink's process.
+ */
+export async function viewAtRate(
+  nc: NatsConnection,
+  customerIds: readonly string[],
+  rate: { perSecond: number; seconds: number },
+) {
+  const measured = await askAtRate(
+    nc,
+    VIEW_SUBJECT,
+    (n) => ({
+      customerId: customerIds[n % customerIds.length],
+      scope: 'till',
+      channel: 'till',
+      storeId: 'S002',
+      tillId: `T${n % 4}`,
+    }),
+    (answer) => {
+      if (!answer.ok) return answer.error?.code ?? 'refused';
+      return (answer as { missing?: string[] }).missing ? 'without_history' : 'whole';
+    },
+    rate,
+  );
+  return {
+    ...measured,
+    path: 'NATS request → customer view, in the identity service\'s process (NATS KV: account, cards, summary, household) → history request to the sink\'s process (ClickHouse: 8 queries) → reply',
   };
 }

@@ -31,7 +31,7 @@ import { measureJetStream } from './ceilings/jetstream.ts';
 import { measureLoyaltyEvaluator } from './ceilings/loyalty-evaluator.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
 import { checkDelivery, compareBalances, percentiles } from './checker.ts';
-import { identifyAtRate, registerMembers } from './identification.ts';
+import { identifyAtRate, registerMembers, viewAtRate } from './identification.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
 import { measureRedemptions } from './redemptions.ts';
 
@@ -513,10 +513,16 @@ try {
     measured('lhalf', half, () => sendAtRate(t, half, halfRate)),
     identifyAtRate(stack.nc, members.cards, { perSecond: 100, seconds: sizes.latencySeconds }),
   ]);
+  log('customer 360 view: the members asked for at 20/s…');
+  const view = await viewAtRate(stack.nc, members.customerIds, {
+    perSecond: 20,
+    seconds: sizes.latencySeconds / 2,
+  });
   const identification = {
     registration: members.registration,
     at_100_per_s_alone: idle,
     at_100_per_s: identifying,
+    customer_view_at_20_per_s: view,
     sales_beside: {
       offered_events_per_s: halfRate,
       share_of_measured_capacity: 0.5,
@@ -749,6 +755,9 @@ try {
     ),
     [`identification p50/p99 ms at 100/s: alone; sales at ${halfRate}/s`]: {
       value: `${idle.round_trip_ms.p50} / ${idle.round_trip_ms.p99}; ${identifying.round_trip_ms.p50} / ${identifying.round_trip_ms.p99}`,
+    },
+    'customer 360 view p50/p99 ms at 20/s': {
+      value: `${view.round_trip_ms.p50} / ${view.round_trip_ms.p99}`,
     },
     'registrations/s (20 at once)': { value: members.registration.per_s },
     ...Object.fromEntries(

@@ -9,9 +9,11 @@ import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSummaryStore } from '../../engine/customer-view/summary-store.ts';
 import { cardNumberOf, QR_PREFIX } from '../../engine/domain/identity/card-number.ts';
 import { type IdentityIndex, openIdentityIndex } from '../../engine/identity/identity-index.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
+import { saleInput } from '../support/events.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 import { connectTill, type TestTill } from '../support/till-client.ts';
 
@@ -250,6 +252,11 @@ describe('look-ups', () => {
   }, 60_000);
 });
 
+/** The customer's summary as the identification reads it. */
+async function summaryOf(customerId: string) {
+  return (await openSummaryStore(stack.nc)).read(customerId);
+}
+
 describe('the back office', () => {
   /** Runs `clientele <args>` against the stack; its JSON answer and exit code. */
   async function clientele(...args: string[]): Promise<{ code: number; answer: Answer }> {
@@ -294,6 +301,19 @@ describe('the back office', () => {
       await clientele('customers', 'identify', '--card', spaced, '--store', 'S002'),
     ).toMatchObject({ code: 0, answer: { ok: true, customerId } });
 
+    // A purchase before the card is lost: 1 point per 1.00 at the base rate.
+    expect(
+      await till.send(saleInput({ customerId, transactionId: `tx-desk-${Date.now()}` })),
+    ).toMatchObject({ ok: true });
+    const points = Math.floor(3998 / 100);
+    // (Asked of the summary store directly: the till's look-ups are limited to 20 a minute.)
+    await eventually(
+      async () =>
+        (await summaryOf(customerId as string))?.pointsBalance === points ? true : undefined,
+      30_000,
+      'the sale in the summary',
+    );
+
     expect(await clientele('cards', 'lost', card, '--operator', 'desk-7')).toMatchObject({
       code: 0,
       answer: { ok: true, customerId, card: { status: 'lost' } },
@@ -324,6 +344,31 @@ describe('the back office', () => {
     expect(
       await ask('customer:identify', { card: { payload: card, source: 'barcode' } }),
     ).toMatchObject({ ok: false, error: { code: 'card_refused' } });
+    // The new card, the account number and the e-mail find the same customer, points and all.
+    for (const identifier of [
+      { card: { payload: replacement, source: 'barcode' } },
+      { accountNumber: registered.answer.accountNumber },
+      { email: 'CAT@example.com' },
+    ]) {
+      expect(await ask('customer:identify', identifier)).toMatchObject({
+        ok: true,
+        customerId,
+        summary: { pointsBalance: points, visits: 1 },
+      });
+    }
+    // The record lists both cards: the old one replaced by the new.
+    expect(await clientele('customers', 'show', customerId as string)).toMatchObject({
+      code: 0,
+      answer: {
+        ok: true,
+        scope: 'full',
+        profile: { givenName: 'Cat', email: 'cat@example.com' },
+        cards: [
+          { cardNumber: card, status: 'replaced', replacedBy: replacement },
+          { cardNumber: replacement, status: 'active', type: 'virtual' },
+        ],
+      },
+    });
 
     // A card that cannot make the change is refused, exit code 2, naming the field.
     expect(await clientele('cards', 'block', card, '--operator', 'desk-7')).toMatchObject({
