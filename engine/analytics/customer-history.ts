@@ -1,8 +1,13 @@
 /**
  * One customer's long history from the analytics store (`CustomerHistory`, the 360 view's part
  * that the customer's own state does not keep), over their own id and the ids of the customers
- * merged into them. Every table is read with FINAL, so a row stored
- * twice counts once; the customer's rows are found through the tables' customer_id indexes.
+ * merged into them. Every table is read with FINAL, so a row stored twice counts once.
+ *
+ * Two queries, not one per figure: the embedded engine runs parameterised queries one at a time
+ * per process, beside the sink's inserts, so each query saved is latency saved for every view
+ * (eight took 34 ms alone and queued to over half a second at 20 views/s). The customer's events
+ * come back as rows (a customer has thousands at most) and are summed here; lines and ledger are
+ * summed by ClickHouse in one query.
  */
 import type { CustomerHistory } from '../domain/customer/history.ts';
 import { fromClickHouseTime, toClickHouseTime } from './rows.ts';
@@ -13,6 +18,17 @@ const num = (value: unknown): number => Number(value ?? 0);
 const LIST = 10;
 
 type Row = Record<string, string>;
+type Channel = CustomerHistory['channels'][number]['channel'];
+
+const shareOf = (part: number, whole: number) =>
+  whole > 0 ? Math.round((part / whole) * 1000) / 1000 : 0;
+
+/** Counts by key, most first (ties by key), the first `LIST`. */
+function ranked(counts: Map<string, number>): [string, number][] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, LIST);
+}
 
 /** The customer's history as of `asOf` (an ISO instant): the last 12 months end there. */
 export async function customerHistory(
@@ -30,148 +46,131 @@ export async function customerHistory(
     since: toClickHouseTime(since),
     asOf: toClickHouseTime(asOf),
   };
+  const ours = "has(splitByChar(',', {customerIds:String}), customer_id)";
   const upTo = 'occurred_at <= {asOf:DateTime64(3)}';
   const recent = 'occurred_at >= {since:DateTime64(3)}';
 
-  const [totals, costs, categories, stores, channels, transactions, records, points] =
-    await Promise.all([
-      store.query<Row>(
-        `SELECT
-           sum(total_minor) AS spend, sumIf(cost_minor, type = 'sale') AS cost,
-           countIf(type = 'sale') AS sales, countIf(type = 'return') AS returns,
-           sumIf(total_minor, ${recent}) AS spend12,
-           sumIf(cost_minor, type = 'sale' AND ${recent}) AS cost12,
-           countIf(type = 'sale' AND ${recent}) AS sales12,
-           countIf(type = 'return' AND ${recent}) AS returns12
-         FROM ${t('events')} FINAL
-         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type IN ('sale', 'return') AND ${upTo}`,
-        params,
-      ),
-      // What returned goods had cost: back in the margin (their refund is already out of spend).
-      store.query<Row>(
-        `SELECT sum(r.quantity * s.unit_cost) AS returned,
-                sumIf(r.quantity * s.unit_cost, r.occurred_at >= {since:DateTime64(3)}) AS returned12
-         FROM (SELECT * FROM ${t('return_lines')} FINAL
-               WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND occurred_at <= {asOf:DateTime64(3)}) AS r
-         INNER JOIN (SELECT transaction_id, line_id, unit_cost FROM ${t('sale_lines')} FINAL
-                     WHERE has(splitByChar(',', {customerIds:String}), customer_id)) AS s
-           ON s.transaction_id = r.original_transaction_id AND s.line_id = r.line_id`,
-        params,
-      ),
-      store.query<Row>(
-        `SELECT category, sum(quantity * unit_price - discount) AS spend
-         FROM ${t('sale_lines')} FINAL
-         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND ${upTo}
-         GROUP BY category ORDER BY spend DESC, category LIMIT ${LIST}`,
-        params,
-      ),
-      store.query<Row>(
-        `SELECT store_id, count() AS sales FROM ${t('events')} FINAL
-         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type = 'sale' AND ${upTo}
-         GROUP BY store_id ORDER BY sales DESC, store_id LIMIT ${LIST}`,
-        params,
-      ),
-      store.query<Row>(
-        `SELECT channel, countIf(type = 'sale') AS sales, sum(total_minor) AS spend
-         FROM ${t('events')} FINAL
-         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type IN ('sale', 'return') AND ${upTo}
-         GROUP BY channel ORDER BY sales DESC, channel`,
-        params,
-      ),
-      store.query<Row>(
-        `SELECT transaction_id, type, occurred_at, store_id, channel, total_minor
-         FROM ${t('events')} FINAL
-         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND type IN ('sale', 'return') AND ${upTo}
-         ORDER BY occurred_at DESC, event_id DESC LIMIT ${LIST}`,
-        params,
-      ),
-      store.query<Row>(
-        `SELECT type, occurred_at, store_id, channel, payload FROM (
-           SELECT *, row_number() OVER (PARTITION BY type ORDER BY occurred_at DESC, event_id DESC) AS n
-           FROM ${t('events')} FINAL
-           WHERE has(splitByChar(',', {customerIds:String}), customer_id)
-             AND type IN ('service.interaction', 'campaign.response') AND ${upTo})
-         WHERE n <= ${LIST} ORDER BY occurred_at DESC, event_id DESC`,
-        params,
-      ),
-      store.query<Row>(
-        `SELECT kind, sum(points) AS points FROM ${t('ledger')} FINAL
-         WHERE has(splitByChar(',', {customerIds:String}), customer_id) AND ${upTo} GROUP BY kind`,
-        params,
-      ),
-    ]);
+  const [events, sums] = await Promise.all([
+    store.query<Row>(
+      `SELECT event_id, type, occurred_at, store_id, channel, transaction_id, total_minor,
+              cost_minor, occurred_at >= {since:DateTime64(3)} AS recent,
+              if(type IN ('service.interaction', 'campaign.response'), payload, '') AS payload
+       FROM ${t('events')} FINAL
+       WHERE ${ours} AND ${upTo}
+         AND type IN ('sale', 'return', 'service.interaction', 'campaign.response')
+       ORDER BY occurred_at DESC, event_id DESC`,
+      params,
+    ),
+    store.query<Row>(
+      `SELECT 'category' AS part, category AS key,
+              sum(quantity * unit_price - discount) AS all, 0 AS last12
+       FROM ${t('sale_lines')} FINAL WHERE ${ours} AND ${upTo} GROUP BY category
+       UNION ALL
+       -- What returned goods had cost: back in the margin (their refund is already out of spend).
+       SELECT 'returned', '', sum(r.quantity * s.unit_cost),
+              sumIf(r.quantity * s.unit_cost, r.occurred_at >= {since:DateTime64(3)})
+       FROM (SELECT * FROM ${t('return_lines')} FINAL WHERE ${ours} AND ${upTo}) AS r
+       INNER JOIN (SELECT transaction_id, line_id, unit_cost FROM ${t('sale_lines')} FINAL
+                   WHERE ${ours}) AS s
+         ON s.transaction_id = r.original_transaction_id AND s.line_id = r.line_id
+       UNION ALL
+       SELECT 'ledger', kind, sum(points), 0 FROM ${t('ledger')} FINAL
+       WHERE ${ours} AND ${upTo} GROUP BY kind`,
+      params,
+    ),
+  ]);
 
-  const total = totals[0] ?? {};
-  const returned = costs[0] ?? {};
-  const categorySpend = categories.reduce((sum, row) => sum + num(row.spend), 0);
-  const storeSales = stores.reduce((sum, row) => sum + num(row.sales), 0);
-  const byKind = new Map(points.map((row) => [row.kind, num(row.points)]));
+  const lifetime = { spendMinor: 0, marginMinor: 0, sales: 0, returns: 0 };
+  const last12Months = { spendMinor: 0, marginMinor: 0, sales: 0, returns: 0 };
+  const stores = new Map<string, number>();
+  const channels = new Map<Channel, { sales: number; spendMinor: number }>();
+  const recentTransactions: CustomerHistory['recentTransactions'] = [];
+  const serviceInteractions: CustomerHistory['serviceInteractions'] = [];
+  const campaignResponses: CustomerHistory['campaignResponses'] = [];
+  for (const row of events) {
+    const occurredAt = fromClickHouseTime(String(row.occurred_at));
+    const channel = row.channel as Channel;
+    if (row.type === 'sale' || row.type === 'return') {
+      const total = num(row.total_minor);
+      const sale = row.type === 'sale';
+      const cost = sale ? num(row.cost_minor) : 0;
+      for (const period of num(row.recent) ? [lifetime, last12Months] : [lifetime]) {
+        period.spendMinor += total;
+        period.marginMinor += total - cost;
+        if (sale) period.sales += 1;
+        else period.returns += 1;
+      }
+      if (sale) stores.set(row.store_id as string, (stores.get(row.store_id as string) ?? 0) + 1);
+      const mix = channels.get(channel) ?? { sales: 0, spendMinor: 0 };
+      if (sale) mix.sales += 1;
+      mix.spendMinor += total;
+      channels.set(channel, mix);
+      if (recentTransactions.length < LIST) {
+        recentTransactions.push({
+          transactionId: String(row.transaction_id),
+          type: sale ? 'sale' : 'return',
+          occurredAt,
+          storeId: String(row.store_id),
+          channel,
+          totalMinor: total,
+        });
+      }
+    } else if (row.type === 'service.interaction' && serviceInteractions.length < LIST) {
+      const payload = JSON.parse(String(row.payload));
+      serviceInteractions.push({
+        interactionId: payload.interactionId,
+        occurredAt,
+        storeId: String(row.store_id),
+        channel,
+        reason: payload.reason,
+        outcome: payload.outcome,
+      });
+    } else if (row.type === 'campaign.response' && campaignResponses.length < LIST) {
+      const payload = JSON.parse(String(row.payload));
+      campaignResponses.push({
+        responseId: payload.responseId,
+        occurredAt,
+        campaignId: payload.campaignId,
+        action: payload.action,
+        ...(payload.offerId !== undefined ? { offerId: payload.offerId } : {}),
+      });
+    }
+  }
+
+  const categories = new Map<string, number>();
+  const byKind = new Map<string, number>();
+  for (const row of sums) {
+    if (row.part === 'category') categories.set(String(row.key), num(row.all));
+    else if (row.part === 'ledger') byKind.set(String(row.key), num(row.all));
+    else if (row.part === 'returned') {
+      lifetime.marginMinor += num(row.all);
+      last12Months.marginMinor += num(row.last12);
+    }
+  }
   const kinds = (...names: string[]) => names.reduce((sum, k) => sum + (byKind.get(k) ?? 0), 0);
-  const shareOf = (part: number, whole: number) =>
-    whole > 0 ? Math.round((part / whole) * 1000) / 1000 : 0;
+  const categorySpend = [...categories.values()].reduce((a, b) => a + b, 0);
+  const storeSales = [...stores.values()].reduce((a, b) => a + b, 0);
 
   return {
     asOf,
-    lifetime: {
-      spendMinor: num(total.spend),
-      marginMinor: num(total.spend) - num(total.cost) + num(returned.returned),
-      sales: num(total.sales),
-      returns: num(total.returns),
-    },
-    last12Months: {
-      spendMinor: num(total.spend12),
-      marginMinor: num(total.spend12) - num(total.cost12) + num(returned.returned12),
-      sales: num(total.sales12),
-      returns: num(total.returns12),
-    },
-    categories: categories.map((row) => ({
-      category: String(row.category),
-      spendMinor: num(row.spend),
-      share: shareOf(num(row.spend), categorySpend),
+    lifetime,
+    last12Months,
+    categories: ranked(categories).map(([category, spendMinor]) => ({
+      category,
+      spendMinor,
+      share: shareOf(spendMinor, categorySpend),
     })),
-    stores: stores.map((row) => ({
-      storeId: String(row.store_id),
-      sales: num(row.sales),
-      share: shareOf(num(row.sales), storeSales),
+    stores: ranked(stores).map(([storeId, sales]) => ({
+      storeId,
+      sales,
+      share: shareOf(sales, storeSales),
     })),
-    channels: channels.map((row) => ({
-      channel: row.channel as CustomerHistory['channels'][number]['channel'],
-      sales: num(row.sales),
-      spendMinor: num(row.spend),
-    })),
-    recentTransactions: transactions.map((row) => ({
-      transactionId: String(row.transaction_id),
-      type: row.type as 'sale' | 'return',
-      occurredAt: fromClickHouseTime(String(row.occurred_at)),
-      storeId: String(row.store_id),
-      channel: row.channel as CustomerHistory['channels'][number]['channel'],
-      totalMinor: num(row.total_minor),
-    })),
-    serviceInteractions: records
-      .filter((row) => row.type === 'service.interaction')
-      .map((row) => {
-        const payload = JSON.parse(String(row.payload));
-        return {
-          interactionId: payload.interactionId,
-          occurredAt: fromClickHouseTime(String(row.occurred_at)),
-          storeId: String(row.store_id),
-          channel: payload.channel,
-          reason: payload.reason,
-          outcome: payload.outcome,
-        };
-      }),
-    campaignResponses: records
-      .filter((row) => row.type === 'campaign.response')
-      .map((row) => {
-        const payload = JSON.parse(String(row.payload));
-        return {
-          responseId: payload.responseId,
-          occurredAt: fromClickHouseTime(String(row.occurred_at)),
-          campaignId: payload.campaignId,
-          action: payload.action,
-          ...(payload.offerId !== undefined ? { offerId: payload.offerId } : {}),
-        };
-      }),
+    channels: [...channels]
+      .sort((a, b) => b[1].sales - a[1].sales || (a[0] < b[0] ? -1 : 1))
+      .map(([channel, mix]) => ({ channel, ...mix })),
+    recentTransactions,
+    serviceInteractions,
+    campaignResponses,
     points: {
       accrued: kinds('earn', 'bonus', 'partner-earn', 'restore', 'redeem-cancel'),
       spent: -kinds('redeem', 'partner-burn'),

@@ -12,7 +12,11 @@
  * the program version in force at its time, the base earn rate before any (patch
  * `loyalty-programs`: versions arrive with deliveries), tills redeem points through an update,
  * and expiry, warnings and tier reviews run on workflow timers. The rules run on the events' own
- * time; the timers only run the clock for what falls due while nothing arrives. Imports only
+ * time; the timers only run the clock for what falls due while nothing arrives.
+ *
+ * With a delivery the router may ask for the customer's summary, which it keeps for the tills'
+ * identification. Merges and household pooling are updates too (`across-customers.ts`); a
+ * customer merged into another refuses every update with where it went. Imports only
  * @temporalio/workflow and pure modules.
  */
 import {
@@ -27,14 +31,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
-import { handedOver, mergeCustomers } from '../../engine/domain/customer/merge.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
-import type { PoolGive, PoolReceive } from '../../engine/domain/loyalty/pooling.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
+import { setAcrossCustomersHandlers } from './across-customers.ts';
 import type { CustomerActivities } from './activities.ts';
 import {
-  type AbsorbArgs,
-  absorbUpdate,
   type CancelRedemptionArgs,
   CUSTOMER_MERGED,
   type CustomerWorkflowInput,
@@ -42,22 +43,13 @@ import {
   type DeliveryOptions,
   type DeliveryReceipt,
   deliverEventsUpdate,
-  givePointsUpdate,
-  handOverUpdate,
-  MERGE_REFUSED,
-  type MergeStep,
   type OutboxEntry,
-  POOL_REFUSED,
   type PointsAfter,
   PROGRAMS_NEEDED,
   REDEMPTION_REFUSED,
   REDEMPTION_USED,
   type RedeemPointsRequest,
-  receivePointsUpdate,
   redeemPointsUpdate,
-  releaseMergeUpdate,
-  reserveMergeUpdate,
-  settleMergeUpdate,
   snapshotQuery,
   UNKNOWN_REDEMPTION,
 } from './messages.ts';
@@ -212,15 +204,6 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     });
   }
 
-  function mergeRefused(code: 'busy' | 'invalid_request', field: string, message: string) {
-    return ApplicationFailure.create({
-      type: MERGE_REFUSED,
-      message: `${field} ${message}`,
-      details: [{ code, field, message }],
-      nonRetryable: true,
-    });
-  }
-
   learn(input.programs);
   scheduleClock();
 
@@ -355,156 +338,21 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     },
   );
 
-  // Merges: the merge workflow reserves the survivor, has the absorbed customer hand over its
-  // state, has the survivor absorb it, then has the absorbed customer settle (give up its
-  // points). Each step is asked again after a failure, so each answers the same when repeated.
-  setHandler(
-    reserveMergeUpdate,
-    ({ mergeId, customerId }) => account.reserveMerge(mergeId, customerId),
-    {
-      validator: ({ mergeId }: MergeStep) => {
-        refuseIfMerged();
-        const busy = account.absorbing;
-        if (busy && busy.mergeId !== mergeId) {
-          throw mergeRefused(
-            'busy',
-            'survivorCustomerId',
-            'is taking in another customer: ask again',
-          );
-        }
-      },
+  setAcrossCustomersHandlers({
+    account: () => account,
+    replace: (next) => {
+      account = next;
     },
-  );
-  setHandler(releaseMergeUpdate, ({ mergeId }) => account.releaseMerge(mergeId));
-  setHandler(
-    handOverUpdate,
-    async (step) => {
-      // What was delivered before the hand-over is applied first, and goes with the state.
+    now: isoNow,
+    applied: () => {
       const ticket = queued;
-      await condition(() => done >= ticket);
-      account.handOver(step);
-      return account.toState();
+      return condition(() => done >= ticket);
     },
-    {
-      validator: ({ mergeId }: MergeStep) => {
-        const into = account.mergedInto;
-        if (into && into.mergeId !== mergeId) refuseIfMerged();
-        if (account.absorbing) {
-          throw mergeRefused(
-            'busy',
-            'absorbedCustomerId',
-            'is taking in another customer: ask again',
-          );
-        }
-      },
-    },
-  );
-  setHandler(
-    absorbUpdate,
-    (args) => {
-      const now = isoNow();
-      const earlier = account.absorbed(args.mergeId);
-      if (earlier) {
-        return {
-          points: earlier.points,
-          repeated: true,
-          effects: noEffects(),
-          summary: account.snapshot(now),
-        };
-      }
-      const merged = mergeCustomers(account.toState(), args.state, {
-        mergeId: args.mergeId,
-        at: args.at,
-        storeId: args.storeId,
-        programVersion: account.loyalty.programAt(now).version,
-      });
-      account = CustomerAccount.restore(merged.survivor);
-      const effects = noEffects();
-      if (merged.ledger) effects.ledger.push(merged.ledger.survivor);
-      toOutbox(effects);
-      scheduleClock();
-      const points = account.absorbed(args.mergeId)?.points ?? 0;
-      return { points, repeated: false, effects, summary: account.snapshot(now) };
-    },
-    {
-      validator: (args: AbsorbArgs) => {
-        refuseIfMerged();
-        const busy = account.absorbing;
-        if (busy && busy.mergeId !== args.mergeId) {
-          throw mergeRefused(
-            'busy',
-            'survivorCustomerId',
-            'is taking in another customer: ask again',
-          );
-        }
-      },
-    },
-  );
-  setHandler(
-    settleMergeUpdate,
-    ({ mergeId, storeId, at }) => {
-      const now = isoNow();
-      const effects = noEffects();
-      if (!account.mergedInto?.settled) {
-        const settled = handedOver(account.toState(), {
-          mergeId,
-          at,
-          storeId,
-          programVersion: account.loyalty.programAt(now).version,
-        });
-        account = CustomerAccount.restore(settled.absorbed);
-        if (settled.ledger) effects.ledger.push(settled.ledger);
-        toOutbox(effects);
-      }
-      return { effects, summary: account.snapshot(now) };
-    },
-    {
-      validator: ({ mergeId }: { mergeId: string }) => {
-        if (account.mergedInto?.mergeId !== mergeId) {
-          throw mergeRefused(
-            'invalid_request',
-            'mergeId',
-            'is not the merge this customer was handed over in',
-          );
-        }
-      },
-    },
-  );
-
-  // Household pooling: points move from one member to another just before a redemption (the
-  // pool workflow asks each step until it is answered; each answers the same when repeated).
-  setHandler(
-    givePointsUpdate,
-    (request) => {
-      const now = isoNow();
-      const effects = noEffects();
-      const result = account.give(request, now, effects);
-      if (result.outcome === 'refused') {
-        throw ApplicationFailure.create({
-          type: POOL_REFUSED,
-          message: `cannot give ${request.points} points: ${result.reason}`,
-          details: [{ reason: result.reason, spendable: pointsAfter().spendable }],
-          nonRetryable: true,
-        });
-      }
-      toOutbox(effects);
-      scheduleClock();
-      return { points: result.points, lots: result.lots, effects, summary: account.snapshot(now) };
-    },
-    { validator: (_request: PoolGive) => refuseIfMerged() },
-  );
-  setHandler(
-    receivePointsUpdate,
-    (request) => {
-      const now = isoNow();
-      const effects = noEffects();
-      const result = account.receive(request, now, effects);
-      toOutbox(effects);
-      scheduleClock();
-      return { points: result.points, effects, summary: account.snapshot(now) };
-    },
-    { validator: (_request: PoolReceive) => refuseIfMerged() },
-  );
+    toOutbox,
+    scheduleClock,
+    refuseIfMerged,
+    spendable: () => pointsAfter().spendable,
+  });
 
   for (;;) {
     await condition(() => pending.length > 0 || clockDue || workflowInfo().continueAsNewSuggested);
