@@ -178,6 +178,6 @@ export async function viewAtRate(
   );
   return {
     ...measured,
-    path: 'NATS request → customer view, in the identity service\'s process (NATS KV: account, cards, summary, household) → history request to the sink\'s process (ClickHouse: 8 queries) → reply',
+    path: "NATS request → customer view, in the identity service's process (NATS KV: account, cards, summary, household) → history request to the sink's process (ClickHouse: 2 queries) → reply",
   };
 }

@@ -48,7 +48,6 @@ export async function customerHistory(
   };
   const ours = "has(splitByChar(',', {customerIds:String}), customer_id)";
   const upTo = 'occurred_at <= {asOf:DateTime64(3)}';
-  const recent = 'occurred_at >= {since:DateTime64(3)}';
 
   const [events, sums] = await Promise.all([
     store.query<Row>(

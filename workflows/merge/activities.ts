@@ -4,8 +4,7 @@
  * in through the factory. A customer workflow's refusal becomes a non-retryable failure of the
  * same type and details, so the merge workflow stops on it.
  */
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerState } from '../../engine/domain/customer/state.ts';
 import type { CustomerSummary } from '../../engine/domain/customer/summary.ts';
