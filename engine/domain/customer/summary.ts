@@ -59,8 +59,17 @@ export const customerSummary = z.strictObject({
       .optional(),
     /** The tier after the next review (`at`) if the metric stays where it is. */
     projectedTier: z.strictObject({ id: z.string(), at: instant }).optional(),
-    /** Points whose expiry falls within the program's warning period, and the first such date. */
-    expiringSoon: z.strictObject({ points, by: instant }).optional(),
+    /**
+     * Points whose expiry falls within the program's warning period, the first such date, and
+     * the lots due to expire, soonest first (ten at most; `points` counts them all).
+     */
+    expiringSoon: z
+      .strictObject({
+        points,
+        by: instant,
+        lots: z.array(z.strictObject({ points, expiresAt: instant })),
+      })
+      .optional(),
   }),
   /** Contacts with customer service: how many, and the latest few. */
   service: z.strictObject({

@@ -100,6 +100,7 @@ export interface LoyaltyOutlook {
   nextTier?: { id: string; missing: number; metric: 'spend' | 'points' | 'visits' };
   /** The tier after the next review (`at`) if the metric stays where it is. */
   projectedTier?: { id: string; at: string };
-  expiringSoon?: { points: number; by: string };
+  /** Points whose expiry falls within the warning period, the first date, the soonest lots. */
+  expiringSoon?: { points: number; by: string; lots: { points: number; expiresAt: string }[] };
   programVersion: string;
 }

@@ -28,6 +28,9 @@ export function standing(
   };
 }
 
+/** How many of the lots expiring soon the outlook names (their total counts them all). */
+export const EXPIRING_LOTS_SHOWN = 10;
+
 /** What the customer sees next: balances, tier and perks, the next tier, points expiring soon. */
 export function outlook(state: LoyaltyState, program: Program, now: string): LoyaltyOutlook {
   const balance = balanceOf(state);
@@ -38,9 +41,17 @@ export function outlook(state: LoyaltyState, program: Program, now: string): Loy
   const horizon = instantMs(now) + program.expiry.warnDays * DAY_MS;
   for (const lot of state.lots) {
     if (lot.expiresAt === undefined || timesOf(lot).expires > horizon) continue;
+    const lots = expiringSoon?.lots ?? [];
+    // The lots themselves, soonest first, a few at most: what the till can name.
+    if (lots.length < EXPIRING_LOTS_SHOWN || lot.expiresAt < (lots.at(-1)?.expiresAt ?? '')) {
+      lots.push({ points: lot.points, expiresAt: lot.expiresAt });
+      lots.sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
+      if (lots.length > EXPIRING_LOTS_SHOWN) lots.pop();
+    }
     expiringSoon = {
       points: (expiringSoon?.points ?? 0) + lot.points,
       by: expiringSoon && expiringSoon.by < lot.expiresAt ? expiringSoon.by : lot.expiresAt,
+      lots,
     };
   }
   return {
