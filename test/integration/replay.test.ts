@@ -4,7 +4,10 @@
  * behind `patched()`. The drifted copy under test/histories/drifted shows the check can fail.
  * Three generations are recorded: effects from a local activity, effects in the update result
  * (patch `effects-in-update-result`), and under a loyalty program (patch `loyalty-programs`).
- * New histories: `npx tsx test/histories/record.ts`.
+ * New histories: `npx tsx test/histories/record.ts`. What spans two customers (deliveries asking
+ * for the summary, profile, service and campaign events, a merge, household pooling) is recorded
+ * by `npx tsx test/histories/record-across.ts` in `across-*.binpb`: the three customer
+ * workflows' histories and the merge and pool workflows' own.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,16 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
 const load = (file: string) =>
   proto.temporal.api.history.v1.History.decode(readFileSync(new URL(file, dir)));
 const quiet = { logger: quietBundlerLogger };
+/** The workflow id a history was recorded under (its type comes from the history too). */
+const workflowIdOf = (history: ReturnType<typeof load>) =>
+  history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ||
+  'customer/c-recorded-1';
+/** Names of the updates a history accepted. */
+const updatesOf = (history: ReturnType<typeof load>) =>
+  (history.events ?? []).flatMap((e) => {
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    return name ? [name] : [];
+  });
 
 describe('replay of recorded histories', () => {
   it('has histories to replay, including a continued run', () => {
@@ -95,10 +108,53 @@ describe('replay of recorded histories', () => {
     expect(events.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
   });
 
+  it('has recordings across customers: summaries asked, a merge, a pooled redemption', () => {
+    const across = histories.filter((f) => f.startsWith('across-'));
+    expect(across.sort()).toEqual([
+      'across-absorbed.binpb',
+      'across-donor.binpb',
+      'across-merge.binpb',
+      'across-pool.binpb',
+      'across-survivor.binpb',
+    ]);
+    const typeOf = (file: string) =>
+      load(file).events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+    expect(across.map(typeOf).sort()).toEqual([
+      'customerWorkflow',
+      'customerWorkflow',
+      'customerWorkflow',
+      'mergeWorkflow',
+      'poolWorkflow',
+    ]);
+
+    const survivor = load('across-survivor.binpb');
+    expect(updatesOf(survivor)).toEqual(
+      expect.arrayContaining(['reserveMerge', 'absorb', 'receivePoints', 'redeemPoints']),
+    );
+    // Deliveries whose options ask for the customer's summary.
+    const deliveryOptions = (survivor.events ?? []).flatMap((e) => {
+      const input = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+      const data = input?.name === 'deliverEvents' ? input.args?.payloads?.[1]?.data : undefined;
+      return data ? [JSON.parse(new TextDecoder().decode(data)) as { summary?: boolean }] : [];
+    });
+    expect(deliveryOptions.some((options) => options.summary === true)).toBe(true);
+
+    expect(updatesOf(load('across-absorbed.binpb'))).toEqual(
+      expect.arrayContaining(['handOver', 'settleMerge']),
+    );
+    expect(updatesOf(load('across-donor.binpb'))).toContain('givePoints');
+    for (const file of ['across-merge.binpb', 'across-pool.binpb']) {
+      expect(load(file).events?.some((e) => e.workflowExecutionCompletedEventAttributes)).toBe(
+        true,
+      );
+    }
+  });
+
   it.each(histories)('%s replays against the current workflow code', async (file) => {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, ...quiet });
+    const history = load(file);
     await expect(
-      Worker.runReplayHistory({ workflowBundle }, load(file), 'customer/c-recorded-1'),
+      Worker.runReplayHistory({ workflowBundle }, history, workflowIdOf(history)),
     ).resolves.toBeUndefined();
   });
 

@@ -190,7 +190,21 @@ export function setAcrossCustomersHandlers(c: CustomerSide) {
         summary: c.account().snapshot(now),
       };
     },
-    { validator: (_request: PoolGive) => c.refuseIfMerged() },
+    {
+      // Refused before it is written to the history: fewer spendable points than asked.
+      validator: (request: PoolGive) => {
+        c.refuseIfMerged();
+        const reason = c.account().loyalty.refusalToGive(request, c.now());
+        if (reason) {
+          throw ApplicationFailure.create({
+            type: POOL_REFUSED,
+            message: `cannot give ${request.points} points: ${reason}`,
+            details: [{ reason, spendable: c.spendable() }],
+            nonRetryable: true,
+          });
+        }
+      },
+    },
   );
   setHandler(
     receivePointsUpdate,

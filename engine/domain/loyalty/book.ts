@@ -31,6 +31,7 @@ import {
   type PoolReceive,
   type ReceiveResult,
   receivePoints,
+  refusalToGive,
 } from './pooling.ts';
 import { firstTime, rememberForgottenSale } from './posting.ts';
 import type { Program } from './program.ts';
@@ -237,6 +238,11 @@ export class LoyaltyBook {
 
   outlook(now: string): LoyaltyOutlook {
     return outlook(this.state, this.programAt(now), now);
+  }
+
+  /** Why this book cannot give what a household transfer asks (`refusalToGive`), if it cannot. */
+  refusalToGive(request: PoolGive, now: string): GiveResult['reason'] {
+    return refusalToGive(this.state, request, this.programAt(now));
   }
 
   hasRedemption(redemptionId: string): boolean {

@@ -66,6 +66,22 @@ const receiveKey = (transferId: string): string => `pool-in/${transferId}`;
 const copyLots = (lots: readonly PooledLot[]): PooledLot[] => lots.map((lot) => ({ ...lot }));
 
 /**
+ * Why the donor cannot give what is asked (nothing changes), or undefined: it can, or it gave
+ * this transfer before. The customer workflow's validator asks first, so a refusal is never
+ * written to its history.
+ */
+export function refusalToGive(
+  state: LoyaltyState,
+  { transferId, points, at }: PoolGive,
+  program: Program,
+): GiveResult['reason'] {
+  if (seenBefore(state, giveKey(transferId))) return undefined;
+  if (!Number.isSafeInteger(points) || points <= 0) return 'not_positive';
+  if (points > spendableUnder(state, program, at)) return 'insufficient_balance';
+  return undefined;
+}
+
+/**
  * Gives `points` of the donor's spendable points at `at` (under the program: lots past the
  * inactivity deadline count for nothing, as for a redemption), oldest lots first; pending points
  * are never given. Refused, changing nothing, for points that are not a whole number above 0 or
@@ -85,12 +101,8 @@ export function givePoints(
   // Seen but no longer remembered (more than `POOL_GIFTS_KEPT` gifts since, or a merge): still a
   // duplicate, never given twice, but the lots it gave are not known any more.
   if (seenBefore(state, giveKey(transferId))) return { outcome: 'duplicate', lots: [], points: 0 };
-  if (!Number.isSafeInteger(points) || points <= 0) {
-    return { outcome: 'refused', lots: [], points: 0, reason: 'not_positive' };
-  }
-  if (points > spendableUnder(state, program, at)) {
-    return { outcome: 'refused', lots: [], points: 0, reason: 'insufficient_balance' };
-  }
+  const reason = refusalToGive(state, request, program);
+  if (reason) return { outcome: 'refused', lots: [], points: 0, reason };
   firstTime(state, giveKey(transferId));
 
   // `takeFromLots` says which lot each part came from by id; the lots it looked at say the rest
