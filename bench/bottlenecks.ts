@@ -86,7 +86,7 @@ export function bottlenecks(
   }
   if (!targets.identification_p99_at_100_per_s_at_most_20_ms) {
     out.identification_p99_at_100_per_s_at_most_20_ms =
-      `the identity service's round trip (NATS request, two identity-index reads in NATS KV, reply): p99 ` +
+      `the identity service's round trip (NATS request, three reads in NATS KV: the card, the account number, the summary; reply): p99 ` +
       `${n(f.identification.p99)} ms beside sales at ${n(f.identification.salesPerSecond)} events/s, ` +
       `${n(f.identification.aloneP99)} ms alone: ` +
       (f.identification.aloneP99 <= 20

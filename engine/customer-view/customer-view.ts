@@ -111,14 +111,16 @@ export async function viewCustomer(
     deps.summaries.read(customerId),
     scope === 'full' ? deps.profiles.read(customerId) : undefined,
   ]);
-  const household = await householdOf(deps, customerId, now);
-  // The customers merged into this one: their events are stored under their own ids.
-  const history = await askHistory(deps, [customerId, ...(summary?.mergedFrom ?? [])], now);
   if (!accountNumber && cards.length === 0 && !summary && !profile) {
     throw new ClienteleError('unknown_customer', [
       { field: 'customerId', message: 'is no customer of this engine' },
     ]);
   }
+  const [household, history] = await Promise.all([
+    householdOf(deps, customerId, now),
+    // The customers merged into this one: their events are stored under their own ids.
+    askHistory(deps, [customerId, ...(summary?.mergedFrom ?? [])], now),
+  ]);
   const view: CustomerView = {
     ok: true,
     customerId,

@@ -332,6 +332,14 @@ describe('the customer 360, built through every path', () => {
       ok: false,
       error: { code: 'invalid_request', issues: [{ field: 'survivorCustomerId' }] },
     });
+    const nobody = await askService(stack.nc, MERGE_SUBJECT, {
+      ...request(uniqueId('merge')),
+      absorbedCustomerId: 'c-nobody-here',
+    });
+    expect(nobody).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_customer', issues: [{ field: 'absorbedCustomerId' }] },
+    });
     const elsewhere = await askService(stack.nc, MERGE_SUBJECT, {
       ...request(uniqueId('merge')),
       survivorCustomerId: 'c-someone-else',

@@ -15,7 +15,7 @@ import { type MergeInput, type MergeOutcome, mergeWorkflowId } from './messages.
 import type { mergeWorkflow } from './workflow.ts';
 
 /** A merge's failure as an error of the table, naming the field it is about. */
-function refusalOf(err: WorkflowFailedError): ClienteleError | undefined {
+function refusalOf(err: WorkflowFailedError, input: MergeInput): ClienteleError | undefined {
   const cause = err.cause;
   if (!(cause instanceof ApplicationFailure)) return undefined;
   const detail = (cause.details?.[0] ?? {}) as {
@@ -29,7 +29,13 @@ function refusalOf(err: WorkflowFailedError): ClienteleError | undefined {
       return merged(detail.field ?? 'absorbedCustomerId', detail.customerId ?? '?');
     case 'UnknownCustomer':
       return new ClienteleError('unknown_customer', [
-        { field: 'customerId', message: `${detail.customerId} is no customer of this engine` },
+        {
+          field:
+            detail.customerId === input.absorbedCustomerId
+              ? 'absorbedCustomerId'
+              : 'survivorCustomerId',
+          message: 'is no customer of this engine',
+        },
       ]);
     case MERGE_REFUSED: {
       const code = (
@@ -74,7 +80,7 @@ export async function mergeCustomer(
     outcome = await temporal.workflow.getHandle<typeof mergeWorkflow>(workflowId).result();
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      const refusal = refusalOf(err);
+      const refusal = refusalOf(err, input);
       if (refusal) throw refusal;
     }
     throw err;
