@@ -10,14 +10,12 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
+import { profileChangeRecord } from '../domain/customer/view.ts';
 import {
   type CustomerRegisteredEvent,
-  channel,
   customerId,
-  instant,
   type ProfileChangedEvent,
   profile,
-  storeId,
 } from '../domain/events.ts';
 import { isWrongLastSequence, liveEntry } from '../streams/kv.ts';
 import { PROFILES_BUCKET } from '../streams/topology.ts';
@@ -29,16 +27,7 @@ export const storedProfile = z.strictObject({
   customerId,
   profile,
   /** Changes, oldest first: which fields, not their values. */
-  history: z.array(
-    z.strictObject({
-      eventId: z.string(),
-      occurredAt: instant,
-      channel,
-      storeId,
-      operatorId: z.string().optional(),
-      fields: z.array(z.string()),
-    }),
-  ),
+  history: z.array(profileChangeRecord),
   /** The event stream's sequence of the last change applied: a redelivered one is skipped. */
   appliedSeq: z.number().int().min(0),
 });

@@ -68,6 +68,13 @@ export const ledgerEntry = z.strictObject({
   operatorId: z.string().min(1).optional(),
 });
 
+/** The next tier, and what is missing to it in the tier's own metric. */
+export const nextTier = z.strictObject({
+  id: z.string(),
+  missing: z.number().int().min(0),
+  metric: z.enum(['spend', 'points', 'visits']),
+});
+
 /** What a cue is about; tills may choose their own wording, icon or language by it. */
 export const cueKind = z.enum([
   'welcome',
@@ -105,13 +112,7 @@ export const cueFacts = z.strictObject({
   spendablePoints: z.number().int().optional(),
   /** The customer's tier after the event, and what is missing to the next one. */
   tier: z.string().optional(),
-  nextTier: z
-    .strictObject({
-      id: z.string(),
-      missing: z.number().int().min(0),
-      metric: z.enum(['spend', 'points', 'visits']),
-    })
-    .optional(),
+  nextTier: nextTier.optional(),
   /** For a `refused` cue: each field that cannot be true, and why. */
   issues: z.array(fieldIssue).optional(),
 });

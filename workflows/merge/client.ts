@@ -3,14 +3,11 @@
  * a record already merged (by this merge id or another) is not started again: its outcome is
  * read, and a merge elsewhere is refused, naming where the record went.
  */
-import {
-  type Client,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-} from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ClienteleError, type ErrorCode, errorCodes } from '../../engine/domain/error-codes.ts';
 import { CUSTOMER_MERGED, MERGE_REFUSED } from '../customer/messages.ts';
+import { runOnce } from '../start-once.ts';
 import { type MergeInput, type MergeOutcome, mergeWorkflowId } from './messages.ts';
 import type { mergeWorkflow } from './workflow.ts';
 
@@ -61,23 +58,18 @@ export async function mergeCustomer(
   taskQueue: string,
   input: MergeInput,
 ): Promise<MergeOutcome & { repeated: boolean }> {
-  const workflowId = mergeWorkflowId(input.absorbedCustomerId);
-  let repeated = false;
-  try {
-    await temporal.workflow.start<typeof mergeWorkflow>('mergeWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [input],
-      // A refused merge may be asked again later; a completed one stands.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    repeated = true;
-  }
   let outcome: MergeOutcome;
+  let repeated: boolean;
   try {
-    outcome = await temporal.workflow.getHandle<typeof mergeWorkflow>(workflowId).result();
+    ({ result: outcome, repeated } = await runOnce<typeof mergeWorkflow>(
+      temporal,
+      'mergeWorkflow',
+      {
+        workflowId: mergeWorkflowId(input.absorbedCustomerId),
+        taskQueue,
+        args: [input],
+      },
+    ));
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const refusal = refusalOf(err, input);

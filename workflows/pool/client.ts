@@ -2,11 +2,8 @@
  * Starting a transfer between household members and reading its outcome. A transfer asked again
  * (a till retrying its redemption) is not started again: its outcome is read.
  */
-import {
-  type Client,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-} from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { runOnce } from '../start-once.ts';
 import { type PoolInput, type PoolOutcome, poolWorkflowId } from './messages.ts';
 import type { poolWorkflow } from './workflow.ts';
 
@@ -16,19 +13,13 @@ export async function poolPoints(
   taskQueue: string,
   input: PoolInput,
 ): Promise<PoolOutcome | undefined> {
-  const workflowId = poolWorkflowId(input.transferId);
   try {
-    await temporal.workflow.start<typeof poolWorkflow>('poolWorkflow', {
-      workflowId,
+    const { result } = await runOnce<typeof poolWorkflow>(temporal, 'poolWorkflow', {
+      workflowId: poolWorkflowId(input.transferId),
       taskQueue,
       args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-  try {
-    return await temporal.workflow.getHandle<typeof poolWorkflow>(workflowId).result();
+    return result;
   } catch (err) {
     if (err instanceof WorkflowFailedError) return undefined;
     throw err;

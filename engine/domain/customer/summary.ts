@@ -6,6 +6,7 @@
  * imports its type only.
  */
 import { z } from 'zod';
+import { nextTier } from '../effects.ts';
 import {
   campaignAction,
   campaignId,
@@ -50,13 +51,7 @@ export const customerSummary = z.strictObject({
     pending: points,
     tier: z.string().optional(),
     perks: z.array(z.string()),
-    nextTier: z
-      .strictObject({
-        id: z.string(),
-        missing: z.number().int().min(0),
-        metric: z.enum(['spend', 'points', 'visits']),
-      })
-      .optional(),
+    nextTier: nextTier.optional(),
     /** The tier after the next review (`at`) if the metric stays where it is. */
     projectedTier: z.strictObject({ id: z.string(), at: instant }).optional(),
     /**

@@ -14,6 +14,16 @@ import { cardView, identificationCue } from '../identity/messages.ts';
 import { customerHistory } from './history.ts';
 import { customerSummary } from './summary.ts';
 
+/** One change to a profile as its history keeps it: which fields, when, where, by whom; no values. */
+export const profileChangeRecord = z.strictObject({
+  eventId: z.string(),
+  occurredAt: instant,
+  channel,
+  storeId,
+  operatorId: z.string().optional(),
+  fields: z.array(z.string()),
+});
+
 export const viewScope = z.enum(['till', 'full']);
 export type ViewScope = z.infer<typeof viewScope>;
 
@@ -47,18 +57,7 @@ export const customerView = z.strictObject({
   /** The profile (`full` scope only): personal data. */
   profile: profile.optional(),
   /** Which profile fields changed when, through which channel (`full` scope only; no values). */
-  profileHistory: z
-    .array(
-      z.strictObject({
-        eventId: z.string(),
-        occurredAt: instant,
-        channel,
-        storeId,
-        operatorId: z.string().optional(),
-        fields: z.array(z.string()),
-      }),
-    )
-    .optional(),
+  profileHistory: z.array(profileChangeRecord).optional(),
   /**
    * The customer's household: its members with their points (from their summaries) and, where
    * the program pools points, what the customer may spend of the household's.
