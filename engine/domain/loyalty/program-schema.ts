@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { formatPath } from '../events.ts';
+import { lifecycle } from '../lifecycle/rules-schema.ts';
 
 const id = z
   .string()
@@ -304,6 +305,8 @@ export const loyaltyProgram = z
      * (oldest first, keeping their expiry) just before the redemption. Absent: no pooling.
      */
     households: z.strictObject({ pooling: z.boolean().default(false) }).optional(),
+    /** Lifecycle triggers: lapses, returns, birthdays, replenishment, milestones. */
+    lifecycle: lifecycle.optional(),
   })
   .superRefine((p, ctx) => {
     duplicateIds(p.earn.rules, ['earn', 'rules'], ctx);
