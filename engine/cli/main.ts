@@ -123,7 +123,7 @@ program
         `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
-        `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem · register, identify: svc.identity.*`,
+        `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem · register, identify, merge, household: svc.identity.* · 360 view: svc.customer.view`,
         `  loyalty program           ${stack.programs?.at(new Date().toISOString())?.version ?? 'none (base earn rate)'}`,
         `  ClickHouse                ${settings.clickhouse.backend === 'chdb' ? `chDB in ${resolve(settings.dataDir, 'chdb')}` : settings.clickhouse.url}`,
         simulator
@@ -178,7 +178,7 @@ componentCommand(
 componentCommand(
   'identity',
   'identity',
-  'Register and identify customers over NATS request-reply (svc.identity.register, svc.identity.identify)',
+  'Register, identify, merge and group customers, and answer the 360 view, over NATS request-reply (svc.identity.*, svc.customer.view)',
 );
 
 program
