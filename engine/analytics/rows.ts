@@ -3,7 +3,7 @@
  * (schema.ts). Pure functions, no I/O. Column names are the tables' snake_case names, so a row is
  * inserted as JSONEachRow as it is.
  */
-import type { Cue, LedgerEntry } from '../domain/effects.ts';
+import type { Cue, LedgerEntry, LifecycleTriggerMessage } from '../domain/effects.ts';
 import { lineNet, type RetailEvent, withoutPersonalData } from '../domain/events.ts';
 import type { TableName } from './schema.ts';
 
@@ -95,6 +95,18 @@ export interface DeadLetterRow {
   at: string;
 }
 
+export interface LifecycleTriggerRow {
+  trigger_id: string;
+  customer_id: string;
+  rule_id: string;
+  kind: string;
+  occasion: string;
+  due_at: string;
+  fired_at: string;
+  cue_message: string;
+  cue_until: string | null;
+}
+
 /** The row type of each table. */
 export interface TableRows {
   events: EventRow;
@@ -103,6 +115,7 @@ export interface TableRows {
   ledger: LedgerRow;
   cues: CueRow;
   dead_letters: DeadLetterRow;
+  lifecycle_triggers: LifecycleTriggerRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -282,6 +295,20 @@ export function ledgerRow(entry: LedgerEntry): LedgerRow {
     partner_id: entry.partnerId ?? '',
     reason: entry.reason ?? '',
     operator_id: entry.operatorId ?? '',
+  };
+}
+
+export function lifecycleTriggerRow(fired: LifecycleTriggerMessage): LifecycleTriggerRow {
+  return {
+    trigger_id: `${fired.customerId}/${fired.ruleId}@${fired.occasion}`,
+    customer_id: fired.customerId,
+    rule_id: fired.ruleId,
+    kind: fired.on,
+    occasion: fired.occasion,
+    due_at: toClickHouseTime(fired.dueAt),
+    fired_at: toClickHouseTime(fired.firedAt),
+    cue_message: fired.cue?.message ?? '',
+    cue_until: fired.cue ? toClickHouseTime(fired.cue.until) : null,
   };
 }
 

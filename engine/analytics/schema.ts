@@ -34,6 +34,7 @@ export const TABLES = [
   'ledger',
   'cues',
   'dead_letters',
+  'lifecycle_triggers',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -135,6 +136,20 @@ ORDER BY (customer_id, entry_id)`,
   message String
 ) ENGINE = ReplacingMergeTree
 ORDER BY (store_id, till_id, cue_id)`,
+
+    // Lifecycle rules fired: one row per occasion (trigger_id is `<customerId>/<ruleId>@<occasion>`).
+    lifecycle_triggers: `CREATE TABLE IF NOT EXISTS ${db}.lifecycle_triggers (
+  trigger_id String,
+  customer_id String,
+  rule_id LowCardinality(String),
+  kind LowCardinality(String),
+  occasion String,
+  due_at ${time},
+  fired_at ${time},
+  cue_message String,
+  cue_until Nullable(${time})
+) ENGINE = ReplacingMergeTree
+ORDER BY (customer_id, trigger_id)`,
 
     // Messages nobody could process. (stream, seq) is the message's place in its source stream,
     // so the same poison message dead-lettered by two consumers is one row.

@@ -25,7 +25,7 @@ import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { cue, ledgerEntry } from '../domain/effects.ts';
+import { cue, ledgerEntry, lifecycleTrigger } from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
 import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
 import { declareSinkConsumer } from '../streams/declare.ts';
@@ -35,12 +35,14 @@ import {
   EVENTS_STREAM,
   LEDGER_STREAM,
   SINK_CONSUMER,
+  TRIGGERS_STREAM,
 } from '../streams/topology.ts';
 import {
   cueRow,
   deadLetterRow,
   eventRows,
   ledgerRow,
+  lifecycleTriggerRow,
   type RowBatch,
   type TableRows,
 } from './rows.ts';
@@ -52,6 +54,7 @@ export const SINK_STREAMS = [
   EVENTS_STREAM,
   LEDGER_STREAM,
   CUES_STREAM,
+  TRIGGERS_STREAM,
   DEAD_LETTER_STREAM,
 ] as const;
 type SinkStream = (typeof SINK_STREAMS)[number];
@@ -70,6 +73,7 @@ const INSERT_ORDER: readonly TableName[] = [
   'return_lines',
   'ledger',
   'cues',
+  'lifecycle_triggers',
   'dead_letters',
   'events',
 ];
@@ -425,6 +429,11 @@ function decode(stream: SinkStream, msg: JsMsg): Pending {
       const parsed = ledgerEntry.safeParse(value);
       if (!parsed.success) return poison(`not a valid ledger entry: ${issues(parsed.error)}`);
       return { stream, msg, rows: { ledger: [ledgerRow(parsed.data)] } };
+    }
+    if (stream === TRIGGERS_STREAM) {
+      const parsed = lifecycleTrigger.safeParse(value);
+      if (!parsed.success) return poison(`not a valid lifecycle trigger: ${issues(parsed.error)}`);
+      return { stream, msg, rows: { lifecycle_triggers: [lifecycleTriggerRow(parsed.data)] } };
     }
     const parsed = cue.safeParse(value);
     if (!parsed.success) return poison(`not a valid cue: ${issues(parsed.error)}`);

@@ -186,17 +186,47 @@ export const loyaltyTrigger = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/**
+ * A lifecycle rule fired for a customer (a lapse, a birthday, an item due again, a milestone):
+ * published to `TRIGGERS` (`triggers.<customerId>`) for campaigns, stored in ClickHouse, its
+ * cue left for the customer's next visit. `<customerId>/<ruleId>@<occasion>` is its id: each
+ * occasion fires once.
+ */
+export const lifecycleTrigger = z.strictObject({
+  customerId,
+  ruleId: z.string().min(1),
+  on: z.enum([
+    'lapsed',
+    'returned',
+    'birthday',
+    'membership-anniversary',
+    'tier-anniversary',
+    'replenishment',
+    'visits',
+    'lifetime-spend',
+  ]),
+  /** The occasion: its local date, the purchase a lapse counts from, `once` for a milestone. */
+  occasion: z.string().min(1),
+  /** When it was due, and when it fired (later when nobody looked at its time). */
+  dueAt: instant,
+  firedAt: instant,
+  /** The cue it leaves for the next visit, and until when it is shown. */
+  cue: z.strictObject({ message: z.string(), until: instant }).optional(),
+});
+
 /** What one delivery caused, as the customer workflow answers it to the router. */
 export const effects = z.strictObject({
   ledger: z.array(ledgerEntry),
   cues: z.array(cueFacts),
   tierChanges: z.array(tierChange).optional(),
   triggers: z.array(loyaltyTrigger).optional(),
+  lifecycle: z.array(lifecycleTrigger).optional(),
 });
 
 export type LedgerEntry = z.infer<typeof ledgerEntry>;
 export type TierChangeMessage = z.infer<typeof tierChange>;
 export type LoyaltyTriggerMessage = z.infer<typeof loyaltyTrigger>;
+export type LifecycleTriggerMessage = z.infer<typeof lifecycleTrigger>;
 export type Cue = z.infer<typeof cue>;
 export type CueFacts = z.infer<typeof cueFacts>;
 export type CueKind = z.infer<typeof cueKind>;

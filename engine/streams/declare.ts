@@ -25,6 +25,8 @@ import {
   LOYALTY_SUBJECTS,
   ROUTER_CONSUMER,
   SINK_CONSUMER,
+  TRIGGERS_STREAM,
+  TRIGGERS_SUBJECTS,
 } from './topology.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -39,6 +41,12 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
     { ...common, name: EVENTS_STREAM, subjects: [EVENT_SUBJECTS], max_age: nanos(365 * DAY_MS) },
     { ...common, name: LEDGER_STREAM, subjects: [LEDGER_SUBJECTS], max_age: nanos(365 * DAY_MS) },
     { ...common, name: LOYALTY_STREAM, subjects: [LOYALTY_SUBJECTS], max_age: nanos(365 * DAY_MS) },
+    {
+      ...common,
+      name: TRIGGERS_STREAM,
+      subjects: [TRIGGERS_SUBJECTS],
+      max_age: nanos(365 * DAY_MS),
+    },
     // Cues matter for a day: long enough for a till that was offline to catch up.
     { ...common, name: CUES_STREAM, subjects: [CUE_SUBJECTS], max_age: nanos(DAY_MS) },
     {

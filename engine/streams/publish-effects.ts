@@ -1,6 +1,7 @@
 /**
  * Publishes what a customer workflow's events caused: ledger lines to `LEDGER`, cues (worded
- * here: wording is presentation, not a rule) to `CUES`, tier changes and triggers to `LOYALTY`.
+ * here: wording is presentation, not a rule) to `CUES`, tier changes and triggers to `LOYALTY`,
+ * lifecycle triggers to `TRIGGERS`.
  * Idempotent by message id (`entryId`, `cueId`, and ids made from what a tier change or trigger
  * is about), so publishing the same effects again, after a crash or a retry, adds nothing within
  * the duplicate window, and the sink's replacing tables absorb what comes after it.
@@ -8,7 +9,13 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { withWording } from '../domain/cue-wording.ts';
 import type { Effects } from '../domain/customer/account.ts';
-import { cueSubject, ledgerSubject, tierSubject, triggerSubject } from './topology.ts';
+import {
+  cueSubject,
+  ledgerSubject,
+  lifecycleSubject,
+  tierSubject,
+  triggerSubject,
+} from './topology.ts';
 
 type Trigger = NonNullable<Effects['triggers']>[number];
 
@@ -28,6 +35,13 @@ export function triggerId(trigger: Trigger): string {
   }
 }
 
+/** A lifecycle occasion's id: the same occasion is the same message, whoever fires it. */
+export const lifecycleTriggerId = (fired: {
+  customerId: string;
+  ruleId: string;
+  occasion: string;
+}) => `${fired.customerId}/${fired.ruleId}@${fired.occasion}`;
+
 export async function publishEffects(js: JetStreamClient, effects: Effects): Promise<void> {
   await Promise.all([
     ...(effects.tierChanges ?? []).map((change) =>
@@ -38,6 +52,11 @@ export async function publishEffects(js: JetStreamClient, effects: Effects): Pro
     ...(effects.triggers ?? []).map((trigger) =>
       js.publish(triggerSubject(trigger.customerId), JSON.stringify(trigger), {
         msgID: triggerId(trigger),
+      }),
+    ),
+    ...(effects.lifecycle ?? []).map((fired) =>
+      js.publish(lifecycleSubject(fired.customerId), JSON.stringify(fired), {
+        msgID: lifecycleTriggerId(fired),
       }),
     ),
     ...effects.ledger.map((entry) =>

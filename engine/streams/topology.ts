@@ -28,6 +28,14 @@ export const LOYALTY_SUBJECTS = 'loyalty.>';
 export const tierSubject = (customerId: string): string => `loyalty.tier.${customerId}`;
 export const triggerSubject = (customerId: string): string => `loyalty.trigger.${customerId}`;
 
+/**
+ * Lifecycle triggers for campaigns: `triggers.<customerId>`, each occasion once (its id is the
+ * message id). Kept a year, like the loyalty stream.
+ */
+export const TRIGGERS_STREAM = 'TRIGGERS';
+export const TRIGGERS_SUBJECTS = 'triggers.>';
+export const lifecycleSubject = (customerId: string): string => `triggers.${customerId}`;
+
 /** Messages no consumer could process: `deadletter.<source stream>`. */
 export const DEAD_LETTER_STREAM = 'DEADLETTER';
 export const DEAD_LETTER_SUBJECTS = 'deadletter.>';

@@ -65,6 +65,7 @@ describe('chDB analytics store', () => {
       'dead_letters',
       'events',
       'ledger',
+      'lifecycle_triggers',
       'return_lines',
       'sale_lines',
     ]);

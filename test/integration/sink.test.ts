@@ -41,7 +41,9 @@ import {
   eventSubject,
   LEDGER_STREAM,
   ledgerSubject,
+  lifecycleSubject,
   SINK_CONSUMER,
+  TRIGGERS_STREAM,
 } from '../../engine/streams/topology.ts';
 import { cueInput, ledgerInput, saleInput, uniqueId } from './analytics-fixtures.ts';
 
@@ -104,6 +106,7 @@ describe('analytics sink', () => {
       [EVENTS_STREAM]: 'events.>',
       [LEDGER_STREAM]: 'ledger.>',
       [CUES_STREAM]: 'cues.>',
+      [TRIGGERS_STREAM]: 'triggers.>',
       [DEAD_LETTER_STREAM]: 'deadletter.>',
     };
     for (const [name, subject] of Object.entries(subjects)) {
@@ -254,6 +257,71 @@ describe('analytics sink', () => {
       (d) => d !== undefined,
     );
     expect(dead?.reason).toContain('points');
+  });
+
+  it('stores a lifecycle trigger once per occasion, and dead-letters a malformed one', async () => {
+    const customerId = uniqueId('Clife');
+    const fired = {
+      customerId,
+      ruleId: 'birthday',
+      on: 'birthday',
+      occasion: '2026-04-21',
+      dueAt: '2026-04-18T07:00:00.000Z',
+      firedAt: '2026-04-18T07:00:00.000Z',
+      cue: { message: 'Birthday this week', until: '2026-04-25T07:00:00.000Z' },
+    };
+    const lapse = {
+      customerId,
+      ruleId: 'lapsed',
+      on: 'lapsed',
+      occasion: '2026-01-05T10:00:00.000Z',
+      dueAt: '2026-04-05T10:00:00.000Z',
+      firedAt: '2026-04-06T09:00:00.000Z',
+    };
+    // The same occasion twice (a repeated daylight-saving hour's second timer): one row.
+    for (const trigger of [fired, lapse, fired]) {
+      await js.publish(lifecycleSubject(customerId), JSON.stringify(trigger));
+    }
+    const bad = await js.publish(
+      lifecycleSubject(customerId),
+      JSON.stringify({ ...fired, on: 'full-moon' }),
+    );
+    const rows = await eventually(
+      () =>
+        store.query<Record<string, string | null>>(
+          `SELECT trigger_id, kind, occasion, due_at, fired_at, cue_message, cue_until
+           FROM ${db('lifecycle_triggers')} FINAL WHERE customer_id = {customerId:String}
+           ORDER BY trigger_id`,
+          { customerId },
+        ),
+      (found) => found.length >= 2,
+    );
+    await eventually(drained, (done) => done);
+    expect(rows).toEqual([
+      {
+        trigger_id: `${customerId}/birthday@2026-04-21`,
+        kind: 'birthday',
+        occasion: '2026-04-21',
+        due_at: '2026-04-18 07:00:00.000',
+        fired_at: '2026-04-18 07:00:00.000',
+        cue_message: 'Birthday this week',
+        cue_until: '2026-04-25 07:00:00.000',
+      },
+      {
+        trigger_id: `${customerId}/lapsed@2026-01-05T10:00:00.000Z`,
+        kind: 'lapsed',
+        occasion: '2026-01-05T10:00:00.000Z',
+        due_at: '2026-04-05 10:00:00.000',
+        fired_at: '2026-04-06 09:00:00.000',
+        cue_message: '',
+        cue_until: null,
+      },
+    ]);
+    const dead = await eventually(
+      () => deadLetter(TRIGGERS_STREAM, bad.seq),
+      (d) => d !== undefined,
+    );
+    expect(dead?.reason).toContain('on');
   });
 
   it('records messages published to the DEADLETTER stream under the message they name', async () => {

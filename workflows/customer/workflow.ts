@@ -93,9 +93,10 @@ function merged(outbox: readonly OutboxEntry[]): Effects {
   for (const entry of outbox) {
     effects.ledger.push(...entry.effects.ledger);
     effects.cues.push(...entry.effects.cues);
-    const { triggers, tierChanges } = entry.effects;
+    const { triggers, tierChanges, lifecycle } = entry.effects;
     if (triggers) effects.triggers = [...(effects.triggers ?? []), ...triggers];
     if (tierChanges) effects.tierChanges = [...(effects.tierChanges ?? []), ...tierChanges];
+    if (lifecycle) effects.lifecycle = [...(effects.lifecycle ?? []), ...lifecycle];
   }
   return effects;
 }

@@ -13,6 +13,7 @@
  */
 import type { CueFacts, CueKind, LedgerEntry } from '../effects.ts';
 import type { CustomerEvent, SaleEvent } from '../events.ts';
+import type { LifecycleFired } from '../lifecycle/occasions.ts';
 import { baseRateProgram, saleTotal } from '../loyalty/base-earn.ts';
 import { LoyaltyBook } from '../loyalty/book.ts';
 import {
@@ -39,13 +40,15 @@ import {
 
 /**
  * What events caused: ledger lines, cues as facts (worded at publication, `describeCue`), tier
- * changes and triggers (expiry warnings and the like).
+ * changes, triggers (expiry warnings and the like) and lifecycle triggers.
  */
 export interface Effects {
   ledger: LedgerEntry[];
   cues: CueFacts[];
   tierChanges?: (TierChange & { customerId: string })[];
   triggers?: (LoyaltyTrigger & { customerId: string })[];
+  /** Lifecycle rules fired (`lifecycle/occasions.ts`). */
+  lifecycle?: LifecycleFired[];
 }
 
 export const noEffects = (): Effects => ({ ledger: [], cues: [] });

@@ -1,0 +1,370 @@
+/**
+ * Lifecycle occasions: when each rule of the program's `lifecycle` section is next due for a
+ * customer, and what fires when it is. Pure: the customer's facts and the instant are passed in;
+ * the memory of what fired is the caller's (carried in the customer's state), changed in place.
+ *
+ * **Exactly once.** Every occasion has a key, `<ruleId>@<occasion>` (the local date of a
+ * birthday, the last purchase a lapse counts from, `once` for a milestone); a key fired is
+ * remembered, so a second timer for the same occasion (a repeated daylight-saving hour, a
+ * replay, a continue-as-new, a program change) fires nothing. Yearly rules also remember how
+ * far they fired (`firedThrough`): the next occasion is looked for after it, so forgetting old
+ * keys never lets an old occasion fire again.
+ *
+ * **Late, not lost.** An occasion whose instant passed while nobody looked (a worker down, a
+ * customer whose events arrived late) fires once when next asked, with its own due instant.
+ *
+ * **From its version on.** Occasions are looked for from `since`: the later of when the rules'
+ * version came into force and when the customer became one, so a rule added today fires no
+ * birthday of last year.
+ *
+ * Milestones and a lapsed customer's return fire on the sale that reaches them (`onSale`), not
+ * on a timer.
+ */
+
+import type { LifecycleTriggerMessage } from '../effects.ts';
+import { addDaysToDate, instantAt, localDateOf, nextAnnual } from './local-time.ts';
+import type { Lifecycle, LifecycleRule } from './rules-schema.ts';
+
+const DAY_MS = 86_400_000;
+/** How many fired keys the memory keeps (older yearly ones are covered by `firedThrough`). */
+export const FIRED_KEPT = 200;
+/** How many purchase dates of a replenished item the memory keeps, per rule. */
+export const PURCHASES_KEPT = 6;
+
+/** What the customer's record knows that the rules read. */
+export interface LifecycleFacts {
+  customerId: string;
+  registeredAt?: string;
+  /** `MM-DD` (no year), when the member gave a birth date. */
+  birthMonthDay?: string;
+  lastPurchaseAt?: string;
+  visits: number;
+  spendMinor: number;
+  tier?: string;
+  /** When the customer reached their tier. */
+  tierSince?: string;
+  customerType?: string;
+  /** The customer's home store, for the time zone. */
+  homeStoreId?: string;
+}
+
+/** What fired, remembered with the customer (plain JSON). */
+export interface LifecycleMemory {
+  /** Keys of the occasions fired, oldest first (the last `FIRED_KEPT`). */
+  fired: string[];
+  /** Per yearly rule, the due instant (ms) of the latest occasion fired. */
+  firedThrough: Record<string, number>;
+  /** Per replenishment rule, the local dates of the last purchases of its items, oldest first. */
+  bought: Record<string, string[]>;
+  /** Cues waiting for the customer's next visit, oldest first. */
+  waiting: WaitingCue[];
+}
+
+export interface WaitingCue {
+  ruleId: string;
+  occasion: string;
+  message: string;
+  /** Stale from then on (ISO instant). */
+  until: string;
+}
+
+export const noLifecycleMemory = (): LifecycleMemory => ({
+  fired: [],
+  firedThrough: {},
+  bought: {},
+  waiting: [],
+});
+
+/** An occasion of a rule: its key, and the instant it is due (ms). */
+export interface Occasion {
+  ruleId: string;
+  on: LifecycleRule['on'];
+  /** `<ruleId>@<occasion>`: what makes it once. */
+  key: string;
+  dueMs: number;
+}
+
+/** A rule fired for a customer: what campaigns, analytics and the till are told (`effects.ts`). */
+export type LifecycleFired = LifecycleTriggerMessage;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The customer's zone: their home store's, else the program's. */
+export function zoneOf(lifecycle: Lifecycle, facts: LifecycleFacts): string {
+  const home = facts.homeStoreId;
+  return (home !== undefined ? lifecycle.storeTimeZones[home] : undefined) ?? lifecycle.timeZone;
+}
+
+/** The days without a purchase after which `rule` calls the customer lapsed. */
+function lapseDays(rule: Extract<LifecycleRule, { on: 'lapsed' }>, facts: LifecycleFacts): number {
+  const byTier = facts.tier !== undefined ? rule.byTier?.[facts.tier] : undefined;
+  const byType =
+    facts.customerType !== undefined
+      ? rule.byCustomerType?.[facts.customerType as keyof typeof rule.byCustomerType]
+      : undefined;
+  return byTier ?? byType ?? rule.afterDays;
+}
+
+/** The next occasion of a yearly rule after `afterMs` whose key has not fired. */
+function nextYearly(
+  lifecycle: Lifecycle,
+  rule: Extract<LifecycleRule, { on: 'birthday' | 'membership-anniversary' | 'tier-anniversary' }>,
+  monthDay: string,
+  zone: string,
+  memory: LifecycleMemory,
+  afterMs: number,
+): Occasion {
+  let after = Math.max(afterMs, memory.firedThrough[rule.id] ?? Number.NEGATIVE_INFINITY);
+  for (;;) {
+    const next = nextAnnual({
+      zone,
+      monthDay,
+      time: rule.at,
+      leapDayRule: lifecycle.leapDay,
+      leadDays: rule.leadDays,
+      afterMs: after,
+    });
+    const key = `${rule.id}@${next.date}`;
+    if (!memory.fired.includes(key))
+      return { ruleId: rule.id, on: rule.on, key, dueMs: next.dueMs };
+    after = next.dueMs;
+  }
+}
+
+/** `MM-DD` of an instant in the zone. */
+const monthDayOf = (zone: string, at: string): string =>
+  localDateOf(zone, Date.parse(at)).slice(5, 10);
+
+/**
+ * The next occasion of each rule that can fall due on the clock, after `since` (ms): the ones
+ * not fired yet, earliest first. Milestones and returns fire on sales, not here.
+ */
+export function upcoming(
+  lifecycle: Lifecycle,
+  facts: LifecycleFacts,
+  memory: LifecycleMemory,
+  since: number,
+): Occasion[] {
+  const zone = zoneOf(lifecycle, facts);
+  // A customer's occasions count from when they became one (and the rules' version).
+  const start = Math.max(since, facts.registeredAt ? Date.parse(facts.registeredAt) : since);
+  const found: Occasion[] = [];
+  for (const rule of lifecycle.rules) {
+    switch (rule.on) {
+      case 'lapsed': {
+        const last = facts.lastPurchaseAt;
+        if (last === undefined) break;
+        const key = `${rule.id}@${last}`;
+        if (memory.fired.includes(key)) break;
+        found.push({
+          ruleId: rule.id,
+          on: rule.on,
+          key,
+          dueMs: Date.parse(last) + lapseDays(rule, facts) * DAY_MS,
+        });
+        break;
+      }
+      case 'birthday':
+        if (facts.birthMonthDay !== undefined) {
+          found.push(nextYearly(lifecycle, rule, facts.birthMonthDay, zone, memory, start));
+        }
+        break;
+      case 'membership-anniversary':
+        if (facts.registeredAt !== undefined) {
+          // The first anniversary is a year on, never the day of registering.
+          const after = Math.max(start, Date.parse(facts.registeredAt) + DAY_MS);
+          found.push(
+            nextYearly(lifecycle, rule, monthDayOf(zone, facts.registeredAt), zone, memory, after),
+          );
+        }
+        break;
+      case 'tier-anniversary':
+        if (facts.tierSince !== undefined) {
+          const after = Math.max(start, Date.parse(facts.tierSince) + DAY_MS);
+          found.push(
+            nextYearly(lifecycle, rule, monthDayOf(zone, facts.tierSince), zone, memory, after),
+          );
+        }
+        break;
+      case 'replenishment': {
+        const dates = memory.bought[rule.id] ?? [];
+        const last = dates.at(-1);
+        if (last === undefined) break;
+        const key = `${rule.id}@${last}`;
+        if (memory.fired.includes(key)) break;
+        const due = addDaysToDate(last, intervalDays(dates, rule) - rule.leadDays);
+        found.push({ ruleId: rule.id, on: rule.on, key, dueMs: instantAt(zone, due, rule.at) });
+        break;
+      }
+      case 'returned':
+      case 'visits':
+      case 'lifetime-spend':
+        break;
+    }
+  }
+  return found.sort((a, b) => a.dueMs - b.dueMs || (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * Days until an item is due again: the customer's own mean interval between purchases (whole
+ * days, rounded) once there are `minPurchases`, else the rule's cycle.
+ */
+export function intervalDays(
+  dates: readonly string[],
+  rule: Extract<LifecycleRule, { on: 'replenishment' }>,
+): number {
+  if (dates.length < rule.minPurchases) return rule.cycleDays;
+  const first = Date.parse(`${dates[0]}T00:00:00Z`);
+  const last = Date.parse(`${dates.at(-1)}T00:00:00Z`);
+  return Math.max(1, Math.round((last - first) / DAY_MS / (dates.length - 1)));
+}
+
+/** Remembers `key` as fired (and the yearly watermark); false if it had fired before. */
+function remember(memory: LifecycleMemory, occasion: Occasion): boolean {
+  if (memory.fired.includes(occasion.key)) return false;
+  memory.fired.push(occasion.key);
+  if (memory.fired.length > FIRED_KEPT) memory.fired.splice(0, memory.fired.length - FIRED_KEPT);
+  if (occasion.on === 'birthday' || occasion.on.endsWith('anniversary')) {
+    memory.firedThrough[occasion.ruleId] = Math.max(
+      memory.firedThrough[occasion.ruleId] ?? Number.NEGATIVE_INFINITY,
+      occasion.dueMs,
+    );
+  }
+  return true;
+}
+
+/** Fires `occasion` once: the trigger and the cue it leaves, or nothing if it fired before. */
+function fire(
+  lifecycle: Lifecycle,
+  facts: LifecycleFacts,
+  memory: LifecycleMemory,
+  occasion: Occasion,
+  nowMs: number,
+): LifecycleFired | undefined {
+  if (!remember(memory, occasion)) return undefined;
+  const rule = lifecycle.rules.find((r) => r.id === occasion.ruleId);
+  const fired: LifecycleFired = {
+    customerId: facts.customerId,
+    ruleId: occasion.ruleId,
+    on: occasion.on,
+    occasion: occasion.key.slice(occasion.ruleId.length + 1),
+    dueAt: iso(occasion.dueMs),
+    firedAt: iso(Math.max(nowMs, occasion.dueMs)),
+  };
+  if (rule?.cue) {
+    const until = iso(Math.max(nowMs, occasion.dueMs) + rule.cue.validDays * DAY_MS);
+    fired.cue = { message: rule.cue.message, until };
+    memory.waiting.push({
+      ruleId: occasion.ruleId,
+      occasion: fired.occasion,
+      message: rule.cue.message,
+      until,
+    });
+  }
+  return fired;
+}
+
+/** Cues still waiting at `nowMs` (the stale ones are forgotten). */
+export function waitingCues(memory: LifecycleMemory, nowMs: number): WaitingCue[] {
+  memory.waiting = memory.waiting.filter((cue) => Date.parse(cue.until) > nowMs);
+  return memory.waiting;
+}
+
+/** Every occasion due by `nowMs`, fired once each, earliest first. */
+export function fireDue(
+  lifecycle: Lifecycle,
+  facts: LifecycleFacts,
+  memory: LifecycleMemory,
+  since: number,
+  nowMs: number,
+): LifecycleFired[] {
+  const fired: LifecycleFired[] = [];
+  // A yearly rule may have more than one occasion due (a worker down for over a year): each in
+  // turn, as firing one moves its rule on to the next.
+  for (let round = 0; round < 10; round++) {
+    const due = upcoming(lifecycle, facts, memory, since).filter((o) => o.dueMs <= nowMs);
+    if (due.length === 0) break;
+    for (const occasion of due) {
+      const one = fire(lifecycle, facts, memory, occasion, nowMs);
+      if (one) fired.push(one);
+    }
+  }
+  return fired;
+}
+
+/** A sale as the lifecycle rules read it. */
+export interface LifecycleSale {
+  occurredAt: string;
+  lines: readonly { sku: string; category: string }[];
+}
+
+/**
+ * A sale: remembers the purchases of replenished items, and fires what the sale itself reaches:
+ * a lapsed customer's return (`before`: the customer's facts before it), the Nth visit, a spend
+ * threshold. `after`: the facts with the sale counted.
+ */
+export function onSale(
+  lifecycle: Lifecycle,
+  before: LifecycleFacts,
+  after: LifecycleFacts,
+  memory: LifecycleMemory,
+  sale: LifecycleSale,
+): LifecycleFired[] {
+  const zone = zoneOf(lifecycle, after);
+  const at = Date.parse(sale.occurredAt);
+  const day = localDateOf(zone, at);
+  const fired: LifecycleFired[] = [];
+  const once = (rule: LifecycleRule, occasion: string) => {
+    const one = fire(
+      lifecycle,
+      after,
+      memory,
+      { ruleId: rule.id, on: rule.on, key: `${rule.id}@${occasion}`, dueMs: at },
+      at,
+    );
+    if (one) fired.push(one);
+  };
+  for (const rule of lifecycle.rules) {
+    switch (rule.on) {
+      case 'returned': {
+        const last = before.lastPurchaseAt;
+        if (last !== undefined && at - Date.parse(last) >= rule.afterDays * DAY_MS) once(rule, day);
+        break;
+      }
+      case 'visits':
+        if (before.visits < rule.count && after.visits >= rule.count) once(rule, 'once');
+        break;
+      case 'lifetime-spend':
+        if (before.spendMinor < rule.thresholdMinor && after.spendMinor >= rule.thresholdMinor) {
+          once(rule, 'once');
+        }
+        break;
+      case 'replenishment': {
+        const matches = sale.lines.some(
+          (line) => rule.skus?.includes(line.sku) || rule.categories?.includes(line.category),
+        );
+        if (!matches) break;
+        const dates = memory.bought[rule.id] ?? [];
+        // One purchase a day counts once; a late sale goes in its place.
+        if (!dates.includes(day)) {
+          const next = [...dates, day].sort().slice(-PURCHASES_KEPT);
+          memory.bought[rule.id] = next;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return fired;
+}
+
+/** The next instant anything is due (ms), for the workflow's timer; undefined when nothing is. */
+export function nextDue(
+  lifecycle: Lifecycle,
+  facts: LifecycleFacts,
+  memory: LifecycleMemory,
+  since: number,
+): number | undefined {
+  return upcoming(lifecycle, facts, memory, since)[0]?.dueMs;
+}
