@@ -101,6 +101,10 @@ export function identificationCues(
     });
   }
   if (loyalty.nextTier) cues.push({ kind: 'next-tier', message: toNextTier(loyalty.nextTier) });
+  // Left by lifecycle rules (a birthday this week, a return after months away), while fresh.
+  for (const waiting of summary.waitingCues ?? []) {
+    if (waiting.until > now) cues.push({ kind: 'lifecycle', message: waiting.message });
+  }
   const last = summary.service.recent.at(-1);
   if (
     last &&

@@ -74,6 +74,12 @@ const BACKLOG_SETTLE_MS = 5_000;
  */
 export const ONE_ENGINE_PATCH = 'one-customer-engine';
 
+/**
+ * Histories from before this patch ran no lifecycle rules: since, the program's lifecycle
+ * occasions (lapses, birthdays, items due again) are due on the workflow's timer too.
+ */
+export const LIFECYCLE_PATCH = 'lifecycle-triggers';
+
 /** Deliveries whose effects are kept unconfirmed at most (a router that never confirms). */
 const OUTBOX_LIMIT = 50;
 
@@ -156,7 +162,14 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 
   /** Effects that no delivery answered (a redemption's): the router's next delivery carries them. */
   function toOutbox(effects: Effects) {
-    if (effects.ledger.length === 0 && !effects.triggers && !effects.tierChanges) return;
+    if (
+      effects.ledger.length === 0 &&
+      !effects.triggers &&
+      !effects.tierChanges &&
+      !effects.lifecycle
+    ) {
+      return;
+    }
     deliveries += 1;
     outbox.push({ delivery: deliveries, effects });
     if (outbox.length > OUTBOX_LIMIT) outbox = outbox.slice(outbox.length - OUTBOX_LIMIT);
@@ -172,9 +185,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   function scheduleClock() {
     // A customer handed over to another keeps its state as it was: nothing falls due any more.
     if (account.mergedInto) return;
-    const due = account.loyalty.nextDue(isoNow());
-    if (due === undefined) return;
-    let at = Date.parse(due);
+    const now = isoNow();
+    const due = account.loyalty.nextDue(now);
+    let at = due === undefined ? Number.POSITIVE_INFINITY : Date.parse(due);
+    const occasion = lifecycleDue(now);
+    // (An occasion already past is due at once: late, but once.)
+    if (occasion !== undefined) at = Math.min(at, Math.max(occasion, Date.now()));
+    if (at === Number.POSITIVE_INFINITY) return;
     if (backlogAt !== undefined) at = Math.max(at, backlogAt + BACKLOG_SETTLE_MS);
     for (const t of timers) if (t <= at) return;
     timers.add(at);
@@ -182,6 +199,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       timers.delete(at);
       clockDue = true;
     });
+  }
+
+  /**
+   * When the program's lifecycle rules next have an occasion due (ms). Histories from before
+   * this patch had no lifecycle rules; the patch is asked only when there are some.
+   */
+  function lifecycleDue(now: string): number | undefined {
+    const due = account.lifecycleDue(now);
+    return due !== undefined && patched(LIFECYCLE_PATCH) ? due : undefined;
   }
 
   function pointsAfter(): PointsAfter {
@@ -368,8 +394,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       // Expiry, warnings, tier reviews: no delivery is waiting to answer them, so they are
       // published from a local activity (idempotent by message id, retried until NATS takes them).
       const effects = noEffects();
-      account.advance(isoNow(), effects);
-      if (effects.ledger.length > 0 || effects.triggers || effects.tierChanges) {
+      const now = isoNow();
+      account.advance(now, effects);
+      if (lifecycleDue(now) !== undefined) account.fireLifecycle(now, effects);
+      if (
+        effects.ledger.length > 0 ||
+        effects.triggers ||
+        effects.tierChanges ||
+        effects.lifecycle
+      ) {
         await publishEffects(effects);
       }
       scheduleClock();
@@ -391,7 +424,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         effects.ledger.length > 0 ||
         effects.cues.length > 0 ||
         (effects.triggers?.length ?? 0) > 0 ||
-        (effects.tierChanges?.length ?? 0) > 0;
+        (effects.tierChanges?.length ?? 0) > 0 ||
+        (effects.lifecycle?.length ?? 0) > 0;
       if (patched(EFFECTS_IN_RESULT_PATCH)) {
         deliveries += 1;
         if (caused) outbox.push({ delivery: deliveries, effects });

@@ -13,7 +13,18 @@
  */
 import type { CueFacts, CueKind, LedgerEntry } from '../effects.ts';
 import type { CustomerEvent, SaleEvent } from '../events.ts';
-import type { LifecycleFired } from '../lifecycle/occasions.ts';
+import {
+  fireDue,
+  type LifecycleFacts,
+  type LifecycleFired,
+  type LifecycleMemory,
+  nextDue,
+  noLifecycleMemory,
+  onSale,
+  type WaitingCue,
+  waitingCues,
+} from '../lifecycle/occasions.ts';
+import type { Lifecycle } from '../lifecycle/rules-schema.ts';
 import { baseRateProgram, saleTotal } from '../loyalty/base-earn.ts';
 import { LoyaltyBook } from '../loyalty/book.ts';
 import {
@@ -95,6 +106,22 @@ function keepRecent<T extends { occurredAt: string }>(
   return { count: count + 1, recent: list.slice(-RECENT_KEPT) };
 }
 
+/** A program's lifecycle rules, when it has any. */
+function lifecycleOf(program: Program): Lifecycle | undefined {
+  const rules = program.lifecycle;
+  return rules && rules.rules.length > 0 ? rules : undefined;
+}
+
+/** A copy of the lifecycle memory (the account never shares the state it was given). */
+function copyLifecycle(memory: LifecycleMemory): LifecycleMemory {
+  return {
+    fired: [...memory.fired],
+    firedThrough: { ...memory.firedThrough },
+    bought: Object.fromEntries(Object.entries(memory.bought).map(([k, v]) => [k, [...v]])),
+    waiting: memory.waiting.map((cue) => ({ ...cue })),
+  };
+}
+
 /** The earlier of two instants, either of which may be missing. */
 function earliest(a: string | undefined, b: string): string {
   return a !== undefined && a < b ? a : b;
@@ -135,6 +162,7 @@ export class CustomerAccount {
       mergedInto: state.mergedInto && { ...state.mergedInto },
       mergedFrom: state.mergedFrom?.map((m) => ({ ...m })),
       absorbing: state.absorbing && { ...state.absorbing },
+      lifecycle: state.lifecycle && copyLifecycle(state.lifecycle),
     };
     this.book = book;
   }
@@ -224,7 +252,7 @@ export class CustomerAccount {
 
   /** The 360 snapshot: the customer's figures and what they see of the program at `now`. */
   snapshot(now: string): CustomerSnapshot {
-    return snapshotOf(this.scalars, this.book.outlook(now), now);
+    return snapshotOf(this.scalars, this.book.outlook(now), now, this.waitingCues(now));
   }
 
   /** Program versions the book does not know yet (the router and the redemption service send them). */
@@ -265,6 +293,61 @@ export class CustomerAccount {
     moveLoyaltyEffects(out, this.scalars.customerId, this.effects);
     this.scalars.pointsBalance = this.book.balance;
     return result;
+  }
+
+  /** What the lifecycle rules read of this customer, at `now` (their tier then). */
+  private lifecycleFacts(now: string): LifecycleFacts {
+    const s = this.scalars;
+    return {
+      customerId: s.customerId,
+      registeredAt: s.registeredAt,
+      birthMonthDay: this.book.birthMonthDay,
+      lastPurchaseAt: s.lastPurchaseAt,
+      visits: s.visits,
+      spendMinor: s.spendMinor,
+      tier: this.book.standing(now).tier,
+      customerType: s.customerType,
+      homeStoreId: s.preferredStoreId,
+    };
+  }
+
+  private lifecycleMemory(): LifecycleMemory {
+    this.scalars.lifecycle ??= noLifecycleMemory();
+    return this.scalars.lifecycle;
+  }
+
+  /**
+   * When a lifecycle rule of the version in force at `now` is next due (ms), for the workflow's
+   * timer; undefined when none is.
+   */
+  lifecycleDue(now: string): number | undefined {
+    const program = this.book.programAt(now);
+    const rules = lifecycleOf(program);
+    if (!rules) return undefined;
+    const memory = this.scalars.lifecycle ?? noLifecycleMemory();
+    return nextDue(rules, this.lifecycleFacts(now), memory, Date.parse(program.effectiveFrom));
+  }
+
+  /** Fires the lifecycle occasions due by `now`, once each; their triggers go to `out`. */
+  fireLifecycle(now: string, out: Effects) {
+    const program = this.book.programAt(now);
+    const rules = lifecycleOf(program);
+    if (!rules) return;
+    const since = Date.parse(program.effectiveFrom);
+    const fired = fireDue(
+      rules,
+      this.lifecycleFacts(now),
+      this.lifecycleMemory(),
+      since,
+      Date.parse(now),
+    );
+    if (fired.length > 0) out.lifecycle = [...(out.lifecycle ?? []), ...fired];
+  }
+
+  /** Lifecycle cues waiting for the customer's next visit, at `now`. */
+  waitingCues(now: string): WaitingCue[] {
+    const memory = this.scalars.lifecycle;
+    return memory ? waitingCues(memory, Date.parse(now)) : [];
   }
 
   /** Household pooling: this member gives points to another (`LoyaltyBook.give`). */
@@ -309,7 +392,21 @@ export class CustomerAccount {
     const refunded = result.refundedMinor ?? 0;
     switch (event.type) {
       case 'sale': {
+        // Lifecycle rules of the version the sale is applied under: a return after a lapse,
+        // a milestone reached, an item bought that comes due again.
+        const rules = lifecycleOf(program);
+        const before = rules && this.lifecycleFacts(event.occurredAt);
         this.countSale(event, refunded);
+        if (rules && before) {
+          const fired = onSale(
+            rules,
+            before,
+            this.lifecycleFacts(event.occurredAt),
+            this.lifecycleMemory(),
+            event,
+          );
+          if (fired.length > 0) out.lifecycle = [...(out.lifecycle ?? []), ...fired];
+        }
         const redemptionId = event.tenders.find((t) => t.redemptionId !== undefined)?.redemptionId;
         const redeemed =
           redemptionId !== undefined ? this.book.redeemedBy(redemptionId) : undefined;

@@ -3,6 +3,8 @@
  * it survives Temporal's payload converter and continue-as-new unchanged (`CustomerAccount` works
  * on it in place, in its own form, between the two).
  */
+
+import type { LifecycleMemory } from '../lifecycle/occasions.ts';
 import type { BaseEarnProgram } from '../loyalty/base-earn.ts';
 import type { LoyaltyBookState } from '../loyalty/book.ts';
 import { carryState } from '../loyalty/carried-state.ts';
@@ -51,6 +53,8 @@ export interface CustomerState {
   mergedInto?: MergeRecord & { settled?: boolean };
   /** Customers merged into this one (each merge once). */
   mergedFrom?: (MergeRecord & { points: number })[];
+  /** What the lifecycle rules fired, and the purchases they watch (`lifecycle/occasions.ts`). */
+  lifecycle?: LifecycleMemory;
   /** A merge into this customer under way: no merge may take this customer elsewhere meanwhile. */
   absorbing?: { mergeId: string; customerId: string };
   /**
@@ -103,6 +107,7 @@ export function snapshotOf(
   state: CustomerScalars,
   outlook: LoyaltyOutlook,
   now: string,
+  waiting: CustomerSummary['waitingCues'] = [],
 ): CustomerSummary {
   const { programVersion, ...loyalty } = outlook;
   const summary: CustomerSummary = {
@@ -129,6 +134,7 @@ export function snapshotOf(
   if (state.firstPurchaseAt) summary.firstPurchaseAt = state.firstPurchaseAt;
   if (state.lastPurchaseAt) summary.lastPurchaseAt = state.lastPurchaseAt;
   if (state.mergedInto) summary.mergedInto = state.mergedInto.customerId;
+  if (waiting.length > 0) summary.waitingCues = waiting;
   if (state.mergedFrom?.length) summary.mergedFrom = state.mergedFrom.map((m) => m.customerId);
   if (state.visits > 0) summary.averageReceiptMinor = Math.floor(state.spendMinor / state.visits);
   if (state.visits > 1 && state.firstPurchaseAt && state.lastPurchaseAt) {

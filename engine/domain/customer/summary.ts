@@ -95,6 +95,17 @@ export const customerSummary = z.strictObject({
       }),
     ),
   }),
+  /** Lines left by lifecycle rules for the customer's next visit, until they go stale. */
+  waitingCues: z
+    .array(
+      z.strictObject({
+        ruleId: z.string(),
+        occasion: z.string(),
+        message: z.string(),
+        until: instant,
+      }),
+    )
+    .optional(),
   /** Customers merged into this one: their history is this customer's too. */
   mergedFrom: z.array(customerId).optional(),
   /** This record was merged into that customer: look there (nothing else here changes). */

@@ -124,6 +124,7 @@ export const identificationCue = z.strictObject({
     'next-tier',
     'open-service-case',
     'merged',
+    'lifecycle',
   ]),
   message: z.string(),
 });

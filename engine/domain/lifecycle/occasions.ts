@@ -11,11 +11,13 @@
  * keys never lets an old occasion fire again.
  *
  * **Late, not lost.** An occasion whose instant passed while nobody looked (a worker down, a
- * customer whose events arrived late) fires once when next asked, with its own due instant.
+ * customer whose events arrived late) fires once when next asked, with its own due instant; a
+ * yearly one only up to `YEARLY_LATE_MS` late.
  *
- * **From its version on.** Occasions are looked for from `since`: the later of when the rules'
- * version came into force and when the customer became one, so a rule added today fires no
- * birthday of last year.
+ * **From its version on.** Yearly occasions are looked for from `since`: the later of when the
+ * rules' version came into force and when the customer became one, so a rule added today fires
+ * no birthday of last year. A lapse is a state: a rule added today finds the customers already
+ * lapsed and fires for them at once (with the instant they lapsed).
  *
  * Milestones and a lapsed customer's return fire on the sale that reaches them (`onSale`), not
  * on a timer.
@@ -91,18 +93,21 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The customer's zone: their home store's, else the program's. */
 export function zoneOf(lifecycle: Lifecycle, facts: LifecycleFacts): string {
-  const home = facts.homeStoreId;
-  return (home !== undefined ? lifecycle.storeTimeZones[home] : undefined) ?? lifecycle.timeZone;
+  return own(lifecycle.storeTimeZones, facts.homeStoreId) ?? lifecycle.timeZone;
 }
 
 /** The days without a purchase after which `rule` calls the customer lapsed. */
 function lapseDays(rule: Extract<LifecycleRule, { on: 'lapsed' }>, facts: LifecycleFacts): number {
-  const byTier = facts.tier !== undefined ? rule.byTier?.[facts.tier] : undefined;
-  const byType =
-    facts.customerType !== undefined
-      ? rule.byCustomerType?.[facts.customerType as keyof typeof rule.byCustomerType]
-      : undefined;
-  return byTier ?? byType ?? rule.afterDays;
+  return (
+    own(rule.byTier, facts.tier) ?? own(rule.byCustomerType, facts.customerType) ?? rule.afterDays
+  );
+}
+
+/** `record[key]` when the record itself holds it (a tier named `constructor` finds nothing). */
+function own<V>(record: Partial<Record<string, V>> | undefined, key: string | undefined) {
+  return record !== undefined && key !== undefined && Object.hasOwn(record, key)
+    ? record[key]
+    : undefined;
 }
 
 /** The next occasion of a yearly rule after `afterMs` whose key has not fired. */
@@ -134,6 +139,13 @@ function nextYearly(
 /** `MM-DD` of an instant in the zone. */
 const monthDayOf = (zone: string, at: string): string =>
   localDateOf(zone, Date.parse(at)).slice(5, 10);
+
+/**
+ * The instant the local day of `at` ends in the zone: not 24 hours on, as a day the clocks go
+ * back has 25 (24.5 on Lord Howe).
+ */
+const endOfLocalDay = (zone: string, at: string): number =>
+  instantAt(zone, addDaysToDate(localDateOf(zone, Date.parse(at)), 1), '00:00');
 
 /**
  * The next occasion of each rule that can fall due on the clock, after `since` (ms): the ones
@@ -172,7 +184,7 @@ export function upcoming(
       case 'membership-anniversary':
         if (facts.registeredAt !== undefined) {
           // The first anniversary is a year on, never the day of registering.
-          const after = Math.max(start, Date.parse(facts.registeredAt) + DAY_MS);
+          const after = Math.max(start, endOfLocalDay(zone, facts.registeredAt));
           found.push(
             nextYearly(lifecycle, rule, monthDayOf(zone, facts.registeredAt), zone, memory, after),
           );
@@ -180,7 +192,7 @@ export function upcoming(
         break;
       case 'tier-anniversary':
         if (facts.tierSince !== undefined) {
-          const after = Math.max(start, Date.parse(facts.tierSince) + DAY_MS);
+          const after = Math.max(start, endOfLocalDay(zone, facts.tierSince));
           found.push(
             nextYearly(lifecycle, rule, monthDayOf(zone, facts.tierSince), zone, memory, after),
           );
@@ -224,7 +236,7 @@ function remember(memory: LifecycleMemory, occasion: Occasion): boolean {
   if (memory.fired.includes(occasion.key)) return false;
   memory.fired.push(occasion.key);
   if (memory.fired.length > FIRED_KEPT) memory.fired.splice(0, memory.fired.length - FIRED_KEPT);
-  if (occasion.on === 'birthday' || occasion.on.endsWith('anniversary')) {
+  if (yearly(occasion.on)) {
     memory.firedThrough[occasion.ruleId] = Math.max(
       memory.firedThrough[occasion.ruleId] ?? Number.NEGATIVE_INFINITY,
       occasion.dueMs,
@@ -232,6 +244,16 @@ function remember(memory: LifecycleMemory, occasion: Occasion): boolean {
   }
   return true;
 }
+
+/**
+ * How late a yearly occasion may still fire (a worker down over its day): later, it is
+ * remembered as passed and fires nothing, as a birthday message a month late does more harm
+ * than good. A lapse or an item due again is a state, not a day: it fires however late.
+ */
+export const YEARLY_LATE_MS = 7 * DAY_MS;
+
+const yearly = (on: LifecycleRule['on']): boolean =>
+  on === 'birthday' || on === 'membership-anniversary' || on === 'tier-anniversary';
 
 /** Fires `occasion` once: the trigger and the cue it leaves, or nothing if it fired before. */
 function fire(
@@ -242,6 +264,7 @@ function fire(
   nowMs: number,
 ): LifecycleFired | undefined {
   if (!remember(memory, occasion)) return undefined;
+  if (yearly(occasion.on) && nowMs - occasion.dueMs > YEARLY_LATE_MS) return undefined;
   const rule = lifecycle.rules.find((r) => r.id === occasion.ruleId);
   const fired: LifecycleFired = {
     customerId: facts.customerId,
@@ -254,6 +277,8 @@ function fire(
   if (rule?.cue) {
     const until = iso(Math.max(nowMs, occasion.dueMs) + rule.cue.validDays * DAY_MS);
     fired.cue = { message: rule.cue.message, until };
+    // Stale cues go as new ones come: the list holds what may still be shown.
+    memory.waiting = waitingCues(memory, nowMs);
     memory.waiting.push({
       ruleId: occasion.ruleId,
       occasion: fired.occasion,
@@ -264,10 +289,9 @@ function fire(
   return fired;
 }
 
-/** Cues still waiting at `nowMs` (the stale ones are forgotten). */
+/** Cues still waiting at `nowMs` (reading changes nothing: a query may ask). */
 export function waitingCues(memory: LifecycleMemory, nowMs: number): WaitingCue[] {
-  memory.waiting = memory.waiting.filter((cue) => Date.parse(cue.until) > nowMs);
-  return memory.waiting;
+  return memory.waiting.filter((cue) => Date.parse(cue.until) > nowMs);
 }
 
 /** Every occasion due by `nowMs`, fired once each, earliest first. */

@@ -184,6 +184,11 @@ export class LoyaltyBook {
     advance(this.state, this.programAt(now), now, out);
   }
 
+  /** The member's month and day of birth (`MM-DD`), when they gave a birth date. */
+  get birthMonthDay(): string | undefined {
+    return this.state.birthMonthDay;
+  }
+
   /**
    * The customer's clock: the latest event time applied or timer instant run. Cues show the
    * customer's standing as of it, so a late event's cue says what it said live.
