@@ -5,6 +5,7 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSummaryStore } from '../../engine/customer-view/summary-store.ts';
 import { lifecycleTrigger } from '../../engine/domain/effects.ts';
 import { cardNumberOf } from '../../engine/domain/identity/card-number.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
@@ -16,13 +17,22 @@ import { eventually, startTestStack } from '../support/stack.ts';
 import { connectTill, type TestTill } from '../support/till-client.ts';
 
 const message = 'Second visit: ask about the newsletter';
+/**
+ * A birthday due at a UTC minute more than a minute from now (rules are local times to the
+ * minute), for the worker-restart test: today's month and day, `HH:MM` of that minute.
+ */
+const birthdayDue = Math.ceil((Date.now() + 75_000) / 60_000) * 60_000;
+const birthdayAt = new Date(birthdayDue).toISOString().slice(11, 16);
 const catalog = createProgramCatalog([
   {
     ...programOf(
       {
         lifecycle: {
-          timeZone: 'Europe/Berlin',
-          rules: [{ id: 'second-visit', on: 'visits', count: 2, cue: { message, validDays: 7 } }],
+          timeZone: 'UTC',
+          rules: [
+            { id: 'second-visit', on: 'visits', count: 2, cue: { message, validDays: 7 } },
+            { id: 'birthday', on: 'birthday', at: birthdayAt },
+          ],
         },
       },
       'life-it@1',
@@ -113,4 +123,52 @@ describe('a lifecycle trigger', () => {
     expect(identified.ok).toBe(true);
     expect(identified.cues).toContainEqual({ kind: 'lifecycle', message });
   }, 90_000);
+
+  it('missed while no worker ran, fires once when the worker is back', async () => {
+    const registered = (await till.socket.timeout(15_000).emitWithAck('customer:register', {
+      registrationId: uniqueId('reg'),
+      profile: { birthDate: `1990-${new Date(birthdayDue).toISOString().slice(5, 10)}` },
+    })) as { customerId: string };
+    const customerId = registered.customerId;
+    const summaries = await openSummaryStore(stack.nc);
+    // The registration is in the workflow (its timer set for the birthday) before the worker stops.
+    await eventually(
+      async () => ((await summaries.read(customerId))?.registeredAt ? true : undefined),
+      30_000,
+      'the registration applied',
+    );
+    await stack.stopWorker();
+    await new Promise((r) => setTimeout(r, Math.max(0, birthdayDue - Date.now()) + 3_000));
+    const consumer = await jetstream(stack.nc).consumers.get(TRIGGERS_STREAM, {
+      filter_subjects: [lifecycleSubject(customerId)],
+    });
+    const triggers = async () => {
+      const seen = [];
+      const got = await consumer.fetch({ max_messages: 10, expires: 1_000 });
+      for await (const msg of got) seen.push(lifecycleTrigger.parse(msg.json()));
+      return seen;
+    };
+    expect(await triggers()).toEqual([]);
+    await stack.startWorker();
+    const fired = await eventually(
+      async () => {
+        const seen = await triggers();
+        return seen.length > 0 ? seen : undefined;
+      },
+      30_000,
+      'the late birthday',
+    );
+    expect(fired).toMatchObject([
+      {
+        customerId,
+        ruleId: 'birthday',
+        occasion: new Date(birthdayDue).toISOString().slice(0, 10),
+        dueAt: new Date(birthdayDue).toISOString(),
+      },
+    ]);
+    expect(Date.parse(fired[0]?.firedAt ?? '')).toBeGreaterThan(birthdayDue);
+    // And never again.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await triggers()).toEqual([]);
+  }, 240_000);
 });
