@@ -1,21 +1,21 @@
 /**
- * Recorded customer-workflow histories replay against the current workflow code without a
- * determinism violation (RELIABILITY.md T9, first cut): a change to a released workflow must go
- * behind `patched()`. The drifted copy under test/histories/drifted shows the check can fail.
- * Three generations are recorded: effects from a local activity, effects in the update result
- * (patch `effects-in-update-result`), and under a loyalty program (patch `loyalty-programs`).
- * New histories: `npx tsx test/histories/record.ts`. What spans two customers (deliveries asking
- * for the summary, profile, service and campaign events, a merge, household pooling) is recorded
- * by `npx tsx test/histories/record-across.ts` in `across-*.binpb`: the three customer
- * workflows' histories and the merge and pool workflows' own.
+ * Recorded workflow histories replay against the current workflow code without a determinism
+ * violation (RELIABILITY.md T9, first cut): a change to a released workflow must go behind
+ * `patched()`. The drifted copy under test/histories/drifted shows the check can fail. Recorded:
+ * effects from a local activity, effects in the update result (patch `effects-in-update-result`),
+ * under a loyalty program (patch `loyalty-programs`), one customer engine, merges and household
+ * transfers (`across-*`, with the merge and pool workflows), and lifecycle rules
+ * (`lifecycle-*`, patch `lifecycle-triggers`). New histories: `npx tsx test/histories/record.ts`,
+ * `record-across.ts`, `record-lifecycle.ts`.
  */
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { ONE_ENGINE_PATCH } from '../../workflows/customer/workflow.ts';
+import { LIFECYCLE_PATCH, ONE_ENGINE_PATCH } from '../../workflows/customer/workflow.ts';
 import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
 
 const dir = new URL('../histories/', import.meta.url);
@@ -148,6 +148,37 @@ describe('replay of recorded histories', () => {
         true,
       );
     }
+  });
+
+  it('has a recording under lifecycle rules: the patch marked, a milestone, the birthday on the timer', () => {
+    const events = load('lifecycle-first-run.binpb').events ?? [];
+    const patches = events.flatMap((e) => {
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_patch') return [];
+      const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(new TextDecoder().decode(data)) as { id: string }).id] : [];
+    });
+    expect(patches).toContain(LIFECYCLE_PATCH);
+    // The second visit's milestone, in the answer to its delivery.
+    const answered = events.flatMap((e) => {
+      const data =
+        e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads?.[0]?.data;
+      return data
+        ? [JSON.parse(new TextDecoder().decode(data)) as { effects?: { lifecycle?: unknown[] } }]
+        : [];
+    });
+    expect(answered.flatMap((r) => r.effects?.lifecycle ?? [])).toContainEqual(
+      expect.objectContaining({ ruleId: 'second-visit', on: 'visits', occasion: 'once' }),
+    );
+    // The birthday: a timer started and fired, then published from the local activity.
+    const fired = events.findIndex((e) => e.timerFiredEventAttributes);
+    expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
+    expect(fired).toBeGreaterThan(0);
+    expect(
+      events
+        .slice(fired + 1)
+        .some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+    ).toBe(true);
   });
 
   it.each(histories)('%s replays against the current workflow code', async (file) => {
