@@ -287,6 +287,8 @@ describe('merging two customers', () => {
       base: 0,
       peak: 1,
       reviewAt: survivorTier?.reviewAt,
+      // Silver is the absorbed customer's: since when they held it.
+      since: absorbedTier?.since,
     });
     const account = CustomerAccount.restore(merged.survivor);
     expect(account.snapshot(mergedAt).loyalty.tier).toBe('silver');

@@ -306,6 +306,7 @@ export class CustomerAccount {
       visits: s.visits,
       spendMinor: s.spendMinor,
       tier: this.book.standing(now).tier,
+      tierSince: this.book.tierSince,
       customerType: s.customerType,
       homeStoreId: s.preferredStoreId,
     };

@@ -184,6 +184,11 @@ export class LoyaltyBook {
     advance(this.state, this.programAt(now), now, out);
   }
 
+  /** When the customer reached their tier, when the book knows. */
+  get tierSince(): string | undefined {
+    return this.state.tier?.since;
+  }
+
   /** The member's month and day of birth (`MM-DD`), when they gave a birth date. */
   get birthMonthDay(): string | undefined {
     return this.state.birthMonthDay;

@@ -313,6 +313,8 @@ function mergeTiers(s: TierState | undefined, a: TierState | undefined): TierSta
     peak: Math.max(s.peak, a.peak),
     reviewAt: s.reviewAt,
     graceUntil: s.level === level ? s.graceUntil : undefined,
+    // Since when the kept level's holder has been at it.
+    since: s.level === level ? s.since : a.since,
   };
 }
 

@@ -155,6 +155,8 @@ export interface TierState {
   reviewAt: string;
   /** A review found the customer below their tier: the downgrade applies at this instant. */
   graceUntil?: string;
+  /** When the customer reached the tier they are in (absent in states from before it was kept). */
+  since?: string;
 }
 
 export interface LoyaltyState {

@@ -69,6 +69,7 @@ export function startTiers(state: LoyaltyState, tiers: Tiers, firstEventAt: stri
     base: 0,
     peak: 0,
     reviewAt: addMonths(firstEventAt, tiers.reviewMonths),
+    since: firstEventAt,
   };
   return state.tier;
 }
@@ -95,6 +96,7 @@ export function reassess(
   tier.level = Math.max(tier.base, tier.peak);
   if (tier.graceUntil !== undefined && metricLevel >= tier.level) tier.graceUntil = undefined;
   if (tier.level === before) return undefined;
+  tier.since = at;
   return {
     from: idOf(tiers, before),
     to: idOf(tiers, tier.level),
@@ -149,6 +151,7 @@ function downgrade(state: LoyaltyState, tiers: Tiers, at: string): TierChange | 
   tier.peak = target;
   tier.level = target;
   if (target === before) return undefined;
+  tier.since = at;
   return { from: idOf(tiers, before), to: idOf(tiers, target), reason: 'downgrade', at };
 }
 

@@ -95,3 +95,37 @@ describe('lifecycle rules run by the customer', () => {
     expect(sale('s5', back)).toEqual([`back@${back.slice(0, 10)}`]);
   });
 });
+
+describe('a tier anniversary', () => {
+  it('is due a year after the customer reached their tier', () => {
+    const tiered: Program = {
+      ...programOf({
+        tiers: {
+          metric: 'spend',
+          levels: [
+            { id: 'member', name: 'Member', threshold: 0 },
+            { id: 'gold', name: 'Gold', threshold: 5_000 },
+          ],
+        },
+        lifecycle: {
+          timeZone: 'UTC',
+          rules: [{ id: 'gold-year', on: 'tier-anniversary', at: '09:00' }],
+        },
+      }),
+      effectiveFrom: '2020-01-01T00:00:00Z',
+    };
+    const account = CustomerAccount.open(CUSTOMER, base);
+    account.learn([tiered]);
+    account.apply(registration, noEffects());
+    // 60.00 of spend on 2 February reaches gold (5,000 minor units).
+    const out = noEffects();
+    account.apply(
+      saleOf('big', [line({ lineId: '1', unitPrice: 6_000 })], {
+        occurredAt: '2026-02-02T15:00:00Z',
+      }),
+      out,
+    );
+    expect(out.tierChanges).toMatchObject([{ to: 'gold', reason: 'upgrade' }]);
+    expect(account.lifecycleDue('2026-02-03T00:00:00Z')).toBe(Date.parse('2027-02-02T09:00:00Z'));
+  });
+});

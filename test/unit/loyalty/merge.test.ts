@@ -572,7 +572,15 @@ describe('mergeLoyalty: the tier', () => {
     const { survivor, s, a } = merged();
     expect(s.tier?.level).toBe(0);
     expect(a.tier?.level).toBe(1);
-    expect(survivor.tier).toEqual({ level: 1, base: 0, peak: 1, reviewAt: s.tier?.reviewAt });
+    // The absorbed customer's level is kept, and with it since when they held it.
+    expect(survivor.tier).toEqual({
+      level: 1,
+      base: 0,
+      peak: 1,
+      reviewAt: s.tier?.reviewAt,
+      since: a.tier?.since,
+    });
+    expect(a.tier?.since).toBeDefined();
   });
 
   const tier = (level: number, fields: Partial<TierState> = {}): TierState => ({
