@@ -214,6 +214,11 @@ export function createRouter({
    */
   const mergedTargets = new Map<string, string>();
 
+  /**
+   * Starts the customer's workflow if needed (or follows a merged customer to where it went);
+   * resolves once the events are applied, their personal data kept, what they caused published
+   * and the customer's summary kept.
+   */
   async function deliver(customerId: string, batch: Item[]) {
     let target = mergedTargets.get(customerId) ?? customerId;
     let receipt: DeliveryReceipt;
