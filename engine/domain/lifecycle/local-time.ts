@@ -14,53 +14,23 @@
  * purpose), never recomputed on replay with the expectation that it cannot move.
  */
 
+import { civilDate, daysFromCivil, daysInMonth, isLeapYear } from '../loyalty/arithmetic.ts';
+
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
 /** Where an annual occasion on 29 February falls in a year that has none. */
 export type LeapDayRule = 'feb-28' | 'mar-1';
 
-// Calendar arithmetic by integers (H. Hinnant's algorithms, as in `loyalty/arithmetic.ts`, whose
-// copies are private to it): `Date.UTC` reads years 0-99 as 1900-1999, and these do not.
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
 /** The `YYYY-MM-DD` of a day since 1970-01-01. */
 function dateOfDay(days: number): string {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilDate(days);
   if (y < 1 || y > 9999) throw new RangeError(`date out of range (years 0001-9999): year ${y}`);
   return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
-}
-
-function isLeapYear(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return isLeapYear(y) ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -93,7 +93,7 @@ const MIN_FAST_MS = 0;
 const MAX_FAST_MS = 253_402_300_799_999;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
-function daysFromCivil(y: number, m: number, d: number): number {
+export function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
@@ -105,8 +105,12 @@ function daysFromCivil(y: number, m: number, d: number): number {
 /** Days in a common year before each month (1-12), the leap day not counted. */
 const DAYS_BEFORE_MONTH = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+export function isLeapYear(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+export function daysInMonth(y: number, m: number): number {
+  if (m === 2) return isLeapYear(y) ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
@@ -221,6 +225,12 @@ function civil(days: number) {
   civilDay = doy - Math.floor((153 * mp + 2) / 5) + 1;
   civilMonth = mp < 10 ? mp + 3 : mp - 9;
   civilYear = yoe + era * 400 + (civilMonth <= 2 ? 1 : 0);
+}
+
+/** The proleptic Gregorian date of a day since 1970-01-01, as numbers (month 1-12). */
+export function civilDate(days: number): { year: number; month: number; day: number } {
+  civil(days);
+  return { year: civilYear, month: civilMonth, day: civilDay };
 }
 
 let lastFormattedMs = Number.NaN;
