@@ -3,8 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Effects } from '../../engine/domain/customer/account.ts';
+import type { CustomerEvent } from '../../engine/domain/events.ts';
+import type { Program } from '../../engine/domain/loyalty/program.ts';
 import { isExecutable } from '../../engine/runtime/tools.ts';
+import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
 import type { CustomerActivities } from '../../workflows/customer/activities.ts';
+import { deliverToCustomer } from '../../workflows/customer/client.ts';
 import { bundleWorkflows } from '../../workflows/worker.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,4 +105,27 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Delivers events as the router does (update-with-start), each under the version of `programs`
+ * in force at its time, to a worker on `taskQueue`.
+ */
+export function deliverUnder(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  programs: Program[],
+  customerId: string,
+  events: CustomerEvent[],
+) {
+  return deliverToCustomer(
+    {
+      temporal: env.client,
+      taskQueue,
+      program: { version: 'base-1-per-100', basePointsPerUnit: 1, spendUnitMinor: 100 },
+      programs: createProgramCatalog(programs),
+    },
+    customerId,
+    events,
+  );
 }

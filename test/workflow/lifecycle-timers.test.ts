@@ -12,11 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerEvent, SaleEvent } from '../../engine/domain/events.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
-import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
-import { deliverToCustomer } from '../../workflows/customer/client.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { line, programOf, saleOf } from '../support/loyalty.ts';
 import {
+  deliverUnder,
   eventually,
   recordingActivities,
   startCustomerWorker,
@@ -60,18 +59,8 @@ const program: Program = {
   effectiveFrom: EFFECTIVE_FROM,
 };
 
-function deliver(customerId: string, events: CustomerEvent[]) {
-  return deliverToCustomer(
-    {
-      temporal: env.client,
-      taskQueue,
-      program: { version: 'base-1-per-100', basePointsPerUnit: 1, spendUnitMinor: 100 },
-      programs: createProgramCatalog([program]),
-    },
-    customerId,
-    events,
-  );
-}
+const deliver = (customerId: string, events: CustomerEvent[]) =>
+  deliverUnder(env, taskQueue, [program], customerId, events);
 
 /** What the clock fired for this customer, by rule id and occasion. */
 function firedFor(customerId: string): string[] {

@@ -15,11 +15,10 @@ import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { SaleEvent } from '../../engine/domain/events.ts';
 import { addMonths } from '../../engine/domain/loyalty/arithmetic.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
-import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
-import { deliverToCustomer } from '../../workflows/customer/client.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { line, programOf, saleOf } from '../support/loyalty.ts';
 import {
+  deliverUnder,
   eventually,
   recordingActivities,
   startCustomerWorker,
@@ -50,18 +49,8 @@ function programWith(fields: Parameters<typeof programOf>[0], version: string): 
 }
 
 /** Delivers the events as the router does: update-with-start, each under its version in force. */
-function deliver(programs: Program[], customerId: string, events: SaleEvent[]) {
-  return deliverToCustomer(
-    {
-      temporal: env.client,
-      taskQueue,
-      program: { version: 'base-1-per-100', basePointsPerUnit: 1, spendUnitMinor: 100 },
-      programs: createProgramCatalog(programs),
-    },
-    customerId,
-    events,
-  );
-}
+const deliver = (programs: Program[], customerId: string, events: SaleEvent[]) =>
+  deliverUnder(env, taskQueue, programs, customerId, events);
 
 const snapshot = (customerId: string) =>
   env.client.workflow.getHandle(customerWorkflowId(customerId)).query(snapshotQuery);
