@@ -39,6 +39,16 @@ function outcome(events: CustomerEvent[]) {
 }
 
 describe('customer rules are order-independent for what they count', () => {
+  it('counts a held return refused once its sale came as not applied (found by seed 2130451766)', () => {
+    // One item sold, two returns of it: whichever order, one return is applied, one refused.
+    const sold = sale(0, 39_162, 1, 0);
+    const [r0, r1] = [refund(0, sold, 1), refund(1, sold, 1)];
+    const inOrder = outcome([sold, r0, r1]);
+    expect(inOrder.eventsApplied).toBe(2);
+    expect(outcome([r0, r1, sold])).toEqual(inOrder);
+    expect(outcome([r0, sold, r1])).toEqual(inOrder);
+  });
+
   it('any order of the same events gives the same balance, spend, visits and ledger lines', () => {
     fc.assert(
       fc.property(

@@ -381,6 +381,11 @@ export class CustomerAccount {
     const s = this.scalars;
     if (event.customerId !== s.customerId) return 'other-customer';
     const result = this.book.apply(event, program, now, this.effects);
+    // A return held for its sale counted as applied when it came; refused once the sale came
+    // (more returned than sold), it was not: the count is the same whatever the order.
+    for (const trigger of this.effects.triggers) {
+      if (trigger.kind === 'return-refused') s.eventsApplied -= 1;
+    }
     // A duplicate may still bring the customer's clock to its time (points expiring on the way).
     moveLoyaltyEffects(out, s.customerId, this.effects);
     s.pointsBalance = this.book.balance;
