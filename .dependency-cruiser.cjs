@@ -6,7 +6,7 @@
  */
 const composition = '^(engine/(runtime|cli|simulator)|bench)/';
 const edges = '^(gateways|dashboards)/';
-const middle = '^engine/(streams|services|analytics|programs|identity|customer-view)/';
+const middle = '^engine/(streams|services|analytics|programs|identity|customer-view|fraud)/';
 
 module.exports = {
   forbidden: [

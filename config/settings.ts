@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { fraudRules, storeLocation } from '../engine/domain/fraud/rules.ts';
 
 const port = z.number().int().min(1).max(65535);
 const storeId = z
@@ -106,6 +107,18 @@ export const settingsSchema = z.object({
     S003: 'demo-token-S003',
     WEB: 'demo-token-WEB',
   }),
+  /**
+   * Where each store is (latitude, longitude in degrees), for the anti-fraud travel rule; a store
+   * without a location (the web shop) is never compared. The defaults place the demo stores in
+   * Berlin, Hamburg and Munich.
+   */
+  storeLocations: z.record(storeId, storeLocation).default({
+    S001: { latitude: 52.52, longitude: 13.405 },
+    S002: { latitude: 53.5511, longitude: 9.9937 },
+    S003: { latitude: 48.1372, longitude: 11.5756 },
+  }),
+  /** The card anti-fraud rules (docs/fraud.md). */
+  fraud: fraudRules.prefault({}),
   /**
    * The token marketers present to the live dashboard (open `<dashboard url>/#token=<token>`).
    * The default is for local demos only: replace it (CLIENTELE_DASHBOARD_TOKEN) for anything else.

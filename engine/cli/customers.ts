@@ -281,15 +281,21 @@ export function addCustomerCommands(program: Command, settingsOrExit: () => Sett
       .command(`${name} <cardNumber>`)
       .description(description)
       .requiredOption('--operator <staffId>', 'who makes the change (a staff id)')
-      .action(async (cardNumber: string, opts: { operator: string }) => {
+      .requiredOption('--reason <text>', 'why (kept on the card with the operator)')
+      .action(async (cardNumber: string, opts: { operator: string; reason: string }) => {
         await ask(settingsOrExit(), CARD_SUBJECT, {
           cardNumber,
           change: changeName,
           operatorId: opts.operator,
+          reason: opts.reason,
         });
       });
   change('block', 'block', 'Block a card: the tills refuse it until it is unblocked');
-  change('unblock', 'unblock', 'Unblock a card (or one reported lost that was found)');
+  change(
+    'unblock',
+    'unblock',
+    'Unblock a card (or one reported lost that was found); resolves its anti-fraud flags',
+  );
   change('lost', 'report-lost', 'Report a card lost: the tills refuse it');
   cards
     .command('replace <cardNumber> <newCardNumber>')
@@ -300,17 +306,19 @@ export function addCustomerCommands(program: Command, settingsOrExit: () => Sett
       new Option('--type <type>', 'the new card').choices(['plastic', 'virtual', 'key-fob']),
     )
     .requiredOption('--operator <staffId>', 'who makes the change (a staff id)')
+    .requiredOption('--reason <text>', 'why (kept on the card with the operator)')
     .action(
       async (
         cardNumber: string,
         newCardNumber: string,
-        opts: { operator: string; type?: string },
+        opts: { operator: string; reason: string; type?: string },
       ) => {
         await ask(settingsOrExit(), CARD_SUBJECT, {
           cardNumber,
           change: 'replace',
           replacement: { cardNumber: newCardNumber, type: opts.type },
           operatorId: opts.operator,
+          reason: opts.reason,
         });
       },
     );

@@ -10,11 +10,12 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { identificationCues } from '../domain/cue-wording.ts';
+import { fraudCues, identificationCues } from '../domain/cue-wording.ts';
 import { type CustomerHistory, customerHistory } from '../domain/customer/history.ts';
 import { type CustomerView, type ViewRequest, viewRequest } from '../domain/customer/view.ts';
 import { ClienteleError } from '../domain/error-codes.ts';
 import type { ProgramCatalog } from '../domain/loyalty/versions.ts';
+import type { FlagStore } from '../fraud/flag-store.ts';
 import type { Households } from '../identity/households.ts';
 import type { IdentityIndex } from '../identity/identity-index.ts';
 import { type Served, type ServedStats, serveRequests } from '../services/serve-requests.ts';
@@ -30,6 +31,8 @@ export interface CustomerViewDeps {
   catalog?: ProgramCatalog;
   profiles: ProfileStore;
   summaries: SummaryStore;
+  /** The anti-fraud flags on the customer and their cards (absent: none shown). */
+  flags?: FlagStore;
   logger: Logger;
   now?: () => Date;
   /** How long the history may take before the view is answered without it. */
@@ -116,18 +119,20 @@ export async function viewCustomer(
       { field: 'customerId', message: 'is no customer of this engine' },
     ]);
   }
-  const [household, history] = await Promise.all([
+  const [household, history, flags] = await Promise.all([
     householdOf(deps, customerId, now),
     // The customers merged into this one: their events are stored under their own ids.
     askHistory(deps, [customerId, ...(summary?.mergedFrom ?? [])], now),
+    deps.flags?.of({ customerId, cardNumbers: cards.map((card) => card.cardNumber) }),
   ]);
   const view: CustomerView = {
     ok: true,
     customerId,
     scope,
     cards: cards.map(({ customerId: _holder, ...card }) => card),
-    cues: identificationCues(summary, now),
+    cues: [...fraudCues(flags ?? []), ...identificationCues(summary, now)],
   };
+  if (flags && flags.length > 0) view.fraudFlags = flags;
   if (accountNumber) view.accountNumber = accountNumber;
   if (profile) {
     view.profile = profile.profile;

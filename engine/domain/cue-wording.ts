@@ -6,6 +6,7 @@
  */
 import type { CustomerSummary } from './customer/summary.ts';
 import type { Cue, CueFacts } from './effects.ts';
+import type { FraudFlag } from './fraud/messages.ts';
 import type { IdentificationCue } from './identity/messages.ts';
 
 const suffixes = ['th', 'st', 'nd', 'rd'];
@@ -123,4 +124,17 @@ function ago(days: number): string {
   if (days <= 0) return 'today';
   if (days === 1) return 'yesterday';
   return `${days} days ago`;
+}
+
+/**
+ * What the till is told of the open anti-fraud flags on the customer or the card just scanned:
+ * one line each, first of all cues, so the cashier checks before points are spent.
+ */
+export function fraudCues(flags: readonly FraudFlag[]): IdentificationCue[] {
+  return flags
+    .filter((flag) => flag.status === 'open')
+    .map((flag) => ({
+      kind: 'fraud-alert' as const,
+      message: `Check identification before redeeming: ${flag.message} (${flag.at.slice(0, 16).replace('T', ' ')} UTC)`,
+    }));
 }

@@ -103,6 +103,12 @@ export const errorCodes = {
     retry: false,
     meaning: 'No customer holds this card, account number, phone number or e-mail address.',
   },
+  unknown_flag: {
+    http: 404,
+    socket: 'ack',
+    retry: false,
+    meaning: 'No anti-fraud flag with this id.',
+  },
   identifier_taken: {
     http: 409,
     socket: 'ack',

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { errorAnswer } from './error-codes.ts';
 import { channel, currency, customerId, minorUnits, storeId, tillId } from './events.ts';
+import { cardNumber } from './identity/card-number.ts';
 
 const token = z
   .string()
@@ -28,6 +29,11 @@ export const redeemRequest = z.strictObject({
   tillId: tillId.optional(),
   /** Spending at a partner of the program rather than in the retailer's own shops. */
   partnerId: z.string().min(1).max(48).optional(),
+  /**
+   * The card the customer presented, when the till knows: a card that is not active is refused,
+   * and the anti-fraud watch counts redemptions per card.
+   */
+  cardNumber: cardNumber.optional(),
 });
 
 export const cancelRedemptionRequest = z.strictObject({

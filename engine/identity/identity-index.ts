@@ -43,10 +43,13 @@ import {
   tillRefusal,
 } from '../domain/identity/card-status.ts';
 import { type Identifier, indexKey, type KeyedHash } from '../domain/identity/identifiers.ts';
-import { registration } from '../domain/identity/messages.ts';
+import { type CardChange, cardChange, registration } from '../domain/identity/messages.ts';
 import { isNotFound } from '../streams/declare.ts';
 import { isWrongLastSequence, liveEntry as live } from '../streams/kv.ts';
 import { ACCOUNTS_STREAM, ACCOUNTS_SUBJECT, IDENTITY_BUCKET } from '../streams/topology.ts';
+
+/** Changes kept on a card at most; older ones stay in the service desk's log. */
+const CHANGES_KEPT = 20;
 
 export const cardEntry = z.strictObject({
   customerId: customerIdSchema,
@@ -57,6 +60,8 @@ export const cardEntry = z.strictObject({
   changedAt: z.iso.datetime({ offset: true }),
   /** The card that replaced it (status `replaced`). */
   replacedBy: cardNumber.optional(),
+  /** Its latest changes of status, oldest first: who made each, why, when. */
+  changes: z.array(cardChange).optional(),
 });
 export type CardEntry = z.infer<typeof cardEntry>;
 
@@ -104,11 +109,14 @@ export interface IdentityIndex {
     type: CardEntry['type'];
     at: string;
   }): Promise<CardEntry>;
-  /** Blocks, unblocks or reports a card lost; `invalid_request` for a change the card cannot make. */
+  /**
+   * Blocks, unblocks or reports a card lost, kept on the card with who did it and why;
+   * `invalid_request` for a change the card cannot make.
+   */
   setCardStatus(
     cardNumber: string,
     status: Exclude<CardStatus, 'replaced'>,
-    at: string,
+    by: Omit<CardChange, 'status'>,
   ): Promise<CardEntry>;
   /**
    * A new card in place of an old one, for the old card's holder: the new card is issued first,
@@ -117,7 +125,7 @@ export interface IdentityIndex {
   replaceCard(
     old: string,
     replacement: { cardNumber: string; type: CardEntry['type'] },
-    at: string,
+    by: Omit<CardChange, 'status'>,
   ): Promise<CardEntry>;
   /**
    * Everything `from` holds (cards, phone, e-mail, account number) moves to `into`, and `from`
@@ -305,26 +313,29 @@ export async function openIdentityIndex(
     throw new ClienteleError('busy', [], `card ${field} changed by too many at once: ask again`);
   }
 
-  const withStatus = (status: CardStatus, at: string, field: string) => (card: CardEntry) => {
-    const refused = refuseCardChange(card.status, status);
-    if (refused)
-      throw new ClienteleError('invalid_request', [{ field, message: `the card ${refused}` }]);
-    return { ...card, status, changedAt: at };
-  };
+  const withStatus =
+    (status: CardStatus, by: Omit<CardChange, 'status'>, field: string) => (card: CardEntry) => {
+      const refused = refuseCardChange(card.status, status);
+      if (refused)
+        throw new ClienteleError('invalid_request', [{ field, message: `the card ${refused}` }]);
+      const changes = [...(card.changes ?? []), { status, ...by }].slice(-CHANGES_KEPT);
+      return { ...card, status, changedAt: by.at, changes };
+    };
 
   async function setCardStatus(
     number: string,
     status: Exclude<CardStatus, 'replaced'>,
-    at: string,
+    by: Omit<CardChange, 'status'>,
   ): Promise<CardEntry> {
-    return changeCard(number, 'cardNumber', withStatus(status, at, 'status'));
+    return changeCard(number, 'cardNumber', withStatus(status, by, 'status'));
   }
 
   async function replaceCard(
     old: string,
     replacement: { cardNumber: string; type: CardEntry['type'] },
-    at: string,
+    by: Omit<CardChange, 'status'>,
   ): Promise<CardEntry> {
+    const { at } = by;
     const current = await lookUp({ kind: 'card', value: old });
     const card = current.card as CardEntry;
     const refused = refuseCardChange(card.status, 'replaced');
@@ -336,7 +347,7 @@ export async function openIdentityIndex(
     const issued = await issueCard({ ...replacement, customerId: current.customerId, at });
     if (card.replacedBy === replacement.cardNumber) return issued;
     await changeCard(old, 'cardNumber', (c) => ({
-      ...withStatus('replaced', at, 'cardNumber')(c),
+      ...withStatus('replaced', by, 'cardNumber')(c),
       replacedBy: replacement.cardNumber,
     }));
     return issued;

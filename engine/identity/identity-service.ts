@@ -18,8 +18,9 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { mergeCustomer } from '../../workflows/merge/client.ts';
 import type { SummaryStore } from '../customer-view/summary-store.ts';
-import { identificationCues } from '../domain/cue-wording.ts';
+import { fraudCues, identificationCues } from '../domain/cue-wording.ts';
 import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
+import type { LookUpActivity } from '../domain/fraud/messages.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import {
   type HouseholdAnswer,
@@ -41,6 +42,8 @@ import {
   type RegisterRequest,
   registerRequest,
 } from '../domain/identity/messages.ts';
+import type { ActivityLog } from '../fraud/activity-log.ts';
+import type { FlagStore } from '../fraud/flag-store.ts';
 import { type ServedStats, serveRequests } from '../services/serve-requests.ts';
 import { type EventTime, publishEvent } from '../streams/publish-event.ts';
 import {
@@ -52,7 +55,7 @@ import {
   REGISTER_SUBJECT,
 } from '../streams/topology.ts';
 import type { Households } from './households.ts';
-import type { CardEntry, IdentityIndex } from './identity-index.ts';
+import type { CardEntry, Found, IdentityIndex } from './identity-index.ts';
 
 export interface IdentityDeps {
   index: IdentityIndex;
@@ -62,6 +65,10 @@ export interface IdentityDeps {
   taskQueue?: string;
   /** Customers' summaries, for the identification's answer (absent: answered without). */
   summaries?: SummaryStore;
+  /** Where look-ups are noted for the anti-fraud watch (absent: not noted). */
+  activity?: ActivityLog;
+  /** The anti-fraud flags: cues at identification, resolved by unblocking (absent: none). */
+  flags?: FlagStore;
   js: JetStreamClient;
   eventTime: EventTime;
   logger: Logger;
@@ -69,11 +76,6 @@ export interface IdentityDeps {
 
 export interface IdentityService {
   readonly stats: ServedStats;
-  /**
-   * Look-ups that found no customer they may use (nobody, a refused card, a misread one), by
-   * caller (`<store>/<till or channel>`): what the anti-fraud rules are to watch.
-   */
-  readonly misses: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
@@ -176,12 +178,32 @@ export async function identify(
   request: IdentifyRequest,
 ): Promise<IdentifyAnswer> {
   const identifier = identifierOf(request);
-  if ('field' in identifier) return new ClienteleError('invalid_request', [identifier]).toAnswer();
+  if ('field' in identifier) {
+    note(deps, request, { outcome: 'invalid' });
+    return new ClienteleError('invalid_request', [identifier]).toAnswer();
+  }
   // Tills and the web shop sell to the customer: a card they may not use is refused.
-  const found = await deps.index.identifyAtTill(identifier);
-  const [accountNumber, summary] = await Promise.all([
+  let found: Found;
+  try {
+    found = await deps.index.identifyAtTill(identifier);
+  } catch (err) {
+    if (err instanceof ClienteleError && err.code === 'unknown_identifier') {
+      note(deps, request, { outcome: 'unknown', identifier });
+    } else if (err instanceof ClienteleError && err.code === 'card_refused') {
+      // Whose card it is, and why it was refused: the watch flags a lost card used.
+      const refused = await deps.index.lookUp(identifier);
+      note(deps, request, { outcome: 'refused', identifier, found: refused });
+    }
+    throw err;
+  }
+  note(deps, request, { outcome: 'found', identifier, found });
+  const [accountNumber, summary, flags] = await Promise.all([
     deps.index.knownAccount(found.customerId),
     deps.summaries?.read(found.customerId),
+    deps.flags?.of({
+      customerId: found.customerId,
+      cardNumbers: found.card ? [found.card.cardNumber] : [],
+    }),
   ]);
   return {
     ok: true,
@@ -193,8 +215,38 @@ export async function identify(
       type: found.card.type,
     },
     summary,
-    cues: identificationCues(summary, deps.eventTime.now().toISOString()),
+    cues: [
+      ...fraudCues(flags ?? []),
+      ...identificationCues(summary, deps.eventTime.now().toISOString()),
+    ],
   };
+}
+
+/** A look-up, noted for the anti-fraud watch. */
+function note(
+  deps: IdentityDeps,
+  request: IdentifyRequest,
+  what: { outcome: LookUpActivity['outcome']; identifier?: Identifier; found?: Found },
+) {
+  const { identifier, found } = what;
+  deps.activity?.note({
+    kind: 'look-up',
+    at: deps.eventTime.now().toISOString(),
+    storeId: request.storeId,
+    ...(request.tillId !== undefined && { tillId: request.tillId }),
+    channel: request.channel,
+    identifier: request.card
+      ? 'card'
+      : request.accountNumber !== undefined
+        ? 'account'
+        : request.phone !== undefined
+          ? 'phone'
+          : 'email',
+    ...(identifier?.kind === 'card' && { cardNumber: identifier.value }),
+    ...(found && { customerId: found.customerId }),
+    outcome: what.outcome,
+    ...(found?.card && { cardStatus: found.card.status }),
+  });
 }
 
 /** A service desk's change to a card: block, unblock, report lost, or replace by a new card. */
@@ -204,6 +256,7 @@ export async function changeCard(
 ): Promise<CardChangeAnswer> {
   const at = request.at ?? deps.eventTime.now().toISOString();
   const { index } = deps;
+  const by = { operatorId: request.operatorId, reason: request.reason, at };
   deps.logger.info({ change: request.change, operatorId: request.operatorId }, 'card change');
   const shown = (cardNumber: string, card: CardEntry) => ({
     cardNumber,
@@ -212,7 +265,7 @@ export async function changeCard(
   });
   if (request.change === 'replace') {
     const replacement = request.replacement as NonNullable<CardChangeRequest['replacement']>;
-    const issued = await index.replaceCard(request.cardNumber, replacement, at);
+    const issued = await index.replaceCard(request.cardNumber, replacement, by);
     const old = await index.lookUp({ kind: 'card', value: request.cardNumber });
     return {
       ok: true,
@@ -224,8 +277,22 @@ export async function changeCard(
   const status = ({ block: 'blocked', unblock: 'active', 'report-lost': 'lost' } as const)[
     request.change
   ];
-  const card = await index.setCardStatus(request.cardNumber, status, at);
-  return { ok: true, customerId: card.customerId, card: shown(request.cardNumber, card) };
+  const card = await index.setCardStatus(request.cardNumber, status, by);
+  // Unblocked by the service desk: what the watch flagged on the card was looked into.
+  const resolvedFlags: string[] = [];
+  if (request.change === 'unblock' && deps.flags) {
+    for (const flag of await deps.flags.of({ cardNumbers: [request.cardNumber] })) {
+      if (flag.status !== 'open') continue;
+      await deps.flags.resolve(flag.flagId, by);
+      resolvedFlags.push(flag.flagId);
+    }
+  }
+  return {
+    ok: true,
+    customerId: card.customerId,
+    card: shown(request.cardNumber, card),
+    ...(resolvedFlags.length > 0 && { resolvedFlags }),
+  };
 }
 
 /** The service desk's changes to a household. */
@@ -288,33 +355,15 @@ export function startIdentityService(nc: NatsConnection, deps: IdentityDeps): Id
       logger: deps.logger,
       what: 'identity service',
     });
-  const misses = new Map<string, number>();
-  /** A look-up that found nobody it may use, counted for its caller. */
-  const missed = (request: IdentifyRequest, code: string) => {
-    const { storeId, tillId, channel } = request;
-    const caller = `${storeId}/${tillId ?? channel}`;
-    misses.set(caller, (misses.get(caller) ?? 0) + 1);
-    deps.logger.info({ storeId, tillId, channel, code }, 'look-up missed');
-  };
   const served = [
     serve(REGISTER_SUBJECT, registerRequest, (request) => register(deps, request)),
-    serve(IDENTIFY_SUBJECT, identifyRequest, async (request) => {
-      try {
-        const answer = await identify(deps, request);
-        if (!answer.ok) missed(request, answer.error.code);
-        return answer;
-      } catch (err) {
-        if (err instanceof ClienteleError && err.code !== 'unavailable') missed(request, err.code);
-        throw err;
-      }
-    }),
+    serve(IDENTIFY_SUBJECT, identifyRequest, (request) => identify(deps, request)),
     serve(CARD_SUBJECT, cardChangeRequest, (request) => changeCard(deps, request)),
     serve(MERGE_SUBJECT, mergeRequest, (request) => merge(deps, request)),
     serve(HOUSEHOLD_SUBJECT, householdRequest, (request) => changeHousehold(deps, request)),
   ];
   return {
     stats,
-    misses,
     async stop() {
       await Promise.all(served.map((s) => s.stop()));
     },

@@ -29,6 +29,10 @@ import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
 import { openProfileStore } from '../customer-view/profile-store.ts';
 import { openSummaryStore, type SummaryStore } from '../customer-view/summary-store.ts';
+import { activityLog } from '../fraud/activity-log.ts';
+import { openFlagStore } from '../fraud/flag-store.ts';
+import { serveFlags } from '../fraud/flags-service.ts';
+import { blockForWatch, startFraudWatch } from '../fraud/fraud-watch.ts';
 import { openHouseholds } from '../identity/households.ts';
 import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
@@ -292,6 +296,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await r.start();
       cleanup('router', () => r.stop());
     }
+    // Look-ups and redemptions noted for the anti-fraud watch.
+    const activity = activityLog(js, logger);
+    cleanup('activity log', () => activity.settled());
     let redemptions: RedemptionService | undefined;
     if (components.includes('redemptions')) {
       const r = startRedemptionService(nc, {
@@ -302,6 +309,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         households: await openHouseholds(nc, replicas),
         summaries,
         taskQueue: settings.temporal.taskQueue,
+        activity,
+        index: await identityIndex(),
       });
       redemptions = r;
       cleanup('redemption service', () => r.stop());
@@ -314,10 +323,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (components.includes('identity')) {
       const index = await identityIndex();
       const households = await openHouseholds(nc, replicas);
+      const flags = await openFlagStore(nc, replicas);
       const s = startIdentityService(nc, {
         index,
         households,
         summaries,
+        activity,
+        flags,
         temporal,
         taskQueue: settings.temporal.taskQueue,
         js,
@@ -326,12 +338,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       identity = s;
       cleanup('identity service', () => s.stop());
+      const watch = await startFraudWatch({
+        js,
+        flags,
+        rules: settings.fraud,
+        locations: settings.storeLocations,
+        logger,
+        block: (cardNumber, reason, at) => blockForWatch(index, cardNumber, reason, at),
+      });
+      cleanup('fraud watch', () => watch.stop());
+      const f = serveFlags(nc, { flags, logger });
+      cleanup('fraud flags', () => f.stop());
       const v = startCustomerViewService({
         nc,
         index,
         profiles: await openProfileStore(nc, replicas),
         summaries: summaries as SummaryStore,
         households,
+        flags,
         catalog: programs,
         logger,
       });

@@ -29,6 +29,7 @@ import {
   redemptionRefusalCodes,
   retryable,
 } from '../domain/error-codes.ts';
+import { tillRefusal } from '../domain/identity/card-status.ts';
 import type { Refusal } from '../domain/loyalty/contract.ts';
 import type { Program } from '../domain/loyalty/program.ts';
 import { refusalField } from '../domain/loyalty/refusal-wording.ts';
@@ -42,7 +43,9 @@ import {
   type RedeemRequest,
   redeemRequest,
 } from '../domain/redemption.ts';
+import type { ActivityLog } from '../fraud/activity-log.ts';
 import type { Households } from '../identity/households.ts';
+import type { IdentityIndex } from '../identity/identity-index.ts';
 import { publishEffects } from '../streams/publish-effects.ts';
 import { CANCEL_SUBJECT, REDEEM_SUBJECT, REDEMPTION_QUEUE } from '../streams/topology.ts';
 import { type ServedStats, serveRequests } from './serve-requests.ts';
@@ -64,6 +67,10 @@ export interface RedemptionDeps {
   households?: Households;
   summaries?: SummaryStore;
   taskQueue?: string;
+  /** Where redemptions are noted for the anti-fraud watch (absent: not noted). */
+  activity?: ActivityLog;
+  /** The identity index, to refuse a card that is not active (absent: cards are not checked). */
+  index?: Pick<IdentityIndex, 'lookUp'>;
 }
 
 /** Customers remembered in `programsSent` at most; past that it starts afresh (one more send each). */
@@ -193,6 +200,41 @@ async function pullFromHousehold(
   return moved;
 }
 
+/**
+ * Spends points, unless the card the till names is blocked, lost or replaced; notes the
+ * redemption for the anti-fraud watch (once: a till's retry is not another redemption).
+ */
+export async function redeemWithCard(
+  deps: RedemptionDeps,
+  request: RedeemRequest,
+): Promise<RedeemAnswer> {
+  const card =
+    request.cardNumber !== undefined && deps.index
+      ? (await deps.index.lookUp({ kind: 'card', value: request.cardNumber })).card
+      : undefined;
+  const refusal = card && tillRefusal(card.status);
+  const answer = refusal
+    ? new ClienteleError('card_refused', [{ field: 'cardNumber', message: refusal }]).toAnswer()
+    : await redeemPoints(deps, request);
+  const unanswered = !answer.ok && retryable(answer.error.code);
+  if (!unanswered && !(answer.ok && answer.repeated)) {
+    deps.activity?.note({
+      kind: 'redemption',
+      at: (deps.now?.() ?? new Date()).toISOString(),
+      storeId: request.storeId,
+      ...(request.tillId !== undefined && { tillId: request.tillId }),
+      channel: request.channel,
+      redemptionId: request.redemptionId,
+      customerId: request.customerId,
+      ...(request.cardNumber !== undefined && { cardNumber: request.cardNumber }),
+      points: request.points,
+      outcome: answer.ok ? 'granted' : 'refused',
+      ...(!answer.ok && { code: answer.error.code }),
+    });
+  }
+  return answer;
+}
+
 /** Spends points; publishes the ledger line once granted. */
 export async function redeemPoints(
   deps: RedemptionDeps,
@@ -304,7 +346,7 @@ export function startRedemptionService(
     REDEEM_SUBJECT,
     REDEMPTION_QUEUE,
     redeemRequest,
-    (request) => redeemPoints(deps, request),
+    (request) => redeemWithCard(deps, request),
     options,
   );
   const cancel = serveRequests(

@@ -13,12 +13,16 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import type { Settings } from '../../config/settings.ts';
 import {
+  ACTIVITY_STREAM,
+  ACTIVITY_SUBJECTS,
   CUE_SUBJECTS,
   CUES_STREAM,
   DEAD_LETTER_STREAM,
   DEAD_LETTER_SUBJECTS,
   EVENT_SUBJECTS,
   EVENTS_STREAM,
+  FRAUD_STREAM,
+  FRAUD_SUBJECTS,
   LEDGER_STREAM,
   LEDGER_SUBJECTS,
   LOYALTY_STREAM,
@@ -49,6 +53,14 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
     },
     // Cues matter for a day: long enough for a till that was offline to catch up.
     { ...common, name: CUES_STREAM, subjects: [CUE_SUBJECTS], max_age: nanos(DAY_MS) },
+    // Read by the anti-fraud watch only, as far back as it looks on start-up.
+    {
+      ...common,
+      name: ACTIVITY_STREAM,
+      subjects: [ACTIVITY_SUBJECTS],
+      max_age: nanos(settings.fraud.lookbackHours * 60 * 60 * 1000),
+    },
+    { ...common, name: FRAUD_STREAM, subjects: [FRAUD_SUBJECTS], max_age: nanos(365 * DAY_MS) },
     {
       ...common,
       name: DEAD_LETTER_STREAM,

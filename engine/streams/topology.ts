@@ -36,6 +36,19 @@ export const TRIGGERS_STREAM = 'TRIGGERS';
 export const TRIGGERS_SUBJECTS = 'triggers.>';
 export const lifecycleSubject = (customerId: string): string => `triggers.${customerId}`;
 
+/**
+ * Look-ups and redemptions at tills and the web shop, for the anti-fraud watch:
+ * `activity.<storeId>`. Kept as long as the watch looks back (a day by default).
+ */
+export const ACTIVITY_STREAM = 'ACTIVITY';
+export const ACTIVITY_SUBJECTS = 'activity.>';
+export const activitySubject = (storeId: string): string => `activity.${storeId}`;
+
+/** Flags the anti-fraud watch raised, for staff and the console: `fraud.<storeId>`. */
+export const FRAUD_STREAM = 'FRAUD';
+export const FRAUD_SUBJECTS = 'fraud.>';
+export const fraudSubject = (storeId: string): string => `fraud.${storeId}`;
+
 /** Messages no consumer could process: `deadletter.<source stream>`. */
 export const DEAD_LETTER_STREAM = 'DEADLETTER';
 export const DEAD_LETTER_SUBJECTS = 'deadletter.>';
@@ -57,6 +70,8 @@ export const CARD_SUBJECT = 'svc.identity.card';
 export const MERGE_SUBJECT = 'svc.identity.merge';
 /** The service desk's households: make one, add a member, take one out. */
 export const HOUSEHOLD_SUBJECT = 'svc.identity.household';
+/** The service desk's anti-fraud flags: list them, resolve one. */
+export const FLAGS_SUBJECT = 'svc.fraud.flags';
 export const IDENTITY_QUEUE = 'identity';
 
 /** The customer 360 view (`engine/customer-view/customer-view.ts`), served with the identity service. */
@@ -76,6 +91,9 @@ export const PROFILES_BUCKET = 'PROFILES';
 
 /** Customers' latest summaries, the live part of the 360 view (`engine/customer-view/summary-store.ts`). */
 export const SUMMARIES_BUCKET = 'SUMMARIES';
+
+/** Anti-fraud flags by card, customer and till (`engine/fraud/flag-store.ts`). */
+export const FRAUD_BUCKET = 'FRAUD';
 
 /** Account numbers: each is the sequence number of an (empty) message published here. */
 export const ACCOUNTS_STREAM = 'ACCOUNTS';

@@ -10,9 +10,12 @@ import { createHmac } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSummaryStore } from '../../engine/customer-view/summary-store.ts';
+import type { FraudFlag } from '../../engine/domain/fraud/messages.ts';
 import { cardNumberOf, QR_PREFIX } from '../../engine/domain/identity/card-number.ts';
 import { type IdentityIndex, openIdentityIndex } from '../../engine/identity/identity-index.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
+import { FLAGS_SUBJECT } from '../../engine/streams/topology.ts';
+import { askService } from '../../gateways/shared/ask-service.ts';
 import { saleInput } from '../support/events.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 import { connectTill, type TestTill } from '../support/till-client.ts';
@@ -182,7 +185,11 @@ describe('identification at the till', () => {
       card: { cardNumber: card, type: 'key-fob' },
     });
     expect(registered.ok).toBe(true);
-    await index.setCardStatus(card, 'blocked', new Date().toISOString());
+    await index.setCardStatus(card, 'blocked', {
+      operatorId: 'desk-2',
+      reason: 'member asked',
+      at: new Date().toISOString(),
+    });
     const blocked = await ask('customer:identify', { card: { payload: card, source: 'barcode' } });
     expect(blocked).toMatchObject({
       ok: false,
@@ -243,8 +250,30 @@ describe('look-ups', () => {
       }
       expect(statuses.at(-1)).toBe(429);
       expect(statuses.filter((s) => s === 429).length).toBeLessThanOrEqual(2);
-      // What the engine did look up and not find is counted for the prober's till.
-      expect(stack.identity?.misses.get('S003/T9')).toBe(20);
+      // What the engine looked up and did not find raises the anti-fraud watch's flag on the
+      // prober's till (more than 10 misses in 10 minutes), and on no other of the store's.
+      const flags = await eventually(
+        async () => {
+          const answer = await askService(stack.nc, FLAGS_SUBJECT, {
+            action: 'list',
+            storeId: 'S003',
+          });
+          const raised = (answer as { flags?: FraudFlag[] }).flags ?? [];
+          return raised.some((f) => f.rule === 'till-misses') ? raised : undefined;
+        },
+        15_000,
+        'the till-misses flag',
+      );
+      expect(flags.filter((f) => f.rule === 'till-misses')).toEqual([
+        expect.objectContaining({
+          till: { storeId: 'S003', tillId: 'T9', channel: 'till' },
+          status: 'open',
+          evidence: expect.arrayContaining([
+            expect.objectContaining({ kind: 'look-up', outcome: 'unknown', tillId: 'T9' }),
+          ]),
+        }),
+      ]);
+      expect(flags.find((f) => f.rule === 'till-misses')?.evidence).toHaveLength(11);
     } finally {
       prober.close();
       other.close();
@@ -314,7 +343,9 @@ describe('the back office', () => {
       'the sale in the summary',
     );
 
-    expect(await clientele('cards', 'lost', card, '--operator', 'desk-7')).toMatchObject({
+    expect(
+      await clientele('cards', 'lost', card, '--operator', 'desk-7', '--reason', 'lost on a train'),
+    ).toMatchObject({
       code: 0,
       answer: { ok: true, customerId, card: { status: 'lost' } },
     });
@@ -328,6 +359,8 @@ describe('the back office', () => {
         'virtual',
         '--operator',
         'desk-7',
+        '--reason',
+        'lost card replaced',
       ),
     ).toMatchObject({
       code: 0,
@@ -371,7 +404,17 @@ describe('the back office', () => {
     });
 
     // A card that cannot make the change is refused, exit code 2, naming the field.
-    expect(await clientele('cards', 'block', card, '--operator', 'desk-7')).toMatchObject({
+    expect(
+      await clientele(
+        'cards',
+        'block',
+        card,
+        '--operator',
+        'desk-7',
+        '--reason',
+        'suspected misuse',
+      ),
+    ).toMatchObject({
       code: 2,
       answer: { ok: false, error: { code: 'invalid_request', issues: [{ field: 'status' }] } },
     });

@@ -112,6 +112,9 @@ describe('account numbers', () => {
   });
 });
 
+/** A service desk's change: who, why, when. */
+const desk = (when: string) => ({ operatorId: 'desk-1', reason: 'member asked', at: when });
+
 describe('cards', () => {
   it('are issued once, found by number, and refused at the till once blocked or lost', async () => {
     const card = cardNumberOf('279901', 1);
@@ -128,7 +131,7 @@ describe('cards', () => {
       customerId: 'c-ann',
       card: { cardNumber: card, status: 'active', type: 'plastic' },
     });
-    await index.setCardStatus(card, 'blocked', later);
+    await index.setCardStatus(card, 'blocked', desk(later));
     expect(await refusal(index.identifyAtTill({ kind: 'card', value: card }))).toMatchObject({
       code: 'card_refused',
       field: 'card',
@@ -136,32 +139,36 @@ describe('cards', () => {
     });
     // The service desk still finds whose it is.
     expect((await index.lookUp({ kind: 'card', value: card })).customerId).toBe('c-ann');
-    await index.setCardStatus(card, 'active', later);
-    await index.setCardStatus(card, 'lost', later);
+    await index.setCardStatus(card, 'active', desk(later));
+    await index.setCardStatus(card, 'lost', desk(later));
     expect(await refusal(index.identifyAtTill({ kind: 'card', value: card }))).toMatchObject({
       code: 'card_refused',
       message: expect.stringMatching(/lost/),
     });
-    expect(await refusal(index.setCardStatus(card, 'blocked', later))).toMatchObject({
+    expect(await refusal(index.setCardStatus(card, 'blocked', desk(later)))).toMatchObject({
       code: 'invalid_request',
       field: 'status',
       message: expect.stringMatching(/cannot go from lost to blocked/),
     });
+    // Each change is kept on the card with who made it and why; the refused one is not.
+    expect((await index.lookUp({ kind: 'card', value: card })).card?.changes).toEqual(
+      ['blocked', 'active', 'lost'].map((status) => ({ status, ...desk(later) })),
+    );
   });
 
   it('replaced keep their holder: the new card finds the same customer, the old is refused', async () => {
     const old = cardNumberOf('279901', 2);
     const replacement = cardNumberOf('279901', 3);
     await index.issueCard({ cardNumber: old, customerId: 'c-cat', type: 'plastic', at });
-    await index.setCardStatus(old, 'lost', at);
+    await index.setCardStatus(old, 'lost', desk(at));
     const issued = await index.replaceCard(
       old,
       { cardNumber: replacement, type: 'key-fob' },
-      later,
+      desk(later),
     );
     expect(issued).toMatchObject({ customerId: 'c-cat', status: 'active', type: 'key-fob' });
     // Sent again: the same replacement, nothing more.
-    await index.replaceCard(old, { cardNumber: replacement, type: 'key-fob' }, later);
+    await index.replaceCard(old, { cardNumber: replacement, type: 'key-fob' }, desk(later));
 
     expect((await index.identifyAtTill({ kind: 'card', value: replacement })).customerId).toBe(
       'c-cat',
@@ -174,7 +181,7 @@ describe('cards', () => {
       code: 'card_refused',
       message: expect.stringMatching(/replaced/),
     });
-    expect(await refusal(index.setCardStatus(old, 'active', later))).toMatchObject({
+    expect(await refusal(index.setCardStatus(old, 'active', desk(later)))).toMatchObject({
       code: 'invalid_request',
       message: expect.stringMatching(/never comes back/),
     });
@@ -190,7 +197,7 @@ describe('cards', () => {
       await refusal(index.lookUp({ kind: 'card', value: cardNumberOf('279901', 999) })),
     ).toMatchObject({ code: 'unknown_identifier', field: 'card' });
     expect(
-      await refusal(index.setCardStatus(cardNumberOf('279901', 998), 'blocked', at)),
+      await refusal(index.setCardStatus(cardNumberOf('279901', 998), 'blocked', desk(at))),
     ).toMatchObject({ code: 'unknown_identifier', field: 'cardNumber' });
   });
 });

@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { errorAnswer } from '../error-codes.ts';
 import { channel, customerId, instant, profile, storeId, tillId } from '../events.ts';
+import { fraudFlag } from '../fraud/messages.ts';
 import { accountNumber } from '../identity/account-number.ts';
 import { cardNumber } from '../identity/card-number.ts';
-import { cardView, identificationCue } from '../identity/messages.ts';
+import { cardChange, cardView, identificationCue } from '../identity/messages.ts';
 import { customerHistory } from './history.ts';
 import { customerSummary } from './summary.ts';
 
@@ -52,7 +53,13 @@ export const customerView = z.strictObject({
   mergedInto: z.strictObject({ customerId, mergeId: z.string(), at: instant }).optional(),
   /** Every card issued to the customer, with its status (a replaced one names its successor). */
   cards: z.array(
-    cardView.extend({ issuedAt: instant, changedAt: instant, replacedBy: cardNumber.optional() }),
+    cardView.extend({
+      issuedAt: instant,
+      changedAt: instant,
+      replacedBy: cardNumber.optional(),
+      /** Its latest changes of status: who made each, why, when. */
+      changes: z.array(cardChange).optional(),
+    }),
   ),
   /** The profile (`full` scope only): personal data. */
   profile: profile.optional(),
@@ -86,6 +93,8 @@ export const customerView = z.strictObject({
   missing: z.array(z.enum(['history'])).optional(),
   /** What to tell the person serving the customer. */
   cues: z.array(identificationCue),
+  /** Anti-fraud flags on the customer or their cards, newest first, with their evidence. */
+  fraudFlags: z.array(fraudFlag).optional(),
 });
 export type CustomerView = z.infer<typeof customerView>;
 

@@ -125,6 +125,8 @@ export const identificationCue = z.strictObject({
     'open-service-case',
     'merged',
     'lifecycle',
+    /** The card or the customer has an open anti-fraud flag: check before redeeming. */
+    'fraud-alert',
   ]),
   message: z.string(),
 });
@@ -146,7 +148,19 @@ export const identified = z.strictObject({
 export const identifyAnswer = z.union([identified, errorAnswer]);
 
 /** Who did it, at the service desk or a till: a staff id, never a name. */
-const staffId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a staff id');
+export const staffId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a staff id');
+
+/** Why, in the operator's words: kept with the change. */
+export const changeReason = z.string().trim().min(3, 'must say why, in a few words').max(500);
+
+/** A change of a card's status as kept on the card: who made it, why, when. */
+export const cardChange = z.strictObject({
+  status: cardStatus,
+  operatorId: staffId,
+  reason: changeReason.optional(),
+  at: instant,
+});
+export type CardChange = z.infer<typeof cardChange>;
 
 /** A service desk's change to a card. */
 export const cardChangeRequest = z
@@ -157,6 +171,8 @@ export const cardChangeRequest = z
     replacement: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
     /** Who made the change (a staff id, not a name). */
     operatorId: staffId,
+    /** Why: kept on the card with the operator. */
+    reason: changeReason,
     /** When; the service's clock when absent. */
     at: instant.optional(),
   })
@@ -177,6 +193,8 @@ export const cardChanged = z.strictObject({
   ok: z.literal(true),
   customerId,
   card: cardView,
+  /** Flags on the card resolved by unblocking it. */
+  resolvedFlags: z.array(z.string()).optional(),
   /** The new card, after a replacement. */
   replacement: cardView.optional(),
 });
