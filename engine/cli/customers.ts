@@ -2,7 +2,7 @@
  * The back office's commands for customers, their cards and households: register a member, find
  * one by card, account number or contact, show their 360 view, change their profile, record a
  * service contact, merge two records of one person, the service desk's card changes (block,
- * unblock, report lost, replace) and households. They ask the engine's services of a running
+ * unblock, report lost, replace), households, and the anti-fraud flags (list, resolve). They ask the engine's services of a running
  * Clientele over NATS, or store an event, as the tills do, with the channel `back-office`; the
  * answer is printed as JSON. A refusal exits with code 2, a service that does not answer with 1.
  */
@@ -17,6 +17,7 @@ import { serviceOutcome, serviceReason } from '../domain/events.ts';
 import { publishEvent } from '../streams/publish-event.ts';
 import {
   CARD_SUBJECT,
+  FLAGS_SUBJECT,
   HOUSEHOLD_SUBJECT,
   IDENTIFY_SUBJECT,
   MERGE_SUBJECT,
@@ -322,4 +323,35 @@ export function addCustomerCommands(program: Command, settingsOrExit: () => Sett
         });
       },
     );
+
+  const fraud = program
+    .command('fraud')
+    .description("The anti-fraud watch's flags (needs a running Clientele)");
+  fraud
+    .command('flags')
+    .description("The flags on a customer, a card or a store's tills, newest first, with evidence")
+    .option('--customer <customerId>')
+    .option('--card <cardNumber>')
+    .option('--store <storeId>')
+    .action(async (opts: { customer?: string; card?: string; store?: string }) => {
+      await ask(settingsOrExit(), FLAGS_SUBJECT, {
+        action: 'list',
+        customerId: opts.customer,
+        cardNumber: opts.card,
+        storeId: opts.store,
+      });
+    });
+  fraud
+    .command('resolve <flagId>')
+    .description('Resolve a flag that was looked into (unblocking a card resolves its flags)')
+    .requiredOption('--operator <staffId>', 'who resolves it (a staff id)')
+    .requiredOption('--reason <text>', 'what was found (kept with the flag)')
+    .action(async (flagId: string, opts: { operator: string; reason: string }) => {
+      await ask(settingsOrExit(), FLAGS_SUBJECT, {
+        action: 'resolve',
+        flagId,
+        operatorId: opts.operator,
+        reason: opts.reason,
+      });
+    });
 }

@@ -5,9 +5,7 @@
  * their workflow; a retry registers nobody new; a taken phone, a blocked card, an unknown or
  * malformed one are refused, naming the field; the service desk blocks and replaces cards.
  */
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSummaryStore } from '../../engine/customer-view/summary-store.ts';
 import type { FraudFlag } from '../../engine/domain/fraud/messages.ts';
@@ -16,6 +14,7 @@ import { type IdentityIndex, openIdentityIndex } from '../../engine/identity/ide
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { FLAGS_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
+import { clientele as runCli } from '../support/cli.ts';
 import { saleInput } from '../support/events.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 import { connectTill, type TestTill } from '../support/till-client.ts';
@@ -288,20 +287,7 @@ async function summaryOf(customerId: string) {
 
 describe('the back office', () => {
   /** Runs `clientele <args>` against the stack; its JSON answer and exit code. */
-  async function clientele(...args: string[]): Promise<{ code: number; answer: Answer }> {
-    const run = promisify(execFile);
-    const env = { ...process.env, CLIENTELE_NATS_SERVERS: stack.natsUrl };
-    try {
-      const { stdout } = await run('npx', ['tsx', 'engine/cli/main.ts', ...args], {
-        env,
-        timeout: 60_000,
-      });
-      return { code: 0, answer: JSON.parse(stdout) as Answer };
-    } catch (err) {
-      const failed = err as { code: number; stdout: string };
-      return { code: failed.code, answer: JSON.parse(failed.stdout) as Answer };
-    }
-  }
+  const clientele = (...args: string[]) => runCli<Answer>(stack, ...args);
 
   it('registers a member, finds them, and replaces a lost card: the new one finds the same customer', async () => {
     const card = cardNumberOf('279901', 201);
