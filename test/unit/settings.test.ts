@@ -78,6 +78,35 @@ describe('settings', () => {
     );
   });
 
+  it('reads the anti-fraud rules and store locations, naming a bad one', () => {
+    const root = emptyRoot();
+    const file = join(root, 'fraud.yaml');
+    writeFileSync(
+      file,
+      'fraud:\n  impossibleTravel: { maxSpeedKmh: 300 }\nstoreLocations:\n  S009: { latitude: 40.4, longitude: -3.7 }\n',
+    );
+    const s = loadSettings({
+      env: { CLIENTELE_CONFIG: file, CLIENTELE_FRAUD_REDEMPTION_VELOCITY_ACTION: 'block' },
+      root,
+    });
+    expect(s.fraud.impossibleTravel).toEqual({
+      enabled: true,
+      maxSpeedKmh: 300,
+      minDistanceKm: 20,
+      action: 'flag',
+    });
+    expect(s.fraud.redemptionVelocity.action).toBe('block');
+    expect(s.storeLocations).toEqual({ S009: { latitude: 40.4, longitude: -3.7 } });
+    expect(loadSettings({ env: {}, root: emptyRoot() }).storeLocations.S003).toEqual({
+      latitude: 48.1372,
+      longitude: 11.5756,
+    });
+    writeFileSync(file, 'fraud:\n  lookbackHours: 1\n  tillMisses: { withinMinutes: 90 }\n');
+    expect(() => loadSettings({ env: { CLIENTELE_CONFIG: file }, root })).toThrow(
+      /fraud\.lookbackHours \(from .*fraud\.yaml\): must cover the longest window \(90 minutes\): at least 2/,
+    );
+  });
+
   it('limits event times: 300 s ahead, nothing before 2000, both settable', () => {
     const defaults = loadSettings({ env: {}, root: emptyRoot() });
     expect(defaults.events).toEqual({

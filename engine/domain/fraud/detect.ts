@@ -39,6 +39,12 @@ const tillOf = (a: CardActivity) => ({
   ...(a.tillId !== undefined && { tillId: a.tillId }),
   channel: a.channel,
 });
+/** A time between two uses, in words. */
+function between(minutes: number): string {
+  if (minutes < 1) return 'under a minute';
+  const whole = Math.round(minutes);
+  return whole === 1 ? '1 minute' : `${whole} minutes`;
+}
 const tillName = (a: CardActivity) => `${a.storeId}/${a.tillId ?? a.channel}`;
 
 /** Keeps the entries of `list` within `windowMs` before `now`, then `next`. */
@@ -124,13 +130,14 @@ export function createFraudDetector(
     if (!before || !there || before.storeId === activity.storeId) return [];
     const km = distanceKm(there, here);
     if (km < rule.minDistanceKm) return [];
-    const minutes = Math.max(1, (ms(activity.at) - ms(before.at)) / MINUTE_MS);
-    const speedKmh = km / (minutes / 60);
+    const minutes = (ms(activity.at) - ms(before.at)) / MINUTE_MS;
+    // Two scans within a minute count as a minute apart: till clocks are not that exact.
+    const speedKmh = km / (Math.max(1, minutes) / 60);
     if (speedKmh <= rule.maxSpeedKmh) return [];
     if (!mayRaise('impossible-travel', card, activity.at, QUIET_MS)) return [];
     return [
       flag('impossible-travel', seq, activity, {
-        message: `Used at ${before.storeId} and ${activity.storeId}, ${Math.round(km)} km apart, ${Math.round(minutes)} minutes between (${Math.round(speedKmh)} km/h)`,
+        message: `Used at ${before.storeId} and ${activity.storeId}, ${Math.round(km)} km apart, ${between(minutes)} between (${Math.round(speedKmh)} km/h)`,
         evidence: [before, activity],
         travel: {
           distanceKm: Math.round(km * 10) / 10,

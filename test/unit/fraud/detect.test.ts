@@ -308,6 +308,14 @@ describe('redemption velocity', () => {
 describe('impossible travel', () => {
   const inBerlin = () => lookUp(0, { storeId: 'S001', tillId: 'T1' });
 
+  it('counts two scans under a minute apart as a minute apart', () => {
+    const [flag] = run([inBerlin(), lookUp(0.5, { storeId: 'S003', tillId: 'T2' })]);
+    expect(flag?.message).toBe(
+      'Used at S001 and S003, 504 km apart, under a minute between (30258 km/h)',
+    );
+    expect(flag?.travel).toEqual({ distanceKm: 504.3, minutes: 0.5, speedKmh: 30258 });
+  });
+
   it.each([
     ['a granted redemption', () => redemption(40, { storeId: 'S003', tillId: 'T2' })],
     ['a found look-up', () => lookUp(40, { storeId: 'S003', tillId: 'T2' })],
