@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { pino } from 'pino';
 import { loadSettings, type Settings } from '../../config/settings.ts';
+import { type LifecycleTriggerMessage, lifecycleTrigger } from '../../engine/domain/effects.ts';
 import {
   allComponents,
   type Component,
@@ -15,6 +16,7 @@ import {
   type StackOptions,
   startStack,
 } from '../../engine/runtime/stack.ts';
+import { lifecycleSubject, TRIGGERS_STREAM } from '../../engine/streams/topology.ts';
 import { bundleWorkflows } from '../../workflows/worker.ts';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -76,4 +78,27 @@ export async function eventually<T>(
   throw new Error(
     `timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
   );
+}
+
+/**
+ * Every lifecycle trigger the TRIGGERS stream holds for the customer, oldest first: as many as
+ * the stream counts on the customer's subject, each read back (a repeat published after the
+ * duplicate window is a message of its own, and is counted).
+ */
+export async function lifecycleTriggersOf(
+  stack: Pick<Stack, 'js' | 'jsm'>,
+  customerId: string,
+): Promise<LifecycleTriggerMessage[]> {
+  const subject = lifecycleSubject(customerId);
+  const info = await stack.jsm.streams.info(TRIGGERS_STREAM, { subjects_filter: subject });
+  const count = info.state.subjects?.[subject] ?? 0;
+  if (count === 0) return [];
+  const consumer = await stack.js.consumers.get(TRIGGERS_STREAM, { filter_subjects: [subject] });
+  const seen: LifecycleTriggerMessage[] = [];
+  for await (const msg of await consumer.fetch({ max_messages: count, expires: 5_000 })) {
+    seen.push(lifecycleTrigger.parse(msg.json()));
+    if (seen.length === count) break;
+  }
+  if (seen.length !== count) throw new Error(`read ${seen.length} of ${count} triggers`);
+  return seen;
 }

@@ -66,11 +66,17 @@ let bundle: Promise<WorkflowBundle> | undefined;
 /**
  * A worker serving the customer workflow (the bundle `workflows/worker.ts` builds) on the test
  * environment, with the given activities. Running until `stop()`.
+ *
+ * `maxCachedWorkflows: 0` makes a worker without sticky execution, one to stop and replace: the
+ * time-skipping server never gives up a stopped worker's sticky queue (it has no schedule-to-start
+ * timeout for workflow tasks, nor `ShutdownWorker`), so the next task of a workflow a cached
+ * worker served waits there forever.
  */
 export async function startCustomerWorker(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   activities: CustomerActivities,
+  options: { maxCachedWorkflows?: number } = {},
 ): Promise<{ stop(): Promise<void> }> {
   bundle ??= bundleWorkflows();
   const worker = await Worker.create({
@@ -79,6 +85,7 @@ export async function startCustomerWorker(
     taskQueue,
     workflowBundle: await bundle,
     activities,
+    ...options,
   });
   const running = worker.run();
   return {

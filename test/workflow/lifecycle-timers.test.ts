@@ -2,15 +2,17 @@
  * Lifecycle triggers fired by the customer workflow's own timers, on Temporal's time-skipping
  * test server: a lapse at exactly N days and not after a purchase on day N − 1, a birthday at
  * 09:00 local (in the repeated daylight-saving hour: once), 29 February in a year without one,
- * replenishment from the customer's own intervals, the Nth visit, each once across
- * continue-as-new and a worker restart. What the timers fire goes out through the
- * `publishEffects` local activity, here a recorder; what a sale fires comes back in the
- * delivery's effects.
+ * replenishment from the customer's own intervals, the Nth visit, each once, also across a
+ * worker restart and when it fell due while no worker ran. What the timers fire goes out through
+ * the `publishEffects` local activity, here a recorder; what a sale fires comes back in the
+ * delivery's effects. (This server never suggests continue-as-new: "once across continue-as-new"
+ * is `test/integration/lifecycle-continue-as-new.test.ts`, on a dev server.)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Effects } from '../../engine/domain/customer/account.ts';
 import type { CustomerEvent, SaleEvent } from '../../engine/domain/events.ts';
+import { addDaysToDate, instantAt, localDateOf } from '../../engine/domain/lifecycle/local-time.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { line, programOf, saleOf } from '../support/loyalty.ts';
@@ -70,6 +72,10 @@ function firedFor(customerId: string): string[] {
     .map((fired) => `${fired.ruleId}@${fired.occasion}`);
 }
 
+/** The customer's snapshot, as the workflow answers it. */
+const snapshotOf = (customerId: string) =>
+  env.client.workflow.getHandle(customerWorkflowId(customerId)).query(snapshotQuery);
+
 async function skip(ms: number) {
   await env.sleep(ms);
 }
@@ -82,6 +88,28 @@ function sale(customerId: string, tx: string, occurredAt: string, category = 'gr
     eventId: `ev-${tx}`,
     occurredAt,
   });
+}
+
+/** A member registered now, born on `monthDay` (the workflow gets the month and day only). */
+function registration(customerId: string, occurredAt: string, monthDay: string): CustomerEvent {
+  return {
+    type: 'customer.registered',
+    eventId: `ev-reg-${customerId}`,
+    occurredAt,
+    storeId: 'S001',
+    tillId: 'T1',
+    channel: 'till',
+    customerId,
+    consent: { email: false, sms: false, post: false, profiling: false },
+    birthMonthDay: monthDay,
+  };
+}
+
+/** Skips the test server's clock to `instant` (it moves only forward). */
+async function skipTo(instant: string) {
+  const ms = Date.parse(instant) - (await now());
+  expect(ms).toBeGreaterThan(0);
+  await skip(ms);
 }
 
 describe('lifecycle triggers on the workflow timer', () => {
@@ -130,10 +158,7 @@ describe('lifecycle triggers on the workflow timer', () => {
     expect(fired[1]).toEqual([]);
     expect(fired[2]).toEqual(['tenth@once']);
     expect(new Set(fired.flat())).toEqual(new Set(['tenth@once']));
-    const snapshot = await env.client.workflow
-      .getHandle(customerWorkflowId(customerId))
-      .query(snapshotQuery);
-    expect(snapshot.visits).toBe(4);
+    expect((await snapshotOf(customerId)).visits).toBe(4);
   }, 60_000);
 
   it('fires replenishment after the cycle, then from the customer’s own interval', async () => {
@@ -153,28 +178,6 @@ describe('lifecycle triggers on the workflow timer', () => {
     );
     expect(firedFor(customerId).filter((f) => f.startsWith('beans@'))).toHaveLength(1);
   }, 60_000);
-
-  /** A member registered now, born on `monthDay` (the workflow gets the month and day only). */
-  function registration(customerId: string, occurredAt: string, monthDay: string): CustomerEvent {
-    return {
-      type: 'customer.registered',
-      eventId: `ev-reg-${customerId}`,
-      occurredAt,
-      storeId: 'S001',
-      tillId: 'T1',
-      channel: 'till',
-      customerId,
-      consent: { email: false, sms: false, post: false, profiling: false },
-      birthMonthDay: monthDay,
-    };
-  }
-
-  /** Skips the test server's clock to `instant` (it moves only forward). */
-  async function skipTo(instant: string) {
-    const ms = Date.parse(instant) - (await now());
-    expect(ms).toBeGreaterThan(0);
-    await skip(ms);
-  }
 
   /** Berlin's clocks go back on the last Sunday of October, at 01:00Z. */
   function fallBack(year: number): string {
@@ -249,5 +252,91 @@ describe('lifecycle triggers on the workflow timer', () => {
     ];
     // In the order they come (the clock only moves forward).
     for (const [, step] of steps.sort((a, b) => (a[0] < b[0] ? -1 : 1))) await step();
+  }, 60_000);
+});
+
+describe('lifecycle triggers across a worker restart', () => {
+  // Workers without a cache (no sticky queue) on a queue of their own, so they can be stopped
+  // and replaced on the time-skipping server (`startCustomerWorker`): each task replays the
+  // history, as the first task of a new worker does.
+  const restartQueue = 'customers-lifecycle-restart';
+  let restartable: { stop(): Promise<void> } | undefined;
+  const startRestartable = async () => {
+    restartable = await startCustomerWorker(env, restartQueue, recorder.activities, {
+      maxCachedWorkflows: 0,
+    });
+  };
+  const stopRestartable = async () => {
+    await restartable?.stop();
+    restartable = undefined;
+  };
+  const deliverHere = (customerId: string, events: CustomerEvent[]) =>
+    deliverUnder(env, restartQueue, [program], customerId, events);
+  /** Waits until the recorder holds `count` occasions for the customer. */
+  const firedCount = (customerId: string, count: number, what: string) =>
+    eventually(() => (firedFor(customerId).length >= count ? true : undefined), 10_000, what);
+
+  beforeAll(startRestartable);
+  afterAll(stopRestartable);
+
+  it('fires a birthday and a lapse once, and no more after a new worker', async () => {
+    const customerId = 'c-life-restart';
+    const start = await now();
+    const registered = new Date(start).toISOString();
+    // A birthday 30 days on (not 29 February: that one moves by the year), 02:30 in Berlin.
+    let day = localDateOf('Europe/Berlin', start + 30 * DAY_MS);
+    if (day.endsWith('-02-29')) day = addDaysToDate(day, 1);
+    await deliverHere(customerId, [
+      registration(customerId, registered, day.slice(5)),
+      sale(customerId, 'tx-r1', registered),
+    ]);
+    await skipTo(new Date(instantAt('Europe/Berlin', day, '02:30') + 60_000).toISOString());
+    await firedCount(customerId, 1, 'the birthday');
+    expect(firedFor(customerId)).toEqual([`birthday@${day}`]);
+    await skipTo(new Date(start + 90 * DAY_MS + 60_000).toISOString());
+    await firedCount(customerId, 2, 'the lapse');
+    expect(firedFor(customerId)).toEqual([`birthday@${day}`, `lapsed@${registered}`]);
+
+    await stopRestartable();
+    await startRestartable();
+    // The new worker replays the history (the timers that fired, the occasions published)
+    // and runs the clock on: next year's birthday is the next occasion, and the only one.
+    const nextYear = `${Number(day.slice(0, 4)) + 1}${day.slice(4)}`;
+    await skipTo(new Date(instantAt('Europe/Berlin', nextYear, '02:30') + 60_000).toISOString());
+    await firedCount(customerId, 3, 'next year’s birthday');
+    await skip(120 * DAY_MS);
+    expect(firedFor(customerId)).toEqual([
+      `birthday@${day}`,
+      `lapsed@${registered}`,
+      `birthday@${nextYear}`,
+    ]);
+    // And the new worker answers from the state it rebuilt.
+    expect((await snapshotOf(customerId)).visits).toBe(1);
+  }, 60_000);
+
+  it('fires a lapse due while no worker ran once, when a new worker comes', async () => {
+    const customerId = 'c-life-down';
+    const bought = new Date(await now()).toISOString();
+    const due = Date.parse(bought) + 90 * DAY_MS;
+    await deliverHere(customerId, [sale(customerId, 'tx-d1', bought)]);
+    await skipTo(new Date(due - 1_000).toISOString());
+    expect(firedFor(customerId)).toEqual([]);
+    await stopRestartable();
+    // With no worker the server skips to the due instant, then holds its clock while the
+    // timer's workflow task waits: the rest of this sleep passes in real time.
+    await skip(2_000);
+    expect(await now()).toBeGreaterThan(due);
+    expect(firedFor(customerId)).toEqual([]);
+
+    await startRestartable();
+    await firedCount(customerId, 1, 'the late lapse');
+    const fired = recorder.published
+      .flatMap((e) => e.lifecycle ?? [])
+      .filter((f) => f.customerId === customerId);
+    expect(fired.map((f) => `${f.ruleId}@${f.occasion}`)).toEqual([`lapsed@${bought}`]);
+    expect(fired[0]?.dueAt).toBe(new Date(due).toISOString());
+    expect(Date.parse(fired[0]?.firedAt ?? '')).toBeGreaterThan(due);
+    await skip(100 * DAY_MS);
+    expect(firedFor(customerId)).toEqual([`lapsed@${bought}`]);
   }, 60_000);
 });
