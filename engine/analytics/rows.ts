@@ -3,8 +3,10 @@
  * (schema.ts). Pure functions, no I/O. Column names are the tables' snake_case names, so a row is
  * inserted as JSONEachRow as it is.
  */
+
 import type { Cue, LedgerEntry, LifecycleTriggerMessage } from '../domain/effects.ts';
 import { lineNet, type RetailEvent, withoutPersonalData } from '../domain/events.ts';
+import type { FraudFlag } from '../domain/fraud/messages.ts';
 import type { TableName } from './schema.ts';
 
 export interface EventRow {
@@ -107,6 +109,21 @@ export interface LifecycleTriggerRow {
   cue_until: string | null;
 }
 
+export interface FraudFlagRow {
+  flag_id: string;
+  rule: string;
+  at: string;
+  store_id: string;
+  till_id: string;
+  card_number: string;
+  customer_id: string;
+  action: string;
+  message: string;
+  evidence: number;
+  distance_km: number | null;
+  speed_kmh: number | null;
+}
+
 /** The row type of each table. */
 export interface TableRows {
   events: EventRow;
@@ -116,6 +133,7 @@ export interface TableRows {
   cues: CueRow;
   dead_letters: DeadLetterRow;
   lifecycle_triggers: LifecycleTriggerRow;
+  fraud_flags: FraudFlagRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -309,6 +327,25 @@ export function lifecycleTriggerRow(fired: LifecycleTriggerMessage): LifecycleTr
     fired_at: toClickHouseTime(fired.firedAt),
     cue_message: fired.cue?.message ?? '',
     cue_until: fired.cue ? toClickHouseTime(fired.cue.until) : null,
+  };
+}
+
+/** A flag as raised (its resolution stays in the flag store). */
+export function fraudFlagRow(flag: FraudFlag): FraudFlagRow {
+  const last = flag.evidence.at(-1);
+  return {
+    flag_id: flag.flagId,
+    rule: flag.rule,
+    at: toClickHouseTime(flag.at),
+    store_id: flag.till?.storeId ?? last?.storeId ?? '',
+    till_id: flag.till?.tillId ?? last?.tillId ?? '',
+    card_number: flag.cardNumber ?? '',
+    customer_id: flag.customerId ?? '',
+    action: flag.action,
+    message: flag.message,
+    evidence: flag.evidence.length,
+    distance_km: flag.travel?.distanceKm ?? null,
+    speed_kmh: flag.travel?.speedKmh ?? null,
   };
 }
 

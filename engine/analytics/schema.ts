@@ -35,6 +35,7 @@ export const TABLES = [
   'cues',
   'dead_letters',
   'lifecycle_triggers',
+  'fraud_flags',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -150,6 +151,23 @@ ORDER BY (store_id, till_id, cue_id)`,
   cue_until Nullable(${time})
 ) ENGINE = ReplacingMergeTree
 ORDER BY (customer_id, trigger_id)`,
+
+    // Anti-fraud flags as raised: one row per flag (flag_id is `<rule>-<activity seq>`).
+    fraud_flags: `CREATE TABLE IF NOT EXISTS ${db}.fraud_flags (
+  flag_id String,
+  rule LowCardinality(String),
+  at ${time},
+  store_id LowCardinality(String),
+  till_id LowCardinality(String),
+  card_number String,
+  customer_id String,
+  action LowCardinality(String),
+  message String,
+  evidence UInt32,
+  distance_km Nullable(Float64),
+  speed_kmh Nullable(Float64)
+) ENGINE = ReplacingMergeTree
+ORDER BY (store_id, flag_id)`,
 
     // Messages nobody could process. (stream, seq) is the message's place in its source stream,
     // so the same poison message dead-lettered by two consumers is one row.

@@ -27,12 +27,14 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { cue, ledgerEntry, lifecycleTrigger } from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
+import { fraudFlag } from '../domain/fraud/messages.ts';
 import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
 import { declareSinkConsumer } from '../streams/declare.ts';
 import {
   CUES_STREAM,
   DEAD_LETTER_STREAM,
   EVENTS_STREAM,
+  FRAUD_STREAM,
   LEDGER_STREAM,
   SINK_CONSUMER,
   TRIGGERS_STREAM,
@@ -41,6 +43,7 @@ import {
   cueRow,
   deadLetterRow,
   eventRows,
+  fraudFlagRow,
   ledgerRow,
   lifecycleTriggerRow,
   type RowBatch,
@@ -55,6 +58,7 @@ export const SINK_STREAMS = [
   LEDGER_STREAM,
   CUES_STREAM,
   TRIGGERS_STREAM,
+  FRAUD_STREAM,
   DEAD_LETTER_STREAM,
 ] as const;
 type SinkStream = (typeof SINK_STREAMS)[number];
@@ -74,6 +78,7 @@ const INSERT_ORDER: readonly TableName[] = [
   'ledger',
   'cues',
   'lifecycle_triggers',
+  'fraud_flags',
   'dead_letters',
   'events',
 ];
@@ -434,6 +439,11 @@ function decode(stream: SinkStream, msg: JsMsg): Pending {
       const parsed = lifecycleTrigger.safeParse(value);
       if (!parsed.success) return poison(`not a valid lifecycle trigger: ${issues(parsed.error)}`);
       return { stream, msg, rows: { lifecycle_triggers: [lifecycleTriggerRow(parsed.data)] } };
+    }
+    if (stream === FRAUD_STREAM) {
+      const parsed = fraudFlag.safeParse(value);
+      if (!parsed.success) return poison(`not a valid fraud flag: ${issues(parsed.error)}`);
+      return { stream, msg, rows: { fraud_flags: [fraudFlagRow(parsed.data)] } };
     }
     const parsed = cue.safeParse(value);
     if (!parsed.success) return poison(`not a valid cue: ${issues(parsed.error)}`);

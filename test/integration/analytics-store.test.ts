@@ -64,6 +64,7 @@ describe('chDB analytics store', () => {
       'cues',
       'dead_letters',
       'events',
+      'fraud_flags',
       'ledger',
       'lifecycle_triggers',
       'return_lines',

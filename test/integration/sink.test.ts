@@ -39,6 +39,8 @@ import {
   deadLetterSubject,
   EVENTS_STREAM,
   eventSubject,
+  FRAUD_STREAM,
+  fraudSubject,
   LEDGER_STREAM,
   ledgerSubject,
   lifecycleSubject,
@@ -107,6 +109,7 @@ describe('analytics sink', () => {
       [LEDGER_STREAM]: 'ledger.>',
       [CUES_STREAM]: 'cues.>',
       [TRIGGERS_STREAM]: 'triggers.>',
+      [FRAUD_STREAM]: 'fraud.>',
       [DEAD_LETTER_STREAM]: 'deadletter.>',
     };
     for (const [name, subject] of Object.entries(subjects)) {
@@ -322,6 +325,66 @@ describe('analytics sink', () => {
       (d) => d !== undefined,
     );
     expect(dead?.reason).toContain('on');
+  });
+
+  it('stores an anti-fraud flag once, with its store, till and travel', async () => {
+    const customerId = uniqueId('Cflag');
+    const use = (storeId: string, at: string) => ({
+      kind: 'look-up',
+      at,
+      storeId,
+      tillId: 'T1',
+      channel: 'till',
+      identifier: 'card',
+      cardNumber: '2799010000047118',
+      customerId,
+      outcome: 'found',
+    });
+    const flag = {
+      flagId: `impossible-travel-${customerId}`,
+      rule: 'impossible-travel',
+      at: '2026-12-02T10:40:00.000Z',
+      cardNumber: '2799010000047118',
+      customerId,
+      message: 'Used at S001 and S003, 504 km apart, 40 minutes between (756 km/h)',
+      evidence: [use('S001', '2026-12-02T10:00:00.000Z'), use('S003', '2026-12-02T10:40:00.000Z')],
+      travel: { distanceKm: 504.3, minutes: 40, speedKmh: 756 },
+      action: 'flag',
+      status: 'open',
+    };
+    // Raised again by a second watch: one row.
+    await js.publish(fraudSubject('S003'), JSON.stringify(flag));
+    await js.publish(fraudSubject('S003'), JSON.stringify(flag));
+    const bad = await js.publish(fraudSubject('S003'), JSON.stringify({ ...flag, rule: 'hunch' }));
+    const rows = await eventually(
+      () =>
+        store.query<Record<string, unknown>>(
+          `SELECT flag_id, rule, at, store_id, till_id, customer_id, action, evidence, distance_km, speed_kmh
+           FROM ${db('fraud_flags')} FINAL WHERE customer_id = {customerId:String}`,
+          { customerId },
+        ),
+      (found) => found.length >= 1,
+    );
+    await eventually(drained, (done) => done);
+    expect(rows).toEqual([
+      {
+        flag_id: flag.flagId,
+        rule: 'impossible-travel',
+        at: '2026-12-02 10:40:00.000',
+        store_id: 'S003',
+        till_id: 'T1',
+        customer_id: customerId,
+        action: 'flag',
+        evidence: 2,
+        distance_km: 504.3,
+        speed_kmh: 756,
+      },
+    ]);
+    const dead = await eventually(
+      () => deadLetter(FRAUD_STREAM, bad.seq),
+      (d) => d !== undefined,
+    );
+    expect(dead?.reason).toContain('rule');
   });
 
   it('records messages published to the DEADLETTER stream under the message they name', async () => {
