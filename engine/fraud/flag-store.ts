@@ -2,14 +2,16 @@
  * The anti-fraud flags, in the NATS KV bucket `FRAUD`:
  *
  * - `flag.<flagId>` → the flag, with its evidence and, once resolved, who resolved it and why
- * - `card.<cardNumber>.<flagId>`, `customer.<customerId>.<flagId>`, `store.<storeId>.<flagId>`
- *   → nothing: which flags are on a card, a customer, a store's tills
+ * - `card.<cardNumber>`, `customer.<customerId>`, `store.<storeId>` → the ids of the flags on a
+ *   card, a customer, a store's tills (a store's latest 500)
  *
- * A flag is written once (`create`): the watch reading the same activity again, in this process
- * or another, finds it there and does nothing more.
+ * An identification reads two keys (the customer's, the card's) and nothing more when there is no
+ * flag: no key listing on the till's path. A flag is written once (`create`): the watch reading
+ * the same activity again, in this process or another, finds it there and does nothing more.
  */
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
 import { ClienteleError } from '../domain/error-codes.ts';
 import { type FraudFlag, fraudFlag } from '../domain/fraud/messages.ts';
 import { isWrongLastSequence, liveEntry } from '../streams/kv.ts';
@@ -29,6 +31,9 @@ export interface FlagStore {
 }
 
 const MAX_ATTEMPTS = 20;
+/** Flag ids kept under a store's key; a card's and a customer's are few. */
+const POINTERS_KEPT = 500;
+const flagIds = z.array(z.string());
 
 export async function openFlagStore(
   nc: NatsConnection,
@@ -37,7 +42,7 @@ export async function openFlagStore(
   const kv: KV = await new Kvm(nc).create(FRAUD_BUCKET, {
     history: 1,
     replicas: options.replicas ?? 1,
-    description: 'Clientele anti-fraud flags: flag.<id>, and card/customer/store.<…>.<id> pointers',
+    description: 'Clientele anti-fraud flags: flag.<id>; card/customer/store.<…> → flag ids',
   });
 
   async function read(flagId: string) {
@@ -45,22 +50,38 @@ export async function openFlagStore(
     return entry && fraudFlag.parse(entry.json());
   }
 
-  async function idsUnder(prefix: string): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const key of await kv.keys(`${prefix}.*`)) ids.push(key.slice(prefix.length + 1));
-    return ids;
+  async function idsOf(key: string): Promise<{ ids: string[]; revision?: number }> {
+    const entry = await liveEntry(kv, key);
+    return entry ? { ids: flagIds.parse(entry.json()), revision: entry.revision } : { ids: [] };
+  }
+
+  /** Adds `flagId` to the list under `key`, on the revision read (again if another came between). */
+  async function point(key: string, flagId: string) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { ids, revision } = await idsOf(key);
+      if (ids.includes(flagId)) return;
+      const next = JSON.stringify([...ids, flagId].slice(-POINTERS_KEPT));
+      try {
+        if (revision === undefined) await kv.create(key, next);
+        else await kv.update(key, next, revision);
+        return;
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+      }
+    }
+    throw new ClienteleError('busy', [], `${key} changed by too many at once`);
   }
 
   return {
     async raise(flag) {
       // Pointers first: a crash before the flag itself leaves pointers to nothing, which readers
       // pass over, and the watch writes it all again.
-      const pointers = [
+      const keys = [
         flag.cardNumber && `card.${flag.cardNumber}`,
         flag.customerId && `customer.${flag.customerId}`,
         `store.${flag.till?.storeId ?? flag.evidence[0]?.storeId}`,
-      ].filter((p): p is string => typeof p === 'string');
-      await Promise.all(pointers.map((p) => kv.put(`${p}.${flag.flagId}`, '')));
+      ].filter((k): k is string => typeof k === 'string');
+      await Promise.all(keys.map((key) => point(key, flag.flagId)));
       try {
         await kv.create(`flag.${flag.flagId}`, JSON.stringify(fraudFlag.parse(flag)));
         return true;
@@ -71,12 +92,12 @@ export async function openFlagStore(
     },
     read,
     async of({ customerId, cardNumbers = [], storeId }) {
-      const prefixes = [
+      const keys = [
         ...(customerId ? [`customer.${customerId}`] : []),
         ...cardNumbers.map((n) => `card.${n}`),
         ...(storeId ? [`store.${storeId}`] : []),
       ];
-      const ids = new Set((await Promise.all(prefixes.map(idsUnder))).flat());
+      const ids = new Set((await Promise.all(keys.map(idsOf))).flatMap((k) => k.ids));
       const flags = await Promise.all([...ids].map(read));
       return flags
         .filter((f): f is FraudFlag => f !== undefined)
