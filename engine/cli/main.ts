@@ -169,7 +169,11 @@ function componentCommand(name: string, component: Component, description: strin
 
 componentCommand('worker', 'worker', 'Run a Temporal worker for customer workflows');
 componentCommand('router', 'router', 'Route events from JetStream to customer workflows');
-componentCommand('sink', 'sink', 'Write events, ledger entries and cues to ClickHouse');
+componentCommand(
+  'sink',
+  'sink',
+  'Write events, ledger entries, cues, lifecycle triggers and fraud flags to ClickHouse',
+);
 componentCommand(
   'redemptions',
   'redemptions',
@@ -178,7 +182,7 @@ componentCommand(
 componentCommand(
   'identity',
   'identity',
-  'Register, identify, merge and group customers, and answer the 360 view, over NATS request-reply (svc.identity.*, svc.customer.view)',
+  'Register, identify, merge and group customers, answer the 360 view (svc.identity.*, svc.customer.view), and watch cards for fraud (svc.fraud.flags)',
 );
 
 program
