@@ -89,3 +89,10 @@ export function percentiles(sample: readonly number[]): {
     count: sorted.length,
   };
 }
+
+/** `percentiles`, each figure rounded to a tenth (for the JSON). */
+export function roundedPercentiles(sample: readonly number[]): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(percentiles(sample)).map(([k, v]) => [k, Math.round(v * 10) / 10]),
+  );
+}

@@ -92,23 +92,41 @@ export async function connectTills(
   };
 }
 
-/** Sends the events as fast as the gateway acknowledges, keeping `window` unacknowledged at most. */
-export async function sendClosedLoop(tills: Tills, events: readonly RetailEvent[], window: number) {
+/**
+ * Sends the events as fast as the gateway acknowledges, keeping `window` unacknowledged at most.
+ * Resolves with how many it sent (all of them).
+ */
+export async function sendClosedLoop(
+  tills: Tills,
+  events: readonly RetailEvent[],
+  window: number,
+): Promise<number> {
   for (const event of events) {
     while (tills.outstanding() >= window) await new Promise((r) => setImmediate(r));
     tills.send(event);
   }
+  return events.length;
 }
 
-/** Sends the events at a fixed rate (open loop), whatever the system does. */
-export async function sendAtRate(tills: Tills, events: readonly RetailEvent[], perSecond: number) {
+/**
+ * Sends the events at a fixed rate (open loop), whatever the system does, until they run out or
+ * `stop()` says so (asked before each event). Resolves with how many it sent: the first n.
+ */
+export async function sendAtRate(
+  tills: Tills,
+  events: readonly RetailEvent[],
+  perSecond: number,
+  stop?: () => boolean,
+): Promise<number> {
   const start = performance.now();
   for (const [i, event] of events.entries()) {
     const due = start + (i * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (stop?.()) return i;
     tills.send(event);
   }
+  return events.length;
 }
 
 /** Waits until every expected cue has arrived, or nothing new came for `idleMs`. */

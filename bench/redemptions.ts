@@ -26,15 +26,22 @@ export interface RedemptionBenchDeps {
   logger: Logger;
 }
 
+/** Each request spends one point. */
+const POINTS_EACH = 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 10) / 10;
 const rounded = (sample: readonly number[]) =>
   Object.fromEntries(Object.entries(percentiles(sample)).map(([k, v]) => [k, round(v)]));
 
+/**
+ * `spent`, when given, is told the points each customer was granted (a later check of their
+ * ledger counts them).
+ */
 export async function measureRedemptions(
   deps: RedemptionBenchDeps,
   customers: readonly string[],
   { perSecond, rounds }: { perSecond: number; rounds: number },
+  spent?: Map<string, number>,
 ) {
   const definition = parseProgram({
     id: 'bench',
@@ -71,7 +78,7 @@ export async function measureRedemptions(
               JSON.stringify({
                 redemptionId: `bench-${customerId}-${round}`,
                 customerId,
-                points: 1,
+                points: POINTS_EACH,
                 basketMinor: 10_000,
                 currency: 'EUR',
                 channel: 'till',
@@ -84,6 +91,7 @@ export async function measureRedemptions(
               const answer = JSON.parse(decoder.decode(reply.data)) as RedeemAnswer;
               (isFirst ? first : later).push(performance.now() - sentAt);
               const outcome = answer.ok ? 'granted' : answer.error.code;
+              if (answer.ok) spent?.set(customerId, (spent.get(customerId) ?? 0) + POINTS_EACH);
               outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
             }),
         );

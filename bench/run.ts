@@ -23,20 +23,27 @@ import {
 import { type ComponentProcess, spawnComponent } from '../engine/runtime/processes.ts';
 import { freePort } from '../engine/runtime/servers.ts';
 import { startStack } from '../engine/runtime/stack.ts';
-import { createTrafficGenerator } from '../engine/simulator/traffic.ts';
+import { createTrafficGenerator, customerIdFor } from '../engine/simulator/traffic.ts';
 import { bottlenecks } from './bottlenecks.ts';
-import { measureCustomerWorkflow } from './ceilings/customer-workflow.ts';
+import { customerSales, measureCustomerWorkflow } from './ceilings/customer-workflow.ts';
 import { measureEvaluator } from './ceilings/evaluator.ts';
 import { measureJetStream } from './ceilings/jetstream.ts';
 import { measureLoyaltyEvaluator } from './ceilings/loyalty-evaluator.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
-import { checkDelivery, compareBalances, percentiles } from './checker.ts';
+import { checkDelivery, compareBalances, roundedPercentiles } from './checker.ts';
 import { identifyAtRate, registerMembers, viewAtRate } from './identification.ts';
+import {
+  DAY_MS,
+  LAPSE_RULE,
+  publishLapseVersion,
+  summariseBurst,
+  watchTriggers,
+} from './lifecycle.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
 import { measureRedemptions } from './redemptions.ts';
 
 const cli = new Command()
-  .option('--quick', 'a run of about a minute or two')
+  .option('--quick', 'a shorter run: smaller samples, 2,000 lapsing customers instead of 10,000')
   .option('--out <dir>', 'where the JSON goes', 'bench/results')
   .parse();
 const options = cli.opts<{ quick?: boolean; out: string }>();
@@ -50,6 +57,8 @@ const sizes = quick
       ceilingCalls: 800,
       jetstreamMessages: 20_000,
       evaluatorSeconds: 2,
+      lifecycleCustomers: 2_000,
+      lifecycleCapSeconds: 300,
     }
   : {
       saturationEvents: 8000,
@@ -59,15 +68,17 @@ const sizes = quick
       ceilingCalls: 3000,
       jetstreamMessages: 100_000,
       evaluatorSeconds: 5,
+      lifecycleCustomers: 10_000,
+      lifecycleCapSeconds: 600,
     };
 const SCALE_POPULATIONS = [1_000, 10_000, 100_000];
 const STORES = ['S001', 'S002', 'S003'];
 const TILLS_PER_STORE = 4;
+/** Seconds of slack before the lifecycle triggers' due instant, beyond the estimated setup. */
+const LIFECYCLE_MARGIN_SECONDS = 45;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const roundedPercentiles = (sample: readonly number[]) =>
-  Object.fromEntries(Object.entries(percentiles(sample)).map(([k, v]) => [k, round(v)]));
 
 /** The generated events' time: the first is at this instant, one a second after it. */
 const EVENTS_FROM = Date.parse('2026-11-02T08:00:00Z');
@@ -226,22 +237,25 @@ try {
     }
   }
   const t = tills;
+  /** Points granted by the redemption run, by customer. */
+  const spentPoints = new Map<string, number>();
 
   /**
    * One measured run: sends, waits for every cue and every row, checks against the oracle.
-   * `returning` names the customers' prefix and the events they had before, when the run's
-   * customers are not new.
+   * `send` resolves with how many of the events it sent (the first n: a send that stops early
+   * offered only those). `returning` names the customers' prefix and the events they had
+   * before, when the run's customers are not new.
    */
   async function measured(
     label: string,
-    events: RetailEvent[],
-    send: () => Promise<void>,
+    prepared: RetailEvent[],
+    send: () => Promise<number>,
     returning?: { customers: string; earlier: RetailEvent[] },
   ) {
-    const expectedCues = new Set(events.filter((e) => e.customerId).map((e) => e.eventId));
     const callsBefore = temporalCalls;
     const started = performance.now();
-    await send();
+    const events = prepared.slice(0, await send());
+    const expectedCues = new Set(events.filter((e) => e.customerId).map((e) => e.eventId));
     await waitForCues(t, expectedCues, 30_000);
     const cuesDone = performance.now();
     const prefix = label;
@@ -281,6 +295,11 @@ try {
       [...(returning?.earlier ?? []), ...events],
       streamOrder,
     );
+    // Points the customers spent in the redemption run are in their ledger too.
+    for (const [id, points] of spentPoints) {
+      const expected = expectedBalances.get(id);
+      if (expected !== undefined) expectedBalances.set(id, expected - points);
+    }
     let ledgerBalances = new Map<string, number>();
     let balances = compareBalances(expectedBalances, ledgerBalances);
     const ledgerDeadline = performance.now() + 30_000;
@@ -455,18 +474,35 @@ try {
   // Till-cue latency as a curve over customers the stack already knows (a retailer's steady
   // state: most sales come from known customers), at shares of what they were measured to take.
   const known = [...saturationEvents, ...returningEvents];
+  /** `events` of those customers sent at `rate` (until `stop()`), measured. */
+  async function returningAt(
+    label: string,
+    events: RetailEvent[],
+    rate: number,
+    stop?: () => boolean,
+  ) {
+    const run = await measured(label, events, () => sendAtRate(t, events, rate, stop), {
+      customers: 'sat',
+      earlier: [...known],
+    });
+    known.push(...events.slice(0, run.events_offered));
+    return run;
+  }
+  /** Their realistic traffic at `rate` for `seconds` (or until `stop()`), measured. */
+  const returningAtRate = (
+    label: string,
+    rate: number,
+    seconds: number,
+    seed: number,
+    stop?: () => boolean,
+  ) => returningAt(label, generate(label, 1_000, rate * seconds, seed, 'sat'), rate, stop);
   const curve = [];
   for (const share of [0.1, 0.25, 0.5, 0.75]) {
     const rate = Math.max(5, Math.floor(returning.e2e_events_per_s * share));
     const label = `c${Math.round(share * 100)}`;
     log(`till-cue latency at ${Math.round(share * 100)} % of capacity, ${rate} events/s…`);
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
-    const events = generate(label, 1_000, rate * sizes.latencySeconds, 20 + curve.length, 'sat');
-    const run = await measured(label, events, () => sendAtRate(t, events, rate), {
-      customers: 'sat',
-      earlier: [...known],
-    });
-    known.push(...events);
+    const run = await returningAtRate(label, rate, sizes.latencySeconds, 20 + curve.length);
     curve.push({ share_of_capacity: share, offered_events_per_s: rate, run });
   }
   const atHalf = curve.find((c) => c.share_of_capacity === 0.5)?.run;
@@ -490,6 +526,7 @@ try {
     { nc: stack.nc, js: stack.js, temporal: stack.temporal, logger },
     withPoints,
     { perSecond: 20, rounds: 2 },
+    spentPoints,
   );
 
   log(
@@ -530,15 +567,6 @@ try {
     },
   };
 
-  const allRuns = [
-    saturation,
-    returning,
-    latency100,
-    latencyNear,
-    latencyHalf,
-    ...curve.map((c) => c.run),
-    ...scale,
-  ];
   const touched = [warm, saturationEvents, at100, near, half]
     .flat()
     .concat()
@@ -556,6 +584,165 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const gatewayAfter = gateway.rssBytes();
   extra.close();
+
+  // Lifecycle timers at scale, last (after the memory figures: it brings thousands more
+  // workflows through the worker's cache). N new customers lapse at one instant T, each on its
+  // own workflow's timer (bench/lifecycle.ts); returning customers' sales run at a share of what
+  // the same run measured for them, from T until the last trigger is published, and, for
+  // comparison, at the same rate before T (after the burst when the setup left no time for it).
+  const lapsing = sizes.lifecycleCustomers;
+  const lifecycleShare = 0.5;
+  const lifecycleRate = Math.max(5, Math.floor(returning.e2e_events_per_s * lifecycleShare));
+  // T leaves the setup time to finish at 60 % of the same run's first-visit ceiling (end to end
+  // ran at ~80 % of it), then the servers time to settle and the sales without the burst to run
+  // (after a sale for each of their customers, to bring their workflows back into the cache).
+  const setupEstimateMs = (lapsing / (0.6 * customerCeilings.first_visits.calls_per_s)) * 1000;
+  const quietSeconds = 1_000 / lifecycleRate + sizes.latencySeconds + LIFECYCLE_MARGIN_SECONDS;
+  const dueMs =
+    Math.ceil((Date.now() + setupEstimateMs + (sizes.settleSeconds + quietSeconds) * 1000) / 1000) *
+    1000;
+  if (!stack.programs) throw new Error('the stack follows no loyalty program');
+  const lapseVersion = await publishLapseVersion(stack.nc, stack.programs, {
+    file: programFile,
+    effectiveFrom: new Date(dueMs - DAY_MS - 60_000).toISOString(),
+    replicas: settings.nats.replicas,
+  });
+  const lapsingSales = customerSales('lct', lapsing, 1, {
+    from: dueMs - DAY_MS,
+    stores: STORES,
+    tillsPerStore: TILLS_PER_STORE,
+  }).flat();
+  const triggers = await watchTriggers(stack.js, 'lct-');
+  log(
+    `lifecycle timers: ${lapsing} customers, one sale each a day before ${new Date(dueMs).toISOString()} (${lapseVersion.version}: lapsed after 1 day)…`,
+  );
+  const lifecycleSetup = await measured('lct', lapsingSales, () =>
+    sendClosedLoop(t, lapsingSales, 1000),
+  );
+  const setupDoneMs = Date.now();
+  const appliedAfterDue = lapsingSales.filter(
+    (e) => (deliveries.get(e.eventId)?.appliedAtMs ?? Number.POSITIVE_INFINITY) > dueMs,
+  ).length;
+  await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
+  /**
+   * The same sales without the burst, with those customers' workflows in the worker's cache, as
+   * they were earlier in the run (the setup's workflows pushed them out): first one sale for
+   * each of the 1,000 at the same rate (`warm`), then the measured run.
+   */
+  const withoutBurst = async (warm: string, label: string) => {
+    log(`lifecycle timers: sales at ${lifecycleRate} events/s without the burst…`);
+    const everyone = customerSales(warm, 1_000, 1, {
+      from: EVENTS_FROM,
+      stores: STORES,
+      tillsPerStore: TILLS_PER_STORE,
+      customerId: (c) => customerIdFor(c, 'sat-'),
+    }).flat();
+    const warmUp = await returningAt(warm, everyone, lifecycleRate);
+    return { warmUp, run: await returningAtRate(label, lifecycleRate, sizes.latencySeconds, 40) };
+  };
+  let quiet =
+    dueMs - Date.now() > quietSeconds * 1000 ? await withoutBurst('lcw', 'lcq') : undefined;
+  const quietRuns = quiet ? [quiet.warmUp, quiet.run] : [];
+  // Measured before T only if it finished before T; else again after the burst.
+  const quietBefore = quiet !== undefined && Date.now() < dueMs;
+  log(`lifecycle timers: waiting for ${new Date(dueMs).toISOString()}…`);
+  await new Promise((r) => setTimeout(r, Math.max(0, dueMs - Date.now())));
+  const salesFromMs = Date.now();
+  // Every trigger in, or none for a minute; the sales stop then or at their cap.
+  const triggersDone = () =>
+    triggers.seen.length >= lapsing ||
+    Date.now() - Math.max(triggers.lastArrivalMs() ?? dueMs, dueMs) > 60_000;
+  log(`lifecycle timers: the burst, sales at ${lifecycleRate} events/s beside it…`);
+  const burstSales = await returningAtRate(
+    'lcb',
+    lifecycleRate,
+    sizes.lifecycleCapSeconds,
+    41,
+    triggersDone,
+  );
+  const salesUntilMs = salesFromMs + (burstSales.events_offered / lifecycleRate) * 1000;
+  while (!triggersDone() && Date.now() - dueMs < 2 * sizes.lifecycleCapSeconds * 1000) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await triggers.stop();
+  if (!quietBefore) {
+    await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
+    quiet = await withoutBurst('lcx', 'lcy');
+    quietRuns.push(quiet.warmUp, quiet.run);
+  }
+  if (!quiet) throw new Error('the sales without the burst did not run');
+  const curveAtShare = curve.find((c) => c.share_of_capacity === lifecycleShare)?.run;
+  const salesFigures = (run: typeof burstSales) => ({
+    events: run.events_offered,
+    sending_s: round(run.events_offered / lifecycleRate),
+    temporal_calls_per_s: run.temporal_calls_per_s,
+    cue_latency_ms: run.cue_latency_ms,
+    temporal_update_and_publish_ms: run.hops_ms.temporal_update_and_publish,
+  });
+  const lifecycleTimers = {
+    customers: lapsing,
+    rule: LAPSE_RULE,
+    program_version: lapseVersion.version,
+    due_at: new Date(dueMs).toISOString(),
+    setup: {
+      events_per_s: lifecycleSetup.e2e_events_per_s,
+      temporal_calls_per_s: lifecycleSetup.temporal_calls_per_s,
+      elapsed_s: lifecycleSetup.elapsed_s,
+    },
+    /** From the setup's end (every sale applied, every timer set) to the due instant. */
+    due_after_setup_s: round((dueMs - setupDoneMs) / 1000),
+    /** Sales applied only after the due instant: their triggers fired late for that reason. */
+    sales_applied_after_due: appliedAfterDue,
+    triggers: {
+      ...summariseBurst(
+        lapsingSales.map((e) => e.customerId as string),
+        triggers.seen,
+        dueMs,
+      ),
+      /** Published while the sales below ran (they stop at the last trigger, or at their cap). */
+      published_while_sales_ran: triggers.seen.filter((s) => s.publishedMs <= salesUntilMs).length,
+    },
+    sales: {
+      customers: "the saturation run's 1,000, returning",
+      share_of_measured_capacity: lifecycleShare,
+      measured_capacity_events_per_s: returning.e2e_events_per_s,
+      measured_capacity_temporal_calls_per_s: returning.temporal_calls_per_s,
+      offered_events_per_s: lifecycleRate,
+      /** The curve's run at the same share, earlier in the run (before the lapsing customers). */
+      before_setup: curveAtShare && {
+        when: 'earlier, the till-cue curve at the same share',
+        ...salesFigures(curveAtShare),
+      },
+      without_burst: {
+        when: quietBefore ? 'before the due instant' : 'after the burst',
+        ...salesFigures(quiet.run),
+      },
+      during_burst: {
+        when: 'from the due instant to the last trigger (or the cap)',
+        started_after_due_s: round((salesFromMs - dueMs) / 1000, 2),
+        ...salesFigures(burstSales),
+      },
+    },
+    runs: {
+      setup: lifecycleSetup,
+      without_burst_warm_up: quiet.warmUp,
+      without_burst: quiet.run,
+      during_burst: burstSales,
+    },
+  };
+
+  const allRuns = [
+    saturation,
+    returning,
+    latency100,
+    latencyNear,
+    latencyHalf,
+    ...curve.map((c) => c.run),
+    ...scale,
+    lifecycleSetup,
+    ...quietRuns,
+    burstSales,
+  ];
 
   const temporalUpdate = temporalCeilings.find((c) => c.mode === 'update-with-start');
   const temporalSignal = temporalCeilings.find((c) => c.mode === 'signal-with-start');
@@ -644,6 +831,7 @@ try {
     },
     redemption_round_trip_ms: redemptions,
     identification,
+    lifecycle_timers: lifecycleTimers,
     memory: {
       worker_rss_mib: round(workerRss / 2 ** 20),
       worker_rss_per_cached_workflow_kib: round(
@@ -760,6 +948,13 @@ try {
       value: `${view.round_trip_ms.p50} / ${view.round_trip_ms.p99}`,
     },
     'registrations/s (20 at once)': { value: members.registration.per_s },
+    [`lifecycle: ${lapsing} triggers due at once, due → published p50/p99/max ms`]: {
+      value: `${lifecycleTimers.triggers.due_to_published_ms.p50} / ${lifecycleTimers.triggers.due_to_published_ms.p99} / ${lifecycleTimers.triggers.due_to_published_ms.max} (${lifecycleTimers.triggers.triggers_published} published)`,
+    },
+    [`cue p50/p99 ms at ${lifecycleRate}/s (${Math.round(lifecycleShare * 100)} %), returning: without; during the timer burst`]:
+      {
+        value: `${quiet.run.cue_latency_ms.p50} / ${quiet.run.cue_latency_ms.p99}; ${burstSales.cue_latency_ms.p50} / ${burstSales.cue_latency_ms.p99}`,
+      },
     ...Object.fromEntries(
       scale.map((s) => [
         `e2e events/s, ${s.customers_population} customers`,

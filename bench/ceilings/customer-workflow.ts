@@ -16,6 +16,7 @@ import type { Settings } from '../../config/settings.ts';
 import {
   type CustomerEvent,
   parseRetailEvent,
+  type RetailEvent,
   withoutPersonalData,
 } from '../../engine/domain/events.ts';
 import { createTrafficGenerator } from '../../engine/simulator/traffic.ts';
@@ -47,30 +48,47 @@ export interface CustomerCeilingResult {
   call_latency_ms: ReturnType<typeof percentiles>;
 }
 
-/** `perCustomer` validated sales for each of `customers` fresh customers. */
-function salesFor(runId: string, customers: number, perCustomer: number): CustomerEvent[][] {
+/**
+ * `perCustomer` validated sales for each of `customers` customers (`<runId>-000000`, …, or
+ * `customerId(c)`), over `stores` × `tillsPerStore` tills; a customer's n-th sale is dated
+ * `from` + n seconds.
+ */
+export function customerSales(
+  runId: string,
+  customers: number,
+  perCustomer: number,
+  {
+    from = Date.parse('2026-11-02T08:00:00Z'),
+    stores = ['S001'],
+    tillsPerStore = 1,
+    customerId = (c: number) => `${runId}-${String(c).padStart(6, '0')}`,
+  } = {},
+): RetailEvent[][] {
   const generator = createTrafficGenerator({
     seed: 11,
     runId,
     customerPrefix: `${runId}-`,
-    stores: ['S001'],
-    tillsPerStore: 1,
+    stores,
+    tillsPerStore,
     customers: 1,
     anonymousShare: 0,
     returnShare: 0,
   });
-  const start = Date.parse('2026-11-02T08:00:00Z');
   return Array.from({ length: customers }, (_, c) => {
-    const customerId = `${runId}-${String(c).padStart(6, '0')}`;
-    const events: CustomerEvent[] = [];
+    const events: RetailEvent[] = [];
     while (events.length < perCustomer) {
-      const input = { ...generator.next(new Date(start + events.length * 1000)), customerId };
+      const at = new Date(from + events.length * 1000);
+      const input = { ...generator.next(at), customerId: customerId(c) };
       const parsed = parseRetailEvent(input);
-      if (parsed.ok && parsed.event.type === 'sale') events.push(withoutPersonalData(parsed.event));
+      if (parsed.ok && parsed.event.type === 'sale') events.push(parsed.event);
     }
     return events;
   });
 }
+
+/** The same, as the router hands them to a customer's workflow. */
+const salesFor = (runId: string, customers: number, perCustomer: number): CustomerEvent[][] =>
+  customerSales(runId, customers, perCustomer).map((events) => events.map(withoutPersonalData));
 
 export async function measureCustomerWorkflow(
   options: CustomerCeilingOptions,
