@@ -31,13 +31,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Publishes the program in `file` again as its next version, in force from `effectiveFrom`, with
- * `LAPSE_RULE` as its lifecycle section; resolves once `catalog` (the stack's, kept by the
+ * `LAPSE_RULE` as its lifecycle section (each customer's occasion spread over `spreadMinutes`); resolves once `catalog` (the stack's, kept by the
  * program store's watch) has it, so the router names it for sales dated from then on.
  */
 export async function publishLapseVersion(
   nc: NatsConnection,
   catalog: ProgramCatalog,
-  { file, effectiveFrom, replicas }: { file: string; effectiveFrom: string; replicas: number },
+  {
+    file,
+    effectiveFrom,
+    replicas,
+    spreadMinutes = 0,
+  }: { file: string; effectiveFrom: string; replicas: number; spreadMinutes?: number },
 ): Promise<Program> {
   const { input } = await loadProgramFile(file);
   const store = await openProgramStore(nc, { replicas });
@@ -45,7 +50,7 @@ export async function publishLapseVersion(
     {
       ...(input as Record<string, unknown>),
       effectiveFrom,
-      lifecycle: { timeZone: 'UTC', rules: [LAPSE_RULE] },
+      lifecycle: { timeZone: 'UTC', spreadMinutes, rules: [LAPSE_RULE] },
     },
     new Date(),
     `${file} with a lapse rule`,
@@ -118,6 +123,8 @@ export function summariseBurst(
   customers: readonly string[],
   seen: readonly SeenTrigger[],
   dueMs: number,
+  /** Each customer's offset from the due instant under the program's spread (ms). */
+  offsetOf: (customerId: string) => number = () => 0,
 ) {
   const check = checkDelivery(
     customers,
@@ -134,6 +141,10 @@ export function summariseBurst(
     /** Triggers whose `dueAt` is not the chosen instant (none when every sale was on time). */
     due_elsewhere: seen.filter((s) => s.dueMs !== dueMs).length,
     due_to_published_ms: roundedPercentiles(seen.map((s) => s.publishedMs - s.dueMs)),
+    /** From the instant the customer's timer was set for (due plus their spread offset). */
+    scheduled_to_published_ms: roundedPercentiles(
+      seen.map((s) => s.publishedMs - s.dueMs - offsetOf(s.customerId)),
+    ),
     /** Temporal firing the timer and the worker taking the workflow task (`firedAt`). */
     due_to_fired_ms: roundedPercentiles(seen.map((s) => s.firedMs - s.dueMs)),
     /** The clock's local activity publishing it, to the server's timestamp. */

@@ -20,6 +20,7 @@ import {
   type RetailEvent,
   withoutPersonalData,
 } from '../engine/domain/events.ts';
+import { spreadOffsetMs } from '../engine/domain/lifecycle/occasions.ts';
 import { type ComponentProcess, spawnComponent } from '../engine/runtime/processes.ts';
 import { freePort } from '../engine/runtime/servers.ts';
 import { startStack } from '../engine/runtime/stack.ts';
@@ -59,6 +60,7 @@ const sizes = quick
       evaluatorSeconds: 2,
       lifecycleCustomers: 2_000,
       lifecycleCapSeconds: 300,
+      lifecycleSpreadMinutes: 2,
     }
   : {
       saturationEvents: 8000,
@@ -70,6 +72,7 @@ const sizes = quick
       evaluatorSeconds: 5,
       lifecycleCustomers: 10_000,
       lifecycleCapSeconds: 600,
+      lifecycleSpreadMinutes: 10,
     };
 const SCALE_POPULATIONS = [1_000, 10_000, 100_000];
 const STORES = ['S001', 'S002', 'S003'];
@@ -496,7 +499,11 @@ try {
     seed: number,
     stop?: () => boolean,
   ) => returningAt(label, generate(label, 1_000, rate * seconds, seed, 'sat'), rate, stop);
-  const curve = [];
+  const curve: {
+    share_of_capacity: number;
+    offered_events_per_s: number;
+    run: Awaited<ReturnType<typeof returningAtRate>>;
+  }[] = [];
   for (const share of [0.1, 0.25, 0.5, 0.75]) {
     const rate = Math.max(5, Math.floor(returning.e2e_events_per_s * share));
     const label = `c${Math.round(share * 100)}`;
@@ -590,146 +597,201 @@ try {
   // own workflow's timer (bench/lifecycle.ts); returning customers' sales run at a share of what
   // the same run measured for them, from T until the last trigger is published, and, for
   // comparison, at the same rate before T (after the burst when the setup left no time for it).
+  // Twice: every customer at the instant itself, then spread over minutes (the program's
+  // `spreadMinutes`), each customer at its fixed offset.
   const lapsing = sizes.lifecycleCustomers;
   const lifecycleShare = 0.5;
   const lifecycleRate = Math.max(5, Math.floor(returning.e2e_events_per_s * lifecycleShare));
-  // T leaves the setup time to finish at 60 % of the same run's first-visit ceiling (end to end
-  // ran at ~80 % of it), then the servers time to settle and the sales without the burst to run
-  // (after a sale for each of their customers, to bring their workflows back into the cache).
-  const setupEstimateMs = (lapsing / (0.6 * customerCeilings.first_visits.calls_per_s)) * 1000;
-  const quietSeconds = 1_000 / lifecycleRate + sizes.latencySeconds + LIFECYCLE_MARGIN_SECONDS;
-  const dueMs =
-    Math.ceil((Date.now() + setupEstimateMs + (sizes.settleSeconds + quietSeconds) * 1000) / 1000) *
-    1000;
-  if (!stack.programs) throw new Error('the stack follows no loyalty program');
-  const lapseVersion = await publishLapseVersion(stack.nc, stack.programs, {
-    file: programFile,
-    effectiveFrom: new Date(dueMs - DAY_MS - 60_000).toISOString(),
-    replicas: settings.nats.replicas,
-  });
-  const lapsingSales = customerSales('lct', lapsing, 1, {
-    from: dueMs - DAY_MS,
-    stores: STORES,
-    tillsPerStore: TILLS_PER_STORE,
-  }).flat();
-  const triggers = await watchTriggers(stack.js, 'lct-');
-  log(
-    `lifecycle timers: ${lapsing} customers, one sale each a day before ${new Date(dueMs).toISOString()} (${lapseVersion.version}: lapsed after 1 day)…`,
-  );
-  const lifecycleSetup = await measured('lct', lapsingSales, () =>
-    sendClosedLoop(t, lapsingSales, 1000),
-  );
-  const setupDoneMs = Date.now();
-  const appliedAfterDue = lapsingSales.filter(
-    (e) => (deliveries.get(e.eventId)?.appliedAtMs ?? Number.POSITIVE_INFINITY) > dueMs,
-  ).length;
-  await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
-  /**
-   * The same sales without the burst, with those customers' workflows in the worker's cache, as
-   * they were earlier in the run (the setup's workflows pushed them out): first one sale for
-   * each of the 1,000 at the same rate (`warm`), then the measured run.
-   */
-  const withoutBurst = async (warm: string, label: string) => {
-    log(`lifecycle timers: sales at ${lifecycleRate} events/s without the burst…`);
-    const everyone = customerSales(warm, 1_000, 1, {
-      from: EVENTS_FROM,
+  const timerBurst = async (
+    spreadMinutes: number,
+    labels: {
+      setup: string;
+      warm: string;
+      quiet: string;
+      burst: string;
+      warmAfter: string;
+      quietAfter: string;
+      seed: number;
+    },
+  ) => {
+    // T leaves the setup time to finish at 60 % of the same run's first-visit ceiling (end to end
+    // ran at ~80 % of it), then the servers time to settle and the sales without the burst to run
+    // (after a sale for each of their customers, to bring their workflows back into the cache).
+    const setupEstimateMs = (lapsing / (0.6 * customerCeilings.first_visits.calls_per_s)) * 1000;
+    const quietSeconds = 1_000 / lifecycleRate + sizes.latencySeconds + LIFECYCLE_MARGIN_SECONDS;
+    const dueMs =
+      Math.ceil(
+        (Date.now() + setupEstimateMs + (sizes.settleSeconds + quietSeconds) * 1000) / 1000,
+      ) * 1000;
+    if (!stack.programs) throw new Error('the stack follows no loyalty program');
+    const lapseVersion = await publishLapseVersion(stack.nc, stack.programs, {
+      file: programFile,
+      effectiveFrom: new Date(dueMs - DAY_MS - 60_000).toISOString(),
+      replicas: settings.nats.replicas,
+      spreadMinutes,
+    });
+    const lapsingSales = customerSales(labels.setup, lapsing, 1, {
+      from: dueMs - DAY_MS,
       stores: STORES,
       tillsPerStore: TILLS_PER_STORE,
-      customerId: (c) => customerIdFor(c, 'sat-'),
     }).flat();
-    const warmUp = await returningAt(warm, everyone, lifecycleRate);
-    return { warmUp, run: await returningAtRate(label, lifecycleRate, sizes.latencySeconds, 40) };
-  };
-  let quiet =
-    dueMs - Date.now() > quietSeconds * 1000 ? await withoutBurst('lcw', 'lcq') : undefined;
-  const quietRuns = quiet ? [quiet.warmUp, quiet.run] : [];
-  // Measured before T only if it finished before T; else again after the burst.
-  const quietBefore = quiet !== undefined && Date.now() < dueMs;
-  log(`lifecycle timers: waiting for ${new Date(dueMs).toISOString()}…`);
-  await new Promise((r) => setTimeout(r, Math.max(0, dueMs - Date.now())));
-  const salesFromMs = Date.now();
-  // Every trigger in, or none for a minute; the sales stop then or at their cap.
-  const triggersDone = () =>
-    triggers.seen.length >= lapsing ||
-    Date.now() - Math.max(triggers.lastArrivalMs() ?? dueMs, dueMs) > 60_000;
-  log(`lifecycle timers: the burst, sales at ${lifecycleRate} events/s beside it…`);
-  const burstSales = await returningAtRate(
-    'lcb',
-    lifecycleRate,
-    sizes.lifecycleCapSeconds,
-    41,
-    triggersDone,
-  );
-  const salesUntilMs = salesFromMs + (burstSales.events_offered / lifecycleRate) * 1000;
-  while (!triggersDone() && Date.now() - dueMs < 2 * sizes.lifecycleCapSeconds * 1000) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await triggers.stop();
-  if (!quietBefore) {
+    const triggers = await watchTriggers(stack.js, `${labels.setup}-`);
+    log(
+      `lifecycle timers: ${lapsing} customers, one sale each a day before ${new Date(dueMs).toISOString()} (${lapseVersion.version}: lapsed after 1 day, spread over ${spreadMinutes} minutes)…`,
+    );
+    const lifecycleSetup = await measured(labels.setup, lapsingSales, () =>
+      sendClosedLoop(t, lapsingSales, 1000),
+    );
+    const setupDoneMs = Date.now();
+    const appliedAfterDue = lapsingSales.filter(
+      (e) => (deliveries.get(e.eventId)?.appliedAtMs ?? Number.POSITIVE_INFINITY) > dueMs,
+    ).length;
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
-    quiet = await withoutBurst('lcx', 'lcy');
-    quietRuns.push(quiet.warmUp, quiet.run);
-  }
-  if (!quiet) throw new Error('the sales without the burst did not run');
-  const curveAtShare = curve.find((c) => c.share_of_capacity === lifecycleShare)?.run;
-  const salesFigures = (run: typeof burstSales) => ({
-    events: run.events_offered,
-    sending_s: round(run.events_offered / lifecycleRate),
-    temporal_calls_per_s: run.temporal_calls_per_s,
-    cue_latency_ms: run.cue_latency_ms,
-    temporal_update_and_publish_ms: run.hops_ms.temporal_update_and_publish,
-  });
-  const lifecycleTimers = {
-    customers: lapsing,
-    rule: LAPSE_RULE,
-    program_version: lapseVersion.version,
-    due_at: new Date(dueMs).toISOString(),
-    setup: {
-      events_per_s: lifecycleSetup.e2e_events_per_s,
-      temporal_calls_per_s: lifecycleSetup.temporal_calls_per_s,
-      elapsed_s: lifecycleSetup.elapsed_s,
-    },
-    /** From the setup's end (every sale applied, every timer set) to the due instant. */
-    due_after_setup_s: round((dueMs - setupDoneMs) / 1000),
-    /** Sales applied only after the due instant: their triggers fired late for that reason. */
-    sales_applied_after_due: appliedAfterDue,
-    triggers: {
-      ...summariseBurst(
-        lapsingSales.map((e) => e.customerId as string),
-        triggers.seen,
-        dueMs,
-      ),
-      /** Published while the sales below ran (they stop at the last trigger, or at their cap). */
-      published_while_sales_ran: triggers.seen.filter((s) => s.publishedMs <= salesUntilMs).length,
-    },
-    sales: {
-      customers: "the saturation run's 1,000, returning",
-      share_of_measured_capacity: lifecycleShare,
-      measured_capacity_events_per_s: returning.e2e_events_per_s,
-      measured_capacity_temporal_calls_per_s: returning.temporal_calls_per_s,
-      offered_events_per_s: lifecycleRate,
-      /** The curve's run at the same share, earlier in the run (before the lapsing customers). */
-      before_setup: curveAtShare && {
-        when: 'earlier, the till-cue curve at the same share',
-        ...salesFigures(curveAtShare),
+    /**
+     * The same sales without the burst, with those customers' workflows in the worker's cache, as
+     * they were earlier in the run (the setup's workflows pushed them out): first one sale for
+     * each of the 1,000 at the same rate (`warm`), then the measured run.
+     */
+    const withoutBurst = async (warm: string, label: string) => {
+      log(`lifecycle timers: sales at ${lifecycleRate} events/s without the burst…`);
+      const everyone = customerSales(warm, 1_000, 1, {
+        from: EVENTS_FROM,
+        stores: STORES,
+        tillsPerStore: TILLS_PER_STORE,
+        customerId: (c) => customerIdFor(c, 'sat-'),
+      }).flat();
+      const warmUp = await returningAt(warm, everyone, lifecycleRate);
+      return {
+        warmUp,
+        run: await returningAtRate(label, lifecycleRate, sizes.latencySeconds, labels.seed),
+      };
+    };
+    let quiet =
+      dueMs - Date.now() > quietSeconds * 1000
+        ? await withoutBurst(labels.warm, labels.quiet)
+        : undefined;
+    const quietRuns = quiet ? [quiet.warmUp, quiet.run] : [];
+    // Measured before T only if it finished before T; else again after the burst.
+    const quietBefore = quiet !== undefined && Date.now() < dueMs;
+    log(`lifecycle timers: waiting for ${new Date(dueMs).toISOString()}…`);
+    await new Promise((r) => setTimeout(r, Math.max(0, dueMs - Date.now())));
+    const salesFromMs = Date.now();
+    // Every trigger in, or none for a minute; the sales stop then or at their cap.
+    const triggersDone = () =>
+      triggers.seen.length >= lapsing ||
+      Date.now() - Math.max(triggers.lastArrivalMs() ?? dueMs, dueMs) > 60_000;
+    log(`lifecycle timers: the burst, sales at ${lifecycleRate} events/s beside it…`);
+    const burstSales = await returningAtRate(
+      labels.burst,
+      lifecycleRate,
+      sizes.lifecycleCapSeconds + spreadMinutes * 60,
+      labels.seed + 1,
+      triggersDone,
+    );
+    const salesUntilMs = salesFromMs + (burstSales.events_offered / lifecycleRate) * 1000;
+    while (
+      !triggersDone() &&
+      Date.now() - dueMs < (2 * sizes.lifecycleCapSeconds + spreadMinutes * 60) * 1000
+    ) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await triggers.stop();
+    if (!quietBefore) {
+      await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
+      quiet = await withoutBurst(labels.warmAfter, labels.quietAfter);
+      quietRuns.push(quiet.warmUp, quiet.run);
+    }
+    if (!quiet) throw new Error('the sales without the burst did not run');
+    const curveAtShare = curve.find((c) => c.share_of_capacity === lifecycleShare)?.run;
+    const salesFigures = (run: typeof burstSales) => ({
+      events: run.events_offered,
+      sending_s: round(run.events_offered / lifecycleRate),
+      temporal_calls_per_s: run.temporal_calls_per_s,
+      cue_latency_ms: run.cue_latency_ms,
+      temporal_update_and_publish_ms: run.hops_ms.temporal_update_and_publish,
+    });
+    const lifecycleTimers = {
+      customers: lapsing,
+      rule: LAPSE_RULE,
+      program_version: lapseVersion.version,
+      due_at: new Date(dueMs).toISOString(),
+      setup: {
+        events_per_s: lifecycleSetup.e2e_events_per_s,
+        temporal_calls_per_s: lifecycleSetup.temporal_calls_per_s,
+        elapsed_s: lifecycleSetup.elapsed_s,
       },
-      without_burst: {
-        when: quietBefore ? 'before the due instant' : 'after the burst',
-        ...salesFigures(quiet.run),
+      /** From the setup's end (every sale applied, every timer set) to the due instant. */
+      due_after_setup_s: round((dueMs - setupDoneMs) / 1000),
+      /** Sales applied only after the due instant: their triggers fired late for that reason. */
+      sales_applied_after_due: appliedAfterDue,
+      spread_minutes: spreadMinutes,
+      triggers: {
+        ...summariseBurst(
+          lapsingSales.map((e) => e.customerId as string),
+          triggers.seen,
+          dueMs,
+          (customerId) => spreadOffsetMs(customerId, spreadMinutes),
+        ),
+        /** Published while the sales below ran (they stop at the last trigger, or at their cap). */
+        published_while_sales_ran: triggers.seen.filter((s) => s.publishedMs <= salesUntilMs)
+          .length,
       },
-      during_burst: {
-        when: 'from the due instant to the last trigger (or the cap)',
-        started_after_due_s: round((salesFromMs - dueMs) / 1000, 2),
-        ...salesFigures(burstSales),
+      sales: {
+        customers: "the saturation run's 1,000, returning",
+        share_of_measured_capacity: lifecycleShare,
+        measured_capacity_events_per_s: returning.e2e_events_per_s,
+        measured_capacity_temporal_calls_per_s: returning.temporal_calls_per_s,
+        offered_events_per_s: lifecycleRate,
+        /** The curve's run at the same share, earlier in the run (before the lapsing customers). */
+        before_setup: curveAtShare && {
+          when: 'earlier, the till-cue curve at the same share',
+          ...salesFigures(curveAtShare),
+        },
+        without_burst: {
+          when: quietBefore ? 'before the due instant' : 'after the burst',
+          ...salesFigures(quiet.run),
+        },
+        during_burst: {
+          when: 'from the due instant to the last trigger (or the cap)',
+          started_after_due_s: round((salesFromMs - dueMs) / 1000, 2),
+          ...salesFigures(burstSales),
+        },
       },
-    },
-    runs: {
-      setup: lifecycleSetup,
-      without_burst_warm_up: quiet.warmUp,
-      without_burst: quiet.run,
-      during_burst: burstSales,
-    },
+      runs: {
+        setup: lifecycleSetup,
+        without_burst_warm_up: quiet.warmUp,
+        without_burst: quiet.run,
+        during_burst: burstSales,
+      },
+    };
+    return {
+      timers: lifecycleTimers,
+      quiet,
+      burstSales,
+      runs: [lifecycleSetup, ...quietRuns, burstSales],
+    };
   };
+  const exactBurst = await timerBurst(0, {
+    setup: 'lct',
+    warm: 'lcw',
+    quiet: 'lcq',
+    burst: 'lcb',
+    warmAfter: 'lcx',
+    quietAfter: 'lcy',
+    seed: 40,
+  });
+  await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
+  const spreadBurst = await timerBurst(sizes.lifecycleSpreadMinutes, {
+    setup: 'lst',
+    warm: 'lsw',
+    quiet: 'lsq',
+    burst: 'lsb',
+    warmAfter: 'lsx',
+    quietAfter: 'lsy',
+    seed: 42,
+  });
+  const lifecycleTimers = { ...exactBurst.timers, spread: spreadBurst.timers };
+  const { quiet, burstSales } = exactBurst;
 
   const allRuns = [
     saturation,
@@ -739,9 +801,8 @@ try {
     latencyHalf,
     ...curve.map((c) => c.run),
     ...scale,
-    lifecycleSetup,
-    ...quietRuns,
-    burstSales,
+    ...exactBurst.runs,
+    ...spreadBurst.runs,
   ];
 
   const temporalUpdate = temporalCeilings.find((c) => c.mode === 'update-with-start');
@@ -954,6 +1015,10 @@ try {
     [`cue p50/p99 ms at ${lifecycleRate}/s (${Math.round(lifecycleShare * 100)} %), returning: without; during the timer burst`]:
       {
         value: `${quiet.run.cue_latency_ms.p50} / ${quiet.run.cue_latency_ms.p99}; ${burstSales.cue_latency_ms.p50} / ${burstSales.cue_latency_ms.p99}`,
+      },
+    [`lifecycle: ${lapsing} triggers spread over ${sizes.lifecycleSpreadMinutes} min, scheduled → published p50/p99/max ms; cue p50/p99 ms during`]:
+      {
+        value: `${spreadBurst.timers.triggers.scheduled_to_published_ms.p50} / ${spreadBurst.timers.triggers.scheduled_to_published_ms.p99} / ${spreadBurst.timers.triggers.scheduled_to_published_ms.max}; ${spreadBurst.burstSales.cue_latency_ms.p50} / ${spreadBurst.burstSales.cue_latency_ms.p99}`,
       },
     ...Object.fromEntries(
       scale.map((s) => [

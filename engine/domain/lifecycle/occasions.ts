@@ -83,13 +83,33 @@ export interface Occasion {
   on: LifecycleRule['on'];
   /** `<ruleId>@<occasion>`: what makes it once. */
   key: string;
+  /** When it is due: what the trigger says (`dueAt`). */
   dueMs: number;
+  /** When the clock fires it: the due instant plus the customer's share of `spreadMinutes`. */
+  fireMs: number;
 }
+
+/** An occasion before the spread is applied (one a sale fires is fired at once). */
+type Due = Omit<Occasion, 'fireMs'>;
 
 /** A rule fired for a customer: what campaigns, analytics and the till are told (`effects.ts`). */
 export type LifecycleFired = LifecycleTriggerMessage;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The customer's fixed offset within `spreadMinutes` (ms): a hash of their id (FNV-1a), so the
+ * same customer fires at the same offset on every occasion and in every replay.
+ */
+export function spreadOffsetMs(customerId: string, spreadMinutes = 0): number {
+  if (spreadMinutes <= 0) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i++) {
+    hash ^= customerId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % (spreadMinutes * 60_000);
+}
 
 /** The customer's zone: their home store's, else the program's. */
 export function zoneOf(lifecycle: Lifecycle, facts: LifecycleFacts): string {
@@ -118,7 +138,7 @@ function nextYearly(
   zone: string,
   memory: LifecycleMemory,
   afterMs: number,
-): Occasion {
+): Due {
   let after = Math.max(afterMs, memory.firedThrough[rule.id] ?? Number.NEGATIVE_INFINITY);
   for (;;) {
     const next = nextAnnual({
@@ -160,7 +180,7 @@ export function upcoming(
   const zone = zoneOf(lifecycle, facts);
   // A customer's occasions count from when they became one (and the rules' version).
   const start = Math.max(since, facts.registeredAt ? Date.parse(facts.registeredAt) : since);
-  const found: Occasion[] = [];
+  const found: Due[] = [];
   for (const rule of lifecycle.rules) {
     switch (rule.on) {
       case 'lapsed': {
@@ -214,7 +234,10 @@ export function upcoming(
         break;
     }
   }
-  return found.sort((a, b) => a.dueMs - b.dueMs || (a.key < b.key ? -1 : 1));
+  const offset = spreadOffsetMs(facts.customerId, lifecycle.spreadMinutes);
+  return found
+    .map((occasion) => ({ ...occasion, fireMs: occasion.dueMs + offset }))
+    .sort((a, b) => a.fireMs - b.fireMs || (a.key < b.key ? -1 : 1));
 }
 
 /**
@@ -232,7 +255,7 @@ export function intervalDays(
 }
 
 /** Remembers `key` as fired (and the yearly watermark); false if it had fired before. */
-function remember(memory: LifecycleMemory, occasion: Occasion): boolean {
+function remember(memory: LifecycleMemory, occasion: Due): boolean {
   if (memory.fired.includes(occasion.key)) return false;
   memory.fired.push(occasion.key);
   if (memory.fired.length > FIRED_KEPT) memory.fired.splice(0, memory.fired.length - FIRED_KEPT);
@@ -260,7 +283,7 @@ function fire(
   lifecycle: Lifecycle,
   facts: LifecycleFacts,
   memory: LifecycleMemory,
-  occasion: Occasion,
+  occasion: Due,
   nowMs: number,
 ): LifecycleFired | undefined {
   if (!remember(memory, occasion)) return undefined;
@@ -306,7 +329,7 @@ export function fireDue(
   // A yearly rule may have more than one occasion due (a worker down for over a year): each in
   // turn, as firing one moves its rule on to the next.
   for (let round = 0; round < 10; round++) {
-    const due = upcoming(lifecycle, facts, memory, since).filter((o) => o.dueMs <= nowMs);
+    const due = upcoming(lifecycle, facts, memory, since).filter((o) => o.fireMs <= nowMs);
     if (due.length === 0) break;
     for (const occasion of due) {
       const one = fire(lifecycle, facts, memory, occasion, nowMs);
@@ -390,5 +413,5 @@ export function nextDue(
   memory: LifecycleMemory,
   since: number,
 ): number | undefined {
-  return upcoming(lifecycle, facts, memory, since)[0]?.dueMs;
+  return upcoming(lifecycle, facts, memory, since)[0]?.fireMs;
 }

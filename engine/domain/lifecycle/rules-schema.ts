@@ -125,6 +125,12 @@ export const lifecycle = z
     storeTimeZones: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), timeZone).default({}),
     /** Where a yearly occasion on 29 February falls in other years. */
     leapDay: z.enum(['feb-28', 'mar-1']).default('feb-28'),
+    /**
+     * Minutes over which customers' occasions due at one instant (every birthday at 09:00) are
+     * spread: each customer fires at a fixed offset within them, from their id, so a burst of
+     * thousands does not hold up the sales. 0: each fires at the due instant itself.
+     */
+    spreadMinutes: z.number().int().min(0).max(720).default(0),
     rules: z.array(lifecycleRule).max(100).default([]),
   })
   .superRefine((section, ctx) => {

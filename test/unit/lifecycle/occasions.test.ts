@@ -18,6 +18,7 @@ import {
   nextDue,
   noLifecycleMemory,
   onSale,
+  spreadOffsetMs,
   upcoming,
   waitingCues,
   zoneOf,
@@ -55,7 +56,7 @@ describe('lapsed', () => {
     const memory = noLifecycleMemory();
     const due = at(T) + 90 * DAY; // 90 days of 24 hours: no zone involved
     expect(upcoming(rules, customer, memory, LONG_AGO)).toEqual([
-      { ruleId: 'lapsed', on: 'lapsed', key: `lapsed@${T}`, dueMs: due },
+      { ruleId: 'lapsed', on: 'lapsed', key: `lapsed@${T}`, dueMs: due, fireMs: due },
     ]);
     expect(nextDue(rules, customer, memory, LONG_AGO)).toBe(due);
 
@@ -129,7 +130,7 @@ describe('birthday, 09:00 three days ahead, in Berlin', () => {
     // 15 July less 3 days is 12 July; 09:00 CEST (+2) is 07:00Z.
     const due = at('2026-07-12T07:00:00Z');
     expect(upcoming(rules, customer, memory, since)).toEqual([
-      { ruleId: 'birthday', on: 'birthday', key: 'birthday@2026-07-15', dueMs: due },
+      { ruleId: 'birthday', on: 'birthday', key: 'birthday@2026-07-15', dueMs: due, fireMs: due },
     ]);
     expect(fireDue(rules, customer, memory, since, due - 1)).toEqual([]);
     const fired = fireDue(rules, customer, memory, since, due);
@@ -153,6 +154,7 @@ describe('birthday, 09:00 three days ahead, in Berlin', () => {
         on: 'birthday',
         key: 'birthday@2027-07-15',
         dueMs: at('2027-07-12T07:00:00Z'),
+        fireMs: at('2027-07-12T07:00:00Z'),
       },
     ]);
   });
@@ -190,6 +192,7 @@ describe('29 February', () => {
         on: 'birthday',
         key: 'birthday@2027-02-28',
         dueMs: at('2027-02-28T08:00:00Z'),
+        fireMs: at('2027-02-28T08:00:00Z'),
       },
     ]);
   });
@@ -202,6 +205,7 @@ describe('29 February', () => {
         on: 'birthday',
         key: 'birthday@2027-03-01',
         dueMs: at('2027-03-01T08:00:00Z'),
+        fireMs: at('2027-03-01T08:00:00Z'),
       },
     ]);
   });
@@ -218,6 +222,7 @@ describe('29 February', () => {
           on: 'birthday',
           key: 'birthday@2028-02-29',
           dueMs: at('2028-02-29T08:00:00Z'),
+          fireMs: at('2028-02-29T08:00:00Z'),
         },
       ]);
     }
@@ -394,6 +399,7 @@ describe('membership anniversary', () => {
         on: 'membership-anniversary',
         key: 'anniv@2027-05-10',
         dueMs: at('2027-05-10T07:00:00Z'),
+        fireMs: at('2027-05-10T07:00:00Z'),
       },
     ]);
     const fired = fireDue(rules, customer, memory, LONG_AGO, at('2027-05-10T07:00:00Z'));
@@ -685,5 +691,48 @@ describe('inputs', () => {
     nextDue(rules, customer, memory, at('2024-01-01T00:00:00Z'));
     expect(memory).toEqual(memoryCopy);
     expect(customer).toEqual(factsCopy);
+  });
+});
+
+describe('spread', () => {
+  const rules = section([{ id: 'birthday', on: 'birthday', at: '09:00' }], { spreadMinutes: 10 });
+  const WINDOW = 10 * 60_000;
+
+  it('gives each customer a fixed offset within the minutes, the same every time', () => {
+    expect(spreadOffsetMs('c1', 0)).toBe(0);
+    expect(spreadOffsetMs('c1')).toBe(0);
+    const offsets = Array.from({ length: 2000 }, (_, i) => spreadOffsetMs(`c-${i}`, 10));
+    expect(offsets.every((o) => Number.isInteger(o) && o >= 0 && o < WINDOW)).toBe(true);
+    expect(offsets.map((_, i) => spreadOffsetMs(`c-${i}`, 10))).toEqual(offsets);
+    // Every minute of the ten gets about a tenth of the customers (200 each, give or take).
+    const perMinute = Array.from(
+      { length: 10 },
+      (_, m) => offsets.filter((o) => Math.floor(o / 60_000) === m).length,
+    );
+    expect(Math.min(...perMinute)).toBeGreaterThan(150);
+    expect(Math.max(...perMinute)).toBeLessThan(250);
+  });
+
+  it('fires at the due instant plus the offset, saying when it was due', () => {
+    const customer = facts({ customerId: 'c-spread-1', birthMonthDay: '07-15' });
+    const memory = noLifecycleMemory();
+    // 15 July 2026, 09:00 in Berlin (CEST, +2): 07:00Z.
+    const due = at('2026-07-15T07:00:00Z');
+    const offset = spreadOffsetMs('c-spread-1', 10);
+    expect(offset).toBeGreaterThan(0);
+    const since = at('2026-07-01T00:00:00Z');
+    expect(nextDue(rules, customer, memory, since)).toBe(due + offset);
+    expect(fireDue(rules, customer, memory, since, due + offset - 1)).toEqual([]);
+    expect(fireDue(rules, customer, memory, since, due + offset)).toEqual([
+      {
+        customerId: 'c-spread-1',
+        ruleId: 'birthday',
+        on: 'birthday',
+        occasion: '2026-07-15',
+        dueAt: iso(due),
+        firedAt: iso(due + offset),
+      },
+    ]);
+    expect(fireDue(rules, customer, memory, since, due + WINDOW)).toEqual([]);
   });
 });
