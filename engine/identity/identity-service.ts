@@ -200,10 +200,8 @@ export async function identify(
   const [accountNumber, summary, flags] = await Promise.all([
     deps.index.knownAccount(found.customerId),
     deps.summaries?.read(found.customerId),
-    deps.flags?.of({
-      customerId: found.customerId,
-      cardNumbers: found.card ? [found.card.cardNumber] : [],
-    }),
+    // A card's flags are listed under its holder too: one read on the till's path.
+    deps.flags?.of({ customerId: found.customerId }),
   ]);
   return {
     ok: true,

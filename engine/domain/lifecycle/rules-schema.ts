@@ -127,8 +127,8 @@ export const lifecycle = z
     leapDay: z.enum(['feb-28', 'mar-1']).default('feb-28'),
     /**
      * Minutes over which customers' occasions due at one instant (every birthday at 09:00) are
-     * spread: each customer fires at a fixed offset within them, from their id, so a burst of
-     * thousands does not hold up the sales. 0: each fires at the due instant itself.
+     * spread: each customer fires at a fixed offset within them, from their id, so the timers
+     * come at a rate the engine has room for beside the sales. 0: each at the due instant.
      */
     spreadMinutes: z.number().int().min(0).max(720).default(0),
     rules: z.array(lifecycleRule).max(100).default([]),
