@@ -5,6 +5,8 @@
  * - `emit('event', event, ack)`: ack is `{ ok: true, eventId, seq, duplicate }` once the event
  *   is stored, or `{ ok: false, error: { code, message, issues: [{ field, message }] } }`;
  * - `on('cue', { seq, cue })`: cues for this till only; keep the last `seq`;
+ * - `on('fraud:alert', { flagId, rule, at, message, cardNumber?, customerId?, action })`: an
+ *   anti-fraud flag raised on a use at this till, at once (the next identification shows it too);
  * - `emit('customer:identify', { card: { payload, source } } | { accountNumber } | { phone } |
  *   { email }, ack)`: ack is `{ ok: true, customerId, accountNumber, card?, summary?, cues }` or
  *   a refusal (a blocked, lost or replaced card: `card_refused`; nobody: `unknown_identifier`);
@@ -24,6 +26,7 @@ import { z } from 'zod';
 import type { Cue } from '../../engine/domain/effects.ts';
 import type { ErrorBody } from '../../engine/domain/error-codes.ts';
 import { storeId, tillId } from '../../engine/domain/events.ts';
+import type { FraudFlag } from '../../engine/domain/fraud/messages.ts';
 
 export const tillAuth = z.strictObject({
   storeId,
@@ -44,6 +47,12 @@ export interface CueMessage {
 }
 
 export type TillAuth = z.infer<typeof tillAuth>;
+
+/** An anti-fraud flag as the till where it was raised is told of it (`fraud:alert`). */
+export type FraudAlert = Pick<
+  FraudFlag,
+  'flagId' | 'rule' | 'at' | 'message' | 'cardNumber' | 'customerId' | 'action'
+>;
 
 /** What the acknowledgement of each message tells the till: why each one needs it. */
 export const ACK_ANSWERS = {

@@ -8,13 +8,16 @@ import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nat
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
 import { cue as cueSchema } from '../../engine/domain/effects.ts';
 import { ClienteleError, connectError, issuesOf } from '../../engine/domain/error-codes.ts';
+import { fraudFlag } from '../../engine/domain/fraud/messages.ts';
 import { type EventTime, publishEvent } from '../../engine/streams/publish-event.ts';
 import {
   CANCEL_SUBJECT,
   CUES_STREAM,
   cueSubject,
+  FRAUD_STREAM,
   IDENTIFY_SUBJECT,
   REDEEM_SUBJECT,
   REGISTER_SUBJECT,
@@ -27,6 +30,7 @@ import {
   ACK_ANSWERS,
   type CueMessage,
   cuesMissedRequest,
+  type FraudAlert,
   type TillError,
   tillAuth,
 } from './protocol.ts';
@@ -176,24 +180,46 @@ export async function startTillGateway(
     });
   });
 
-  // Relay: every new cue goes to its till's room, and to no other.
-  const relayConsumer = await js.consumers.get(CUES_STREAM, {
-    deliver_policy: DeliverPolicy.New,
-  });
-  const relay = await relayConsumer.consume();
-  const relaying = (async () => {
-    for await (const msg of relay) {
-      const parsed = cueSchema.safeParse(safeJson(decoder.decode(msg.data)));
-      if (!parsed.success) {
-        logger.warn({ seq: msg.seq, subject: msg.subject }, 'skipping a malformed cue');
-        continue;
+  /** Relays each new message of `stream` its schema accepts, as `send` says; until closed. */
+  const relayNew = async <T>(
+    stream: string,
+    schema: z.ZodType<T>,
+    what: string,
+    send: (value: T, seq: number) => void,
+  ) => {
+    const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.New });
+    const messages = await consumer.consume();
+    const relaying = (async () => {
+      for await (const msg of messages) {
+        const parsed = schema.safeParse(safeJson(decoder.decode(msg.data)));
+        if (!parsed.success) {
+          logger.warn({ seq: msg.seq, subject: msg.subject }, `skipping a malformed ${what}`);
+          continue;
+        }
+        send(parsed.data, msg.info.streamSequence);
       }
-      const cue = parsed.data;
-      const message: CueMessage = { seq: msg.info.streamSequence, cue };
-      io.to(tillRoom(cue.storeId, cue.tillId ?? cue.channel)).emit('cue', message);
-      stats.cuesRelayed += 1;
-    }
-  })();
+    })();
+    return {
+      async close() {
+        await messages.close();
+        await relaying;
+      },
+    };
+  };
+  // Every new cue goes to its till's room, and to no other.
+  const cues = await relayNew(CUES_STREAM, cueSchema, 'cue', (cue, seq) => {
+    const message: CueMessage = { seq, cue };
+    io.to(tillRoom(cue.storeId, cue.tillId ?? cue.channel)).emit('cue', message);
+    stats.cuesRelayed += 1;
+  });
+  // An anti-fraud flag goes to the till where the use that tripped it happened, at once.
+  const alerts = await relayNew(FRAUD_STREAM, fraudFlag, 'fraud flag', (flag) => {
+    const where = flag.till ?? flag.evidence.at(-1);
+    if (!where) return;
+    const { flagId, rule, at, message, cardNumber, customerId, action } = flag;
+    const alert: FraudAlert = { flagId, rule, at, message, cardNumber, customerId, action };
+    io.to(tillRoom(where.storeId, where.tillId ?? where.channel)).emit('fraud:alert', alert);
+  });
 
   await new Promise<void>((resolve) => http.listen(listen.port, listen.host, resolve));
   const address = http.address() as AddressInfo;
@@ -205,8 +231,7 @@ export async function startTillGateway(
     stats,
     connectedTills: () => io.of('/').sockets.size,
     async close() {
-      await relay.close();
-      await relaying;
+      await Promise.all([cues.close(), alerts.close()]);
       await io.close(); // also closes the HTTP server
     },
   };

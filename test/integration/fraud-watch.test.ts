@@ -3,7 +3,8 @@
  * case built for it, with its evidence, in the flag store, on the FRAUD stream, first among the
  * till's identification cues and in the 360 view; a card the watch blocked is refused at the till
  * (identification and redemption) until the service desk unblocks it, with the operator and the
- * reason kept on the card; a customer shopping normally raises nothing. (The till-misses rule is
+ * reason kept on the card; the till where a flag was raised is alerted at once; a customer
+ * shopping normally raises nothing. (The till-misses rule is
  * exercised where look-ups are limited: identity-gateways.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ import {
   VIEW_SUBJECT,
 } from '../../engine/streams/topology.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
+import type { FraudAlert } from '../../gateways/till/protocol.ts';
 import { clientele } from '../support/cli.ts';
 import { saleInput } from '../support/events.ts';
 import { programOf } from '../support/loyalty.ts';
@@ -202,6 +204,10 @@ describe('the anti-fraud watch', () => {
   it('flags one card used in Berlin and Munich minutes apart, and tells the next till', async () => {
     const card = serial(2);
     const bert = await member('bert', card);
+    const alerts: Record<string, FraudAlert[]> = { 'S001/T1': [], 'S003/T1': [] };
+    for (const [till, seen] of Object.entries(alerts)) {
+      at(till).socket.on('fraud:alert', (alert: FraudAlert) => seen.push(alert));
+    }
     expect(await identify('S001/T1', card)).toMatchObject({ ok: true });
     expect(await identify('S003/T1', card)).toMatchObject({ ok: true });
     const [flag] = (await raised(bert, 'impossible-travel')).filter(
@@ -215,6 +221,24 @@ describe('the anti-fraud watch', () => {
       message: expect.stringMatching(/^Used at S001 and S003, 504 km apart/),
     });
     expect(flag?.evidence.map((e) => e.storeId)).toEqual(['S001', 'S003']);
+    // The till in Munich is told at once; the one in Berlin is not.
+    await eventually(
+      async () => (alerts['S003/T1']?.length ? true : undefined),
+      10_000,
+      'the alert at the till',
+    );
+    expect(alerts['S003/T1']).toEqual([
+      {
+        flagId: flag?.flagId,
+        rule: 'impossible-travel',
+        at: flag?.at,
+        message: flag?.message,
+        cardNumber: card,
+        customerId: bert,
+        action: 'flag',
+      },
+    ]);
+    expect(alerts['S001/T1']).toEqual([]);
     // Flagged, not blocked: the next till is told first of all.
     const next = await identify('S003/T1', card);
     expect(next).toMatchObject({ ok: true });
