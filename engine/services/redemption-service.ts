@@ -200,6 +200,20 @@ async function pullFromHousehold(
   return moved;
 }
 
+/** The card a redemption names; `unknown_identifier` naming `cardNumber` if none was issued. */
+async function cardOf(index: Pick<IdentityIndex, 'lookUp'>, cardNumber: string) {
+  try {
+    return (await index.lookUp({ kind: 'card', value: cardNumber })).card;
+  } catch (err) {
+    if (err instanceof ClienteleError && err.code === 'unknown_identifier') {
+      throw new ClienteleError('unknown_identifier', [
+        { field: 'cardNumber', message: 'was never issued' },
+      ]);
+    }
+    throw err;
+  }
+}
+
 /**
  * Spends points, unless the card the till names is blocked, lost or replaced; notes the
  * redemption for the anti-fraud watch (once: a till's retry is not another redemption).
@@ -210,7 +224,7 @@ export async function redeemWithCard(
 ): Promise<RedeemAnswer> {
   const card =
     request.cardNumber !== undefined && deps.index
-      ? (await deps.index.lookUp({ kind: 'card', value: request.cardNumber })).card
+      ? await cardOf(deps.index, request.cardNumber)
       : undefined;
   const refusal = card && tillRefusal(card.status);
   const answer = refusal

@@ -157,6 +157,11 @@ describe('the anti-fraud watch', () => {
       ok: false,
       error: { code: 'card_refused', issues: [{ field: 'cardNumber' }] },
     });
+    // A card never issued is refused, naming the field.
+    expect(await redeem('S001/T2', anna, serial(9), 6)).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_identifier', issues: [{ field: 'cardNumber' }] },
+    });
 
     // The 360 view: the flag with its evidence, the block kept on the card with who and why.
     const view = (await askService(stack.nc, VIEW_SUBJECT, {
