@@ -4,9 +4,14 @@
  * inserted as JSONEachRow as it is.
  */
 
-import type { Cue, LedgerEntry, LifecycleTriggerMessage } from '../domain/effects.ts';
+import {
+  type Cue,
+  type LedgerEntry,
+  type LifecycleTriggerMessage,
+  lifecycleTriggerId,
+} from '../domain/effects.ts';
 import { lineNet, type RetailEvent, withoutPersonalData } from '../domain/events.ts';
-import type { FraudFlag } from '../domain/fraud/messages.ts';
+import { type FraudFlag, flagPlace } from '../domain/fraud/messages.ts';
 import type { TableName } from './schema.ts';
 
 export interface EventRow {
@@ -318,7 +323,7 @@ export function ledgerRow(entry: LedgerEntry): LedgerRow {
 
 export function lifecycleTriggerRow(fired: LifecycleTriggerMessage): LifecycleTriggerRow {
   return {
-    trigger_id: `${fired.customerId}/${fired.ruleId}@${fired.occasion}`,
+    trigger_id: lifecycleTriggerId(fired),
     customer_id: fired.customerId,
     rule_id: fired.ruleId,
     kind: fired.on,
@@ -332,13 +337,13 @@ export function lifecycleTriggerRow(fired: LifecycleTriggerMessage): LifecycleTr
 
 /** A flag as raised (its resolution stays in the flag store). */
 export function fraudFlagRow(flag: FraudFlag): FraudFlagRow {
-  const last = flag.evidence.at(-1);
+  const place = flagPlace(flag);
   return {
     flag_id: flag.flagId,
     rule: flag.rule,
     at: toClickHouseTime(flag.at),
-    store_id: flag.till?.storeId ?? last?.storeId ?? '',
-    till_id: flag.till?.tillId ?? last?.tillId ?? '',
+    store_id: place.storeId,
+    till_id: place.tillId ?? '',
     card_number: flag.cardNumber ?? '',
     customer_id: flag.customerId ?? '',
     action: flag.action,

@@ -227,6 +227,11 @@ export type LedgerEntry = z.infer<typeof ledgerEntry>;
 export type TierChangeMessage = z.infer<typeof tierChange>;
 export type LoyaltyTriggerMessage = z.infer<typeof loyaltyTrigger>;
 export type LifecycleTriggerMessage = z.infer<typeof lifecycleTrigger>;
+
+/** A lifecycle occasion's id: the same occasion is the same message and row, whoever fires it. */
+export const lifecycleTriggerId = (
+  fired: Pick<LifecycleTriggerMessage, 'customerId' | 'ruleId' | 'occasion'>,
+): string => `${fired.customerId}/${fired.ruleId}@${fired.occasion}`;
 export type Cue = z.infer<typeof cue>;
 export type CueFacts = z.infer<typeof cueFacts>;
 export type CueKind = z.infer<typeof cueKind>;

@@ -13,7 +13,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ClienteleError } from '../domain/error-codes.ts';
-import { type FraudFlag, fraudFlag } from '../domain/fraud/messages.ts';
+import { type FraudFlag, flagPlace, fraudFlag } from '../domain/fraud/messages.ts';
 import { isWrongLastSequence, liveEntry } from '../streams/kv.ts';
 import { FRAUD_BUCKET } from '../streams/topology.ts';
 
@@ -79,7 +79,7 @@ export async function openFlagStore(
       const keys = [
         flag.cardNumber && `card.${flag.cardNumber}`,
         flag.customerId && `customer.${flag.customerId}`,
-        `store.${flag.till?.storeId ?? flag.evidence[0]?.storeId}`,
+        `store.${flagPlace(flag).storeId}`,
       ].filter((k): k is string => typeof k === 'string');
       await Promise.all(keys.map((key) => point(key, flag.flagId)));
       try {

@@ -13,7 +13,7 @@ import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { ClienteleError } from '../domain/error-codes.ts';
 import { createFraudDetector } from '../domain/fraud/detect.ts';
-import { cardActivity, type FraudFlag } from '../domain/fraud/messages.ts';
+import { cardActivity, type FraudFlag, flagPlace } from '../domain/fraud/messages.ts';
 import type { FraudRules, StoreLocation } from '../domain/fraud/rules.ts';
 import type { IdentityIndex } from '../identity/identity-index.ts';
 import { ACTIVITY_STREAM, fraudSubject } from '../streams/topology.ts';
@@ -55,7 +55,7 @@ export async function startFraudWatch(deps: FraudWatchDeps): Promise<FraudWatch>
       await deps.block(flag.cardNumber, flag.message, flag.at);
       stats.blocked += 1;
     }
-    const storeId = flag.till?.storeId ?? flag.evidence.at(-1)?.storeId ?? 'unknown';
+    const { storeId } = flagPlace(flag);
     await js.publish(fraudSubject(storeId), JSON.stringify(flag), { msgID: flag.flagId });
     if (await flags.raise(flag)) stats.raised += 1;
     logger.info({ flagId: flag.flagId, rule: flag.rule, storeId }, 'fraud flag raised');

@@ -233,13 +233,8 @@ function note(
     storeId: request.storeId,
     ...(request.tillId !== undefined && { tillId: request.tillId }),
     channel: request.channel,
-    identifier: request.card
-      ? 'card'
-      : request.accountNumber !== undefined
-        ? 'account'
-        : request.phone !== undefined
-          ? 'phone'
-          : 'email',
+    // Only a card can be misread (no identifier then).
+    identifier: identifier?.kind ?? 'card',
     ...(identifier?.kind === 'card' && { cardNumber: identifier.value }),
     ...(found && { customerId: found.customerId }),
     outcome: what.outcome,

@@ -9,6 +9,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { withWording } from '../domain/cue-wording.ts';
 import type { Effects } from '../domain/customer/account.ts';
+import { lifecycleTriggerId } from '../domain/effects.ts';
 import {
   cueSubject,
   ledgerSubject,
@@ -34,13 +35,6 @@ export function triggerId(trigger: Trigger): string {
       return `${trigger.customerId}/${trigger.kind}/${trigger.eventId}`;
   }
 }
-
-/** A lifecycle occasion's id: the same occasion is the same message, whoever fires it. */
-export const lifecycleTriggerId = (fired: {
-  customerId: string;
-  ruleId: string;
-  occasion: string;
-}) => `${fired.customerId}/${fired.ruleId}@${fired.occasion}`;
 
 export async function publishEffects(js: JetStreamClient, effects: Effects): Promise<void> {
   await Promise.all([

@@ -11,7 +11,7 @@ import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import { cue as cueSchema } from '../../engine/domain/effects.ts';
 import { ClienteleError, connectError, issuesOf } from '../../engine/domain/error-codes.ts';
-import { fraudFlag } from '../../engine/domain/fraud/messages.ts';
+import { flagPlace, fraudFlag } from '../../engine/domain/fraud/messages.ts';
 import { type EventTime, publishEvent } from '../../engine/streams/publish-event.ts';
 import {
   CANCEL_SUBJECT,
@@ -214,8 +214,7 @@ export async function startTillGateway(
   });
   // An anti-fraud flag goes to the till where the use that tripped it happened, at once.
   const alerts = await relayNew(FRAUD_STREAM, fraudFlag, 'fraud flag', (flag) => {
-    const where = flag.till ?? flag.evidence.at(-1);
-    if (!where) return;
+    const where = flagPlace(flag);
     const { flagId, rule, at, message, cardNumber, customerId, action } = flag;
     const alert: FraudAlert = { flagId, rule, at, message, cardNumber, customerId, action };
     io.to(tillRoom(where.storeId, where.tillId ?? where.channel)).emit('fraud:alert', alert);

@@ -100,7 +100,11 @@ const redeem = (till: string, customerId: string, card: string, n: number) =>
     currency: 'EUR',
   });
 
-async function flagsOf(query: { customerId?: string; cardNumber?: string }): Promise<FraudFlag[]> {
+async function flagsOf(query: {
+  customerId?: string;
+  cardNumber?: string;
+  storeId?: string;
+}): Promise<FraudFlag[]> {
   const answer = await askService(stack.nc, FLAGS_SUBJECT, { action: 'list', ...query });
   expect(answer).toMatchObject({ ok: true });
   return (answer as unknown as { flags: FraudFlag[] }).flags;
@@ -226,6 +230,9 @@ describe('the anti-fraud watch', () => {
       message: expect.stringMatching(/^Used at S001 and S003, 504 km apart/),
     });
     expect(flag?.evidence.map((e) => e.storeId)).toEqual(['S001', 'S003']);
+    // Listed under the store where it was raised (the second use's), as published.
+    expect((await flagsOf({ storeId: 'S003' })).map((f) => f.flagId)).toContain(flag?.flagId);
+    expect((await flagsOf({ storeId: 'S001' })).map((f) => f.flagId)).not.toContain(flag?.flagId);
     // The till in Munich is told at once; the one in Berlin is not.
     await eventually(
       async () => (alerts['S003/T1']?.length ? true : undefined),

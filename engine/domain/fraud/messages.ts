@@ -67,8 +67,8 @@ export const fraudFlag = z.strictObject({
   till: z.strictObject({ storeId, tillId: tillId.optional(), channel }).optional(),
   /** For staff: what happened, in a line. */
   message: z.string(),
-  /** The activities that tripped the rule, oldest first. */
-  evidence: z.array(cardActivity),
+  /** The activities that tripped the rule, oldest first (at least one). */
+  evidence: z.array(cardActivity).min(1),
   /** For the travel rule: how far apart and how fast. */
   travel: z
     .strictObject({ distanceKm: z.number(), minutes: z.number(), speedKmh: z.number() })
@@ -79,6 +79,20 @@ export const fraudFlag = z.strictObject({
   resolution: z.strictObject({ operatorId: staffId, reason: changeReason, at: instant }).optional(),
 });
 export type FraudFlag = z.infer<typeof fraudFlag>;
+
+/**
+ * Where a flag was raised: its till, or where the last use that tripped it happened (a travel
+ * flag's second store). The stream subject, the store's list, the alerted till and ClickHouse's
+ * `store_id` all say this place.
+ */
+export function flagPlace(flag: FraudFlag): Pick<CardActivity, 'storeId' | 'tillId' | 'channel'> {
+  const last = flag.till ?? (flag.evidence[flag.evidence.length - 1] as CardActivity);
+  return {
+    storeId: last.storeId,
+    ...(last.tillId !== undefined && { tillId: last.tillId }),
+    channel: last.channel,
+  };
+}
 
 /**
  * The service desk's questions to the watch (`svc.fraud.flags`): the flags on a customer, a card
