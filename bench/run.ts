@@ -32,6 +32,7 @@ import { measureJetStream } from './ceilings/jetstream.ts';
 import { measureLoyaltyEvaluator } from './ceilings/loyalty-evaluator.ts';
 import { measureTemporal } from './ceilings/temporal.ts';
 import { checkDelivery, compareBalances, roundedPercentiles } from './checker.ts';
+import { historyFigures } from './histories.ts';
 import { identifyAtRate, registerMembers, viewAtRate } from './identification.ts';
 import {
   DAY_MS,
@@ -79,6 +80,16 @@ const STORES = ['S001', 'S002', 'S003'];
 const TILLS_PER_STORE = 4;
 /** Seconds of slack before the lifecycle triggers' due instant, beyond the estimated setup. */
 const LIFECYCLE_MARGIN_SECONDS = 45;
+
+/**
+ * A steady rate (events/s) at `share` of what a closed-loop run measured. Sent at a steady rate
+ * over many customers, a customer's next sale comes after the answer to its last, so each is a
+ * Temporal call of its own; the closed-loop run batched several of a customer's events in a call
+ * (1.8 to 5.6 events a call), so its events per second overstate what steady sales can have.
+ * Shares are therefore of its Temporal calls per second.
+ */
+const shareOfCalls = (run: { temporal_calls_per_s: number }, share: number) =>
+  Math.floor(run.temporal_calls_per_s * share);
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -469,7 +480,7 @@ try {
   const at100 = generate('l100', 1_000, 100 * sizes.latencySeconds, 3);
   const latency100 = await measured('l100', at100, () => sendAtRate(t, at100, 100));
 
-  const nearRate = Math.max(10, Math.floor(saturation.e2e_events_per_s * 0.9));
+  const nearRate = Math.max(10, shareOfCalls(saturation, 0.9));
   log(`till-cue latency near saturation, ${nearRate} events/s…`);
   const near = generate('lsat', 1_000, nearRate * sizes.latencySeconds, 4);
   const latencyNear = await measured('lsat', near, () => sendAtRate(t, near, nearRate));
@@ -505,7 +516,7 @@ try {
     run: Awaited<ReturnType<typeof returningAtRate>>;
   }[] = [];
   for (const share of [0.1, 0.25, 0.5, 0.75]) {
-    const rate = Math.max(5, Math.floor(returning.e2e_events_per_s * share));
+    const rate = Math.max(5, shareOfCalls(returning, share));
     const label = `c${Math.round(share * 100)}`;
     log(`till-cue latency at ${Math.round(share * 100)} % of capacity, ${rate} events/s…`);
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
@@ -546,7 +557,7 @@ try {
   });
   // The registrations start their customers' workflows: let that finish before measuring.
   await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
-  const halfRate = Math.max(10, Math.floor(saturation.e2e_events_per_s * 0.5));
+  const halfRate = Math.max(10, shareOfCalls(saturation, 0.5));
   const half = generate('lhalf', 1_000, halfRate * sizes.latencySeconds, 6);
   // Alone first: what the service itself takes, against what it takes beside the sales.
   const idle = await identifyAtRate(stack.nc, members.cards, {
@@ -601,7 +612,7 @@ try {
   // `spreadMinutes`), each customer at its fixed offset.
   const lapsing = sizes.lifecycleCustomers;
   const lifecycleShare = 0.5;
-  const lifecycleRate = Math.max(5, Math.floor(returning.e2e_events_per_s * lifecycleShare));
+  const lifecycleRate = Math.max(5, shareOfCalls(returning, lifecycleShare));
   const timerBurst = async (
     spreadMinutes: number,
     labels: {
@@ -791,6 +802,13 @@ try {
     seed: 42,
   });
   const lifecycleTimers = { ...exactBurst.timers, spread: spreadBurst.timers };
+  log("customers' workflow histories: the saturation run's 1,000 described…");
+  const histories = await historyFigures(
+    stack.temporal,
+    Array.from({ length: 1_000 }, (_, c) => customerIdFor(c, 'sat-')),
+    'sat-',
+    settings.temporal.historyBudgetKib,
+  );
   const { quiet, burstSales } = exactBurst;
 
   const allRuns = [
@@ -893,6 +911,7 @@ try {
     redemption_round_trip_ms: redemptions,
     identification,
     lifecycle_timers: lifecycleTimers,
+    customer_histories: histories,
     memory: {
       worker_rss_mib: round(workerRss / 2 ** 20),
       worker_rss_per_cached_workflow_kib: round(
@@ -1019,6 +1038,10 @@ try {
     [`lifecycle: ${lapsing} triggers spread over ${sizes.lifecycleSpreadMinutes} min, scheduled → published p50/p99/max ms; cue p50/p99 ms during`]:
       {
         value: `${spreadBurst.timers.triggers.scheduled_to_published_ms.p50} / ${spreadBurst.timers.triggers.scheduled_to_published_ms.p99} / ${spreadBurst.timers.triggers.scheduled_to_published_ms.max}; ${spreadBurst.burstSales.cue_latency_ms.p50} / ${spreadBurst.burstSales.cue_latency_ms.p99}`,
+      },
+    [`history of the returning customers' current runs, p50/max KiB (budget ${histories.budget_kib}); runs continued as new`]:
+      {
+        value: `${histories.current_run_kib.p50} / ${histories.current_run_kib.max}; ${histories.runs_continued_as_new}`,
       },
     ...Object.fromEntries(
       scale.map((s) => [

@@ -50,6 +50,13 @@ export const settingsSchema = z.object({
        * 'full' (every commit synced; about half the throughput here). Ignored with `address`.
        */
       devServerSync: z.enum(['normal', 'full']).default('normal'),
+      /**
+       * How far a customer workflow's run may grow (KiB of history beyond its carried state)
+       * before it continues as new. A worker that lost the customer from its cache (a restart,
+       * or more customers busy than it holds) replays the whole run first: smaller runs make
+       * that cheap, at the price of a new run every so many deliveries.
+       */
+      historyBudgetKib: z.number().int().min(16).max(4096).default(128),
     })
     .prefault({}),
   nats: z

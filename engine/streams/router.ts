@@ -141,6 +141,7 @@ export function createRouter({
     taskQueue: settings.temporal.taskQueue,
     program: baseProgram(settings.loyalty),
     programs,
+    historyBudgetBytes: settings.temporal.historyBudgetKib * 1024,
   };
   /** Bounded so we never hold more than can be delivered within the ack wait. */
   const maxBuffered = maxInFlight * maxBatch;

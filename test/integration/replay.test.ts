@@ -5,8 +5,9 @@
  * effects from a local activity, effects in the update result (patch `effects-in-update-result`),
  * under a loyalty program (patch `loyalty-programs`), one customer engine, merges and household
  * transfers (`across-*`, with the merge and pool workflows), and lifecycle rules
- * (`lifecycle-*`, patch `lifecycle-triggers`). New histories: `npx tsx test/histories/record.ts`,
- * `record-across.ts`, `record-lifecycle.ts`.
+ * (`lifecycle-*`, patch `lifecycle-triggers`), and a run rolled over by its history budget
+ * (patch `history-budget`). New histories: `npx tsx test/histories/record.ts`, `record-across.ts`,
+ * `record-lifecycle.ts`, `record-history-budget.ts`.
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,8 +16,13 @@ import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { LIFECYCLE_PATCH, ONE_ENGINE_PATCH } from '../../workflows/customer/workflow.ts';
+import {
+  HISTORY_BUDGET_PATCH,
+  LIFECYCLE_PATCH,
+  ONE_ENGINE_PATCH,
+} from '../../workflows/customer/workflow.ts';
 import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
+import { patchesOf } from '../support/histories.ts';
 
 const dir = new URL('../histories/', import.meta.url);
 const histories = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
@@ -90,13 +96,7 @@ describe('replay of recorded histories', () => {
   });
 
   it('has a recording of one customer engine: base rate first, the program after, its patch marked', () => {
-    const patches = (file: string) =>
-      (load(file).events ?? []).flatMap((e) => {
-        const marker = e.markerRecordedEventAttributes;
-        if (marker?.markerName !== 'core_patch') return [];
-        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-        return data ? [(JSON.parse(new TextDecoder().decode(data)) as { id: string }).id] : [];
-      });
+    const patches = (file: string) => patchesOf(load(file));
     const first = patches('customer-loyalty-one-engine-first-run.binpb');
     expect(first).toContain(ONE_ENGINE_PATCH);
     // Older recordings never passed it: they replay the unpatched branch.
@@ -151,14 +151,9 @@ describe('replay of recorded histories', () => {
   });
 
   it('has a recording under lifecycle rules: the patch marked, a milestone, the birthday on the timer', () => {
-    const events = load('lifecycle-first-run.binpb').events ?? [];
-    const patches = events.flatMap((e) => {
-      const marker = e.markerRecordedEventAttributes;
-      if (marker?.markerName !== 'core_patch') return [];
-      const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-      return data ? [(JSON.parse(new TextDecoder().decode(data)) as { id: string }).id] : [];
-    });
-    expect(patches).toContain(LIFECYCLE_PATCH);
+    const history = load('lifecycle-first-run.binpb');
+    const events = history.events ?? [];
+    expect(patchesOf(history)).toContain(LIFECYCLE_PATCH);
     // The second visit's milestone, in the answer to its delivery.
     const answered = events.flatMap((e) => {
       const data =
@@ -179,6 +174,12 @@ describe('replay of recorded histories', () => {
         .slice(fired + 1)
         .some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
     ).toBe(true);
+  });
+
+  it('has a run that its history budget rolled over: the patch marked, then continue-as-new', () => {
+    const history = load('customer-history-budget-run.binpb');
+    expect(patchesOf(history)).toContain(HISTORY_BUDGET_PATCH);
+    expect(history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it.each(histories)('%s replays against the current workflow code', async (file) => {

@@ -47,6 +47,8 @@ export interface CustomerDelivery {
   program: BaseEarnProgram;
   /** The published loyalty program versions, when there are any. */
   programs?: ProgramCatalog;
+  /** Sent with every delivery (`DeliveryOptions.historyBudgetBytes`). */
+  historyBudgetBytes?: number;
 }
 
 /** The versions a workflow asked for, if this is its `ProgramsNeeded` refusal. */
@@ -66,7 +68,7 @@ function versionsNeeded(err: unknown): string[] | undefined {
  * written), and is sent the delivery again with the versions it named.
  */
 export async function deliverToCustomer(
-  { temporal, taskQueue, program, programs: catalog }: CustomerDelivery,
+  { temporal, taskQueue, program, programs: catalog, historyBudgetBytes }: CustomerDelivery,
   customerId: string,
   events: CustomerEvent[],
   options: DeliveryOptions = {},
@@ -85,7 +87,12 @@ export async function deliverToCustomer(
     temporal.workflow.executeUpdateWithStart(deliverEventsUpdate, {
       args: [
         events,
-        { ...options, ...(versions ? { versions } : {}), ...(programs ? { programs } : {}) },
+        {
+          ...options,
+          ...(versions ? { versions } : {}),
+          ...(programs ? { programs } : {}),
+          ...(historyBudgetBytes !== undefined ? { historyBudgetBytes } : {}),
+        },
       ],
       startWorkflowOperation: new WithStartWorkflowOperation<typeof customerWorkflow>(
         'customerWorkflow',

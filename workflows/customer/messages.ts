@@ -56,6 +56,12 @@ export interface DeliveryOptions {
   programs?: Program[];
   /** Answer the customer's summary after the batch (the router keeps it for identification). */
   summary?: boolean;
+  /**
+   * The history a run may grow by before it continues as new (bytes; the `temporal` settings'
+   * `historyBudgetKib`). A worker that lost the customer from its cache replays the run's whole
+   * history before it can answer, so a smaller history is a cheaper cache miss.
+   */
+  historyBudgetBytes?: number;
 }
 
 /** The failure type a validator refuses with when it lacks program versions (details: the versions). */
@@ -204,5 +210,7 @@ export interface CustomerWorkflowInput {
     /** Effects not yet confirmed as published, and the last delivery's number. */
     outbox?: OutboxEntry[];
     deliveries?: number;
+    /** The latest `DeliveryOptions.historyBudgetBytes`, for a run no delivery has reached yet. */
+    historyBudgetBytes?: number;
   };
 }

@@ -80,6 +80,13 @@ export const ONE_ENGINE_PATCH = 'one-customer-engine';
  */
 export const LIFECYCLE_PATCH = 'lifecycle-triggers';
 
+/**
+ * Histories from before this patch continued as new only when the server suggested it (at 4K
+ * events or 4 MB by default); since, also once the run's history has grown past the budget the
+ * router names with its deliveries, so that a cache miss replays little.
+ */
+export const HISTORY_BUDGET_PATCH = 'history-budget';
+
 /** Deliveries whose effects are kept unconfirmed at most (a router that never confirms). */
 const OUTBOX_LIMIT = 50;
 
@@ -136,6 +143,14 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   let done = 0;
   let outbox: OutboxEntry[] = [...(input.carried?.outbox ?? [])];
   let deliveries = input.carried?.deliveries ?? 0;
+  let historyBudget = input.carried?.historyBudgetBytes;
+  /** The run's history when it began (its input: the carried state), which the budget excludes. */
+  const historyAtStart = workflowInfo().historySize;
+  /** Past the history budget (asked after the run's work, never inside a condition). */
+  const overBudget = () =>
+    historyBudget !== undefined &&
+    workflowInfo().historySize - historyAtStart > historyBudget &&
+    patched(HISTORY_BUDGET_PATCH);
 
   /** Puts the customer under the loyalty program, or teaches the book versions it lacks. */
   function learn(programs: readonly Program[] | undefined) {
@@ -238,6 +253,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     deliverEventsUpdate,
     async (events, options) => {
       learn(options?.programs);
+      if (options?.historyBudgetBytes !== undefined) historyBudget = options.historyBudgetBytes;
       const through = options?.publishedThrough;
       if (through !== undefined) outbox = outbox.filter((entry) => entry.delivery > through);
       const before = account.eventsApplied;
@@ -435,7 +451,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       }
       done += batch.length;
     }
-    if (workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().continueAsNewSuggested || overBudget()) {
       // Let every delivery finish (its events applied) before rolling over; events that come
       // in meanwhile are applied first.
       await condition(() => pending.length > 0 || allHandlersFinished());
@@ -443,7 +459,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       await continueAsNew<typeof customerWorkflow>({
         customerId: input.customerId,
         program: account.program,
-        carried: { state: account.toState(), pending: [], outbox, deliveries },
+        carried: {
+          state: account.toState(),
+          pending: [],
+          outbox,
+          deliveries,
+          ...(historyBudget !== undefined ? { historyBudgetBytes: historyBudget } : {}),
+        },
       });
     }
   }
