@@ -15,10 +15,12 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { drainPending, Session } from 'chdb';
+import { runMigrations } from './migrations.ts';
 import type { TableRows } from './rows.ts';
-import { qualified, schemaStatements, type TableName } from './schema.ts';
+import { qualified, type TableName } from './schema.ts';
 import {
   type AnalyticsStore,
+  type AppliedMigration,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type QueryParams,
   type StoreOptions,
@@ -63,8 +65,8 @@ export class ChdbStore implements AnalyticsStore {
     return new ChdbStore(path, session, options);
   }
 
-  async migrate(): Promise<void> {
-    for (const statement of schemaStatements(this.database)) await this.command(statement);
+  migrate(): Promise<AppliedMigration[]> {
+    return runMigrations(this);
   }
 
   async insert<T extends TableName>(table: T, rows: readonly TableRows[T][]): Promise<void> {

@@ -10,10 +10,12 @@
  * also works with old servers such as Debian's 18.16, for statements without parameters.
  */
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { runMigrations } from './migrations.ts';
 import type { TableRows } from './rows.ts';
-import { qualified, schemaStatements, type TableName } from './schema.ts';
+import { qualified, type TableName } from './schema.ts';
 import {
   type AnalyticsStore,
+  type AppliedMigration,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type QueryParams,
   type StoreOptions,
@@ -48,7 +50,7 @@ export class ClickHouseHttpStore implements AnalyticsStore {
     });
   }
 
-  async migrate(): Promise<void> {
+  async migrate(): Promise<AppliedMigration[]> {
     const [row] = await this.query<{ version: string }>('SELECT version() AS version');
     const version = row?.version ?? '0';
     if (!supportsSchema(version)) {
@@ -56,7 +58,7 @@ export class ClickHouseHttpStore implements AnalyticsStore {
         `ClickHouse server ${version} at ${this.url} is too old for the Clientele schema: it needs ${MIN_SERVER_VERSION.join('.')} or later (DateTime64, fromUnixTimestamp64Milli)`,
       );
     }
-    for (const statement of schemaStatements(this.database)) await this.command(statement);
+    return runMigrations(this);
   }
 
   async insert<T extends TableName>(table: T, rows: readonly TableRows[T][]): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * The analytics tables, as ClickHouse DDL. `migrate()` on either store runs these statements in
- * order; each is idempotent (`IF NOT EXISTS`), so running it on every start is safe. A later change
- * to a table is an added statement (`ALTER TABLE … ADD COLUMN IF NOT EXISTS …`), never an edit.
+ * The analytics tables, as ClickHouse DDL: the statements of migration 1 (migrations.ts), which
+ * `migrate()` on either store runs with the others. They are released: never edit them (the
+ * database records their checksum); a change to a table is a new migration.
  *
  * How duplicates are kept out of the figures
  * ------------------------------------------
@@ -183,18 +183,11 @@ ORDER BY (stream, seq)`,
   };
 }
 
-/** The statements `migrate()` runs, in order. `db` is validated by the settings schema. */
-export function schemaStatements(db: string): string[] {
+/** Migration 1: the database and its tables. `db` is validated by the settings schema. */
+export function baselineStatements(db: string): string[] {
   assertIdentifier(db);
   const tables = tableStatements(db);
-  return [
-    `CREATE DATABASE IF NOT EXISTS ${db}`,
-    ...TABLES.map((t) => tables[t]),
-    // Loyalty programs: who a partner line names, why an adjustment or expiry, which operator.
-    `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS partner_id LowCardinality(String) DEFAULT ''`,
-    `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS reason LowCardinality(String) DEFAULT ''`,
-    `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS operator_id String DEFAULT ''`,
-  ];
+  return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...TABLES.map((t) => tables[t])];
 }
 
 /** `db.table`, refusing anything that is not a plain identifier (names are spliced into SQL). */

@@ -20,8 +20,11 @@ export interface AnalyticsStore {
   readonly backend: 'chdb' | 'http';
   /** The database holding the tables; queries name tables as `<database>.<table>`. */
   readonly database: string;
-  /** Creates the database and tables if missing. Idempotent. */
-  migrate(): Promise<void>;
+  /**
+   * Applies the migrations the database has not recorded (migrations.ts), resolving with them.
+   * Idempotent; refuses a database a newer release migrated, or one that ran an edited migration.
+   */
+  migrate(): Promise<AppliedMigration[]>;
   /**
    * Appends rows to a table of the database. Idempotent: inserting the same rows again (a retry
    * after a lost response, a redelivered message) never changes what FINAL queries see.
@@ -33,6 +36,13 @@ export interface AnalyticsStore {
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Waits for running operations, then releases the connection. Idempotent. */
   close(): Promise<void>;
+}
+
+/** A migration as a database recorded it (migrations.ts). */
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
 }
 
 export interface StoreOptions {

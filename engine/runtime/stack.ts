@@ -249,7 +249,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const s = await createAnalyticsStore(settings);
       store = s;
       cleanup('analytics store', () => s.close());
-      await s.migrate();
+      for (const m of await s.migrate()) {
+        logger.info({ version: m.version, migration: m.name }, 'analytics database migrated');
+      }
       const k = createSink({
         nc,
         store: s,

@@ -69,6 +69,7 @@ describe('chDB analytics store', () => {
       'lifecycle_triggers',
       'return_lines',
       'sale_lines',
+      'schema_migrations',
     ]);
   });
 

@@ -1,0 +1,125 @@
+/**
+ * Versioned migrations of the analytics database, the same on chDB and a ClickHouse server.
+ *
+ * Each migration is a numbered list of statements. `runMigrations` applies those a database has
+ * not recorded yet, in order, and records each in `schema_migrations` once all its statements
+ * ran; every statement is idempotent (`IF NOT EXISTS`, `IF EXISTS`), so a process that died half
+ * way through a migration runs it again from the start next time. A released migration is never
+ * edited: its checksum is recorded, and a database that ran a different text of it is refused
+ * (naming the migration) rather than left to drift. A change is a new migration at the end.
+ */
+import { createHash } from 'node:crypto';
+import { baselineStatements, qualified } from './schema.ts';
+import type { AnalyticsStore, AppliedMigration } from './store.ts';
+
+export interface Migration {
+  version: number;
+  /** What it does, as the team would say it; stored with the version. */
+  name: string;
+  /** The statements, for the database `db` (a validated identifier). */
+  statements(db: string): string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'the tables, keyed by their natural ids',
+    statements: baselineStatements,
+  },
+  {
+    version: 2,
+    name: "ledger: a partner line's partner, an adjustment's reason and operator",
+    statements: (db) => [
+      `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS partner_id LowCardinality(String) DEFAULT ''`,
+      `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS reason LowCardinality(String) DEFAULT ''`,
+      `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS operator_id String DEFAULT ''`,
+    ],
+  },
+];
+
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+/** The statements' text, for a fixed database name: what a released migration must keep. */
+export function checksumOf(migration: Migration): string {
+  return createHash('sha256').update(migration.statements('db').join('\n;\n')).digest('hex');
+}
+
+/**
+ * Applies the migrations `store`'s database has not recorded, in order; resolves with those it
+ * applied. Refuses, before applying anything, a database that recorded a migration this code
+ * does not have (a newer release ran on it) or a different text of one it has.
+ */
+export async function runMigrations(
+  store: Pick<AnalyticsStore, 'database' | 'query' | 'command'>,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<AppliedMigration[]> {
+  checkOrder(migrations);
+  const db = store.database;
+  const table = qualified(db, MIGRATIONS_TABLE);
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await store.command(`CREATE TABLE IF NOT EXISTS ${table} (
+  version UInt32,
+  name String,
+  checksum String,
+  applied_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree
+ORDER BY version`);
+  const recorded = await store.query<{ version: number | string; name: string; checksum: string }>(
+    `SELECT version, name, checksum FROM ${table} FINAL ORDER BY version`,
+  );
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of recorded) {
+    const version = Number(row.version);
+    const migration = known.get(version);
+    if (!migration) {
+      throw new MigrationError(
+        `the analytics database ${db} has migration ${version} (${row.name}), which this release does not know: run a release that has it`,
+      );
+    }
+    if (row.checksum !== checksumOf(migration)) {
+      throw new MigrationError(
+        `migration ${version} (${migration.name}) ran on ${db} with different statements than this release's: a released migration must not be edited; add a new one`,
+      );
+    }
+  }
+  const done = new Set(recorded.map((row) => Number(row.version)));
+  const applied: AppliedMigration[] = [];
+  for (const migration of migrations) {
+    if (done.has(migration.version)) continue;
+    for (const [i, statement] of migration.statements(db).entries()) {
+      try {
+        await store.command(statement);
+      } catch (err) {
+        throw new MigrationError(
+          `migration ${migration.version} (${migration.name}), statement ${i + 1}, failed on ${db}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      }
+    }
+    const record = {
+      version: migration.version,
+      name: migration.name,
+      checksum: checksumOf(migration),
+    };
+    await store.command(
+      `INSERT INTO ${table} (version, name, checksum, applied_at) SELECT {version:UInt32}, {name:String}, {checksum:String}, now64(3)`,
+      record,
+    );
+    applied.push(record);
+  }
+  return applied;
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new MigrationError(
+        `migration ${m.version} (${m.name}) is at place ${i + 1}: versions run 1, 2, 3… in order`,
+      );
+    }
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * Versioned migrations of the analytics database on chDB: a fresh database gets every migration
+ * once and records it; one built before migrations were recorded (its tables made by the same
+ * statements) is brought under them without losing a row; an edited or unknown migration is
+ * refused before anything runs; a migration that fails part way names itself and its statement,
+ * is not recorded, and runs again from its start once fixed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settingsSchema } from '../../config/settings.ts';
+import {
+  checksumOf,
+  MIGRATIONS,
+  type Migration,
+  MigrationError,
+  runMigrations,
+} from '../../engine/analytics/migrations.ts';
+import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
+import type { AnalyticsStore } from '../../engine/analytics/store.ts';
+
+let dataDir: string;
+let store: AnalyticsStore;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'clientele-migrations-'));
+  store = await createAnalyticsStore(
+    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
+  );
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The store's engine, on a database of the test's own. */
+const on = (database: string) => ({
+  database,
+  query: store.query.bind(store),
+  command: store.command.bind(store),
+});
+
+const recorded = (database: string) =>
+  store.query<{ version: number; name: string; checksum: string }>(
+    `SELECT version, name, checksum FROM ${database}.schema_migrations FINAL ORDER BY version`,
+  );
+
+const tablesOf = async (database: string) =>
+  (
+    await store.query<{ name: string }>(
+      'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+      { db: database },
+    )
+  ).map((t) => t.name);
+
+const columnsOf = async (database: string, table: string) =>
+  (
+    await store.query<{ name: string }>(
+      'SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String}',
+      { db: database, t: table },
+    )
+  ).map((c) => c.name);
+
+describe('analytics migrations', () => {
+  it('apply each migration once to a fresh database and record it', async () => {
+    const db = 'm_fresh';
+    const applied = await runMigrations(on(db));
+    expect(applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await recorded(db)).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, checksum: checksumOf(m) })),
+    );
+    expect(await tablesOf(db)).toEqual(
+      expect.arrayContaining(['events', 'sale_lines', 'ledger', 'schema_migrations']),
+    );
+    expect(await columnsOf(db, 'ledger')).toEqual(
+      expect.arrayContaining(['partner_id', 'reason', 'operator_id']),
+    );
+    expect(await runMigrations(on(db))).toEqual([]);
+    expect(await recorded(db)).toHaveLength(MIGRATIONS.length);
+  });
+
+  it('bring a database made before they were recorded under them, keeping its rows', async () => {
+    const db = 'm_before';
+    for (const m of MIGRATIONS)
+      for (const statement of m.statements(db)) await store.command(statement);
+    await store.command(
+      `INSERT INTO ${db}.events (event_id, type, occurred_at, total_minor) VALUES ('e-1', 'sale', now64(3), 1999)`,
+    );
+    expect(await tablesOf(db)).not.toContain('schema_migrations');
+    const applied = await runMigrations(on(db));
+    expect(applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    const rows = await store.query<{ event_id: string; total_minor: string }>(
+      `SELECT event_id, total_minor FROM ${db}.events FINAL`,
+    );
+    expect(rows).toEqual([{ event_id: 'e-1', total_minor: '1999' }]);
+  });
+
+  it('refuse an edited migration and one this release does not know, before running anything', async () => {
+    const db = 'm_refused';
+    await runMigrations(on(db));
+    const [first, second] = MIGRATIONS as [Migration, Migration];
+    const edited: Migration = {
+      ...second,
+      statements: (d) => [...second.statements(d), `ALTER TABLE ${d}.ledger DROP COLUMN reason`],
+    };
+    await expect(runMigrations(on(db), [first, edited])).rejects.toThrow(
+      /migration 2 \(ledger: .*\) ran on m_refused with different statements/,
+    );
+    await expect(runMigrations(on(db), [first])).rejects.toThrow(
+      /has migration 2 \(ledger: .*\), which this release does not know/,
+    );
+    // Nothing ran: the column the edited text would drop is there.
+    expect(await columnsOf(db, 'ledger')).toContain('reason');
+  });
+
+  it('name a failing migration and its statement, and run it again from its start once fixed', async () => {
+    const db = 'm_failing';
+    await runMigrations(on(db));
+    const third = (broken: boolean): Migration => ({
+      version: MIGRATIONS.length + 1,
+      name: 'a table of offers',
+      statements: (d) => [
+        `CREATE TABLE IF NOT EXISTS ${d}.offers (offer_id String) ENGINE = ReplacingMergeTree ORDER BY offer_id`,
+        broken
+          ? `ALTER TABLE ${d}.offers ADD COLUMN IF NOT EXISTS ends_at NoSuchType`
+          : `ALTER TABLE ${d}.offers ADD COLUMN IF NOT EXISTS ends_at DateTime64(3, 'UTC')`,
+      ],
+    });
+    const failed = runMigrations(on(db), [...MIGRATIONS, third(true)]);
+    await expect(failed).rejects.toBeInstanceOf(MigrationError);
+    await expect(failed).rejects.toThrow(
+      new RegExp(`migration ${MIGRATIONS.length + 1} \\(a table of offers\\), statement 2, failed`),
+    );
+    expect((await recorded(db)).map((m) => m.version)).not.toContain(MIGRATIONS.length + 1);
+    // Fixed (a new text of a migration that never ran is not an edit): it runs from the start.
+    const applied = await runMigrations(on(db), [...MIGRATIONS, third(false)]);
+    expect(applied.map((m) => m.version)).toEqual([MIGRATIONS.length + 1]);
+    expect(await columnsOf(db, 'offers')).toEqual(['offer_id', 'ends_at']);
+  });
+
+  it('refuse versions out of order', async () => {
+    const [first, second] = MIGRATIONS as [Migration, Migration];
+    await expect(runMigrations(on('m_order'), [first, { ...second, version: 3 }])).rejects.toThrow(
+      /migration 3 .* is at place 2/,
+    );
+  });
+});
