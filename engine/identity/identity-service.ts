@@ -20,7 +20,7 @@ import { mergeCustomer } from '../../workflows/merge/client.ts';
 import type { SummaryStore } from '../customer-view/summary-store.ts';
 import { fraudCues, identificationCues } from '../domain/cue-wording.ts';
 import { ClienteleError, type FieldIssue } from '../domain/error-codes.ts';
-import type { LookUpActivity } from '../domain/fraud/messages.ts';
+import { type LookUpActivity, placeOf } from '../domain/fraud/messages.ts';
 import { readCard } from '../domain/identity/card-number.ts';
 import {
   type HouseholdAnswer,
@@ -230,9 +230,7 @@ function note(
   deps.activity?.note({
     kind: 'look-up',
     at: deps.eventTime.now().toISOString(),
-    storeId: request.storeId,
-    ...(request.tillId !== undefined && { tillId: request.tillId }),
-    channel: request.channel,
+    ...placeOf(request),
     // Only a card can be misread (no identifier then).
     identifier: identifier?.kind ?? 'card',
     ...(identifier?.kind === 'card' && { cardNumber: identifier.value }),

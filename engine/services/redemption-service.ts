@@ -29,6 +29,7 @@ import {
   redemptionRefusalCodes,
   retryable,
 } from '../domain/error-codes.ts';
+import { placeOf } from '../domain/fraud/messages.ts';
 import { tillRefusal } from '../domain/identity/card-status.ts';
 import type { Refusal } from '../domain/loyalty/contract.ts';
 import type { Program } from '../domain/loyalty/program.ts';
@@ -235,9 +236,7 @@ export async function redeemWithCard(
     deps.activity?.note({
       kind: 'redemption',
       at: (deps.now?.() ?? new Date()).toISOString(),
-      storeId: request.storeId,
-      ...(request.tillId !== undefined && { tillId: request.tillId }),
-      channel: request.channel,
+      ...placeOf(request),
       redemptionId: request.redemptionId,
       customerId: request.customerId,
       ...(request.cardNumber !== undefined && { cardNumber: request.cardNumber }),

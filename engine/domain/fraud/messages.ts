@@ -80,18 +80,23 @@ export const fraudFlag = z.strictObject({
 });
 export type FraudFlag = z.infer<typeof fraudFlag>;
 
+/** A till's place: its store, till (none on the web) and channel. */
+export type Place = Pick<CardActivity, 'storeId' | 'tillId' | 'channel'>;
+
+/** The place of a request or activity, without its other fields. */
+export const placeOf = (from: Place): Place => ({
+  storeId: from.storeId,
+  ...(from.tillId !== undefined && { tillId: from.tillId }),
+  channel: from.channel,
+});
+
 /**
  * Where a flag was raised: its till, or where the last use that tripped it happened (a travel
  * flag's second store). The stream subject, the store's list, the alerted till and ClickHouse's
  * `store_id` all say this place.
  */
-export function flagPlace(flag: FraudFlag): Pick<CardActivity, 'storeId' | 'tillId' | 'channel'> {
-  const last = flag.till ?? (flag.evidence[flag.evidence.length - 1] as CardActivity);
-  return {
-    storeId: last.storeId,
-    ...(last.tillId !== undefined && { tillId: last.tillId }),
-    channel: last.channel,
-  };
+export function flagPlace(flag: FraudFlag): Place {
+  return placeOf(flag.till ?? (flag.evidence[flag.evidence.length - 1] as CardActivity));
 }
 
 /**
