@@ -6,7 +6,8 @@
  */
 const composition = '^(engine/(runtime|cli|simulator)|bench)/';
 const edges = '^(gateways|dashboards)/';
-const middle = '^engine/(streams|services|analytics|programs|identity|customer-view|fraud)/';
+const middle =
+  '^engine/(streams|services|analytics|programs|identity|customer-view|fraud|segments)/';
 
 module.exports = {
   forbidden: [

@@ -22,8 +22,8 @@ import {
   loadProgramFile,
   ProgramFileError,
   parseProgramText,
-  pathOfField,
 } from '../../engine/programs/load-program.ts';
+import { pathOfField } from '../../engine/programs/located-yaml.ts';
 import { programInputOf, programOfEntry } from '../../engine/programs/program-store.ts';
 
 const EXAMPLES = ['config/programs/grocer.yaml', 'config/programs/fashion.yaml'];
