@@ -19,6 +19,7 @@ import { startSimulator } from '../simulator/tills.ts';
 import { addCustomerCommands } from './customers.ts';
 import { withNats } from './nats.ts';
 import { startProgress } from './progress.ts';
+import { addSegmentCommands } from './segments.ts';
 
 const program = new Command()
   .name('clientele')
@@ -385,5 +386,6 @@ programs
   });
 
 addCustomerCommands(program, settingsOrExit);
+addSegmentCommands(program);
 
 await program.parseAsync(process.argv);

@@ -3,13 +3,12 @@
  * schema. Whatever is wrong comes back as one `ProgramError` naming the file and every bad field,
  * with the line of the YAML it is on where that can be found.
  */
-import { readFile } from 'node:fs/promises';
 import {
   type ProgramDefinition,
   ProgramError,
   parseProgram,
 } from '../domain/loyalty/program-schema.ts';
-import { parseLocatedYaml } from './located-yaml.ts';
+import { parseLocatedYaml, readTextFile } from './located-yaml.ts';
 
 /** The file could not be read at all (missing, a folder, no permission). */
 export class ProgramFileError extends Error {
@@ -27,22 +26,9 @@ export interface LoadedProgram {
 
 /** Reads and parses a program file; throws `ProgramFileError` or `ProgramError`. */
 export async function loadProgramFile(file: string): Promise<LoadedProgram> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a folder, not a program file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new ProgramFileError(`${file}: ${why}`);
-  }
-  return { file, ...parseProgramText(text, file) };
+  const read = await readTextFile(file);
+  if (!read.ok) throw new ProgramFileError(`${file}: ${read.why}`);
+  return { file, ...parseProgramText(read.text, file) };
 }
 
 /**

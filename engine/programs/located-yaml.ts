@@ -3,6 +3,7 @@
  * errors come first and stop there (line and column); then the schema's issues, each with
  * ` (line N)` when its field (or the nearest field above it) is found in the text.
  */
+import { readFile } from 'node:fs/promises';
 import {
   type Document,
   isAlias,
@@ -13,6 +14,26 @@ import {
   type Node,
   parseDocument,
 } from 'yaml';
+
+/** Why a file could not be read at all, as its user would say it (missing, a folder, no permission). */
+export async function readTextFile(
+  file: string,
+): Promise<{ ok: true; text: string } | { ok: false; why: string }> {
+  try {
+    return { ok: true, text: await readFile(file, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
+    return { ok: false, why };
+  }
+}
 
 /** A bad field, named by its path (`earn.rules[2].when`), and what is wrong with it. */
 export interface Issue {

@@ -2,8 +2,7 @@
  * Reads a segment list file (YAML, or JSON): every mistake comes back in one `SegmentListError`
  * naming the file, each bad field and its line.
  */
-import { readFile } from 'node:fs/promises';
-import { parseLocatedYaml } from '../programs/located-yaml.ts';
+import { parseLocatedYaml, readTextFile } from '../programs/located-yaml.ts';
 import { checkSegmentList, type Segment, SegmentListError } from './segment-schema.ts';
 
 /** Parses a segment list's text; `source` names it in errors. */
@@ -15,13 +14,7 @@ export function parseSegmentsText(text: string, source: string): Segment[] {
 
 /** Reads and parses a segment list file; a file that cannot be read is a `SegmentListError` too. */
 export async function loadSegmentsFile(file: string): Promise<Segment[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new SegmentListError(file, [
-      { field: '(file)', message: (err as NodeJS.ErrnoException).code ?? (err as Error).message },
-    ]);
-  }
-  return parseSegmentsText(text, file);
+  const read = await readTextFile(file);
+  if (!read.ok) throw new SegmentListError(file, [{ field: '(file)', message: read.why }]);
+  return parseSegmentsText(read.text, file);
 }
