@@ -15,7 +15,7 @@ import {
   parseDocument,
 } from 'yaml';
 
-/** Why a file could not be read at all, as its user would say it (missing, a folder, no permission). */
+/** A file's text, or why it could not be read (missing, a folder, no permission). */
 export async function readTextFile(
   file: string,
 ): Promise<{ ok: true; text: string } | { ok: false; why: string }> {
