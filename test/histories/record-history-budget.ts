@@ -11,15 +11,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import proto from '@temporalio/proto';
-import { parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
 import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
-import { eventSubject } from '../../engine/streams/topology.ts';
-import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
+import { customerWorkflowId } from '../../workflows/customer/messages.ts';
 import { HISTORY_BUDGET_PATCH } from '../../workflows/customer/workflow.ts';
-import { saleInput } from '../support/events.ts';
 import { patchesOf } from '../support/histories.ts';
 import { programOf } from '../support/loyalty.ts';
-import { eventually, startTestStack, testSettings } from '../support/stack.ts';
+import { sendSale, startTestStack, testSettings } from '../support/stack.ts';
 
 const customerId = 'c-rec-budget';
 const fileName = 'customer-history-budget-run.binpb';
@@ -42,26 +39,18 @@ try {
   let sent = 0;
   for (;;) {
     if (sent >= MAX_SALES) throw new Error(`no rollover after ${sent} sales`);
-    const parsed = parseRetailEvent(
-      saleInput({
+    // One delivery at a time: the run rolls over after the delivery that takes it past 16 KiB.
+    await sendSale(
+      stack,
+      {
         customerId,
         transactionId: `tx-rec-budget-${sent + 1}`,
         eventId: `ev-rec-budget-sale-${sent + 1}`,
         occurredAt: new Date(Date.now() - 60_000).toISOString(),
-      }),
+      },
+      sent + 1,
     );
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    const event: RetailEvent = parsed.event;
-    await stack.js.publish(eventSubject(event.storeId), JSON.stringify(event), {
-      msgID: event.eventId,
-    });
     sent += 1;
-    // One delivery at a time: the run rolls over after the delivery that takes it past 16 KiB.
-    await eventually(
-      async () => ((await handle.query(snapshotQuery)).eventsApplied === sent ? true : undefined),
-      30_000,
-      `sale ${sent} applied`,
-    );
     const runId = (await handle.describe()).runId;
     firstRun ??= runId;
     if (runId !== firstRun) break;

@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRetailEvent, type SaleEvent } from '../../engine/domain/events.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
-import { eventSubject } from '../../engine/streams/topology.ts';
 import { baseProgram, deliverToCustomer } from '../../workflows/customer/client.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { HISTORY_BUDGET_PATCH } from '../../workflows/customer/workflow.ts';
 import { saleInput } from '../support/events.ts';
 import { patchesOf } from '../support/histories.ts';
 import { programOf } from '../support/loyalty.ts';
-import { eventually, startTestStack, testSettings } from '../support/stack.ts';
+import { sendSale, startTestStack, testSettings } from '../support/stack.ts';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -47,10 +46,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** A minute ago: well within what the router takes as now. */
+const recent = () => new Date(Date.now() - 60_000).toISOString();
+
 const sale = (customerId: string): SaleEvent => {
-  const parsed = parseRetailEvent(
-    saleInput({ customerId, occurredAt: new Date(Date.now() - 60_000).toISOString() }),
-  );
+  const parsed = parseRetailEvent(saleInput({ customerId, occurredAt: recent() }));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   if (parsed.event.type !== 'sale') throw new Error('not a sale');
   return parsed.event;
@@ -92,20 +92,13 @@ describe('history budget', () => {
     let pointsPerSale: number | undefined;
     while (seen.size < RUNS) {
       expect(sent, `sales before ${RUNS} runs`).toBeLessThan(MAX_SALES);
-      const event = sale(CUSTOMER);
-      await stack.js.publish(eventSubject(event.storeId), JSON.stringify(event), {
-        msgID: event.eventId,
-      });
-      sent += 1;
       // One delivery at a time, so a run's growth past the budget is one delivery's at most.
-      const snapshot = await eventually(
-        async () => {
-          const s = await handle.query(snapshotQuery);
-          return s.eventsApplied === sent ? s : undefined;
-        },
-        30_000,
-        `sale ${sent} applied`,
+      const { snapshot } = await sendSale(
+        stack,
+        { customerId: CUSTOMER, occurredAt: recent() },
+        sent + 1,
       );
+      sent += 1;
       pointsPerSale ??= snapshot.pointsBalance;
       seen.add((await handle.describe()).runId);
     }

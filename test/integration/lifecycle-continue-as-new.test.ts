@@ -10,16 +10,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noEffects } from '../../engine/domain/customer/account.ts';
-import { parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
 import type { Lifecycle } from '../../engine/domain/lifecycle/rules-schema.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
 import { publishEffects } from '../../engine/streams/publish-effects.ts';
-import { eventSubject, TRIGGERS_STREAM } from '../../engine/streams/topology.ts';
+import { TRIGGERS_STREAM } from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
-import { saleInput } from '../support/events.ts';
 import { programOf } from '../support/loyalty.ts';
-import { eventually, lifecycleTriggersOf, startTestStack, testSettings } from '../support/stack.ts';
+import {
+  eventually,
+  lifecycleTriggersOf,
+  sendSale,
+  startTestStack,
+  testSettings,
+} from '../support/stack.ts';
 
 const CUSTOMER = 'c-life-rollover-1';
 const CONTROL = 'c-life-rollover-control';
@@ -74,21 +78,13 @@ describe('lifecycle triggers across continue-as-new', () => {
     /** The `n`th sale, `100 + n` days ago: only the first moves the last purchase. */
     const saleAt = (n: number) => new Date(Date.now() - (100 + n) * DAY_MS).toISOString();
     const send = async () => {
-      const parsed = parseRetailEvent(
-        saleInput({ customerId: CUSTOMER, occurredAt: saleAt(sent) }),
+      const { event } = await sendSale(
+        stack,
+        { customerId: CUSTOMER, occurredAt: saleAt(sent) },
+        sent + 1,
       );
-      if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-      const event: RetailEvent = parsed.event;
-      await stack.js.publish(eventSubject(event.storeId), JSON.stringify(event), {
-        msgID: event.eventId,
-      });
-      sent += 1;
       // One delivery at a time: each costs the run its own history events.
-      await eventually(
-        async () => ((await handle.query(snapshotQuery)).eventsApplied === sent ? true : undefined),
-        30_000,
-        `sale ${sent} applied`,
-      );
+      sent += 1;
       runs.add((await handle.describe()).runId);
       return event;
     };

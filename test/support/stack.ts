@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { pino } from 'pino';
 import { loadSettings, type Settings } from '../../config/settings.ts';
+import type { CustomerSnapshot } from '../../engine/domain/customer/state.ts';
 import { type LifecycleTriggerMessage, lifecycleTrigger } from '../../engine/domain/effects.ts';
+import { parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
 import {
   allComponents,
   type Component,
@@ -16,8 +18,10 @@ import {
   type StackOptions,
   startStack,
 } from '../../engine/runtime/stack.ts';
-import { lifecycleSubject, TRIGGERS_STREAM } from '../../engine/streams/topology.ts';
+import { eventSubject, lifecycleSubject, TRIGGERS_STREAM } from '../../engine/streams/topology.ts';
+import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { bundleWorkflows } from '../../workflows/worker.ts';
+import { saleInput } from './events.ts';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundled once per test file: workers restart often in tests. */
@@ -101,4 +105,31 @@ export async function lifecycleTriggersOf(
   }
   if (seen.length !== count) throw new Error(`read ${seen.length} of ${count} triggers`);
   return seen;
+}
+
+/**
+ * Publishes a sale (`saleInput` with `fields`) on the event stream as a gateway does, then waits
+ * until the customer's workflow has applied `applied` events in all: one delivery at a time.
+ */
+export async function sendSale(
+  stack: Pick<Stack, 'js' | 'temporal'>,
+  fields: Record<string, unknown> & { customerId: string },
+  applied: number,
+): Promise<{ event: RetailEvent; snapshot: CustomerSnapshot }> {
+  const parsed = parseRetailEvent(saleInput(fields));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const event = parsed.event;
+  await stack.js.publish(eventSubject(event.storeId), JSON.stringify(event), {
+    msgID: event.eventId,
+  });
+  const handle = stack.temporal.workflow.getHandle(customerWorkflowId(fields.customerId));
+  const snapshot = await eventually(
+    async () => {
+      const s = await handle.query(snapshotQuery);
+      return s.eventsApplied === applied ? s : undefined;
+    },
+    30_000,
+    `sale ${applied} applied`,
+  );
+  return { event, snapshot };
 }
