@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { formatPath } from '../domain/error-codes.ts';
 import type { Condition } from '../domain/segments/conditions.ts';
+import { duplicateIds } from '../domain/unique-ids.ts';
 import { parseCondition, SegmentExpressionError } from './expression.ts';
 
 export const segmentId = z
@@ -43,19 +44,7 @@ export const segmentList = z
       )
       .min(1, 'name at least one segment'),
   })
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.segments.forEach((segment, i) => {
-      if (seen.has(segment.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['segments', i, 'id'],
-          message: `${segment.id} is named twice`,
-        });
-      }
-      seen.add(segment.id);
-    });
-  });
+  .superRefine((list, ctx) => duplicateIds(list.segments, ['segments'], ctx));
 
 /** A segment as parsed: its condition as written and compiled. */
 export interface Segment {

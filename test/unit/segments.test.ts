@@ -226,7 +226,7 @@ describe('a segment list file', () => {
         'segments:\n  - id: a\n    when: age > 1\n  - id: a\n    when: age > 2\n',
         's.yaml',
       ),
-    ).toThrow(/segments\[1\]\.id: a is named twice \(line 4\)/);
+    ).toThrow(/segments\[1\]\.id: repeats "a" \(line 4\)/);
     expect(() => parseSegmentsText('segments:\n  - id: a\n   when: [', 's.yaml')).toThrow(
       /\(YAML syntax\): .*\(line \d+, column \d+\)/,
     );

@@ -19,6 +19,7 @@
  * Only types leave this module for the rules the workflow runs (zod stays out of its bundle).
  */
 import { z } from 'zod';
+import { duplicateIds } from '../unique-ids.ts';
 
 const id = z
   .string()
@@ -133,15 +134,7 @@ export const lifecycle = z
     spreadMinutes: z.number().int().min(0).max(720).default(0),
     rules: z.array(lifecycleRule).max(100).default([]),
   })
-  .superRefine((section, ctx) => {
-    const seen = new Set<string>();
-    section.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `repeats "${rule.id}"` });
-      }
-      seen.add(rule.id);
-    });
-  });
+  .superRefine((section, ctx) => duplicateIds(section.rules, ['rules'], ctx));
 
 export type LifecycleRule = z.infer<typeof lifecycleRule>;
 export type Lifecycle = z.infer<typeof lifecycle>;

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { formatPath } from '../events.ts';
 import { lifecycle } from '../lifecycle/rules-schema.ts';
+import { duplicateIds } from '../unique-ids.ts';
 
 const id = z
   .string()
@@ -368,20 +369,6 @@ export const loyaltyProgram = z
       }
     });
   });
-
-function duplicateIds(
-  items: readonly { id: string }[],
-  path: (string | number)[],
-  ctx: z.RefinementCtx,
-) {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    if (seen.has(item.id)) {
-      ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `repeats "${item.id}"` });
-    }
-    seen.add(item.id);
-  });
-}
 
 /** A program as written in a file. */
 export type ProgramInput = z.input<typeof loyaltyProgram>;
