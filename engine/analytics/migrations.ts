@@ -7,17 +7,25 @@
  * way through a migration runs it again from the start next time. A released migration is never
  * edited: its checksum is recorded, and a database that ran a different text of it is refused
  * (naming the migration) rather than left to drift. A change is a new migration at the end.
+ *
+ * A statement that cannot be made idempotent in SQL (copying a table, exchanging two) carries a
+ * guard: a SELECT that returns a row while the statement is still to run. So a rebuild that died
+ * after its exchange does not copy the new table back over the old one.
  */
 import { createHash } from 'node:crypto';
+import { layoutForQuestions } from './layout-v3.ts';
 import { baselineStatements, qualified } from './schema.ts';
 import type { AnalyticsStore, AppliedMigration } from './store.ts';
+
+/** A statement, or one that runs only while its guard (a SELECT) returns a row. */
+export type Statement = string | { sql: string; onlyIf: string };
 
 export interface Migration {
   version: number;
   /** What it does, as the team would say it; stored with the version. */
   name: string;
   /** The statements, for the database `db` (a validated identifier). */
-  statements(db: string): string[];
+  statements(db: string): Statement[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -35,6 +43,11 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${db}.ledger ADD COLUMN IF NOT EXISTS operator_id String DEFAULT ''`,
     ],
   },
+  {
+    version: 3,
+    name: 'facts sorted by customer and day, daily aggregates, dimensions',
+    statements: layoutForQuestions,
+  },
 ];
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -45,7 +58,10 @@ export class MigrationError extends Error {
 
 /** The statements' text, for a fixed database name: what a released migration must keep. */
 export function checksumOf(migration: Migration): string {
-  return createHash('sha256').update(migration.statements('db').join('\n;\n')).digest('hex');
+  const text = migration
+    .statements('db')
+    .map((s) => (typeof s === 'string' ? s : `${s.sql}\n-- only if: ${s.onlyIf}`));
+  return createHash('sha256').update(text.join('\n;\n')).digest('hex');
 }
 
 /**
@@ -92,7 +108,10 @@ ORDER BY version`);
     if (done.has(migration.version)) continue;
     for (const [i, statement] of migration.statements(db).entries()) {
       try {
-        await store.command(statement);
+        if (typeof statement === 'string') await store.command(statement);
+        else if ((await store.query(statement.onlyIf)).length > 0) {
+          await store.command(statement.sql);
+        }
       } catch (err) {
         throw new MigrationError(
           `migration ${migration.version} (${migration.name}), statement ${i + 1}, failed on ${db}: ${err instanceof Error ? err.message : String(err)}`,

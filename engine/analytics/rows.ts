@@ -9,8 +9,14 @@ import {
   type LedgerEntry,
   type LifecycleTriggerMessage,
   lifecycleTriggerId,
+  type TierChangeMessage,
 } from '../domain/effects.ts';
-import { lineNet, type RetailEvent, withoutPersonalData } from '../domain/events.ts';
+import {
+  type CustomerRegisteredEvent,
+  lineNet,
+  type RetailEvent,
+  withoutPersonalData,
+} from '../domain/events.ts';
 import { type FraudFlag, flagPlace } from '../domain/fraud/messages.ts';
 import type { TableName } from './schema.ts';
 
@@ -23,6 +29,8 @@ export interface EventRow {
   channel: string;
   customer_id: string;
   transaction_id: string;
+  /** The staff member at the till ('' when not given). */
+  associate_id: string;
   currency: string;
   total_minor: number;
   cost_minor: number;
@@ -129,6 +137,61 @@ export interface FraudFlagRow {
   speed_kmh: number | null;
 }
 
+export interface StoreRow {
+  store_id: string;
+  name: string;
+  format: string;
+  city: string;
+  region: string;
+  country: string;
+  latitude: number;
+  longitude: number;
+  /** `YYYY-MM-DD`. */
+  opened_on: string;
+  updated_at: string;
+}
+
+export interface ProductRow {
+  sku: string;
+  name: string;
+  category: string;
+  brand: string;
+  full_price: number;
+  unit_cost: number;
+  currency: string;
+  updated_at: string;
+}
+
+export interface StaffRow {
+  staff_id: string;
+  store_id: string;
+  role: string;
+  /** `YYYY-MM-DD`. */
+  hired_on: string;
+  updated_at: string;
+}
+
+/** A member, for cohorts and demographic cuts. birth_year and gender are personal data. */
+export interface CustomerRow {
+  customer_id: string;
+  registered_at: string;
+  acquisition_source: string;
+  home_store_id: string;
+  household_id: string;
+  customer_type: string;
+  birth_year: number | null;
+  gender: string;
+  updated_at: string;
+}
+
+export interface TierChangeRow {
+  customer_id: string;
+  at: string;
+  from_tier: string;
+  to_tier: string;
+  reason: string;
+}
+
 /** The row type of each table. */
 export interface TableRows {
   events: EventRow;
@@ -139,6 +202,11 @@ export interface TableRows {
   dead_letters: DeadLetterRow;
   lifecycle_triggers: LifecycleTriggerRow;
   fraud_flags: FraudFlagRow;
+  stores: StoreRow;
+  products: ProductRow;
+  staff: StaffRow;
+  customers: CustomerRow;
+  tier_changes: TierChangeRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -178,7 +246,8 @@ export interface StreamPosition {
 export function eventRows(
   event: RetailEvent,
   position: StreamPosition,
-): Pick<Required<RowBatch>, 'events' | 'sale_lines' | 'return_lines'> {
+): Pick<Required<RowBatch>, 'events' | 'sale_lines' | 'return_lines'> &
+  Pick<RowBatch, 'customers'> {
   const occurredAt = toClickHouseTime(event.occurredAt);
   const customerId = event.customerId ?? '';
   const common = {
@@ -189,6 +258,7 @@ export function eventRows(
     till_id: event.tillId ?? '',
     channel: event.channel,
     customer_id: customerId,
+    associate_id: (event.type === 'sale' || event.type === 'return' ? event.associateId : '') ?? '',
     payload: JSON.stringify(withoutPersonalData(event)),
     stream_seq: position.streamSeq,
     received_at: toClickHouseTime(position.receivedAt),
@@ -267,6 +337,21 @@ export function eventRows(
         return_lines: [],
       };
     case 'customer.registered':
+      return {
+        events: [
+          {
+            ...common,
+            transaction_id: ownId(event),
+            currency: '',
+            total_minor: 0,
+            cost_minor: 0,
+            line_count: 0,
+          },
+        ],
+        sale_lines: [],
+        return_lines: [],
+        customers: [customerRow(event)],
+      };
     case 'points.adjusted':
     case 'profile.changed':
     case 'service.interaction':
@@ -286,6 +371,26 @@ export function eventRows(
         return_lines: [],
       };
   }
+}
+
+/**
+ * A registration's member row: how they came, their home store, and from the profile the birth
+ * year and gender (personal data, for demographic cuts; see layout-v3.ts on erasure).
+ */
+function customerRow(event: CustomerRegisteredEvent): CustomerRow {
+  const at = toClickHouseTime(event.occurredAt);
+  const birthYear = event.profile?.birthDate ? Number(event.profile.birthDate.slice(0, 4)) : null;
+  return {
+    customer_id: event.customerId,
+    registered_at: at,
+    acquisition_source: event.acquisitionSource ?? '',
+    home_store_id: event.profile?.preferredStoreId ?? event.storeId,
+    household_id: '',
+    customer_type: event.profile?.customerType ?? '',
+    birth_year: birthYear,
+    gender: event.profile?.gender ?? '',
+    updated_at: at,
+  };
 }
 
 /** The id an event without a transaction names itself by (the same resent is the same row). */
@@ -318,6 +423,16 @@ export function ledgerRow(entry: LedgerEntry): LedgerRow {
     partner_id: entry.partnerId ?? '',
     reason: entry.reason ?? '',
     operator_id: entry.operatorId ?? '',
+  };
+}
+
+export function tierChangeRow(change: TierChangeMessage): TierChangeRow {
+  return {
+    customer_id: change.customerId,
+    at: toClickHouseTime(change.at),
+    from_tier: change.from,
+    to_tier: change.to,
+    reason: change.reason,
   };
 }
 

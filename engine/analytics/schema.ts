@@ -5,10 +5,14 @@
  *
  * How duplicates are kept out of the figures
  * ------------------------------------------
- * Every row has a natural id (event_id, entry_id, cue_id, …), and the same id always describes the
- * same fact. Each table is a ReplacingMergeTree whose sorting key is that id (or the id behind
- * columns that are functions of it), and every query that counts reads it with FINAL, which
- * collapses rows with equal keys at read time. Background merges collapse them on disk later.
+ * Every row has a natural key (a sale line's store, transaction and line; a ledger line's entry
+ * and revision; a cue's id), and the same key always describes the same fact. Two things keep a
+ * second copy out:
+ * - At insert, the sink writes only rows whose key the table does not hold yet (facts.ts). That
+ *   is what makes plain reads and the daily aggregates of migration 3 (layout-v3.ts) exact.
+ * - Each table is a ReplacingMergeTree sorted by that key, so a copy that got in anyway (a second
+ *   writer) collapses when parts merge, and FINAL collapses it at read time. Reads of one
+ *   customer or one till may use FINAL cheaply; questions over everyone read plainly.
  *
  * Why not insert de-duplication (`insert_deduplication_token`, `non_replicated_deduplication_window`)?
  * It only drops a *byte-identical block*. Our duplicates rarely come as identical blocks: a message
@@ -16,18 +20,19 @@
  * an event re-published after the NATS duplicate window arrives in a later batch altogether. Only a
  * key on the row itself catches those. Block de-duplication also has a trap for erasure (RELIABILITY.md):
  * a mutation does not clear the stored block checksums, so an identical block re-inserted later is
- * silently dropped. So: ReplacingMergeTree + FINAL, nothing else.
+ * silently dropped.
  *
  * Money columns are Int64 minor units; so are counts the event contract does not bound (quantity):
  * ClickHouse silently wraps an out-of-range value in a narrower integer column (5e9 in UInt32 is
  * stored as 705032704). Times are DateTime64(3, 'UTC').
  *
- * Personal data: none. `customer_id` is the pseudonymous id (see engine/domain/events.ts); the
- * `profile` of customer.registered is stripped before the payload is stored (rows.ts). When
- * personal data does come here, erasure needs `ALTER TABLE … DELETE` mutations on these tables.
+ * Personal data: none in these tables. `customer_id` is the pseudonymous id (see
+ * engine/domain/events.ts); the `profile` of customer.registered is stripped before the payload is
+ * stored (rows.ts). Migration 3's `customers` holds a birth year and gender (layout-v3.ts).
  */
 
-export const TABLES = [
+/** The tables of migration 1 (released: this list is part of its statements). */
+const BASELINE_TABLES = [
   'events',
   'sale_lines',
   'return_lines',
@@ -37,11 +42,22 @@ export const TABLES = [
   'lifecycle_triggers',
   'fraud_flags',
 ] as const;
+type BaselineTable = (typeof BASELINE_TABLES)[number];
+
+/** Every table rows are inserted into: the baseline's, and migration 3's dimensions (layout-v3.ts). */
+export const TABLES = [
+  ...BASELINE_TABLES,
+  'stores',
+  'products',
+  'staff',
+  'customers',
+  'tier_changes',
+] as const;
 export type TableName = (typeof TABLES)[number];
 
 const time = "DateTime64(3, 'UTC')";
 
-function tableStatements(db: string): Record<TableName, string> {
+function tableStatements(db: string): Record<BaselineTable, string> {
   return {
     // One row per retail event. customer_id and till_id are '' when absent (anonymous sale, web).
     // total_minor is signed: a return is negative, so sum(total_minor) is net sales.
@@ -187,7 +203,7 @@ ORDER BY (stream, seq)`,
 export function baselineStatements(db: string): string[] {
   assertIdentifier(db);
   const tables = tableStatements(db);
-  return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...TABLES.map((t) => tables[t])];
+  return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...BASELINE_TABLES.map((t) => tables[t])];
 }
 
 /** `db.table`, refusing anything that is not a plain identifier (names are spliced into SQL). */

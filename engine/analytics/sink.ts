@@ -5,9 +5,9 @@
  * (named SINK_CONSUMER, explicit ack), buffers up to `batchSize` messages or `flushMs`, inserts
  * each table's rows, and acks the messages only after every insert of the batch succeeded.
  *
- * - Delivery is at-least-once (a lost ack, a crash between insert and ack, an event re-published
- *   after the duplicate window): the store's inserts are idempotent (ReplacingMergeTree keyed by
- *   the natural id, read with FINAL; see schema.ts), so a second copy changes no figure.
+ * - Delivery is at-least-once (a lost ack, a crash between two inserts or between insert and ack,
+ *   an event re-published after the duplicate window): each table's rows are inserted once by
+ *   their natural key (facts.ts), so a second copy changes no figure, plain or aggregated.
  * - A failed insert naks the batch with a growing delay and the sink keeps running.
  * - A malformed message (not JSON, or refused by its zod schema) goes to `dead_letters` and is
  *   terminated: it never blocks its stream.
@@ -25,7 +25,7 @@ import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { cue, ledgerEntry, lifecycleTrigger } from '../domain/effects.ts';
+import { cue, ledgerEntry, lifecycleTrigger, tierChange } from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
 import { fraudFlag } from '../domain/fraud/messages.ts';
 import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
@@ -36,9 +36,12 @@ import {
   EVENTS_STREAM,
   FRAUD_STREAM,
   LEDGER_STREAM,
+  LOYALTY_STREAM,
   SINK_CONSUMER,
+  TIER_SUBJECTS,
   TRIGGERS_STREAM,
 } from '../streams/topology.ts';
+import { insertOnce } from './facts.ts';
 import {
   cueRow,
   deadLetterRow,
@@ -48,6 +51,7 @@ import {
   lifecycleTriggerRow,
   type RowBatch,
   type TableRows,
+  tierChangeRow,
 } from './rows.ts';
 import { TABLES, type TableName } from './schema.ts';
 import type { AnalyticsStore } from './store.ts';
@@ -56,12 +60,16 @@ import type { AnalyticsStore } from './store.ts';
 export const SINK_STREAMS = [
   EVENTS_STREAM,
   LEDGER_STREAM,
+  LOYALTY_STREAM,
   CUES_STREAM,
   TRIGGERS_STREAM,
   FRAUD_STREAM,
   DEAD_LETTER_STREAM,
 ] as const;
 type SinkStream = (typeof SINK_STREAMS)[number];
+
+/** Of a stream that carries more than the sink stores, the subjects it reads. */
+const SINK_FILTERS: Partial<Record<SinkStream, string>> = { [LOYALTY_STREAM]: TIER_SUBJECTS };
 
 /** A pull request waits at most this long for messages; stop() waits for it to end. */
 const FETCH_EXPIRES_MS = 1_000;
@@ -72,16 +80,7 @@ const MAX_NAK_DELAY_MS = 30_000;
  * Tables are written children first and `events` last, so an event is visible only once its lines
  * are (dashboards that count events then join lines see whole events).
  */
-const INSERT_ORDER: readonly TableName[] = [
-  'sale_lines',
-  'return_lines',
-  'ledger',
-  'cues',
-  'lifecycle_triggers',
-  'fraud_flags',
-  'dead_letters',
-  'events',
-];
+const INSERT_ORDER: readonly TableName[] = [...TABLES.filter((t) => t !== 'events'), 'events'];
 
 export type SinkLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -174,6 +173,7 @@ class JetStreamSink implements Sink {
       await declareSinkConsumer(jsm, stream, {
         ackWaitMs: this.ackWaitMs,
         batchSize: this.batchSize,
+        filterSubject: SINK_FILTERS[stream],
       });
     }
     const js = jetstream(this.nc);
@@ -307,7 +307,7 @@ class JetStreamSink implements Sink {
   /**
    * Inserts the rows of `items`, table by table, then acks (or terms) them. Returns the error if an
    * insert failed, leaving the messages unacknowledged. Inserting again after a partial failure is
-   * safe: the inserts are idempotent.
+   * safe: rows a table already holds are not inserted again (facts.ts).
    */
   private async write(items: Pending[], deadline: number): Promise<unknown> {
     const merged: RowBatch = {};
@@ -315,7 +315,7 @@ class JetStreamSink implements Sink {
     const insert = async <T extends TableName>(table: T): Promise<void> => {
       const rows = merged[table];
       if (rows && rows.length > 0) {
-        await withDeadline(this.store.insert(table, rows), deadline, `insert into ${table}`);
+        await withDeadline(insertOnce(this.store, table, rows), deadline, `insert into ${table}`);
       }
     };
     try {
@@ -434,6 +434,11 @@ function decode(stream: SinkStream, msg: JsMsg): Pending {
       const parsed = ledgerEntry.safeParse(value);
       if (!parsed.success) return poison(`not a valid ledger entry: ${issues(parsed.error)}`);
       return { stream, msg, rows: { ledger: [ledgerRow(parsed.data)] } };
+    }
+    if (stream === LOYALTY_STREAM) {
+      const parsed = tierChange.safeParse(value);
+      if (!parsed.success) return poison(`not a valid tier change: ${issues(parsed.error)}`);
+      return { stream, msg, rows: { tier_changes: [tierChangeRow(parsed.data)] } };
     }
     if (stream === TRIGGERS_STREAM) {
       const parsed = lifecycleTrigger.safeParse(value);

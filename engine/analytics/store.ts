@@ -14,7 +14,10 @@ import type { TableRows } from './rows.ts';
 import type { TableName } from './schema.ts';
 
 /** Values for `{name:Type}` placeholders, bound by the server, never spliced into the SQL. */
-export type QueryParams = Record<string, string | number | boolean | bigint | null>;
+export type QueryParams = Record<
+  string,
+  string | number | boolean | bigint | null | readonly string[] | readonly number[]
+>;
 
 export interface AnalyticsStore {
   readonly backend: 'chdb' | 'http';
@@ -26,8 +29,9 @@ export interface AnalyticsStore {
    */
   migrate(): Promise<AppliedMigration[]>;
   /**
-   * Appends rows to a table of the database. Idempotent: inserting the same rows again (a retry
-   * after a lost response, a redelivered message) never changes what FINAL queries see.
+   * Appends rows to a table of the database, as they are. A row whose natural key the table holds
+   * is a second copy until parts merge (FINAL collapses it earlier): writers that may repeat rows
+   * go through `insertOnce` (facts.ts).
    */
   insert<T extends TableName>(table: T, rows: readonly TableRows[T][]): Promise<void>;
   /** Runs a SELECT and returns its rows as objects (64-bit integers as strings). */

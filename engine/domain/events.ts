@@ -144,6 +144,8 @@ export const saleEvent = z
     ...envelope,
     type: z.literal('sale'),
     transactionId: token,
+    /** The staff member who served the customer (a staff id, not a name): associate figures. */
+    associateId: token.optional(),
     /** Absent for an anonymous sale: it is stored for analytics but feeds no customer. */
     customerId: customerId.optional(),
     currency,
@@ -203,6 +205,8 @@ export const returnEvent = z
     transactionId: token,
     /** The sale being returned (its transactionId). */
     originalTransactionId: token,
+    /** The staff member who took the return (a staff id, not a name). */
+    associateId: token.optional(),
     customerId: customerId.optional(),
     currency,
     lines: z
@@ -366,6 +370,17 @@ export const profileChanges = z
   )
   .refine((changes) => Object.keys(changes).length > 0, 'must change at least one field');
 
+export const acquisitionSource = z.enum([
+  'store',
+  'web',
+  'app',
+  'referral',
+  'campaign',
+  'partner',
+  'social',
+  'other',
+]);
+
 export const customerRegisteredEvent = z.strictObject({
   ...envelope,
   type: z.literal('customer.registered'),
@@ -376,6 +391,8 @@ export const customerRegisteredEvent = z.strictObject({
   profile: profile.optional(),
   /** Program tags the member joined with (`staff`, `student`): earn rules may ask for them. */
   tags: memberTags.optional(),
+  /** How the member came to the program: cohorts are cut by it. */
+  acquisitionSource: acquisitionSource.optional(),
 });
 
 /** A service-desk adjustment of a customer's points: goodwill (positive) or a correction. */

@@ -129,7 +129,11 @@ export async function declareRouterConsumer(
 export async function declareSinkConsumer(
   jsm: JetStreamManager,
   stream: string,
-  { ackWaitMs, batchSize }: { ackWaitMs: number; batchSize: number },
+  {
+    ackWaitMs,
+    batchSize,
+    filterSubject,
+  }: { ackWaitMs: number; batchSize: number; filterSubject?: string },
 ): Promise<void> {
   try {
     await jsm.streams.info(stream);
@@ -147,5 +151,6 @@ export async function declareSinkConsumer(
     ack_wait: nanos(ackWaitMs),
     max_ack_pending: Math.max(1_000, batchSize * 2),
     max_deliver: -1,
+    ...(filterSubject ? { filter_subject: filterSubject } : {}),
   });
 }

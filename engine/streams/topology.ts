@@ -25,6 +25,7 @@ export const ledgerSubject = (storeId: string): string => `ledger.${storeId}`;
  */
 export const LOYALTY_STREAM = 'LOYALTY';
 export const LOYALTY_SUBJECTS = 'loyalty.>';
+export const TIER_SUBJECTS = 'loyalty.tier.>';
 export const tierSubject = (customerId: string): string => `loyalty.tier.${customerId}`;
 export const triggerSubject = (customerId: string): string => `loyalty.trigger.${customerId}`;
 

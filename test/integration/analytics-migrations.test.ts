@@ -83,8 +83,9 @@ describe('analytics migrations', () => {
 
   it('bring a database made before they were recorded under them, keeping its rows', async () => {
     const db = 'm_before';
-    for (const m of MIGRATIONS)
-      for (const statement of m.statements(db)) await store.command(statement);
+    // Migrations 1 and 2 are plain statements: what a release before the record ran.
+    for (const m of MIGRATIONS.slice(0, 2))
+      for (const statement of m.statements(db)) await store.command(String(statement));
     await store.command(
       `INSERT INTO ${db}.events (event_id, type, occurred_at, total_minor) VALUES ('e-1', 'sale', now64(3), 1999)`,
     );
@@ -95,6 +96,70 @@ describe('analytics migrations', () => {
       `SELECT event_id, total_minor FROM ${db}.events FINAL`,
     );
     expect(rows).toEqual([{ event_id: 'e-1', total_minor: '1999' }]);
+  });
+
+  it('rebuild the facts by customer and day (3): a sale re-sent under a new event id is one sale, and a rebuild stopped at any statement finishes', async () => {
+    const db = 'm_layout';
+    await runMigrations(on(db), MIGRATIONS.slice(0, 2));
+    const sale = (eventId: string) =>
+      `('${eventId}', 'sale', toDateTime64('2026-03-02 10:00:00', 3, 'UTC'), 's1', 'c-1', 't-9', 1500, 900, 2)`;
+    await store.command(
+      `INSERT INTO ${db}.events (event_id, type, occurred_at, store_id, customer_id, transaction_id, total_minor, cost_minor, line_count) VALUES ${sale('e-1')}, ${sale('e-1-resent')}`,
+    );
+    const line = (eventId: string, lineId: string, price: number) =>
+      `('${eventId}', '${lineId}', 't-9', 'sku-${lineId}', 'coffee', 1, ${price}, ${price}, 0, 300, 'c-1', 's1', toDateTime64('2026-03-02 10:00:00', 3, 'UTC'))`;
+    await store.command(
+      `INSERT INTO ${db}.sale_lines (event_id, line_id, transaction_id, sku, category, quantity, unit_price, full_price, discount, unit_cost, customer_id, store_id, occurred_at) VALUES ${line('e-1', 'l1', 1000)}, ${line('e-1', 'l2', 500)}, ${line('e-1-resent', 'l1', 1000)}, ${line('e-1-resent', 'l2', 500)}`,
+    );
+    // Before: by event id, the re-sent sale is a second sale even with FINAL.
+    const sales = async () =>
+      (await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.events FINAL`))[0]?.n;
+    expect(await sales()).toBe('2');
+
+    // A rebuild stopped after its exchange: the statements up to and including the events
+    // table's EXCHANGE ran, the rest did not.
+    const third = MIGRATIONS[2] as Migration;
+    const statements = third.statements(db);
+    const exchange = statements.findIndex(
+      (st) => typeof st !== 'string' && st.sql.startsWith(`EXCHANGE TABLES ${db}.events`),
+    );
+    for (const st of statements.slice(0, exchange + 1)) {
+      if (typeof st === 'string') await store.command(st);
+      else if ((await store.query(st.onlyIf)).length > 0) await store.command(st.sql);
+    }
+    expect((await runMigrations(on(db))).map((m) => m.version)).toEqual([3]);
+
+    expect(await sales()).toBe('1');
+    const plain = await store.query<{ n: string; net: string }>(
+      `SELECT count() AS n, sum(quantity * unit_price - discount) AS net FROM ${db}.sale_lines`,
+    );
+    expect(plain).toEqual([{ n: '2', net: '1500' }]);
+    const days = await store.query<Record<string, string>>(
+      `SELECT customer_id, toString(day) AS day, sum(sales) AS sales, sum(net_minor) AS net, sum(lines) AS lines
+       FROM ${db}.customer_days GROUP BY customer_id, day`,
+    );
+    expect(days).toEqual([
+      { customer_id: 'c-1', day: '2026-03-02', sales: '1', net: '1500', lines: '2' },
+    ]);
+    const keys = await store.query<{ name: string; sorting_key: string; partition_key: string }>(
+      `SELECT name, sorting_key, partition_key FROM system.tables WHERE database = {db:String} AND name IN ('events', 'sale_lines') ORDER BY name`,
+      { db },
+    );
+    expect(keys.map((k) => k.sorting_key)).toEqual([
+      'customer_id, toDate(occurred_at), type, store_id, transaction_id',
+      'customer_id, toDate(occurred_at), store_id, transaction_id, line_id',
+    ]);
+    expect(keys.every((k) => k.partition_key === 'toYYYYMM(occurred_at)')).toBe(true);
+    expect(await tablesOf(db)).not.toContain('events_v3');
+
+    // New rows reach the aggregates through their views.
+    await store.command(
+      `INSERT INTO ${db}.events (event_id, type, occurred_at, store_id, customer_id, transaction_id, total_minor, cost_minor, line_count) VALUES ('e-2', 'sale', toDateTime64('2026-03-02 12:00:00', 3, 'UTC'), 's1', 'c-1', 't-10', 700, 100, 1)`,
+    );
+    const after = await store.query<{ sales: string; net: string }>(
+      `SELECT sum(sales) AS sales, sum(net_minor) AS net FROM ${db}.customer_days WHERE customer_id = 'c-1'`,
+    );
+    expect(after).toEqual([{ sales: '2', net: '2200' }]);
   });
 
   it('refuse an edited migration and one this release does not know, before running anything', async () => {

@@ -61,15 +61,26 @@ describe('chDB analytics store', () => {
       { db: store.database },
     );
     expect(tables.map((t) => t.name)).toEqual([
+      'category_days',
+      'category_days_mv',
       'cues',
+      'customer_days',
+      'customer_days_mv',
+      'customers',
       'dead_letters',
       'events',
       'fraud_flags',
       'ledger',
       'lifecycle_triggers',
+      'products',
       'return_lines',
       'sale_lines',
       'schema_migrations',
+      'staff',
+      'store_days',
+      'store_days_mv',
+      'stores',
+      'tier_changes',
     ]);
   });
 

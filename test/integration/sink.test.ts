@@ -43,10 +43,13 @@ import {
   FRAUD_STREAM,
   fraudSubject,
   LEDGER_STREAM,
+  LOYALTY_STREAM,
   ledgerSubject,
   lifecycleSubject,
   SINK_CONSUMER,
   TRIGGERS_STREAM,
+  tierSubject,
+  triggerSubject,
 } from '../../engine/streams/topology.ts';
 import { cueInput, ledgerInput, saleInput, uniqueId } from './analytics-fixtures.ts';
 
@@ -108,6 +111,7 @@ describe('analytics sink', () => {
     const subjects: Record<string, string> = {
       [EVENTS_STREAM]: 'events.>',
       [LEDGER_STREAM]: 'ledger.>',
+      [LOYALTY_STREAM]: 'loyalty.>',
       [CUES_STREAM]: 'cues.>',
       [TRIGGERS_STREAM]: 'triggers.>',
       [FRAUD_STREAM]: 'fraud.>',
@@ -209,9 +213,14 @@ describe('analytics sink', () => {
 
     await eventually(drained, (done) => done);
     expect(await countDistinctEvents(store)).toBe(before + 1);
-    // The re-published copy did reach ClickHouse: without a version column the row inserted last
-    // is the one kept, and it carries the later stream sequence.
-    expect((await eventById(store, sale.eventId))?.streamSeq).toBe(late.seq);
+    // The re-published copy reached the sink, which found the sale stored and kept the first.
+    expect((await eventById(store, sale.eventId))?.streamSeq).toBe(one.seq);
+    // The same till sale re-sent under a new event id is still one sale.
+    const resent = { ...sale, eventId: `${sale.eventId}-resent` };
+    await js.publish(eventSubject('S001'), JSON.stringify(resent), { msgID: resent.eventId });
+    await eventually(drained, (done) => done);
+    expect(await countDistinctEvents(store)).toBe(before + 1);
+    expect(await eventById(store, resent.eventId)).toBeUndefined();
     const [lines] = await store.query<{ n: string }>(
       `SELECT count() AS n FROM ${db('sale_lines')} FINAL WHERE event_id = {id:String}`,
       { id: sale.eventId },
@@ -261,6 +270,43 @@ describe('analytics sink', () => {
       (d) => d !== undefined,
     );
     expect(dead?.reason).toContain('points');
+  });
+
+  it('stores tier changes once each, and leaves the loyalty triggers beside them alone', async () => {
+    const customerId = uniqueId('C');
+    const change = {
+      customerId,
+      from: 'base',
+      to: 'silver',
+      reason: 'upgrade',
+      at: '2026-03-14T09:00:00.000Z',
+    };
+    await js.publish(tierSubject(customerId), JSON.stringify(change));
+    await js.publish(tierSubject(customerId), JSON.stringify(change));
+    await js.publish(
+      triggerSubject(customerId),
+      JSON.stringify({ customerId, kind: 'points-expiring', points: 10, expiresAt: change.at }),
+    );
+    const rows = await eventually(
+      () =>
+        store.query<Record<string, string>>(
+          `SELECT customer_id, from_tier, to_tier, reason, at FROM ${db('tier_changes')} WHERE customer_id = {customerId:String}`,
+          { customerId },
+        ),
+      (r) => r.length > 0,
+    );
+    await eventually(drained, (done) => done);
+    expect(rows).toEqual([
+      {
+        customer_id: customerId,
+        from_tier: 'base',
+        to_tier: 'silver',
+        reason: 'upgrade',
+        at: '2026-03-14 09:00:00.000',
+      },
+    ]);
+    const info = await jsm.consumers.info(LOYALTY_STREAM, SINK_CONSUMER);
+    expect(info.config.filter_subject).toBe('loyalty.tier.>');
   });
 
   it('stores a lifecycle trigger once per occasion, and dead-letters a malformed one', async () => {
