@@ -48,6 +48,23 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'facts sorted by customer and day, daily aggregates, dimensions',
     statements: layoutForQuestions,
   },
+  {
+    version: 4,
+    name: 'segment entries and exits',
+    // One row per change; membership at a moment is each customer's latest change by then.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.segment_changes (
+  customer_id String,
+  segment_id LowCardinality(String),
+  change LowCardinality(String),
+  at DateTime64(3, 'UTC'),
+  cause LowCardinality(String),
+  event_id String,
+  program_version LowCardinality(String)
+) ENGINE = ReplacingMergeTree
+ORDER BY (segment_id, customer_id, at, change)`,
+    ],
+  },
 ];
 
 export const MIGRATIONS_TABLE = 'schema_migrations';

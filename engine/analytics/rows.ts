@@ -9,6 +9,7 @@ import {
   type LedgerEntry,
   type LifecycleTriggerMessage,
   lifecycleTriggerId,
+  type SegmentChangeMessage,
   type TierChangeMessage,
 } from '../domain/effects.ts';
 import {
@@ -192,6 +193,16 @@ export interface TierChangeRow {
   reason: string;
 }
 
+export interface SegmentChangeRow {
+  customer_id: string;
+  segment_id: string;
+  change: 'entered' | 'exited';
+  at: string;
+  cause: string;
+  event_id: string;
+  program_version: string;
+}
+
 /** The row type of each table. */
 export interface TableRows {
   events: EventRow;
@@ -207,6 +218,7 @@ export interface TableRows {
   staff: StaffRow;
   customers: CustomerRow;
   tier_changes: TierChangeRow;
+  segment_changes: SegmentChangeRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -433,6 +445,18 @@ export function tierChangeRow(change: TierChangeMessage): TierChangeRow {
     from_tier: change.from,
     to_tier: change.to,
     reason: change.reason,
+  };
+}
+
+export function segmentChangeRow(change: SegmentChangeMessage): SegmentChangeRow {
+  return {
+    customer_id: change.customerId,
+    segment_id: change.segmentId,
+    change: change.change,
+    at: toClickHouseTime(change.at),
+    cause: change.cause,
+    event_id: change.eventId ?? '',
+    program_version: change.programVersion,
   };
 }
 

@@ -44,7 +44,7 @@ const BASELINE_TABLES = [
 ] as const;
 type BaselineTable = (typeof BASELINE_TABLES)[number];
 
-/** Every table rows are inserted into: the baseline's, and migration 3's dimensions (layout-v3.ts). */
+/** Every table rows are inserted into: the baseline's, migration 3's dimensions (layout-v3.ts), migration 4's. */
 export const TABLES = [
   ...BASELINE_TABLES,
   'stores',
@@ -52,6 +52,7 @@ export const TABLES = [
   'staff',
   'customers',
   'tier_changes',
+  'segment_changes',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

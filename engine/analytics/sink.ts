@@ -25,7 +25,13 @@ import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { cue, ledgerEntry, lifecycleTrigger, tierChange } from '../domain/effects.ts';
+import {
+  cue,
+  ledgerEntry,
+  lifecycleTrigger,
+  segmentChange,
+  tierChange,
+} from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
 import { fraudFlag } from '../domain/fraud/messages.ts';
 import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
@@ -37,6 +43,7 @@ import {
   FRAUD_STREAM,
   LEDGER_STREAM,
   LOYALTY_STREAM,
+  SEGMENTS_STREAM,
   SINK_CONSUMER,
   TIER_SUBJECTS,
   TRIGGERS_STREAM,
@@ -50,6 +57,7 @@ import {
   ledgerRow,
   lifecycleTriggerRow,
   type RowBatch,
+  segmentChangeRow,
   type TableRows,
   tierChangeRow,
 } from './rows.ts';
@@ -63,6 +71,7 @@ export const SINK_STREAMS = [
   LOYALTY_STREAM,
   CUES_STREAM,
   TRIGGERS_STREAM,
+  SEGMENTS_STREAM,
   FRAUD_STREAM,
   DEAD_LETTER_STREAM,
 ] as const;
@@ -434,6 +443,11 @@ function decode(stream: SinkStream, msg: JsMsg): Pending {
       const parsed = ledgerEntry.safeParse(value);
       if (!parsed.success) return poison(`not a valid ledger entry: ${issues(parsed.error)}`);
       return { stream, msg, rows: { ledger: [ledgerRow(parsed.data)] } };
+    }
+    if (stream === SEGMENTS_STREAM) {
+      const parsed = segmentChange.safeParse(value);
+      if (!parsed.success) return poison(`not a valid segment change: ${issues(parsed.error)}`);
+      return { stream, msg, rows: { segment_changes: [segmentChangeRow(parsed.data)] } };
     }
     if (stream === LOYALTY_STREAM) {
       const parsed = tierChange.safeParse(value);

@@ -214,6 +214,21 @@ export const lifecycleTrigger = z.strictObject({
   cue: z.strictObject({ message: z.string(), until: instant }).optional(),
 });
 
+/**
+ * A customer entered or left a live segment of the program: published to `SEGMENTS`
+ * (`segments.<customerId>`) and stored in ClickHouse (`segment_changes`). `cause` says whether an
+ * event did it (`eventId`) or time alone (a customer becomes lapsed at day 91 with no event).
+ */
+export const segmentChange = z.strictObject({
+  customerId,
+  segmentId: z.string().min(1),
+  change: z.enum(['entered', 'exited']),
+  at: instant,
+  cause: z.enum(['event', 'time']),
+  eventId: z.string().min(1).optional(),
+  programVersion: z.string().min(1),
+});
+
 /** What one delivery caused, as the customer workflow answers it to the router. */
 export const effects = z.strictObject({
   ledger: z.array(ledgerEntry),
@@ -221,12 +236,19 @@ export const effects = z.strictObject({
   tierChanges: z.array(tierChange).optional(),
   triggers: z.array(loyaltyTrigger).optional(),
   lifecycle: z.array(lifecycleTrigger).optional(),
+  segments: z.array(segmentChange).optional(),
 });
 
 export type LedgerEntry = z.infer<typeof ledgerEntry>;
 export type TierChangeMessage = z.infer<typeof tierChange>;
 export type LoyaltyTriggerMessage = z.infer<typeof loyaltyTrigger>;
 export type LifecycleTriggerMessage = z.infer<typeof lifecycleTrigger>;
+export type SegmentChangeMessage = z.infer<typeof segmentChange>;
+
+/** A segment change's id: the same change is the same message and row, whoever publishes it. */
+export const segmentChangeId = (
+  c: Pick<SegmentChangeMessage, 'customerId' | 'segmentId' | 'change' | 'at'>,
+): string => `${c.customerId}/${c.segmentId}/${c.change}@${c.at}`;
 
 /** A lifecycle occasion's id: the same occasion is the same message and row, whoever fires it. */
 export const lifecycleTriggerId = (

@@ -3,12 +3,9 @@
  * schema. Whatever is wrong comes back as one `ProgramError` naming the file and every bad field,
  * with the line of the YAML it is on where that can be found.
  */
-import {
-  type ProgramDefinition,
-  ProgramError,
-  parseProgram,
-} from '../domain/loyalty/program-schema.ts';
+import { type ProgramDefinition, ProgramError } from '../domain/loyalty/program-schema.ts';
 import { parseLocatedYaml, readTextFile } from './located-yaml.ts';
+import { parseWrittenProgram } from './program-segments.ts';
 
 /** The file could not be read at all (missing, a folder, no permission). */
 export class ProgramFileError extends Error {
@@ -42,7 +39,7 @@ export function parseProgramText(
 ): { input: unknown; definition: ProgramDefinition } {
   const parsed = parseLocatedYaml(text, (input) => {
     try {
-      return { ok: true, value: parseProgram(input, source) };
+      return { ok: true, value: parseWrittenProgram(input, source) };
     } catch (err) {
       if (err instanceof ProgramError) return { ok: false, issues: err.issues };
       throw err;

@@ -6,6 +6,7 @@
  * get n and n + 1. Every entry read back is checked against the schema again, and one that does
  * not check is an error naming its key.
  */
+
 import { isDeepStrictEqual } from 'node:util';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -18,6 +19,7 @@ import {
 } from '../domain/loyalty/program-schema.ts';
 import { versionName, versionNumber } from '../domain/loyalty/versions.ts';
 import { isWrongLastSequence } from '../streams/kv.ts';
+import { parseWrittenProgram } from './program-segments.ts';
 
 export const PROGRAMS_BUCKET = 'PROGRAMS';
 /**
@@ -78,7 +80,7 @@ export async function openProgramStore(
     programId === undefined ? '>' : `${checkedId(programId)}.*`;
 
   async function publish(input: unknown, now: Date, source = 'the program') {
-    const parsed = parseProgram(input, source);
+    const parsed = parseWrittenProgram(input, source);
     const effectiveFrom = parsed.effectiveFrom ?? now.toISOString();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const snapshot = await readAll(kv, filterFor(parsed.id));

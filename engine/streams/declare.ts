@@ -28,6 +28,8 @@ import {
   LOYALTY_STREAM,
   LOYALTY_SUBJECTS,
   ROUTER_CONSUMER,
+  SEGMENTS_STREAM,
+  SEGMENTS_SUBJECTS,
   SINK_CONSUMER,
   TRIGGERS_STREAM,
   TRIGGERS_SUBJECTS,
@@ -49,6 +51,12 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
       ...common,
       name: TRIGGERS_STREAM,
       subjects: [TRIGGERS_SUBJECTS],
+      max_age: nanos(365 * DAY_MS),
+    },
+    {
+      ...common,
+      name: SEGMENTS_STREAM,
+      subjects: [SEGMENTS_SUBJECTS],
       max_age: nanos(365 * DAY_MS),
     },
     // Cues matter for a day: long enough for a till that was offline to catch up.

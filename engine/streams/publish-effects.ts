@@ -1,7 +1,7 @@
 /**
  * Publishes what a customer workflow's events caused: ledger lines to `LEDGER`, cues (worded
  * here: wording is presentation, not a rule) to `CUES`, tier changes and triggers to `LOYALTY`,
- * lifecycle triggers to `TRIGGERS`.
+ * lifecycle triggers to `TRIGGERS`, segment entries and exits to `SEGMENTS`.
  * Idempotent by message id (`entryId`, `cueId`, and ids made from what a tier change or trigger
  * is about), so publishing the same effects again, after a crash or a retry, adds nothing within
  * the duplicate window, and the sink's replacing tables absorb what comes after it.
@@ -9,11 +9,12 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { withWording } from '../domain/cue-wording.ts';
 import type { Effects } from '../domain/customer/account.ts';
-import { lifecycleTriggerId } from '../domain/effects.ts';
+import { lifecycleTriggerId, segmentChangeId } from '../domain/effects.ts';
 import {
   cueSubject,
   ledgerSubject,
   lifecycleSubject,
+  segmentSubject,
   tierSubject,
   triggerSubject,
 } from './topology.ts';
@@ -51,6 +52,11 @@ export async function publishEffects(js: JetStreamClient, effects: Effects): Pro
     ...(effects.lifecycle ?? []).map((fired) =>
       js.publish(lifecycleSubject(fired.customerId), JSON.stringify(fired), {
         msgID: lifecycleTriggerId(fired),
+      }),
+    ),
+    ...(effects.segments ?? []).map((change) =>
+      js.publish(segmentSubject(change.customerId), JSON.stringify(change), {
+        msgID: segmentChangeId(change),
       }),
     ),
     ...effects.ledger.map((entry) =>

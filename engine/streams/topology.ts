@@ -38,6 +38,14 @@ export const TRIGGERS_SUBJECTS = 'triggers.>';
 export const lifecycleSubject = (customerId: string): string => `triggers.${customerId}`;
 
 /**
+ * Customers entering and leaving live segments: `segments.<customerId>`, each change once (its id
+ * is the message id). Kept a year, like the triggers.
+ */
+export const SEGMENTS_STREAM = 'SEGMENTS';
+export const SEGMENTS_SUBJECTS = 'segments.>';
+export const segmentSubject = (customerId: string): string => `segments.${customerId}`;
+
+/**
  * Look-ups and redemptions at tills and the web shop, for the anti-fraud watch:
  * `activity.<storeId>`. Kept as long as the watch looks back (a day by default).
  */
@@ -80,6 +88,8 @@ export const VIEW_SUBJECT = 'svc.customer.view';
 /** One customer's long history, answered by the process that holds the analytics store. */
 export const HISTORY_SUBJECT = 'svc.analytics.customer-history';
 export const HISTORY_QUEUE = 'analytics';
+/** The analytics questions (`engine/analytics/questions`), answered where the store is held. */
+export const QUESTION_SUBJECT = 'svc.analytics.question';
 
 /**
  * The identity index (NATS KV): cards, account numbers and hashed contact details → customer

@@ -76,6 +76,7 @@ describe('chDB analytics store', () => {
       'return_lines',
       'sale_lines',
       'schema_migrations',
+      'segment_changes',
       'staff',
       'store_days',
       'store_days_mv',

@@ -46,7 +46,9 @@ import {
   LOYALTY_STREAM,
   ledgerSubject,
   lifecycleSubject,
+  SEGMENTS_STREAM,
   SINK_CONSUMER,
+  segmentSubject,
   TRIGGERS_STREAM,
   tierSubject,
   triggerSubject,
@@ -112,6 +114,7 @@ describe('analytics sink', () => {
       [EVENTS_STREAM]: 'events.>',
       [LEDGER_STREAM]: 'ledger.>',
       [LOYALTY_STREAM]: 'loyalty.>',
+      [SEGMENTS_STREAM]: 'segments.>',
       [CUES_STREAM]: 'cues.>',
       [TRIGGERS_STREAM]: 'triggers.>',
       [FRAUD_STREAM]: 'fraud.>',
@@ -307,6 +310,36 @@ describe('analytics sink', () => {
     ]);
     const info = await jsm.consumers.info(LOYALTY_STREAM, SINK_CONSUMER);
     expect(info.config.filter_subject).toBe('loyalty.tier.>');
+  });
+
+  it('stores a segment change once, however often it is published', async () => {
+    const customerId = uniqueId('C');
+    const change = {
+      customerId,
+      segmentId: 'lapsed-gold',
+      change: 'entered',
+      at: '2026-06-01T10:00:00.000Z',
+      cause: 'time',
+      programVersion: 'gold@3',
+    };
+    for (let i = 0; i < 3; i++) {
+      await js.publish(segmentSubject(customerId), JSON.stringify(change), { msgID: `m-${i}` });
+    }
+    await eventually(drained, (done) => done);
+    const rows = await store.query<Record<string, string>>(
+      `SELECT segment_id, change, at, cause, event_id, program_version FROM ${db('segment_changes')} WHERE customer_id = {customerId:String}`,
+      { customerId },
+    );
+    expect(rows).toEqual([
+      {
+        segment_id: 'lapsed-gold',
+        change: 'entered',
+        at: '2026-06-01 10:00:00.000',
+        cause: 'time',
+        event_id: '',
+        program_version: 'gold@3',
+      },
+    ]);
   });
 
   it('stores a lifecycle trigger once per occasion, and dead-letters a malformed one', async () => {

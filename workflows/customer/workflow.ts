@@ -87,6 +87,12 @@ export const LIFECYCLE_PATCH = 'lifecycle-triggers';
  */
 export const HISTORY_BUDGET_PATCH = 'history-budget';
 
+/**
+ * Histories from before this patch had no live segments: since, the program's segments are
+ * evaluated on every event and on the workflow's timer when time alone changes them.
+ */
+export const SEGMENTS_PATCH = 'live-segments';
+
 /** Deliveries whose effects are kept unconfirmed at most (a router that never confirms). */
 const OUTBOX_LIMIT = 50;
 
@@ -106,10 +112,11 @@ function merged(outbox: readonly OutboxEntry[]): Effects {
   for (const entry of outbox) {
     effects.ledger.push(...entry.effects.ledger);
     effects.cues.push(...entry.effects.cues);
-    const { triggers, tierChanges, lifecycle } = entry.effects;
+    const { triggers, tierChanges, lifecycle, segments } = entry.effects;
     if (triggers) effects.triggers = [...(effects.triggers ?? []), ...triggers];
     if (tierChanges) effects.tierChanges = [...(effects.tierChanges ?? []), ...tierChanges];
     if (lifecycle) effects.lifecycle = [...(effects.lifecycle ?? []), ...lifecycle];
+    if (segments) effects.segments = [...(effects.segments ?? []), ...segments];
   }
   return effects;
 }
@@ -181,7 +188,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       effects.ledger.length === 0 &&
       !effects.triggers &&
       !effects.tierChanges &&
-      !effects.lifecycle
+      !effects.lifecycle &&
+      !effects.segments
     ) {
       return;
     }
@@ -206,6 +214,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     const occasion = lifecycleDue(now);
     // (An occasion already past is due at once: late, but once.)
     if (occasion !== undefined) at = Math.min(at, Math.max(occasion, Date.now()));
+    const change = segmentsDue(now);
+    if (change !== undefined) at = Math.min(at, Math.max(change, Date.now()));
     if (at === Number.POSITIVE_INFINITY) return;
     if (backlogAt !== undefined) at = Math.max(at, backlogAt + BACKLOG_SETTLE_MS);
     for (const t of timers) if (t <= at) return;
@@ -223,6 +233,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   function lifecycleDue(now: string): number | undefined {
     const due = account.lifecycleDue(now);
     return due !== undefined && patched(LIFECYCLE_PATCH) ? due : undefined;
+  }
+
+  /**
+   * When time alone next changes the customer's segments (ms). Histories from before this patch
+   * had no segments; the patch is asked only when there are some.
+   */
+  function segmentsDue(now: string): number | undefined {
+    const due = account.segmentsDue(now);
+    return due !== undefined && patched(SEGMENTS_PATCH) ? due : undefined;
   }
 
   function pointsAfter(): PointsAfter {
@@ -413,11 +432,13 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       const now = isoNow();
       account.advance(now, effects);
       if (lifecycleDue(now) !== undefined) account.fireLifecycle(now, effects);
+      if (segmentsDue(now) !== undefined) account.fireSegments(now, effects);
       if (
         effects.ledger.length > 0 ||
         effects.triggers ||
         effects.tierChanges ||
-        effects.lifecycle
+        effects.lifecycle ||
+        effects.segments
       ) {
         await publishEffects(effects);
       }
@@ -441,7 +462,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         effects.cues.length > 0 ||
         (effects.triggers?.length ?? 0) > 0 ||
         (effects.tierChanges?.length ?? 0) > 0 ||
-        (effects.lifecycle?.length ?? 0) > 0;
+        (effects.lifecycle?.length ?? 0) > 0 ||
+        (effects.segments?.length ?? 0) > 0;
       if (patched(EFFECTS_IN_RESULT_PATCH)) {
         deliveries += 1;
         if (caused) outbox.push({ delivery: deliveries, effects });

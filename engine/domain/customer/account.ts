@@ -11,8 +11,8 @@
  * `applyEvent` in `apply-event.ts` keeps the `(state, event) → { state, effects }` form for tests
  * and oracles.
  */
-import type { CueFacts, CueKind, LedgerEntry } from '../effects.ts';
-import type { CustomerEvent, SaleEvent } from '../events.ts';
+import type { CueFacts, CueKind, LedgerEntry, SegmentChangeMessage } from '../effects.ts';
+import type { CustomerEvent, ReturnEvent, SaleEvent } from '../events.ts';
 import {
   fireDue,
   type LifecycleFacts,
@@ -39,6 +39,16 @@ import type { GiveResult, PoolGive, PoolReceive, ReceiveResult } from '../loyalt
 import type { Program } from '../loyalty/program.ts';
 import type { TierChange } from '../loyalty/tiers.ts';
 import {
+  evaluateSegments,
+  type LiveSegment,
+  longestWindow,
+  nextMembershipChange,
+  noSegmentMemory,
+  rememberPurchase,
+  type SegmentFacts,
+  type SegmentMemory,
+} from '../segments/membership.ts';
+import {
   type CarriedBeforeBook,
   type CustomerScalars,
   type CustomerSnapshot,
@@ -60,6 +70,8 @@ export interface Effects {
   triggers?: (LoyaltyTrigger & { customerId: string })[];
   /** Lifecycle rules fired (`lifecycle/occasions.ts`). */
   lifecycle?: LifecycleFired[];
+  /** Segments entered and left (`segments/membership.ts`). */
+  segments?: SegmentChangeMessage[];
 }
 
 export const noEffects = (): Effects => ({ ledger: [], cues: [] });
@@ -122,6 +134,39 @@ function copyLifecycle(memory: LifecycleMemory): LifecycleMemory {
   };
 }
 
+/** A sale or a return as the segments remember it (membership.ts defines each figure). */
+function purchaseOf(event: SaleEvent | ReturnEvent): Parameters<typeof rememberPurchase>[1] {
+  const place = {
+    at: Date.parse(event.occurredAt),
+    storeId: event.storeId,
+    channel: event.channel,
+  };
+  if (event.type === 'return') {
+    const refund = event.lines.reduce((sum, line) => sum + line.refundAmount, 0);
+    return { ...place, sale: 0, spend: -refund, margin: 0, categories: [] };
+  }
+  const net = saleTotal(event);
+  const cost = event.lines.reduce((sum, line) => sum + line.quantity * line.unitCost, 0);
+  const categories = [...new Set(event.lines.map((line) => line.category))].sort();
+  return { ...place, sale: 1, spend: net, margin: net - cost, categories };
+}
+
+/** A program's live segments, when it has any. */
+function segmentsOf(program: Program): readonly LiveSegment[] | undefined {
+  return program.segments && program.segments.length > 0 ? program.segments : undefined;
+}
+
+function copySegmentMemory(memory: SegmentMemory): SegmentMemory {
+  return {
+    purchases: memory.purchases.map((p) => ({ ...p, categories: [...p.categories] })),
+    ...(memory.lastSaleAt !== undefined ? { lastSaleAt: memory.lastSaleAt } : {}),
+    ...(memory.evaluatedAt !== undefined ? { evaluatedAt: memory.evaluatedAt } : {}),
+    stores: { ...memory.stores },
+    channels: { ...memory.channels },
+    members: { ...memory.members },
+  };
+}
+
 /** The earlier of two instants, either of which may be missing. */
 function earliest(a: string | undefined, b: string): string {
   return a !== undefined && a < b ? a : b;
@@ -163,6 +208,7 @@ export class CustomerAccount {
       mergedFrom: state.mergedFrom?.map((m) => ({ ...m })),
       absorbing: state.absorbing && { ...state.absorbing },
       lifecycle: state.lifecycle && copyLifecycle(state.lifecycle),
+      segments: state.segments && copySegmentMemory(state.segments),
     };
     this.book = book;
   }
@@ -345,6 +391,108 @@ export class CustomerAccount {
     if (fired.length > 0) out.lifecycle = [...(out.lifecycle ?? []), ...fired];
   }
 
+  private segmentMemory(): SegmentMemory {
+    this.scalars.segments ??= noSegmentMemory();
+    return this.scalars.segments;
+  }
+
+  /** What the segments read of the rest of the record at `now`. */
+  private segmentFacts(now: string): SegmentFacts {
+    return {
+      pointsBalance: this.book.balance,
+      tier: this.book.standing(now).tier,
+      tags: this.book.tags,
+    };
+  }
+
+  /**
+   * Brings the segments of `program` up to date at `at` (never before the last evaluation: a
+   * late event does not take membership back in time); the changes go to `out`.
+   */
+  private evaluateSegments(
+    segments: readonly LiveSegment[],
+    program: Program,
+    at: string,
+    cause: SegmentChangeMessage['cause'],
+    out: Effects,
+    eventId?: string,
+  ) {
+    const memory = this.segmentMemory();
+    // (Instants compared and stored in one form: events may carry an offset.)
+    const iso = new Date(at).toISOString();
+    const now =
+      memory.evaluatedAt !== undefined && memory.evaluatedAt > iso ? memory.evaluatedAt : iso;
+    memory.evaluatedAt = now;
+    const changes = evaluateSegments(segments, memory, this.segmentFacts(now), now);
+    if (changes.length === 0) return;
+    out.segments ??= [];
+    for (const change of changes) {
+      out.segments.push({
+        customerId: this.scalars.customerId,
+        ...change,
+        cause,
+        ...(eventId !== undefined ? { eventId } : {}),
+        programVersion: program.version,
+      });
+    }
+  }
+
+  /**
+   * When time alone next changes the customer's segments under the version in force at `now`
+   * (ms), for the workflow's timer; undefined when it never will.
+   */
+  segmentsDue(now: string): number | undefined {
+    const segments = segmentsOf(this.book.programAt(now));
+    const memory = this.scalars.segments;
+    if (!segments)
+      return memory && Object.keys(memory.members).length > 0 ? Date.parse(now) : undefined;
+    return nextMembershipChange(
+      segments,
+      memory ?? noSegmentMemory(),
+      this.segmentFacts(now),
+      Date.parse(now),
+    );
+  }
+
+  /** The segments' changes that time alone made by `now` (or a new version's segments). */
+  fireSegments(now: string, out: Effects) {
+    const program = this.book.programAt(now);
+    const segments = segmentsOf(program);
+    if (!segments && !this.scalars.segments) return;
+    this.catchUpSegments(segments ?? [], program, now, out);
+  }
+
+  /**
+   * The changes time alone made since the last evaluation, up to `until`, each at its own
+   * instant (a lapse at day 91 is stamped day 91, however late the timer or the next event).
+   */
+  private catchUpSegments(
+    segments: readonly LiveSegment[],
+    program: Program,
+    until: string,
+    out: Effects,
+  ) {
+    const memory = this.segmentMemory();
+    const end = Date.parse(until);
+    // Each change moves the evaluation on; a bound keeps a faulty condition from looping.
+    for (let i = 0; i < 1_000; i++) {
+      const from = memory.evaluatedAt !== undefined ? Date.parse(memory.evaluatedAt) : end;
+      const due = nextMembershipChange(
+        segments,
+        memory,
+        this.segmentFacts(new Date(from).toISOString()),
+        from,
+      );
+      if (due === undefined || due > end) break;
+      this.evaluateSegments(segments, program, new Date(due).toISOString(), 'time', out);
+    }
+  }
+
+  /** The segments the customer is in (ids, sorted). */
+  get segments(): string[] {
+    return Object.keys(this.scalars.segments?.members ?? {}).sort();
+  }
+
   /** Lifecycle cues waiting for the customer's next visit, at `now`. */
   waitingCues(now: string): WaitingCue[] {
     const memory = this.scalars.lifecycle;
@@ -380,6 +528,12 @@ export class CustomerAccount {
   ): Outcome {
     const s = this.scalars;
     if (event.customerId !== s.customerId) return 'other-customer';
+    const segments = segmentsOf(program);
+    if (segments) {
+      // What time alone changed since the last look comes first, and is what earn rules see.
+      this.catchUpSegments(segments, program, event.occurredAt, out);
+      this.book.inSegments(this.segments);
+    }
     const result = this.book.apply(event, program, now, this.effects);
     // A return held for its sale counted as applied when it came; refused once the sale came
     // (more returned than sold), it was not: the count is the same whatever the order.
@@ -473,6 +627,12 @@ export class CustomerAccount {
         break;
       case 'partner.accrual':
         break;
+    }
+    if (segments) {
+      if (event.type === 'sale' || event.type === 'return') {
+        rememberPurchase(this.segmentMemory(), purchaseOf(event), longestWindow(segments));
+      }
+      this.evaluateSegments(segments, program, event.occurredAt, 'event', out, event.eventId);
     }
     return 'applied';
   }

@@ -10,6 +10,7 @@ import type { LoyaltyBookState } from '../loyalty/book.ts';
 import { carryState } from '../loyalty/carried-state.ts';
 import type { LoyaltyOutlook } from '../loyalty/evaluator.ts';
 import { initialLoyaltyState } from '../loyalty/state.ts';
+import type { SegmentMemory } from '../segments/membership.ts';
 import type { CustomerSummary } from './summary.ts';
 
 export type CustomerType = NonNullable<CustomerSummary['customerType']>;
@@ -55,6 +56,8 @@ export interface CustomerState {
   mergedFrom?: (MergeRecord & { points: number })[];
   /** What the lifecycle rules fired, and the purchases they watch (`lifecycle/occasions.ts`). */
   lifecycle?: LifecycleMemory;
+  /** The segments the customer is in, and the purchases they measure (`segments/membership.ts`). */
+  segments?: SegmentMemory;
   /** A merge into this customer under way: no merge may take this customer elsewhere meanwhile. */
   absorbing?: { mergeId: string; customerId: string };
   /**

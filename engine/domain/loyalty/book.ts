@@ -189,6 +189,16 @@ export class LoyaltyBook {
     return this.state.tier?.since;
   }
 
+  /** The customer's tags (from registration and profile changes). */
+  get tags(): readonly string[] {
+    return this.state.tags;
+  }
+
+  /** The segments the customer is in, for the earn rules of the inputs that follow. */
+  inSegments(ids: readonly string[]) {
+    this.state.segments = ids;
+  }
+
   /** The member's month and day of birth (`MM-DD`), when they gave a birth date. */
   get birthMonthDay(): string | undefined {
     return this.state.birthMonthDay;

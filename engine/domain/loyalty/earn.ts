@@ -17,6 +17,8 @@ export interface EarnContext {
   tierLevel: number;
   tierId?: string;
   tags: readonly string[];
+  /** The program's segments the customer is in when the sale happens. */
+  segments: readonly string[];
   /** Points each rule has already given on a local day, by day and rule id. */
   dayUsage: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** One-off bonuses already given, by grant key. */
@@ -85,6 +87,9 @@ function receiptMatches(
   if (w.daysOfWeek && !w.daysOfWeek.includes(weekdayOf(day))) return false;
   if (w.tiers && (context.tierId === undefined || !w.tiers.includes(context.tierId))) return false;
   if (w.tags && !w.tags.some((tag) => context.tags.includes(tag))) return false;
+  if (w.segments && !w.segments.some((segment) => context.segments.includes(segment))) {
+    return false;
+  }
   if (w.minBasketMinor !== undefined && netProgramMinor < w.minBasketMinor) return false;
   return true;
 }

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { formatPath } from '../events.ts';
 import { lifecycle } from '../lifecycle/rules-schema.ts';
+import { liveSegment, segmentId } from '../segments/definition.ts';
 import { duplicateIds } from '../unique-ids.ts';
 
 const id = z
@@ -115,6 +116,8 @@ export const ruleConditions = z.strictObject({
   tiers: z.array(id).min(1).optional(),
   /** Any of these customer tags (set at registration, for example `staff` or `student`). */
   tags: z.array(id).min(1).optional(),
+  /** The customer is in any of these segments of the program when the sale happens. */
+  segments: z.array(segmentId).min(1).optional(),
   /** The basket's net total, before returns, at least this many minor units. */
   minBasketMinor: count.optional(),
 });
@@ -308,9 +311,27 @@ export const loyaltyProgram = z
     households: z.strictObject({ pooling: z.boolean().default(false) }).optional(),
     /** Lifecycle triggers: lapses, returns, birthdays, replenishment, milestones. */
     lifecycle: lifecycle.optional(),
+    /**
+     * Live segments (docs/segments.md): evaluated in each customer's workflow on every event and
+     * when time alone changes them; entries and exits are published and stored.
+     */
+    segments: z.array(liveSegment).max(200).optional(),
   })
   .superRefine((p, ctx) => {
     duplicateIds(p.earn.rules, ['earn', 'rules'], ctx);
+    duplicateIds(p.segments ?? [], ['segments'], ctx);
+    const segmentIds = new Set(p.segments?.map((s) => s.id) ?? []);
+    p.earn.rules.forEach((rule, i) => {
+      rule.when.segments?.forEach((segment, j) => {
+        if (!segmentIds.has(segment)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['earn', 'rules', i, 'when', 'segments', j],
+            message: `names no segment of this program ("${segment}")`,
+          });
+        }
+      });
+    });
     duplicateIds(p.earn.bonuses, ['earn', 'bonuses'], ctx);
     duplicateIds(p.markets, ['markets'], ctx);
     duplicateIds(p.partners, ['partners'], ctx);
