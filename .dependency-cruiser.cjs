@@ -4,7 +4,7 @@
  * dashboards, and the composition (runtime, CLI, simulator, benchmark) on top. An import that
  * points up, an I/O import into the pure rules, or a cycle fails the lint.
  */
-const composition = '^(engine/(runtime|cli|simulator)|bench)/';
+const composition = '^(engine/(runtime|cli|simulator|generator)|bench)/';
 const edges = '^(gateways|dashboards)/';
 const middle =
   '^engine/(streams|services|analytics|programs|identity|customer-view|fraud|segments)/';

@@ -28,7 +28,7 @@
  * Personal data: `customers.birth_year` and `customers.gender` (for demographic cuts). Erasure
  * deletes the customer's row (`ALTER TABLE customers DELETE WHERE customer_id = …`).
  */
-import type { Statement } from './migrations.ts';
+import type { Statement } from './statement.ts';
 
 const time = "DateTime64(3, 'UTC')";
 

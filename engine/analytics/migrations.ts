@@ -15,10 +15,10 @@
 import { createHash } from 'node:crypto';
 import { layoutForQuestions } from './layout-v3.ts';
 import { baselineStatements, qualified } from './schema.ts';
+import type { Statement } from './statement.ts';
 import type { AnalyticsStore, AppliedMigration } from './store.ts';
 
-/** A statement, or one that runs only while its guard (a SELECT) returns a row. */
-export type Statement = string | { sql: string; onlyIf: string };
+export type { Statement } from './statement.ts';
 
 export interface Migration {
   version: number;

@@ -83,6 +83,20 @@ describe('segment membership', () => {
     );
   });
 
+  it('stamps a change after the previous one, so the latest change by a moment is one', () => {
+    const lapsed = [segment('lapsed', 'recency_days > 20')];
+    const memory = noSegmentMemory();
+    rememberPurchase(memory, purchase('2026-01-01T00:00:00Z', 100), 0);
+    // The timer found the customer lapsed on 22 January...
+    expect(evaluateSegments(lapsed, memory, facts, '2026-01-22T00:00:00.000Z')).toHaveLength(1);
+    // ...then a sale of 15 January arrives late: evaluated no earlier than the last look, and
+    // its exit stamped just after the entry, never at the same instant.
+    rememberPurchase(memory, purchase('2026-01-15T00:00:00Z', 100), 0);
+    expect(evaluateSegments(lapsed, memory, facts, '2026-01-22T00:00:00.000Z')).toEqual([
+      { segmentId: 'lapsed', change: 'exited', at: '2026-01-22T00:00:00.001Z' },
+    ]);
+  });
+
   it('forgets purchases older than the longest window, never the last sale', () => {
     const memory = noSegmentMemory();
     rememberPurchase(memory, purchase('2025-01-01T00:00:00Z', 100), 30);

@@ -244,6 +244,12 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     return due !== undefined && patched(SEGMENTS_PATCH) ? due : undefined;
   }
 
+  /** Time alone changed the segments before the receiving clock: events are arriving late. */
+  function segmentsBehind(): boolean {
+    const due = account.segmentsDueSinceLastLook();
+    return due !== undefined && due < Date.now() && patched(SEGMENTS_PATCH);
+  }
+
   function pointsAfter(): PointsAfter {
     const outlook = account.loyalty.outlook(isoNow());
     return {
@@ -454,6 +460,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
       });
       const due = account.loyalty.nextDue(now);
       if (due !== undefined && Date.parse(due) < Date.now() && patched(EVENT_TIME_PATCH)) {
+        backlogAt = Date.now();
+      } else if (segmentsBehind()) {
         backlogAt = Date.now();
       }
       scheduleClock();

@@ -161,6 +161,7 @@ function copySegmentMemory(memory: SegmentMemory): SegmentMemory {
     purchases: memory.purchases.map((p) => ({ ...p, categories: [...p.categories] })),
     ...(memory.lastSaleAt !== undefined ? { lastSaleAt: memory.lastSaleAt } : {}),
     ...(memory.evaluatedAt !== undefined ? { evaluatedAt: memory.evaluatedAt } : {}),
+    ...(memory.changedAt !== undefined ? { changedAt: memory.changedAt } : {}),
     stores: { ...memory.stores },
     channels: { ...memory.channels },
     members: { ...memory.members },
@@ -452,6 +453,19 @@ export class CustomerAccount {
       this.segmentFacts(now),
       Date.parse(now),
     );
+  }
+
+  /**
+   * The first instant after the last evaluation at which time alone changes the customer's
+   * segments (ms): before the receiving clock, events are arriving late (a backlog), and the
+   * workflow lets them settle before its timer stamps what time did.
+   */
+  segmentsDueSinceLastLook(): number | undefined {
+    const memory = this.scalars.segments;
+    if (memory?.evaluatedAt === undefined) return undefined;
+    const segments = segmentsOf(this.book.programAt(memory.evaluatedAt)) ?? [];
+    const since = Date.parse(memory.evaluatedAt);
+    return nextMembershipChange(segments, memory, this.segmentFacts(memory.evaluatedAt), since);
   }
 
   /** The segments' changes that time alone made by `now` (or a new version's segments). */

@@ -56,6 +56,8 @@ export interface SegmentMemory {
   members: Record<string, string>;
   /** The latest instant membership was evaluated at (ISO). */
   evaluatedAt?: string;
+  /** The instant of the latest change (ISO): no later change is stamped at or before it. */
+  changedAt?: string;
 }
 
 export const noSegmentMemory = (): SegmentMemory => ({
@@ -175,6 +177,10 @@ export function evaluateSegments(
   now: string,
 ): MembershipChange[] {
   const measured = measuresAt(memory, facts, Date.parse(now));
+  // Changes of one customer are stamped in the order they were made, so that "the latest change
+  // by then" is always one: a late event's change lands just after the previous one.
+  const last = memory.changedAt;
+  const at = last !== undefined && last >= now ? new Date(Date.parse(last) + 1).toISOString() : now;
   const changes: MembershipChange[] = [];
   const defined = new Set<string>();
   for (const segment of segments) {
@@ -182,18 +188,19 @@ export function evaluateSegments(
     const isIn = meets(segment.condition, measured);
     const was = memory.members[segment.id] !== undefined;
     if (isIn && !was) {
-      memory.members[segment.id] = now;
-      changes.push({ segmentId: segment.id, change: 'entered', at: now });
+      memory.members[segment.id] = at;
+      changes.push({ segmentId: segment.id, change: 'entered', at });
     } else if (!isIn && was) {
       delete memory.members[segment.id];
-      changes.push({ segmentId: segment.id, change: 'exited', at: now });
+      changes.push({ segmentId: segment.id, change: 'exited', at });
     }
   }
   for (const id of Object.keys(memory.members).sort()) {
     if (defined.has(id)) continue;
     delete memory.members[id];
-    changes.push({ segmentId: id, change: 'exited', at: now });
+    changes.push({ segmentId: id, change: 'exited', at });
   }
+  if (changes.length > 0) memory.changedAt = at;
   return changes;
 }
 
