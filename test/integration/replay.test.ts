@@ -7,7 +7,7 @@
  * transfers (`across-*`, with the merge and pool workflows), and lifecycle rules
  * (`lifecycle-*`, patch `lifecycle-triggers`), and a run rolled over by its history budget
  * (patch `history-budget`). New histories: `npx tsx test/histories/record.ts`, `record-across.ts`,
- * `record-lifecycle.ts`, `record-history-budget.ts`.
+ * `record-lifecycle.ts`, `record-history-budget.ts`, `record-segments.ts`.
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import {
   HISTORY_BUDGET_PATCH,
   LIFECYCLE_PATCH,
   ONE_ENGINE_PATCH,
+  SEGMENTS_PATCH,
 } from '../../workflows/customer/workflow.ts';
 import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
 import { patchesOf } from '../support/histories.ts';
@@ -168,6 +169,29 @@ describe('replay of recorded histories', () => {
     // The birthday: a timer started and fired, then published from the local activity.
     const fired = events.findIndex((e) => e.timerFiredEventAttributes);
     expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
+    expect(fired).toBeGreaterThan(0);
+    expect(
+      events
+        .slice(fired + 1)
+        .some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+    ).toBe(true);
+  });
+
+  it('has a recording under live segments: the patch marked, an entry answered, time-caused changes on the timer', () => {
+    const history = load('segments-first-run.binpb');
+    const events = history.events ?? [];
+    expect(patchesOf(history)).toContain(SEGMENTS_PATCH);
+    const answered = events.flatMap((e) => {
+      const data =
+        e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success?.payloads?.[0]?.data;
+      return data
+        ? [JSON.parse(new TextDecoder().decode(data)) as { effects?: { segments?: unknown[] } }]
+        : [];
+    });
+    expect(answered.flatMap((r) => r.effects?.segments ?? [])).toContainEqual(
+      expect.objectContaining({ segmentId: 'regulars', change: 'entered', cause: 'event' }),
+    );
+    const fired = events.findIndex((e) => e.timerFiredEventAttributes);
     expect(fired).toBeGreaterThan(0);
     expect(
       events
