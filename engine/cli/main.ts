@@ -16,7 +16,9 @@ import { openProgramStore, type ProgramStore } from '../programs/program-store.t
 import { ServerStartError } from '../runtime/servers.ts';
 import { allComponents, type Component, type StackOptions, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
+import { addAnalyticsCommands } from './analytics.ts';
 import { addCustomerCommands } from './customers.ts';
+import { addGenerateCommand } from './generate.ts';
 import { withNats } from './nats.ts';
 import { startProgress } from './progress.ts';
 import { addSegmentCommands } from './segments.ts';
@@ -387,5 +389,7 @@ programs
 
 addCustomerCommands(program, settingsOrExit);
 addSegmentCommands(program);
+addGenerateCommand(program, settingsOrExit);
+addAnalyticsCommands(program, settingsOrExit);
 
 await program.parseAsync(process.argv);

@@ -109,6 +109,12 @@ export const errorCodes = {
     retry: false,
     meaning: 'No anti-fraud flag with this id.',
   },
+  unknown_question: {
+    http: 404,
+    socket: 'ack',
+    retry: false,
+    meaning: 'No analytics question by this name: `clientele analytics list` lists them.',
+  },
   identifier_taken: {
     http: 409,
     socket: 'ack',

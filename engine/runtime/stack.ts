@@ -24,6 +24,7 @@ import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
 import { startHistoryService } from '../analytics/history-service.ts';
 import { createAnalyticsStore } from '../analytics/open-store.ts';
+import { startQuestionsService } from '../analytics/questions-service.ts';
 import { createSink, type Sink } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
@@ -265,6 +266,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // Only this process can read a chDB store: it answers the 360 view's history.
       const h = startHistoryService(nc, { store: s, logger });
       cleanup('history service', () => h.stop());
+      const q = startQuestionsService(nc, { store: s, logger });
+      cleanup('analytics questions service', () => q.stop());
     }
 
     let programs = options.programs;

@@ -22,6 +22,7 @@ import { ClienteleError, connectError } from '../../engine/domain/error-codes.ts
 import { retailEvent } from '../../engine/domain/events.ts';
 import { CUE_SUBJECTS, EVENT_SUBJECTS, LEDGER_SUBJECTS } from '../../engine/streams/topology.ts';
 import { sameToken } from '../shared/store-tokens.ts';
+import { type AnalyticsApiDeps, addAnalyticsRoutes } from './analytics-api.ts';
 import { LiveFigures } from './live-figures.ts';
 
 /** Where the page and its assets live. */
@@ -65,9 +66,11 @@ const pageHeaders = {
   'cache-control': 'no-cache',
 };
 
-export function createDashboardApp(pageDir = DASHBOARD_PAGE_DIR) {
+/** With `api`, also the analytics questions (`/api/analytics/<question>`, analytics-api.ts). */
+export function createDashboardApp(pageDir = DASHBOARD_PAGE_DIR, api?: AnalyticsApiDeps) {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true }));
+  if (api) addAnalyticsRoutes(app, api);
 
   const serveFile = async (name: string) => {
     // A bare file name of the page's folder: no path separators, no dot files.
@@ -98,7 +101,7 @@ export async function startDashboardGateway(
   const now = deps.now ?? Date.now;
   const live = new LiveFigures();
 
-  const app = createDashboardApp();
+  const app = createDashboardApp(DASHBOARD_PAGE_DIR, { nc, token: deps.token });
   const http = createServer(getRequestListener(app.fetch));
   const io = new Server(http, {
     // Serves /socket.io/socket.io.min.js from the socket.io package itself: no CDN.
