@@ -7,6 +7,7 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askQuestion } from '../../engine/analytics/questions/registry.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { segmentChange } from '../../engine/domain/effects.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
@@ -188,6 +189,31 @@ describe('live segments', () => {
         await batchMembers(store(), s.condition, past, 'base'),
       );
     }
+    // The same as analytics questions (CLI, HTTP): counted by a condition, live members, sizes.
+    const now = new Date();
+    const regulars = await liveMembers(store(), 'regulars', now);
+    const count = await askQuestion(
+      store(),
+      { question: 'segment', params: { when: 'visits(30) >= 2', limit: '1000' } },
+      now,
+    );
+    expect(count.answer.rows.map((r) => r.customer_id)).toEqual(regulars);
+    const members = await askQuestion(
+      store(),
+      { question: 'segment-members', params: { segment: 'regulars' } },
+      now,
+    );
+    expect(members.answer.summary?.values.customers).toBe(regulars.length);
+    const wrong = askQuestion(
+      store(),
+      { question: 'segment', params: { when: 'visits >= 2' } },
+      now,
+    );
+    await expect(wrong).rejects.toMatchObject({
+      code: 'invalid_request',
+      issues: [expect.objectContaining({ field: 'when' })],
+    });
+
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 55 * DAY_MS).toISOString().slice(0, 10);
     const sizes = await segmentSizes(store(), 'regulars', from, today);
