@@ -29,7 +29,7 @@ const where = (settings: Settings) =>
     ? `chDB in ${resolve(settings.dataDir, 'chdb')}`
     : settings.clickhouse.url;
 
-async function openOrExit(settings: Settings): Promise<AnalyticsStore> {
+export async function openOrExit(settings: Settings): Promise<AnalyticsStore> {
   try {
     return await createAnalyticsStore(settings);
   } catch (err) {

@@ -388,7 +388,7 @@ programs
   });
 
 addCustomerCommands(program, settingsOrExit);
-addSegmentCommands(program);
+addSegmentCommands(program, settingsOrExit);
 addGenerateCommand(program, settingsOrExit);
 addAnalyticsCommands(program, settingsOrExit);
 
