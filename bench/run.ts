@@ -43,6 +43,7 @@ import {
 } from './lifecycle.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
 import { measureRedemptions } from './redemptions.ts';
+import { type SegmentLatency, watchSegmentChanges } from './segments.ts';
 
 const cli = new Command()
   .option('--quick', 'a shorter run: smaller samples, 2,000 lapsing customers instead of 10,000')
@@ -508,6 +509,7 @@ try {
     seed: number,
     stop?: () => boolean,
   ) => returningAt(label, generate(label, 1_000, rate * seconds, seed, 'sat'), rate, stop);
+  let segmentLatency: (SegmentLatency & Record<string, unknown>) | undefined;
   const curve: {
     share_of_capacity: number;
     offered_events_per_s: number;
@@ -518,8 +520,20 @@ try {
     const label = `c${Math.round(share * 100)}`;
     log(`till-cue latency at ${Math.round(share * 100)} % of capacity, ${rate} events/s…`);
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
+    // At half capacity, also from each event to the segment change it causes.
+    const watch =
+      share === 0.5 && store ? watchSegmentChanges(stack.nc, store, `${label}-`) : undefined;
     const run = await returningAtRate(label, rate, sizes.latencySeconds, 20 + curve.length);
     curve.push({ share_of_capacity: share, offered_events_per_s: rate, run });
+    if (watch) {
+      // The sink inserts once a second at most (flushMs): give the last changes time to land.
+      await new Promise((r) => setTimeout(r, 3_000));
+      segmentLatency = {
+        share_of_capacity: share,
+        offered_events_per_s: rate,
+        ...(await watch.stop(t.emittedAt)),
+      };
+    }
   }
   const atHalf = curve.find((c) => c.share_of_capacity === 0.5)?.run;
 
@@ -910,6 +924,8 @@ try {
         curve: curve.map((c) => c.run),
       },
     },
+    /** From a till's sale to the segment change it causes, on NATS and in ClickHouse. */
+    segment_change_latency: segmentLatency ?? null,
     redemption_round_trip_ms: redemptions,
     identification,
     lifecycle_timers: lifecycleTimers,
@@ -938,6 +954,9 @@ try {
       evaluator_at_least_1m_events_per_s: evaluator.events_per_s >= 1_000_000,
       throughput_100k_at_least_80pct_of_1k:
         first && last ? last.e2e_events_per_s >= 0.8 * first.e2e_events_per_s : false,
+      segment_change_p99_at_half_capacity_at_most_1_s:
+        (segmentLatency?.clickhouse_ms.p99 ?? Number.POSITIVE_INFINITY) <= 1_000 &&
+        (segmentLatency?.nats_ms.p99 ?? Number.POSITIVE_INFINITY) <= 1_000,
       identification_p99_at_100_per_s_at_most_20_ms:
         (identifying.round_trip_ms.p99 ?? Number.POSITIVE_INFINITY) <= 20,
     },
@@ -970,6 +989,12 @@ try {
       p99: identifying.round_trip_ms.p99 ?? Number.NaN,
       aloneP99: idle.round_trip_ms.p99 ?? Number.NaN,
       salesPerSecond: halfRate,
+    },
+    segments: {
+      natsP99: segmentLatency?.nats_ms.p99 ?? Number.NaN,
+      clickhouseP99: segmentLatency?.clickhouse_ms.p99 ?? Number.NaN,
+      cueP99: atHalf?.cue_latency_ms.p99 ?? Number.NaN,
+      sinkFlushMs: settings.sink.flushMs,
     },
   });
   const report = { ...result, bottlenecks: targetsNotMet };
@@ -1023,6 +1048,11 @@ try {
         },
       ]),
     ),
+    'sale → segment change p50/p99 ms at 50 %: on NATS; in ClickHouse (events)': {
+      value: segmentLatency
+        ? `${segmentLatency.nats_ms.p50} / ${segmentLatency.nats_ms.p99}; ${segmentLatency.clickhouse_ms.p50} / ${segmentLatency.clickhouse_ms.p99} (${segmentLatency.events_with_changes})`
+        : 'not measured',
+    },
     [`identification p50/p99 ms at 100/s: alone; sales at ${halfRate}/s`]: {
       value: `${idle.round_trip_ms.p50} / ${idle.round_trip_ms.p99}; ${identifying.round_trip_ms.p50} / ${identifying.round_trip_ms.p99}`,
     },

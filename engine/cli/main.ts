@@ -289,6 +289,7 @@ function programSummary(p: ProgramDefinition): string {
     plural(p.earn.bonuses.length, 'bonus', 'bonuses'),
     plural(p.tiers?.levels.length ?? 0, 'tier'),
     plural(p.partners.length, 'partner'),
+    ...(p.segments?.length ? [plural(p.segments.length, 'segment')] : []),
   ].join(' · ');
 }
 

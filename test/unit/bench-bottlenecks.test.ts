@@ -38,6 +38,7 @@ const figures: RunFigures = {
     },
   ],
   identification: { p99: 34, aloneP99: 6, salesPerSecond: 76 },
+  segments: { natsP99: 180, clickhouseP99: 1_450, cueP99: 212, sinkFlushMs: 250 },
 };
 
 const allMet: Targets = {
@@ -48,6 +49,7 @@ const allMet: Targets = {
   evaluator_at_least_1m_events_per_s: true,
   throughput_100k_at_least_80pct_of_1k: true,
   identification_p99_at_100_per_s_at_most_20_ms: true,
+  segment_change_p99_at_half_capacity_at_most_1_s: true,
 };
 
 describe('bottlenecks', () => {
@@ -64,6 +66,7 @@ describe('bottlenecks', () => {
         throughput_100k_at_least_80pct_of_1k: false,
         evaluator_at_least_1m_events_per_s: false,
         identification_p99_at_100_per_s_at_most_20_ms: false,
+        segment_change_p99_at_half_capacity_at_most_1_s: false,
       },
       figures,
     );
@@ -72,8 +75,12 @@ describe('bottlenecks', () => {
       'cue_p99_at_half_capacity_at_most_100_ms',
       'evaluator_at_least_1m_events_per_s',
       'identification_p99_at_100_per_s_at_most_20_ms',
+      'segment_change_p99_at_half_capacity_at_most_1_s',
       'throughput_100k_at_least_80pct_of_1k',
     ]);
+    expect(missed.segment_change_p99_at_half_capacity_at_most_1_s).toBe(
+      'the sink: NATS p99 180 ms, ClickHouse p99 1,450 ms (a batch waits up to 250 ms, then its look-ups and inserts)',
+    );
     expect(missed.identification_p99_at_100_per_s_at_most_20_ms).toMatch(
       /p99 34 ms beside sales at 76 events\/s, 6 ms alone: the cores the sales keep busy/,
     );

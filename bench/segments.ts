@@ -1,0 +1,89 @@
+/**
+ * From an event to the segment change it causes: the grocer program's live segments are evaluated
+ * in each customer's workflow, and a change an event caused names it (`cause: event`, `eventId`).
+ * The watch takes every change published to SEGMENTS as a plain NATS subscriber (JetStream
+ * publishes are NATS messages) and polls ClickHouse's `segment_changes`, so each change has the
+ * instant it reached NATS and the instant it was first seen in ClickHouse (to the poll's
+ * resolution); the till's emit time of the event gives the latency.
+ */
+import { performance } from 'node:perf_hooks';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { AnalyticsStore } from '../engine/analytics/store.ts';
+import { segmentChange } from '../engine/domain/effects.ts';
+import { SEGMENTS_SUBJECTS } from '../engine/streams/topology.ts';
+import { roundedPercentiles } from './checker.ts';
+
+/** How often ClickHouse is asked for new changes (the resolution of its figure). */
+export const POLL_MS = 100;
+
+export interface SegmentWatch {
+  /** Stops watching; the figures for the events emitted at `emittedAt`. */
+  stop(emittedAt: ReadonlyMap<string, number>): Promise<SegmentLatency>;
+}
+
+export interface SegmentLatency {
+  /** Events of the run that caused a segment change (an entry or an exit), seen on NATS. */
+  events_with_changes: number;
+  /** Of them, seen in ClickHouse before the watch stopped. */
+  stored: number;
+  nats_ms: ReturnType<typeof roundedPercentiles>;
+  clickhouse_ms: ReturnType<typeof roundedPercentiles>;
+  clickhouse_poll_ms: number;
+  /** Changes time alone caused meanwhile (a window passing, a lapse): not latencies. */
+  time_caused: number;
+}
+
+export function watchSegmentChanges(
+  nc: NatsConnection,
+  store: AnalyticsStore,
+  runPrefix: string,
+): SegmentWatch {
+  /** First arrival on NATS, by `eventId`. */
+  const onNats = new Map<string, number>();
+  const onClickHouse = new Map<string, number>();
+  let timeCaused = 0;
+  const sub = nc.subscribe(SEGMENTS_SUBJECTS, {
+    callback: (err, msg) => {
+      if (err) return;
+      const now = performance.now();
+      const parsed = segmentChange.safeParse(msg.json());
+      if (!parsed.success) return;
+      const { eventId, cause } = parsed.data;
+      if (cause === 'time') timeCaused += 1;
+      if (eventId?.startsWith(runPrefix) && !onNats.has(eventId)) onNats.set(eventId, now);
+    },
+  });
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const rows = await store.query<{ event_id: string }>(
+        `SELECT DISTINCT event_id FROM ${store.database}.segment_changes
+         WHERE startsWith(event_id, {prefix:String})`,
+        { prefix: runPrefix },
+      );
+      const now = performance.now();
+      for (const r of rows) if (!onClickHouse.has(r.event_id)) onClickHouse.set(r.event_id, now);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  })();
+  return {
+    async stop(emittedAt) {
+      polling = false;
+      await poll;
+      sub.unsubscribe();
+      const latency = (seen: Map<string, number>) =>
+        [...seen].flatMap(([id, at]) => {
+          const sent = emittedAt.get(id);
+          return sent === undefined ? [] : [at - sent];
+        });
+      return {
+        events_with_changes: onNats.size,
+        stored: [...onNats.keys()].filter((id) => onClickHouse.has(id)).length,
+        nats_ms: roundedPercentiles(latency(onNats)),
+        clickhouse_ms: roundedPercentiles(latency(onClickHouse)),
+        clickhouse_poll_ms: POLL_MS,
+        time_caused: timeCaused,
+      };
+    },
+  };
+}
