@@ -26,9 +26,10 @@ interface FactKey<T extends TableName> {
 }
 
 export const FACT_KEYS: { [T in TableName]: FactKey<T> } = {
-  // A till sale re-sent under a new event id is the same sale: its store and transaction.
+  // A till sale re-sent under a new event id is the same sale: its customer, store and
+  // transaction. (Events without a transaction carry their own id there: rows.ts `ownId`.)
   events: {
-    key: ['type', 'store_id', 'transaction_id'],
+    key: ['customer_id', 'type', 'store_id', 'transaction_id'],
     among: 'customer_id',
     between: 'occurred_at',
   },

@@ -35,13 +35,16 @@ const time = "DateTime64(3, 'UTC')";
 /** The three fact tables rebuilt, with their new definition (for `db.<name>_v3`). */
 function rebuiltTables(
   db: string,
-): { name: string; oldKey: string; create: string; columns: string }[] {
+): { name: string; oldKey: string; create: string; columns: string; select?: string }[] {
   return [
     {
       name: 'events',
       oldKey: 'event_id',
       columns:
         'event_id, type, occurred_at, store_id, till_id, channel, customer_id, transaction_id, currency, total_minor, cost_minor, line_count, payload, stream_seq, received_at',
+      // A profile change is keyed by its event id (it has no id of its own): it had ''.
+      select:
+        "event_id, type, occurred_at, store_id, till_id, channel, customer_id, if(type = 'profile.changed' AND transaction_id = '', event_id, transaction_id), currency, total_minor, cost_minor, line_count, payload, stream_seq, received_at",
       create: `CREATE TABLE IF NOT EXISTS ${db}.events_v3 (
   event_id String,
   type LowCardinality(String),
@@ -122,7 +125,7 @@ function rebuild(db: string, table: ReturnType<typeof rebuiltTables>[number]): S
     { sql: table.create, onlyIf: stillOld },
     { sql: `TRUNCATE TABLE IF EXISTS ${target}`, onlyIf: stillOld },
     {
-      sql: `INSERT INTO ${target} (${table.columns}) SELECT ${table.columns} FROM ${db}.${table.name} FINAL`,
+      sql: `INSERT INTO ${target} (${table.columns}) SELECT ${table.select ?? table.columns} FROM ${db}.${table.name} FINAL`,
       onlyIf: stillOld,
     },
     { sql: `EXCHANGE TABLES ${db}.${table.name} AND ${target}`, onlyIf: stillOld },

@@ -414,6 +414,10 @@ function ownId(event: RetailEvent): string {
       return event.interactionId;
     case 'campaign.response':
       return event.responseId;
+    // A profile change has no id of its own: each event is a change.
+    case 'profile.changed':
+      return event.eventId;
+    // One registration per customer (and store): sent again, it is the same.
     default:
       return '';
   }

@@ -6,12 +6,17 @@
 import { z } from 'zod';
 import { ClienteleError, type FieldIssue } from '../../domain/error-codes.ts';
 import type { AnalyticsStore } from '../store.ts';
+import { BUSINESS_QUESTIONS } from './business/index.ts';
 import { CUSTOMER_QUESTIONS } from './customers.ts';
 import type { Answer, AnyQuestion, ParamMeta } from './question.ts';
 import { SEGMENT_QUESTIONS } from './segments.ts';
 
 /** All questions, in the order `clientele analytics list` shows them. */
-export const QUESTIONS: readonly AnyQuestion[] = [...CUSTOMER_QUESTIONS, ...SEGMENT_QUESTIONS];
+export const QUESTIONS: readonly AnyQuestion[] = [
+  ...CUSTOMER_QUESTIONS,
+  ...BUSINESS_QUESTIONS,
+  ...SEGMENT_QUESTIONS,
+];
 
 /** `fooBar` → `foo-bar`: how a parameter is spelled on the CLI, in a query string and in errors. */
 export const paramName = (key: string): string =>
