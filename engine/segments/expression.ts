@@ -14,6 +14,7 @@
  */
 import jsep, { type Expression } from 'jsep';
 import {
+  COMPARISONS,
   type Comparison,
   type Condition,
   MAX_WINDOW_DAYS,
@@ -21,8 +22,6 @@ import {
   type Measure,
   type MeasureName,
 } from '../domain/segments/conditions.ts';
-
-const COMPARISONS = ['<', '<=', '>', '>=', '==', '!='] as const;
 
 for (const op of [
   '||',

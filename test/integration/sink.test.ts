@@ -53,7 +53,13 @@ import {
   tierSubject,
   triggerSubject,
 } from '../../engine/streams/topology.ts';
-import { cueInput, ledgerInput, saleInput, uniqueId } from './analytics-fixtures.ts';
+import {
+  cueInput,
+  ledgerInput,
+  registrationInput,
+  saleInput,
+  uniqueId,
+} from './analytics-fixtures.ts';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -229,6 +235,30 @@ describe('analytics sink', () => {
       { id: sale.eventId },
     );
     expect(lines?.n).toBe('2');
+  });
+
+  it('keeps events that share no transaction apart: registrations of two customers, two profile changes', async () => {
+    const [a, b] = [uniqueId('C'), uniqueId('C')];
+    const events = [
+      registrationInput(a),
+      registrationInput(b),
+      ...[1, 2].map((n) => ({
+        type: 'profile.changed',
+        eventId: uniqueId('chg'),
+        occurredAt: `2026-03-02T10:0${n}:00Z`,
+        storeId: 'WEB',
+        channel: 'web',
+        customerId: a,
+        changes: { tags: [`t${n}`] },
+      })),
+    ];
+    for (const event of events) {
+      await js.publish(eventSubject(event.storeId), JSON.stringify(event), {
+        msgID: event.eventId,
+      });
+    }
+    await eventually(drained, (done) => done);
+    for (const event of events) expect(await eventById(store, event.eventId)).toBeDefined();
   });
 
   it('stores ledger entries and cues once each, and dead-letters a malformed entry', async () => {

@@ -3,9 +3,9 @@
  * customer's measures, and every mistake named with its field and line.
  */
 import { describe, expect, it } from 'vitest';
+import { condition } from '../../engine/domain/segments/condition-schema.ts';
 import {
   type Condition,
-  condition,
   type Measure,
   type MeasureValue,
   measuresOf,

@@ -42,7 +42,7 @@ export function applySale(run: Run, sale: SaleEvent): LoyaltyResult {
     tierLevel: level,
     tierId: tiers?.levels[level]?.id,
     tags: state.tags,
-    segments: state.segments ?? [],
+    segments: run.segments,
     dayUsage: state.dayUsage,
     bonusesGranted: state.bonusesGranted,
     birthMonthDay: state.birthMonthDay,

@@ -52,6 +52,7 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const PROGRAMS_KEPT = 4;
 
 export class LoyaltyBook {
+  private segmentsNow: readonly string[] = [];
   private readonly state: LoyaltyState;
   private programs: Program[];
   /**
@@ -176,7 +177,7 @@ export class LoyaltyBook {
   }
 
   apply(input: LoyaltyInput, program: Program, now: string, out: LoyaltyEffects): LoyaltyResult {
-    return applyLoyalty(this.state, input, program, now, out);
+    return applyLoyalty(this.state, input, program, now, out, this.segmentsNow);
   }
 
   /** What the clock made due by `now`, under the version in force then. */
@@ -194,9 +195,12 @@ export class LoyaltyBook {
     return this.state.tags;
   }
 
-  /** The segments the customer is in, for the earn rules of the inputs that follow. */
+  /**
+   * The segments the customer is in, for the earn rules of the inputs that follow. Not state:
+   * the customer's record keeps membership and says it before each input.
+   */
   inSegments(ids: readonly string[]) {
-    this.state.segments = ids;
+    this.segmentsNow = ids;
   }
 
   /** The member's month and day of birth (`MM-DD`), when they gave a birth date. */

@@ -51,7 +51,7 @@ export function dueUnder(state: LoyaltyState, program: Program): number {
 export function runDue(state: LoyaltyState, program: Program, now: string, out: LoyaltyEffects) {
   const t = instantMs(now);
   const { warnDays, inactivityMonths } = program.expiry;
-  const run: Run = { state, program, at: now, out };
+  const run: Run = { state, program, at: now, out, segments: [] };
 
   // Warnings first, for lots coming up to their expiry (one trigger per run).
   const warnMs = warnDays * DAY_MS;

@@ -86,12 +86,13 @@ export function applyLoyalty(
   program: Program,
   now: string,
   out: LoyaltyEffects,
+  segments: readonly string[] = [],
 ): LoyaltyResult {
   const issues = checkEvent(state, input);
   if (issues.length > 0) return { ...applied(), outcome: 'refused', issues };
   const at = timeOf(input, now);
   advance(state, program, at, out);
-  const run: Run = { state, program, at, out };
+  const run: Run = { state, program, at, out, segments };
   let result: LoyaltyResult;
   switch (input.type) {
     case 'sale':

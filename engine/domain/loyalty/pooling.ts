@@ -139,7 +139,7 @@ export function givePoints(
   while (gifts.length > POOL_GIFTS_KEPT) gifts.shift();
   state.poolGifts = gifts;
 
-  const run: Run = { state, program, at, out };
+  const run: Run = { state, program, at, out, segments: [] };
   const transactionId = poolTransactionId(transferId);
   ledgerLine(run, {
     entryId: `${state.customerId}/${transactionId}/pool-out`,
@@ -173,7 +173,7 @@ export function receivePoints(
     for (const lot of request.lots) if (lot.points > 0) points += lot.points;
     return { outcome: 'duplicate', points };
   }
-  const run: Run = { state, program, at, out };
+  const run: Run = { state, program, at, out, segments: [] };
   const transactionId = poolTransactionId(transferId);
   let received = 0;
   request.lots.forEach((lot, i) => {

@@ -17,6 +17,8 @@ export interface Run {
   /** The input's time: an event's `occurredAt`, a request's receiving clock. */
   at: string;
   out: LoyaltyEffects;
+  /** The program's segments the customer is in (earn rules with `when.segments` ask). */
+  segments: readonly string[];
 }
 
 export const applied = (earned = 0, redeemed = 0, reversed = 0): LoyaltyResult => ({

@@ -205,11 +205,6 @@ export interface LoyaltyState {
   /** One-off bonuses given (`registration`, `first-purchase`, `birthday:2026`, …) → by what. */
   bonusesGranted: Map<string, string>;
   tags: string[];
-  /**
-   * The program's segments the customer is in, as the customer's record last evaluated them
-   * (earn rules with `when.segments` read it). Set before each input; not carried.
-   */
-  segments?: readonly string[];
   birthMonthDay?: string;
   registeredAt?: string;
   firstEventAt?: string;

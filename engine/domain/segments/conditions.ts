@@ -1,14 +1,12 @@
 /**
  * A segment's condition as data: what the segment language (engine/segments/expression.ts)
  * compiles to. Pure and JSON, so a customer's workflow can evaluate it and keep it in its history
- * unchanged (importing this module, not the parser).
+ * unchanged (importing this module, not the parser, nor zod: its schema is condition-schema.ts).
  *
  * The measures a condition can name are the catalog below: each is a number, a word (a tier, a
  * store) or a set of words (tags, categories bought), and some are over a window of days
  * (`spend_minor(90)`: spend in the last 90 days, in minor units).
  */
-import { z } from 'zod';
-
 export const MEASURES = {
   recency_days: { type: 'number', windowed: false, about: 'days since the last purchase' },
   visits: { type: 'number', windowed: true, about: 'purchases in the last N days' },
@@ -28,20 +26,18 @@ export const MEASURES = {
 } as const;
 
 export type MeasureName = keyof typeof MEASURES;
-export const measureName = z.enum(Object.keys(MEASURES) as [MeasureName, ...MeasureName[]]);
 
 /** The longest window a measure may look back over (ten years). */
 export const MAX_WINDOW_DAYS = 3650;
 
-export const measure = z.strictObject({
-  measure: measureName,
+export interface Measure {
+  measure: MeasureName;
   /** For a windowed measure: the days it looks back over. */
-  days: z.number().int().min(1).max(MAX_WINDOW_DAYS).optional(),
-});
-export type Measure = z.infer<typeof measure>;
+  days?: number;
+}
 
-export const comparison = z.enum(['<', '<=', '>', '>=', '==', '!=']);
-export type Comparison = z.infer<typeof comparison>;
+export const COMPARISONS = ['<', '<=', '>', '>=', '==', '!='] as const;
+export type Comparison = (typeof COMPARISONS)[number];
 
 export type Condition =
   | { all: Condition[] }
@@ -53,17 +49,6 @@ export type Condition =
   | { of: Measure; oneOf: (number | string)[] }
   /** A set of words holds the word. */
   | { of: Measure; has: string };
-
-export const condition: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(condition).min(2) }),
-    z.strictObject({ any: z.array(condition).min(2) }),
-    z.strictObject({ not: condition }),
-    z.strictObject({ of: measure, compare: comparison, value: z.union([z.number(), z.string()]) }),
-    z.strictObject({ of: measure, oneOf: z.array(z.union([z.number(), z.string()])).min(1) }),
-    z.strictObject({ of: measure, has: z.string() }),
-  ]),
-);
 
 /** A measure's value for one customer; undefined when unknown (no purchase yet, no birth date). */
 export type MeasureValue = number | string | readonly string[] | undefined;

@@ -4,7 +4,8 @@
  * program is loaded or published). The workflow evaluates `condition`; `when` is for people.
  */
 import { z } from 'zod';
-import { type Condition, condition, measuresOf } from './conditions.ts';
+import { condition } from './condition-schema.ts';
+import { type Condition, measuresOf } from './conditions.ts';
 
 export const segmentId = z
   .string()
