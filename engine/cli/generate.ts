@@ -3,6 +3,9 @@
  * the analytics store the settings name (chDB in the data folder by default), on its configured
  * database or the one `--database` names. A database that already holds sales is refused unless
  * `--replace`, which drops and re-creates it.
+ *
+ * With `--send`, the same history's events go through a running stack's till and web gateways
+ * instead, at `--rate` events/s, and the stack stores them (its sink writes ClickHouse).
  */
 import type { Command } from 'commander';
 import type { Settings } from '../../config/settings.ts';
@@ -13,6 +16,7 @@ import {
   type GeneratorOptions,
   GeneratorOptionsError,
 } from '../generator/generate.ts';
+import { SendError, type SendResult, sendGenerated, shiftToNow } from '../generator/send.ts';
 import { writeGenerated } from '../generator/write.ts';
 import { startProgress } from './progress.ts';
 
@@ -28,6 +32,31 @@ const wholeNumber = (name: string, min: number) => (text: string) => {
     );
   }
   return Number(text.replaceAll('_', ''));
+};
+
+const positiveNumber = (name: string) => (text: string) => {
+  const n = Number(text.replaceAll('_', ''));
+  if (!/^\d[\d_]*(\.\d+)?$/.test(text.trim()) || !(n > 0)) {
+    throw new OptionError(`--${name} must be a number above 0, not ${JSON.stringify(text)}`);
+  }
+  return n;
+};
+
+const httpUrl = (name: string) => (text: string) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new OptionError(
+      `--${name} must be a URL such as http://127.0.0.1:3030, not ${JSON.stringify(text)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new OptionError(
+      `--${name} must be an http:// or https:// URL, not ${JSON.stringify(text)}`,
+    );
+  }
+  return text.replace(/\/+$/, '');
 };
 
 const date = (name: string) => (text: string) => {
@@ -51,10 +80,15 @@ interface GenerateFlags {
   database?: string;
   replace?: boolean;
   json?: boolean;
+  shiftToNow?: boolean;
+  send?: boolean;
+  rate: string;
+  gateway?: string;
+  webGateway?: string;
 }
 
 function optionsFrom(flags: GenerateFlags): { options: GeneratorOptions; database?: string } {
-  const options: GeneratorOptions = {
+  let options: GeneratorOptions = {
     customers: wholeNumber('customers', 1)(flags.customers),
     saleLines: wholeNumber('lines', 0)(flags.lines),
     seed: wholeNumber('seed', 0)(flags.seed),
@@ -78,6 +112,16 @@ function optionsFrom(flags: GenerateFlags): { options: GeneratorOptions; databas
       );
     throw err;
   }
+  // Whole days back from today: the seasons and weekdays move with the period.
+  if (flags.shiftToNow) options = shiftToNow(options, Date.now());
+  if (flags.send && (flags.database !== undefined || flags.replace)) {
+    throw new OptionError(
+      "--database and --replace are for writing to ClickHouse; with --send the stack's sink stores the events",
+    );
+  }
+  if (!flags.send && (flags.gateway !== undefined || flags.webGateway !== undefined)) {
+    throw new OptionError('--gateway and --web-gateway need --send');
+  }
   return { options, database: flags.database };
 }
 
@@ -91,7 +135,7 @@ export function addGenerateCommand(program: Command, settingsOrExit: () => Setti
   program
     .command('generate')
     .description(
-      'Generate a seeded, reproducible data set (stores, SKUs, staff, customers, sales, returns, loyalty) straight into ClickHouse',
+      'Generate a seeded, reproducible data set (stores, SKUs, staff, customers, sales, returns, loyalty) straight into ClickHouse, or send its events through a running stack (--send)',
     )
     .option('--customers <n>', 'members', String(d.customers))
     .option('--lines <n>', 'sale lines in all', String(d.saleLines))
@@ -107,15 +151,42 @@ export function addGenerateCommand(program: Command, settingsOrExit: () => Setti
     )
     .option('--replace', 'drop and re-create the database if it already holds sales')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--shift-to-now',
+      'move the period (same length) so it ends yesterday: the gateways refuse events dated ahead of their clock',
+    )
+    .option(
+      '--send',
+      "send the events through the running stack's gateways (its sink stores them) instead of writing ClickHouse",
+    )
+    .option('--rate <n>', 'with --send: events per second', '100')
+    .option(
+      '--gateway <url>',
+      "with --send: the till gateway (default: the settings' host and tillPort)",
+    )
+    .option(
+      '--web-gateway <url>',
+      "with --send: the web gateway, for the web shop's events (default: the settings' host and webPort)",
+    )
     .action(async (flags: GenerateFlags) => {
       let parsed: ReturnType<typeof optionsFrom>;
+      let send: { rate: number; gateway?: string; webGateway?: string } | undefined;
       try {
         parsed = optionsFrom(flags);
+        if (flags.send) {
+          send = {
+            rate: positiveNumber('rate')(flags.rate),
+            gateway: flags.gateway === undefined ? undefined : httpUrl('gateway')(flags.gateway),
+            webGateway:
+              flags.webGateway === undefined ? undefined : httpUrl('web-gateway')(flags.webGateway),
+          };
+        }
       } catch (err) {
         if (err instanceof OptionError) return fail(err.message);
         throw err;
       }
       const settings = settingsOrExit();
+      if (send) return sendCommand(settings, parsed.options, send, flags.json === true);
       const database = parsed.database ?? settings.clickhouse.database;
       const store = await createAnalyticsStore(
         { ...settings, clickhouse: { ...settings.clickhouse, database } },
@@ -160,4 +231,69 @@ export function addGenerateCommand(program: Command, settingsOrExit: () => Setti
         await store.close();
       }
     });
+}
+
+/** `--send`: the events through the stack's gateways, with a progress line and a summary. */
+async function sendCommand(
+  settings: Settings,
+  options: GeneratorOptions,
+  flags: { rate: number; gateway?: string; webGateway?: string },
+  json: boolean,
+) {
+  const { host, tillPort, webPort } = settings.gateways;
+  const tillUrl = flags.gateway ?? `http://${host}:${tillPort}`;
+  const webUrl = flags.webGateway ?? `http://${host}:${webPort}`;
+  let figures = { total: 0, sent: 0, acked: 0, refused: 0, 'events/s': 0 };
+  // Started with the first answer: an error found before sending stands alone.
+  let progress: ReturnType<typeof startProgress> | undefined;
+  // Ctrl-C stops sending; what is in flight is still answered and counted.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  let result: SendResult;
+  try {
+    result = await sendGenerated(
+      options,
+      {
+        tillUrl,
+        webUrl,
+        tokens: settings.stores,
+        rate: flags.rate,
+        limits: settings.events,
+        signal: stop.signal,
+      },
+      (p) => {
+        if (!json) progress ??= startProgress(() => ({ ...figures }));
+        figures = {
+          total: p.total,
+          sent: p.sent,
+          acked: p.acked,
+          refused: p.refused,
+          'events/s': p.eventsPerSecond,
+        };
+      },
+    );
+  } catch (err) {
+    progress?.stop();
+    if (err instanceof SendError) return fail(err.message, 1);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  progress?.stop();
+  if (result.refused > 0 || result.stopped) process.exitCode = 1;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ tillUrl, webUrl, options, ...result }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `sent ${result.sent.toLocaleString('en')} of ${result.total.toLocaleString('en')} events (${options.from} to ${options.to}, seed ${options.seed}) to ${tillUrl} (tills) and ${webUrl} (web shop)${result.stopped ? ', stopped early' : ''}:`,
+    `  acked    ${result.acked.toLocaleString('en')}${result.duplicates > 0 ? ` (${result.duplicates.toLocaleString('en')} already stored)` : ''}`,
+    `  refused  ${result.refused.toLocaleString('en')}`,
+    ...Object.entries(result.refusals).map(([code, n]) => `    ${code}: ${n.toLocaleString('en')}`),
+    ...result.examples.map((e) => `    e.g. ${e}`),
+    `  in ${result.seconds.toFixed(1)} s (${result.eventsPerSecond.toLocaleString('en')} events/s)`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
 }

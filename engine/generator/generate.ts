@@ -8,15 +8,22 @@
  * Events are built as valid contract events (engine/domain/events.ts) and mapped with the live
  * sink's own `eventRows`, so generated rows look exactly like received ones. Same options, same
  * rows: every random draw comes from the seed, none from Math.random or the clock. Rows come out
- * a batch of customers at a time, so a run of any size needs the memory of one batch.
+ * a batch of customers at a time, so a run of any size needs the memory of one batch. The same
+ * run gives its events instead (runEvents), to send through the gateways (events.ts, send.ts).
  *
  * Sizing: members are given expected visits in proportion to their habits, scaled so their lines
  * come to about 85 % of the target; anonymous sales then fill up to the target exactly (unless
  * the members already passed it, which the scaling keeps rare).
  */
-import { eventRows, type RowBatch, type TableRows } from '../analytics/rows.ts';
+import {
+  eventRows,
+  type LedgerRow,
+  type RowBatch,
+  type TableRows,
+  type TierChangeRow,
+} from '../analytics/rows.ts';
 import type { TableName } from '../analytics/schema.ts';
-import type { ReturnEvent, SaleEvent } from '../domain/events.ts';
+import type { RetailEvent, ReturnEvent, SaleEvent } from '../domain/events.ts';
 import {
   associateAt,
   basketSize,
@@ -192,20 +199,71 @@ function emptyBatch(): FactBatch {
   };
 }
 
+/**
+ * Where the run's builders put what they make: each event at its instant, and the generator's
+ * ledger (loyalty.ts). One run feeds both the rows (RowWriter) and the events sent through the
+ * gateways (runEvents), so the two describe the same history.
+ */
+interface RunOutput {
+  /** `householdId` comes with a registration: the customer row carries it, the event does not. */
+  add(event: RetailEvent, ms: number, householdId?: string): void;
+  /** Sale lines made so far: anonymous sales fill up to the target. */
+  readonly saleLines: number;
+  readonly ledger: LedgerRow[];
+  readonly tierChanges: TierChangeRow[];
+}
+
 /** Appends an event's rows (the live sink's mapping) to the batch. */
-class RowWriter {
+class RowWriter implements RunOutput {
   streamSeq = 0;
   saleLines = 0;
   constructor(public batch: FactBatch) {}
 
-  add(event: Parameters<typeof eventRows>[0], ms: number) {
+  get ledger() {
+    return this.batch.ledger;
+  }
+  get tierChanges() {
+    return this.batch.tier_changes;
+  }
+
+  add(event: RetailEvent, ms: number, householdId?: string) {
     const rows = eventRows(event, { streamSeq: ++this.streamSeq, receivedAt: ms });
     const b = this.batch;
     for (const r of rows.events) b.events.push(r);
     for (const r of rows.sale_lines) b.sale_lines.push(r);
     for (const r of rows.return_lines) b.return_lines.push(r);
+    for (const r of rows.customers ?? []) {
+      if (householdId !== undefined) r.household_id = householdId;
+      b.customers.push(r);
+    }
     this.saleLines += rows.sale_lines.length;
-    return rows;
+  }
+}
+
+/** An event of the run and its instant (ms). */
+export interface TimedEvent {
+  event: RetailEvent;
+  ms: number;
+}
+
+/** Keeps the events; the ledger is made (it decides what a sale pays in points) but not kept. */
+class EventCollector implements RunOutput {
+  events: TimedEvent[] = [];
+  saleLines = 0;
+  readonly ledger: LedgerRow[] = [];
+  readonly tierChanges: TierChangeRow[] = [];
+
+  add(event: RetailEvent, ms: number) {
+    this.events.push({ event, ms });
+    if (event.type === 'sale') this.saleLines += event.lines.length;
+  }
+
+  take(): TimedEvent[] {
+    const events = this.events;
+    this.events = [];
+    this.ledger.length = 0;
+    this.tierChanges.length = 0;
+    return events;
   }
 }
 
@@ -218,18 +276,13 @@ interface PendingReturn {
 }
 
 /** One member's year: registration, visits, returns and their ledger, in time order. */
-function generateCustomer(world: World, index: number, scale: number, out: RowWriter) {
+function generateCustomer(world: World, index: number, scale: number, out: RunOutput) {
   const { calendar, catalog, options } = world;
   const { profile, rng } = drawProfile(options.seed, index, calendar, catalog);
-  const batch = out.batch;
-  const book = new LoyaltyBook(profile.id, batch.ledger, batch.tier_changes);
+  const book = new LoyaltyBook(profile.id, out.ledger, out.tierChanges);
 
   const registration = registrationEvent(profile, rng, catalog);
-  const registered = out.add(registration, profile.registeredMs);
-  for (const row of registered.customers ?? []) {
-    row.household_id = profile.householdId;
-    batch.customers.push(row);
-  }
+  out.add(registration, profile.registeredMs, profile.householdId);
   if (profile.registeredMs >= calendar.startMs) {
     book.registered(registration.eventId, registration.storeId, profile.registeredMs);
   }
@@ -348,7 +401,7 @@ function generateAnonymous(
   chunk: number,
   lines: number,
   firstTx: number,
-  out: RowWriter,
+  out: RunOutput,
 ): number {
   const { calendar, catalog, options } = world;
   const rng = new Rng(streamSeed(options.seed, ANONYMOUS_STREAM, chunk));
@@ -401,11 +454,10 @@ function generateAnonymous(
 }
 
 /**
- * The fact rows (customers, events, sale_lines, return_lines, ledger, tier_changes) in batches
- * of customers, then of anonymous sales. Deterministic and streaming: a batch is built only when
- * asked for, and never kept.
+ * The run: every member, a batch of customers at a time, then anonymous sales up to the target,
+ * a chunk at a time; it pauses after each part so the caller can take what was made.
  */
-export function* generateBatches(options: GeneratorOptions): Generator<RowBatch & FactBatch> {
+function* runParts(options: GeneratorOptions, out: RunOutput): Generator<void> {
   const world = buildWorld(options);
   const scale = visitScale(world);
   const linesPerCustomer = (options.saleLines * MEMBER_LINE_SHARE) / options.customers;
@@ -413,21 +465,40 @@ export function* generateBatches(options: GeneratorOptions): Generator<RowBatch 
     200,
     Math.min(20_000, Math.round(BATCH_LINES / Math.max(1, linesPerCustomer))),
   );
-  const out = new RowWriter(emptyBatch());
   for (let start = 0; start < options.customers; start += customersPerBatch) {
     const end = Math.min(options.customers, start + customersPerBatch);
     for (let i = start; i < end; i++) generateCustomer(world, i, scale, out);
-    const full = out.batch;
-    out.batch = emptyBatch();
-    yield full;
+    yield;
   }
   let chunk = 0;
   let tx = 0;
   while (out.saleLines < options.saleLines) {
     const lines = Math.min(BATCH_LINES, options.saleLines - out.saleLines);
     tx = generateAnonymous(world, chunk++, lines, tx, out);
+    yield;
+  }
+}
+
+/**
+ * The fact rows (customers, events, sale_lines, return_lines, ledger, tier_changes) in batches
+ * of customers, then of anonymous sales. Deterministic and streaming: a batch is built only when
+ * asked for, and never kept.
+ */
+export function* generateBatches(options: GeneratorOptions): Generator<RowBatch & FactBatch> {
+  const out = new RowWriter(emptyBatch());
+  for (const _part of runParts(options, out)) {
     const full = out.batch;
     out.batch = emptyBatch();
     yield full;
   }
+}
+
+/**
+ * The events generateBatches makes rows of, with their instants, a part at a time (a batch of
+ * customers, each customer's in time order, then a chunk of anonymous sales). Ordered in time
+ * across the run by events.ts.
+ */
+export function* runEvents(options: GeneratorOptions): Generator<TimedEvent[]> {
+  const out = new EventCollector();
+  for (const _part of runParts(options, out)) yield out.take();
 }
