@@ -18,7 +18,7 @@ import {
 } from '../generator/generate.ts';
 import { SendError, type SendResult, sendGenerated, shiftToNow } from '../generator/send.ts';
 import { writeGenerated } from '../generator/write.ts';
-import { startProgress } from './progress.ts';
+import { startProgress, startProgressBar } from './progress.ts';
 
 /** Large inserts on a busy machine take a while: far above the store's default 30 s. */
 const INSERT_TIMEOUT_MS = 30 * 60_000;
@@ -205,7 +205,12 @@ export function addGenerateCommand(program: Command, settingsOrExit: () => Setti
         }
         const log = flags.json ? undefined : process.stdout;
         let figures = { customers: 0, events: 0, saleLines: 0, rows: 0 };
-        const progress = log ? startProgress(() => ({ ...figures })) : undefined;
+        const progress = log
+          ? startProgressBar(parsed.options.saleLines, 'sale lines', () => ({
+              done: figures.saleLines,
+              figures: { customers: figures.customers, events: figures.events, rows: figures.rows },
+            }))
+          : undefined;
         const result = await writeGenerated(store, parsed.options, (p) => {
           figures = p;
         });
