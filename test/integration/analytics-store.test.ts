@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
 import { ChdbStore, chdbPath } from '../../engine/analytics/chdb-store.ts';
+import { eraseCustomerAnalytics } from '../../engine/analytics/erasure.ts';
 import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import {
   countDistinctEvents,
@@ -256,5 +257,25 @@ describe('chDB analytics store', () => {
     await expect(store.query('SELECT 1')).rejects.toThrow(/closed/);
     store = ChdbStore.open(chdbPath(dataDir), { database: 'clientele' });
     expect(await countDistinctEvents(store)).toBe(before);
+  });
+
+  it("takes a member's row, with their birth year and gender, out of the analytics store", async () => {
+    const member = (customer_id: string) => ({
+      customer_id,
+      registered_at: '2026-03-01 10:00:00.000',
+      acquisition_source: 'store',
+      home_store_id: 'S001',
+      household_id: '',
+      customer_type: 'individual',
+      birth_year: 1990,
+      gender: 'female',
+      updated_at: '2026-03-01 10:00:00.000',
+    });
+    await store.insert('customers', [member('c-erase-1'), member('c-keep-1')]);
+    expect(await eraseCustomerAnalytics(store, 'c-erase-1')).toEqual({ rowsErased: 1 });
+    const left = await store.query<{ customer_id: string }>(
+      `SELECT customer_id FROM clientele.customers WHERE customer_id IN ('c-erase-1', 'c-keep-1')`,
+    );
+    expect(left).toEqual([{ customer_id: 'c-keep-1' }]);
   });
 });
