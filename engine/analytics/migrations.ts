@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { layoutForQuestions } from './layout-v3.ts';
+import { returnedCostStatements } from './returned-cost.ts';
 import { baselineStatements, qualified } from './schema.ts';
 import type { Statement } from './statement.ts';
 import type { AnalyticsStore, AppliedMigration } from './store.ts';
@@ -64,6 +65,11 @@ export const MIGRATIONS: readonly Migration[] = [
 ) ENGINE = ReplacingMergeTree
 ORDER BY (segment_id, customer_id, at, change)`,
     ],
+  },
+  {
+    version: 5,
+    name: "return lines: the returned sale line's unit cost",
+    statements: returnedCostStatements,
   },
 ];
 

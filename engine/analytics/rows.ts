@@ -66,6 +66,11 @@ export interface ReturnLineRow {
   sku: string;
   quantity: number;
   refund_amount: number;
+  /**
+   * The unit cost of the sale line given back (0 when that line is not stored): filled at insert
+   * from `sale_lines` (returned-cost.ts), so margin questions need no join.
+   */
+  unit_cost: number;
   customer_id: string;
   store_id: string;
   occurred_at: string;
@@ -327,6 +332,7 @@ export function eventRows(
           sku: line.sku,
           quantity: line.quantity,
           refund_amount: line.refundAmount,
+          unit_cost: 0,
           customer_id: customerId,
           store_id: event.storeId,
           occurred_at: occurredAt,

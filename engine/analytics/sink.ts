@@ -49,6 +49,7 @@ import {
   TRIGGERS_STREAM,
 } from '../streams/topology.ts';
 import { insertOnce } from './facts.ts';
+import { withReturnedCost } from './returned-cost.ts';
 import {
   cueRow,
   deadLetterRow,
@@ -56,6 +57,7 @@ import {
   fraudFlagRow,
   ledgerRow,
   lifecycleTriggerRow,
+  type ReturnLineRow,
   type RowBatch,
   segmentChangeRow,
   type TableRows,
@@ -323,9 +325,16 @@ class JetStreamSink implements Sink {
     for (const item of items) for (const table of TABLES) append(merged, item.rows, table);
     const insert = async <T extends TableName>(table: T): Promise<void> => {
       const rows = merged[table];
-      if (rows && rows.length > 0) {
-        await withDeadline(insertOnce(this.store, table, rows), deadline, `insert into ${table}`);
-      }
+      if (!rows || rows.length === 0) return;
+      const write = async () => {
+        // A return line carries its sale line's cost: the batch's sale lines are stored by now.
+        const ready =
+          table === 'return_lines'
+            ? ((await withReturnedCost(this.store, rows as ReturnLineRow[])) as TableRows[T][])
+            : rows;
+        await insertOnce(this.store, table, ready);
+      };
+      await withDeadline(write(), deadline, `insert into ${table}`);
     };
     try {
       for (const table of INSERT_ORDER) await insert(table);

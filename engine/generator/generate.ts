@@ -217,7 +217,24 @@ interface RunOutput {
 class RowWriter implements RunOutput {
   streamSeq = 0;
   saleLines = 0;
-  constructor(public batch: FactBatch) {}
+  /**
+   * The unit cost of the batch's sale lines, by transaction and line: a return is made with its
+   * sale (one customer's events are in one batch) and stores the cost of what it gave back, as
+   * the sink stores it live.
+   */
+  private costs = new Map<string, number>();
+  private current: FactBatch;
+  constructor(batch: FactBatch) {
+    this.current = batch;
+  }
+
+  get batch(): FactBatch {
+    return this.current;
+  }
+  set batch(next: FactBatch) {
+    this.current = next;
+    this.costs.clear();
+  }
 
   get ledger() {
     return this.batch.ledger;
@@ -230,8 +247,14 @@ class RowWriter implements RunOutput {
     const rows = eventRows(event, { streamSeq: ++this.streamSeq, receivedAt: ms });
     const b = this.batch;
     for (const r of rows.events) b.events.push(r);
-    for (const r of rows.sale_lines) b.sale_lines.push(r);
-    for (const r of rows.return_lines) b.return_lines.push(r);
+    for (const r of rows.sale_lines) {
+      b.sale_lines.push(r);
+      this.costs.set(`${r.transaction_id}/${r.line_id}`, r.unit_cost);
+    }
+    for (const r of rows.return_lines) {
+      r.unit_cost = this.costs.get(`${r.original_transaction_id}/${r.line_id}`) ?? 0;
+      b.return_lines.push(r);
+    }
     for (const r of rows.customers ?? []) {
       if (householdId !== undefined) r.household_id = householdId;
       b.customers.push(r);

@@ -111,6 +111,10 @@ describe('analytics migrations', () => {
     await store.command(
       `INSERT INTO ${db}.sale_lines (event_id, line_id, transaction_id, sku, category, quantity, unit_price, full_price, discount, unit_cost, customer_id, store_id, occurred_at) VALUES ${line('e-1', 'l1', 1000)}, ${line('e-1', 'l2', 500)}, ${line('e-1-resent', 'l1', 1000)}, ${line('e-1-resent', 'l2', 500)}`,
     );
+    // A return of line l1, stored before return lines carried their sale line's cost.
+    await store.command(
+      `INSERT INTO ${db}.return_lines (event_id, line_id, transaction_id, original_transaction_id, sku, quantity, refund_amount, customer_id, store_id, occurred_at) VALUES ('r-1', 'l1', 't-r1', 't-9', 'sku-l1', 1, 1000, 'c-1', 's1', toDateTime64('2026-03-03 10:00:00', 3, 'UTC'))`,
+    );
     // Before: by event id, the re-sent sale is a second sale even with FINAL.
     const sales = async () =>
       (await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.events FINAL`))[0]?.n;
@@ -127,7 +131,7 @@ describe('analytics migrations', () => {
       if (typeof st === 'string') await store.command(st);
       else if ((await store.query(st.onlyIf)).length > 0) await store.command(st.sql);
     }
-    expect((await runMigrations(on(db))).map((m) => m.version)).toEqual([3, 4]);
+    expect((await runMigrations(on(db))).map((m) => m.version)).toEqual([3, 4, 5]);
 
     expect(await sales()).toBe('1');
     const plain = await store.query<{ n: string; net: string }>(
@@ -151,6 +155,11 @@ describe('analytics migrations', () => {
     ]);
     expect(keys.every((k) => k.partition_key === 'toYYYYMM(occurred_at)')).toBe(true);
     expect(await tablesOf(db)).not.toContain('events_v3');
+    // Migration 5 gave the stored return line its sale line's cost, and left no helper table.
+    expect(await store.query(`SELECT line_id, unit_cost FROM ${db}.return_lines`)).toEqual([
+      { line_id: 'l1', unit_cost: '300' },
+    ]);
+    expect(await tablesOf(db)).not.toContain('returned_line_costs');
 
     // New rows reach the aggregates through their views.
     await store.command(

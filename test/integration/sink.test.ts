@@ -57,6 +57,7 @@ import {
   cueInput,
   ledgerInput,
   registrationInput,
+  returnInput,
   saleInput,
   uniqueId,
 } from './analytics-fixtures.ts';
@@ -259,6 +260,20 @@ describe('analytics sink', () => {
     }
     await eventually(drained, (done) => done);
     for (const event of events) expect(await eventById(store, event.eventId)).toBeDefined();
+  });
+
+  it('gives a return line the cost of the sale line it gives back', async () => {
+    const sale = saleInput({ customerId: uniqueId('C') });
+    const back = returnInput(sale.transactionId, { customerId: sale.customerId });
+    await js.publish(eventSubject('S001'), JSON.stringify(sale), { msgID: sale.eventId });
+    await js.publish(eventSubject('S001'), JSON.stringify(back), { msgID: back.eventId });
+    await eventually(drained, (done) => done);
+    const rows = await store.query<{ line_id: string; unit_cost: string }>(
+      `SELECT line_id, unit_cost FROM ${db('return_lines')} WHERE event_id = {id:String}`,
+      { id: back.eventId },
+    );
+    // The mug (line l2) cost 300.
+    expect(rows).toEqual([{ line_id: 'l2', unit_cost: '300' }]);
   });
 
   it('stores ledger entries and cues once each, and dead-letters a malformed entry', async () => {

@@ -65,31 +65,15 @@ export const inList = (column: string, paramName: string): string =>
 
 /**
  * Returned lines matching `where` (conditions on `return_lines`), each with the cost of the
- * goods it gave back: the quantity × the unit cost of the sale line it names (original
- * transaction and line id). Columns: customer_id, store_id, transaction_id, occurred_at, sku,
- * quantity, refund_minor, cost_minor. A return whose sale line is not stored has cost 0, so its
- * whole refund is margin lost.
- *
- * The sale lines are found by a 64-bit hash of (transaction, line): a set of integers is probed
- * 20M times far faster than a set of string pairs, and the join on one integer is the cheap
- * kind. The strings are compared after the join, so a hash collision costs nothing but time;
- * ANY keeps one sale line per return line should a copy of it await its merge.
+ * goods it gave back: the quantity × the unit cost of the sale line it names, stored with the
+ * return line at insert (returned-cost.ts; 0 when that sale line is not stored, so its whole
+ * refund is margin lost). Columns: customer_id, store_id, transaction_id, occurred_at, sku,
+ * quantity, refund_minor, cost_minor.
  */
 export function returnedLinesSql(db: string, where: string): string {
-  const returns = qualified(db, 'return_lines');
-  return `SELECT r.customer_id AS customer_id, r.store_id AS store_id,
-    r.transaction_id AS transaction_id, r.occurred_at AS occurred_at, r.sku AS sku,
-    r.quantity AS quantity, r.refund_amount AS refund_minor,
-    if(s.transaction_id = r.original_transaction_id AND s.line_id = r.line_id,
-      r.quantity * s.unit_cost, 0) AS cost_minor
-  FROM (
-    SELECT *, cityHash64(original_transaction_id, line_id) AS h FROM ${returns} WHERE ${where}
-  ) AS r
-  ANY LEFT JOIN (
-    SELECT cityHash64(transaction_id, line_id) AS h, transaction_id, line_id, unit_cost
-    FROM ${qualified(db, 'sale_lines')}
-    WHERE h IN (SELECT cityHash64(original_transaction_id, line_id) FROM ${returns} WHERE ${where})
-  ) AS s ON s.h = r.h`;
+  return `SELECT customer_id, store_id, transaction_id, occurred_at, sku, quantity,
+    refund_amount AS refund_minor, quantity * unit_cost AS cost_minor
+  FROM ${qualified(db, 'return_lines')} WHERE ${where}`;
 }
 
 /**
