@@ -25,6 +25,7 @@ import { type ComponentProcess, spawnComponent } from '../engine/runtime/process
 import { freePort } from '../engine/runtime/servers.ts';
 import { startStack } from '../engine/runtime/stack.ts';
 import { createTrafficGenerator, customerIdFor } from '../engine/simulator/traffic.ts';
+import { runAnalyticsBench } from './analytics.ts';
 import { bottlenecks } from './bottlenecks.ts';
 import { customerSales, measureCustomerWorkflow } from './ceilings/customer-workflow.ts';
 import { measureEvaluator } from './ceilings/evaluator.ts';
@@ -48,8 +49,9 @@ import { type SegmentLatency, watchSegmentChanges } from './segments.ts';
 const cli = new Command()
   .option('--quick', 'a shorter run: smaller samples, 2,000 lapsing customers instead of 10,000')
   .option('--out <dir>', 'where the JSON goes', 'bench/results')
+  .option('--skip-analytics', 'leave out the analytics questions (bench/analytics.ts)')
   .parse();
-const options = cli.opts<{ quick?: boolean; out: string }>();
+const options = cli.opts<{ quick?: boolean; out: string; skipAnalytics?: boolean }>();
 const quick = options.quick === true;
 const sizes = quick
   ? {
@@ -1089,4 +1091,12 @@ try {
   t.close();
 } finally {
   await stopAll();
+}
+
+// The analytics questions on a generated retailer (1M members, 20M sale lines; --quick: 100k,
+// 2M), in their own chDB folder: only once the stack's store is closed (one chDB folder per
+// process). Written to analytics-latest.json beside latest.json.
+if (!options.skipAnalytics) {
+  log('analytics: generating a retailer and timing every question…');
+  await runAnalyticsBench({ quick, out: options.out });
 }
