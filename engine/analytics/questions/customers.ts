@@ -285,18 +285,42 @@ const tiersSql = (store: AnalyticsStore) =>
    GROUP BY customer_id`;
 
 /**
- * Members' baskets (one sale: customer, day, store, transaction) in the window, with their
- * tier. Grouped in the sorting key's order, so it streams.
+ * The categories sold in the window, sorted, from the daily aggregate `category_days` (filled
+ * from every sale line, so no line's category is missing): a category's place in this list is
+ * its bit in a basket's mask and its slot in the per-customer arrays.
  */
-const basketsSql = (store: AnalyticsStore) =>
-  `SELECT if(t.tier = '', 'base', t.tier) AS tier, b.cats AS cats
+async function windowCategories(store: AnalyticsStore, bound: QueryParams): Promise<string[]> {
+  const rows = await store.query<{ category: string }>(
+    `SELECT DISTINCT toString(category) AS category
+     FROM ${qualified(store.database, 'category_days')}
+     WHERE ${onDays()} ORDER BY category`,
+    bound,
+  );
+  return rows.map((row) => row.category);
+}
+
+/** A line's category as its place in `{cats:Array(String)}`: a hash lookup, not a scan. */
+const CATEGORY_PLACE =
+  'transform(category, {cats:Array(String)}, range(length({cats:Array(String)})), 0)';
+
+/**
+ * Members' baskets (one sale: customer, day, store, transaction) in the window, each as the set
+ * of its categories in a bit mask, counted by tier and mask. Masks rather than arrays of
+ * names: a basket's set is a bitwise OR of its lines, and equal sets count in one row. The
+ * baskets are grouped in the sorting key's order (a basket's lines are adjacent), which
+ * streams instead of hashing millions of baskets: end the query with `IN_ORDER`.
+ */
+const basketMasksSql = (store: AnalyticsStore, mask: string) =>
+  `SELECT if(t.tier = '', 'base', t.tier) AS tier, b.mask AS mask, count() AS baskets
    FROM (
-     SELECT customer_id, groupUniqArray(category) AS cats
+     SELECT customer_id, groupBitOr(bitShiftLeft(to${mask}(1), ${CATEGORY_PLACE})) AS mask
      FROM ${qualified(store.database, 'sale_lines')}
      WHERE customer_id != '' AND ${onFacts()}
      GROUP BY customer_id, toDate(occurred_at), store_id, transaction_id
    ) AS b
-   LEFT JOIN (${tiersSql(store)}) AS t ON t.customer_id = b.customer_id`;
+   LEFT JOIN (${tiersSql(store)}) AS t ON t.customer_id = b.customer_id
+   GROUP BY tier, mask`;
+const IN_ORDER = 'SETTINGS optimize_aggregation_in_order = 1';
 
 /**
  * By tier: baskets, their average number of distinct categories, the attach rate (share of
@@ -308,15 +332,22 @@ export async function crossSell(
   params: z.output<typeof crossSellParams>,
   asOf: Date,
 ): Promise<Answer> {
+  const window = windowParams(windowOf(asOf, params.days));
+  const cats = await windowCategories(store, window);
+  if (cats.length > 256) {
+    throw new Error(`cross-sell handles at most 256 categories; the window has ${cats.length}`);
+  }
+  const mask = cats.length <= 64 ? 'UInt64' : 'UInt256';
   const bound = {
-    ...windowParams(windowOf(asOf, params.days)),
+    ...window,
+    cats,
     asOf: `${asOf.toISOString().replace('T', ' ').replace('Z', '')}`,
   };
   if (!params.pairs) {
     const rows = await store.query<Record<string, string>>(
-      `SELECT tier, count() AS baskets, sum(length(cats)) AS categories,
-         countIf(length(cats) >= 2) AS multi
-       FROM (${basketsSql(store)}) GROUP BY tier ORDER BY tier`,
+      `SELECT tier, sum(baskets) AS all_baskets, sum(baskets * bitCount(mask)) AS categories,
+         sumIf(baskets, bitCount(mask) >= 2) AS multi
+       FROM (${basketMasksSql(store, mask)}) GROUP BY tier ORDER BY tier ${IN_ORDER}`,
       bound,
     );
     return {
@@ -328,28 +359,33 @@ export async function crossSell(
       ],
       rows: rows.map((row) => ({
         tier: row.tier as string,
-        baskets: num(row.baskets),
-        avg_categories: ratio(num(row.categories), num(row.baskets)),
-        attach_rate: ratio(num(row.multi), num(row.baskets)),
+        baskets: num(row.all_baskets),
+        avg_categories: ratio(num(row.categories), num(row.all_baskets)),
+        attach_rate: ratio(num(row.multi), num(row.all_baskets)),
       })),
     };
   }
   // Every ordered pair of a basket's categories, (A, A) included: that one counts baskets with A.
   const rows = await store.query<Record<string, string>>(
-    `SELECT tier, pair.1 AS a, pair.2 AS b, count() AS baskets
-     FROM (${basketsSql(store)})
-     ARRAY JOIN arrayFlatten(arrayMap(x -> arrayMap(y -> (x, y), cats), cats)) AS pair
-     GROUP BY tier, a, b`,
+    `SELECT tier, {cats:Array(String)}[pair.1 + 1] AS a, {cats:Array(String)}[pair.2 + 1] AS b,
+       sum(baskets) AS with_both
+     FROM (
+       SELECT tier, baskets,
+         arrayFilter(i -> bitAnd(bitShiftRight(mask, i), 1) = 1, range(length({cats:Array(String)}))) AS bits
+       FROM (${basketMasksSql(store, mask)})
+     )
+     ARRAY JOIN arrayFlatten(arrayMap(x -> arrayMap(y -> (x, y), bits), bits)) AS pair
+     GROUP BY tier, a, b ${IN_ORDER}`,
     bound,
   );
   const withA = new Map<string, number>();
   for (const row of rows) {
-    if (row.a === row.b) withA.set(`${row.tier}\u0000${row.a}`, num(row.baskets));
+    if (row.a === row.b) withA.set(`${row.tier}\u0000${row.a}`, num(row.with_both));
   }
   const pairs = rows
     .filter((row) => row.a !== row.b)
     .map((row) => {
-      const both = num(row.baskets);
+      const both = num(row.with_both);
       const holdingA = withA.get(`${row.tier}\u0000${row.a}`) ?? 0;
       return {
         tier: row.tier as string,
@@ -400,17 +436,32 @@ export async function categoryAffinity(
   asOf: Date,
 ): Promise<Answer> {
   const grouping = groupingFor(store, params.population, asOf, params.days);
-  const rows = await store.query<Record<string, string>>(
-    `SELECT g.grp AS grp, s.category AS category, sum(s.net) AS net
+  const window = windowParams(windowOf(asOf, params.days));
+  const cats = await windowCategories(store, window);
+  // Per customer, spend and lines by category place in two arrays (one hash entry per customer,
+  // not per customer and category), summed by group; a category is listed when it had lines.
+  // No category sold, no line: and -Resample refuses an empty range.
+  const groups =
+    cats.length === 0
+      ? []
+      : await store.query<{ grp: string; nets: string[]; lines: string[] }>(
+          `SELECT g.grp AS grp, sumForEach(s.nets) AS nets, sumForEach(s.lines) AS lines
      FROM (
-       SELECT customer_id, category, sum(${LINE_NET}) AS net
+       SELECT customer_id,
+         sumResample(0, length({cats:Array(String)}), 1)(${LINE_NET}, ${CATEGORY_PLACE}) AS nets,
+         countResample(0, length({cats:Array(String)}), 1)(${CATEGORY_PLACE}) AS lines
        FROM ${qualified(store.database, 'sale_lines')}
        WHERE customer_id != '' AND ${onFacts()}
-       GROUP BY customer_id, category
+       GROUP BY customer_id
      ) AS s
      LEFT JOIN (${grouping.sql}) AS g ON g.customer_id = s.customer_id
-     GROUP BY grp, category`,
-    { ...windowParams(windowOf(asOf, params.days)), ...grouping.params },
+     GROUP BY grp`,
+          { ...window, cats, ...grouping.params },
+        );
+  const rows = groups.flatMap((group) =>
+    cats.flatMap((category, i) =>
+      num(group.lines[i] ?? 0) > 0 ? [{ grp: group.grp, category, net: group.nets[i] }] : [],
+    ),
   );
   const everyone = new Map<string, number>();
   const groupTotal = new Map<string, number>();
