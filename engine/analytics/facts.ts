@@ -56,6 +56,7 @@ export const FACT_KEYS: { [T in TableName]: FactKey<T> } = {
   customers: { key: ['customer_id', 'updated_at'], among: 'customer_id' },
   tier_changes: { key: ['customer_id', 'at', 'to_tier'], among: 'customer_id' },
   segment_changes: { key: ['customer_id', 'segment_id', 'change', 'at'], among: 'customer_id' },
+  customer_tags: { key: ['customer_id', 'event_id'], among: 'customer_id' },
 };
 
 /** Tokens in keys never hold this character (ids are letters, digits, `.`, `_`, `:`, `-`). */

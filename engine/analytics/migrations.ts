@@ -71,6 +71,28 @@ ORDER BY (segment_id, customer_id, at, change)`,
     name: "return lines: the returned sale line's unit cost",
     statements: returnedCostStatements,
   },
+  {
+    version: 6,
+    name: 'customer tags as registrations and profile changes set them',
+    // Segments over SQL read tags here rather than parsing every registration's payload.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.customer_tags (
+  customer_id String,
+  at DateTime64(3, 'UTC'),
+  event_id String,
+  replaces UInt8,
+  tags Array(String)
+) ENGINE = ReplacingMergeTree
+ORDER BY (customer_id, at, event_id)`,
+      `TRUNCATE TABLE ${db}.customer_tags`,
+      `INSERT INTO ${db}.customer_tags
+SELECT customer_id, occurred_at, event_id, type = 'profile.changed',
+  arrayDistinct(JSONExtract(payload, 'tags', 'Array(String)'))
+FROM ${db}.events
+WHERE customer_id != '' AND type IN ('customer.registered', 'profile.changed')
+  AND JSONHas(payload, 'tags')`,
+    ],
+  },
 ];
 
 export const MIGRATIONS_TABLE = 'schema_migrations';

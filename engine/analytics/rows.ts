@@ -15,6 +15,7 @@ import {
 import {
   type CustomerRegisteredEvent,
   lineNet,
+  type ProfileChangedEvent,
   type RetailEvent,
   withoutPersonalData,
 } from '../domain/events.ts';
@@ -198,6 +199,15 @@ export interface TierChangeRow {
   reason: string;
 }
 
+/** Tags a registration added (`replaces` 0) or a profile change set (1), for segments over SQL. */
+export interface CustomerTagsRow {
+  customer_id: string;
+  at: string;
+  event_id: string;
+  replaces: 0 | 1;
+  tags: string[];
+}
+
 export interface SegmentChangeRow {
   customer_id: string;
   segment_id: string;
@@ -224,6 +234,7 @@ export interface TableRows {
   customers: CustomerRow;
   tier_changes: TierChangeRow;
   segment_changes: SegmentChangeRow;
+  customer_tags: CustomerTagsRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -264,7 +275,7 @@ export function eventRows(
   event: RetailEvent,
   position: StreamPosition,
 ): Pick<Required<RowBatch>, 'events' | 'sale_lines' | 'return_lines'> &
-  Pick<RowBatch, 'customers'> {
+  Pick<RowBatch, 'customers' | 'customer_tags'> {
   const occurredAt = toClickHouseTime(event.occurredAt);
   const customerId = event.customerId ?? '';
   const common = {
@@ -369,9 +380,25 @@ export function eventRows(
         sale_lines: [],
         return_lines: [],
         customers: [customerRow(event)],
+        customer_tags: tagsOf(event),
+      };
+    case 'profile.changed':
+      return {
+        events: [
+          {
+            ...common,
+            transaction_id: ownId(event),
+            currency: '',
+            total_minor: 0,
+            cost_minor: 0,
+            line_count: 0,
+          },
+        ],
+        sale_lines: [],
+        return_lines: [],
+        customer_tags: tagsOf(event),
       };
     case 'points.adjusted':
-    case 'profile.changed':
     case 'service.interaction':
     case 'campaign.response':
       return {
@@ -389,6 +416,21 @@ export function eventRows(
         return_lines: [],
       };
   }
+}
+
+/**
+ * The tags a registration adds or a profile change sets, as the customer's record applies them
+ * (engine/domain/loyalty: a registration's are added to any held, a change replaces them).
+ */
+function tagsOf(event: CustomerRegisteredEvent | ProfileChangedEvent): CustomerTagsRow[] {
+  const at = toClickHouseTime(event.occurredAt);
+  const row = { customer_id: event.customerId, at, event_id: event.eventId };
+  if (event.type === 'customer.registered') {
+    const tags = event.tags ?? event.profile?.tags;
+    return tags ? [{ ...row, replaces: 0, tags: [...tags] }] : [];
+  }
+  const tags = event.changes.tags;
+  return tags === undefined ? [] : [{ ...row, replaces: 1, tags: [...(tags ?? [])] }];
 }
 
 /**

@@ -53,6 +53,7 @@ export const TABLES = [
   'customers',
   'tier_changes',
   'segment_changes',
+  'customer_tags',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

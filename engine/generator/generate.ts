@@ -80,6 +80,7 @@ export interface GeneratedDimensions {
 /** The fact tables generateBatches fills, in the order they are written. */
 export const FACT_TABLES = [
   'customers',
+  'customer_tags',
   'events',
   'sale_lines',
   'return_lines',
@@ -191,6 +192,7 @@ function visitScale(world: World): number {
 function emptyBatch(): FactBatch {
   return {
     customers: [],
+    customer_tags: [],
     events: [],
     sale_lines: [],
     return_lines: [],
@@ -255,6 +257,7 @@ class RowWriter implements RunOutput {
       r.unit_cost = this.costs.get(`${r.original_transaction_id}/${r.line_id}`) ?? 0;
       b.return_lines.push(r);
     }
+    for (const r of rows.customer_tags ?? []) b.customer_tags.push(r);
     for (const r of rows.customers ?? []) {
       if (householdId !== undefined) r.household_id = householdId;
       b.customers.push(r);

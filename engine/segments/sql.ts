@@ -131,12 +131,11 @@ export function compileSegment(cond: Condition, options: SegmentSqlOptions): Com
     // Registrations add their tags, a profile change that names tags replaces them: in order.
     joins.push(`LEFT JOIN (
     SELECT customer_id, arraySort(arrayFold(
-      (acc, x) -> if(x.1 = 'profile.changed', arrayDistinct(x.2), arrayDistinct(arrayConcat(acc, x.2))),
-      arraySort((x) -> x.3, groupArray((type, JSONExtract(payload, 'tags', 'Array(String)'), occurred_at))),
+      (acc, x) -> if(x.1 = 1, arrayDistinct(x.2), arrayDistinct(arrayConcat(acc, x.2))),
+      arraySort((x) -> (x.3, x.4), groupArray((replaces, tags, at, event_id))),
       CAST([], 'Array(String)'))) AS tags
-    FROM ${t('events')}
-    WHERE customer_id != '' AND type IN ('customer.registered', 'profile.changed')
-      AND JSONHas(payload, 'tags') AND ${upTo}
+    FROM ${t('customer_tags')}
+    WHERE at <= ${AS_OF}
     GROUP BY customer_id
   ) AS tg ON tg.customer_id = c.customer_id`);
   }

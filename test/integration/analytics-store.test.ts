@@ -67,6 +67,7 @@ describe('chDB analytics store', () => {
       'cues',
       'customer_days',
       'customer_days_mv',
+      'customer_tags',
       'customers',
       'dead_letters',
       'events',
