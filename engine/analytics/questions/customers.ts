@@ -524,25 +524,32 @@ export async function channelPreference(
 ): Promise<Answer> {
   const bound = windowParams(windowOf(asOf, params.days));
   const table = qualified(store.database, 'customer_days');
-  const [mains, spend] = await Promise.all([
-    store.query<{ channel: string; customers: string }>(
-      `SELECT main AS channel, count() AS customers
+  const spend = await store.query<{ channel: string; net: string }>(
+    `SELECT toString(channel) AS channel, sum(net_minor) AS net FROM ${table}
+     WHERE ${onDays()} GROUP BY channel ORDER BY channel`,
+    bound,
+  );
+  // Each customer's sales by channel place (the window's channels, sorted) in one array, in one
+  // grouping by customer; the first place with the most sales is the main channel, so a tie
+  // goes to the channel first in alphabetical order. No channel in the window, no customer.
+  const inWindow = spend.map((s) => s.channel);
+  const mains =
+    inWindow.length === 0
+      ? []
+      : await store.query<{ channel: string; customers: string }>(
+          `SELECT {chans:Array(String)}[indexOf(by_channel, arrayMax(by_channel))] AS channel,
+         count() AS customers
        FROM (
-         SELECT customer_id, argMin(channel, (-toInt64(sales), channel)) AS main, sum(sales) AS all_sales
-         FROM (
-           SELECT customer_id, channel, sum(sales) AS sales FROM ${table}
-           WHERE ${onDays()} GROUP BY customer_id, channel
-         )
-         GROUP BY customer_id HAVING all_sales > 0
+         SELECT sumResample(0, length({chans:Array(String)}), 1)(sales,
+           transform(channel, {chans:Array(String)}, range(length({chans:Array(String)})), 0)) AS by_channel
+         FROM ${table}
+         WHERE ${onDays()}
+         GROUP BY customer_id
        )
+       WHERE arrayMax(by_channel) > 0
        GROUP BY channel`,
-      bound,
-    ),
-    store.query<{ channel: string; net: string }>(
-      `SELECT channel, sum(net_minor) AS net FROM ${table} WHERE ${onDays()} GROUP BY channel`,
-      bound,
-    ),
-  ]);
+          { ...bound, chans: inWindow },
+        );
   const channels = [...new Set([...mains.map((m) => m.channel), ...spend.map((s) => s.channel)])];
   channels.sort();
   const customers = new Map(mains.map((m) => [m.channel, num(m.customers)]));
@@ -702,6 +709,21 @@ export function clusterFeatures(
   return minMaxScale(raw, [0, 1, 2]);
 }
 
+/** Enough candidates per sampled customer for the hash bound to leave `sample` of them. */
+const SAMPLE_MARGIN = 4;
+
+/**
+ * A bound on `cityHash64(customer_id)` expected to leave `SAMPLE_MARGIN` × `sample` members
+ * (a trivial count of the member table), or null when that would be everyone.
+ */
+async function sampleHashBound(store: AnalyticsStore, sample: number): Promise<bigint | null> {
+  const [row] = await store.query<{ members: string }>(
+    `SELECT count() AS members FROM ${qualified(store.database, 'customers')}`,
+  );
+  const share = (SAMPLE_MARGIN * sample) / Math.max(num(row?.members ?? 0), 1);
+  return share >= 1 ? null : BigInt(Math.floor(share * 2 ** 32)) << 32n;
+}
+
 /**
  * k-means over RFM and category shares of the customers with a sale in the window (at most
  * `sample` of them, in a fixed order of a hash of their id). Clustered here (kmeans.ts), after
@@ -713,24 +735,37 @@ export async function clusters(
   params: z.output<typeof clustersParams>,
   asOf: Date,
 ): Promise<Answer> {
-  const window = windowOf(asOf, params.days);
-  const sampled = `SELECT customer_id, dateDiff('day', maxIf(day, sales > 0), {to:Date}) AS recency,
+  const bound = { ...windowParams(windowOf(asOf, params.days)), sample: params.sample };
+  const sampleSql = (hashed: boolean) =>
+    `SELECT customer_id, dateDiff('day', maxIf(day, sales > 0), {to:Date}) AS recency,
       toInt64(sum(sales)) AS frequency, sum(net_minor) AS monetary
     FROM ${qualified(store.database, 'customer_days')}
-    WHERE ${onDays()}
+    WHERE ${onDays()}${hashed ? ' AND cityHash64(customer_id) <= {hashMax:UInt64}' : ''}
     GROUP BY customer_id HAVING frequency > 0
     ORDER BY cityHash64(customer_id), customer_id LIMIT {sample:UInt32}`;
-  const bound = { ...windowParams(window), sample: params.sample };
-  const [rfmRows, categoryRows] = await Promise.all([
-    store.query<Record<string, string>>(sampled, bound),
-    store.query<Record<string, string>>(
-      `SELECT customer_id, category, sum(${LINE_NET}) AS net
+  // Grouping every customer only to keep the first `sample` by hash is most of the cost: group
+  // only those whose hash is under a bound that should leave enough of them. When it leaves
+  // `sample`, they are exactly the first `sample` by hash; when fewer, group everyone.
+  const hashMax = await sampleHashBound(store, params.sample);
+  let rfmRows =
+    hashMax === null
+      ? []
+      : await store.query<Record<string, string>>(sampleSql(true), { ...bound, hashMax });
+  if (rfmRows.length < params.sample) {
+    rfmRows = await store.query<Record<string, string>>(sampleSql(false), bound);
+  }
+  // The sampled ids bound as a set: a subquery would group the customers a second time.
+  const ids = rfmRows.map((row) => row.customer_id as string);
+  const categoryRows =
+    ids.length === 0
+      ? []
+      : await store.query<Record<string, string>>(
+          `SELECT customer_id, category, sum(${LINE_NET}) AS net
        FROM ${qualified(store.database, 'sale_lines')}
-       WHERE customer_id IN (SELECT customer_id FROM (${sampled})) AND ${onFacts()}
+       WHERE customer_id IN {ids:Array(String)} AND ${onFacts()}
        GROUP BY customer_id, category`,
-      bound,
-    ),
-  ]);
+          { ...bound, ids },
+        );
   const inputs = new Map<string, ClusterInput>(
     rfmRows.map((row) => [
       row.customer_id as string,
