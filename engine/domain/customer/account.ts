@@ -147,7 +147,7 @@ function purchaseOf(event: SaleEvent | ReturnEvent): Parameters<typeof rememberP
   }
   const net = saleTotal(event);
   const cost = event.lines.reduce((sum, line) => sum + line.quantity * line.unitCost, 0);
-  const categories = [...new Set(event.lines.map((line) => line.category))].sort();
+  const categories = [...new Set(event.lines.map((line) => line.category))];
   return { ...place, sale: 1, spend: net, margin: net - cost, categories };
 }
 
@@ -496,6 +496,7 @@ export class CustomerAccount {
         memory,
         this.segmentFacts(new Date(from).toISOString()),
         from,
+        end,
       );
       if (due === undefined || due > end) break;
       this.evaluateSegments(segments, program, new Date(due).toISOString(), 'time', out);

@@ -82,12 +82,38 @@ export interface MembershipChange {
   at: string;
 }
 
+/** What time does to a list of segments: its windows and the recency days it compares. */
+interface TimePlan {
+  windows: number[];
+  recencyDays: number[];
+  longest: number;
+}
+
+/** Per list of segments (a program version's, the same object for every event): computed once. */
+const plans = new WeakMap<readonly LiveSegment[], TimePlan>();
+
+function planOf(segments: readonly LiveSegment[]): TimePlan {
+  let plan = plans.get(segments);
+  if (!plan) {
+    const windows = new Set<number>();
+    const recency = new Set<number>();
+    for (const s of segments) {
+      for (const m of measuresOf(s.condition)) if (m.days !== undefined) windows.add(m.days);
+      for (const days of recencyValues(s.condition)) recency.add(days);
+    }
+    plan = {
+      windows: [...windows],
+      recencyDays: [...recency],
+      longest: Math.max(0, ...windows),
+    };
+    plans.set(segments, plan);
+  }
+  return plan;
+}
+
 /** The longest window the segments look back over, in days (0: none). */
 export function longestWindow(segments: readonly LiveSegment[]): number {
-  let days = 0;
-  for (const s of segments)
-    for (const m of measuresOf(s.condition)) days = Math.max(days, m.days ?? 0);
-  return days;
+  return planOf(segments).longest;
 }
 
 /** Remembers a sale or a return, then forgets purchases older than the longest window. */
@@ -107,6 +133,8 @@ export function rememberPurchase(
     let i = memory.purchases.length;
     while (i > 0 && (memory.purchases[i - 1] as Purchase).at > kept.at) i -= 1;
     memory.purchases.splice(i, 0, kept);
+    // Its index appends only what comes after what it holds: one out of order rebuilds it.
+    if (i < memory.purchases.length - 1) indexes.delete(memory);
   }
   forgetBefore(memory, kept.at - keepDays * DAY_MS);
 }
@@ -127,14 +155,102 @@ function mostOf(counts: Record<string, number>): string | undefined {
   return best;
 }
 
+/**
+ * The purchases indexed for measuring at many instants: sorted times and running sums, so a
+ * window's figures are two binary searches, not a pass over every purchase (a regular customer
+ * may hold thousands within the longest window, and the next change is looked for at each).
+ */
+interface PurchaseIndex {
+  at: number[];
+  /** Running sums: element i is the sum over purchases [0, i). */
+  visits: number[];
+  spend: number[];
+  margin: number[];
+  /** Each category's sale times, sorted. */
+  categories: Map<string, number[]>;
+}
+
+function append(index: PurchaseIndex, p: Purchase): void {
+  const i = index.at.length;
+  index.at.push(p.at);
+  index.visits.push((index.visits[i] as number) + p.sale);
+  index.spend.push((index.spend[i] as number) + p.spend);
+  index.margin.push((index.margin[i] as number) + p.margin);
+  for (const c of p.categories) {
+    const times = index.categories.get(c);
+    if (times) times.push(p.at);
+    else index.categories.set(c, [p.at]);
+  }
+}
+
+function buildIndex(purchases: readonly Purchase[]): PurchaseIndex {
+  const index: PurchaseIndex = {
+    at: [],
+    visits: [0],
+    spend: [0],
+    margin: [0],
+    categories: new Map(),
+  };
+  for (const p of purchases) append(index, p);
+  return index;
+}
+
+/**
+ * Each memory's index, kept while purchases only arrive in time order (the usual case): a new
+ * purchase is appended, one forgotten at the front stays in the index, where it is older than
+ * every window asked about and so changes no figure. A purchase arriving out of order, or an
+ * index grown to twice the memory, is rebuilt. A cache of a pure function of the memory: the
+ * answers are the same with or without it.
+ */
+const indexes = new WeakMap<SegmentMemory, { index: PurchaseIndex; last: Purchase | undefined }>();
+
+function indexOf(memory: SegmentMemory): PurchaseIndex {
+  const purchases = memory.purchases;
+  const cached = indexes.get(memory);
+  const newest = purchases[purchases.length - 1];
+  if (cached && cached.last === newest) return cached.index;
+  if (cached && cached.index.at.length < 2 * purchases.length + 16) {
+    // Only appended since (an insertion out of order dropped the cache): add what is new.
+    const from = cached.last === undefined ? 0 : purchases.lastIndexOf(cached.last) + 1;
+    if (cached.last === undefined || from > 0) {
+      for (const p of purchases.slice(from)) append(cached.index, p);
+      cached.last = newest;
+      return cached.index;
+    }
+  }
+  const index = buildIndex(purchases);
+  indexes.set(memory, { index, last: newest });
+  return index;
+}
+
+/** The number of sorted `times` at or before `t`. */
+function countUpTo(times: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The customer's measures at `now` (ms). */
 export function measuresAt(
   memory: SegmentMemory,
   facts: SegmentFacts,
   now: number,
+  index: PurchaseIndex = indexOf(memory),
 ): (m: Measure) => MeasureValue {
-  const within = (days: number) =>
-    memory.purchases.filter((p) => p.at > now - days * DAY_MS && p.at <= now);
+  /** Purchases in (now − days, now]: [from, to) of the index. */
+  const window = (days: number) => ({
+    from: countUpTo(index.at, now - days * DAY_MS),
+    to: countUpTo(index.at, now),
+  });
+  const sum = (running: readonly number[], days: number) => {
+    const { from, to } = window(days);
+    return (running[to] as number) - (running[from] as number);
+  };
   return (m) => {
     switch (m.measure) {
       case 'recency_days':
@@ -142,13 +258,19 @@ export function measuresAt(
           ? undefined
           : Math.floor((now - memory.lastSaleAt) / DAY_MS);
       case 'visits':
-        return within(m.days ?? 0).reduce((n, p) => n + p.sale, 0);
+        return sum(index.visits, m.days ?? 0);
       case 'spend_minor':
-        return within(m.days ?? 0).reduce((n, p) => n + p.spend, 0);
+        return sum(index.spend, m.days ?? 0);
       case 'margin_minor':
-        return within(m.days ?? 0).reduce((n, p) => n + p.margin, 0);
-      case 'categories':
-        return [...new Set(within(m.days ?? 0).flatMap((p) => p.categories))].sort();
+        return sum(index.margin, m.days ?? 0);
+      case 'categories': {
+        const since = now - (m.days ?? 0) * DAY_MS;
+        const bought: string[] = [];
+        for (const [category, times] of index.categories) {
+          if (countUpTo(times, now) > countUpTo(times, since)) bought.push(category);
+        }
+        return bought.sort();
+      }
       case 'points_balance':
         return facts.pointsBalance;
       case 'tier':
@@ -208,32 +330,44 @@ export function evaluateSegments(
  * The first instant from `now` (ms) at which the customer's membership differs from what is
  * recorded: `now` itself when an evaluation is pending, else the instant time alone changes it (a
  * day more since the last sale, a purchase leaving a window), or undefined if it never will.
- * Only the instants where a time-driven measure changes are tried.
+ * Only the instants where a time-driven measure changes are tried. With `until`, only what falls
+ * due by then, and nothing at `now` itself: a catch-up before an event, which the evaluation
+ * after the event completes.
  */
 export function nextMembershipChange(
   segments: readonly LiveSegment[],
   memory: SegmentMemory,
   facts: SegmentFacts,
   now: number,
+  until?: number,
 ): number | undefined {
   const defined = new Set(segments.map((s) => s.id));
   if (Object.keys(memory.members).some((id) => !defined.has(id))) return now;
+  const last = until ?? Number.POSITIVE_INFINITY;
   const candidates = new Set<number>();
-  for (const segment of segments) {
-    for (const m of measuresOf(segment.condition)) {
-      if (m.days !== undefined) {
-        for (const p of memory.purchases) candidates.add(p.at + m.days * DAY_MS);
-      }
-    }
-    if (memory.lastSaleAt !== undefined) {
-      for (const days of recencyValues(segment.condition)) {
-        for (const d of [days, days + 1]) candidates.add(memory.lastSaleAt + d * DAY_MS);
-      }
+  const purchases = memory.purchases;
+  const plan = planOf(segments);
+  for (const days of plan.windows) {
+    const span = days * DAY_MS;
+    // Purchases leave the window at their time + span: only those leaving in (now, last].
+    for (let i = firstAfter(purchases, now - span); i < purchases.length; i++) {
+      const leaves = (purchases[i] as Purchase).at + span;
+      if (leaves > last) break;
+      candidates.add(leaves);
     }
   }
-  const ordered = [now, ...[...candidates].filter((t) => t > now).sort((a, b) => a - b)];
+  if (memory.lastSaleAt !== undefined) {
+    for (const days of plan.recencyDays) {
+      candidates.add(memory.lastSaleAt + days * DAY_MS);
+      candidates.add(memory.lastSaleAt + (days + 1) * DAY_MS);
+    }
+  }
+  const later = [...candidates].filter((t) => t > now && t <= last).sort((a, b) => a - b);
+  const ordered = until === undefined ? [now, ...later] : later;
+  if (ordered.length === 0) return undefined;
+  const index = indexOf(memory);
   for (const t of ordered) {
-    const measured = measuresAt(memory, facts, t);
+    const measured = measuresAt(memory, facts, t, index);
     for (const segment of segments) {
       if (meets(segment.condition, measured) !== (memory.members[segment.id] !== undefined)) {
         return t;
@@ -241,6 +375,18 @@ export function nextMembershipChange(
     }
   }
   return undefined;
+}
+
+/** The index of the first purchase after `t` (ms); purchases are in time order. */
+function firstAfter(purchases: readonly Purchase[], t: number): number {
+  let lo = 0;
+  let hi = purchases.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((purchases[mid] as Purchase).at <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The whole days a condition compares `recency_days` with. */
