@@ -44,7 +44,7 @@ export const clv = defineQuestion({
         quantilesExact(${CLV_PERCENTILES.join(', ')})(margin_minor) AS percentiles
       FROM (
         SELECT ${cohort} AS cohort, sales, margin_minor
-        FROM (${acquiredCustomersSql(db, { margins: true, months: false })})
+        FROM (${acquiredCustomersSql(db, { margins: true })})
       )
       GROUP BY ${groupBy}
       ORDER BY cohort`,

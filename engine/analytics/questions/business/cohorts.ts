@@ -12,8 +12,8 @@
  *   less the margin of returns (a returned line costs its sale line's unit cost × quantity).
  *
  * SQL: one GROUP BY per customer over the `customers` dimension and the daily aggregate
- * `customer_days` (common.ts), each customer carrying their days' sales and margins as an
- * array; for margins, also the returns of the window and the sale lines they name. ClickHouse's
+ * `customer_days` (common.ts), each customer carrying, for retention, a bitmask of the months
+ * they bought in, and for margins, (month, margin) of their days and returns. ClickHouse's
  * `retention` does not fit: a customer's month k is counted from their acquisition month, itself
  * an aggregate of their rows (registration, else first purchase), so its conditions could only
  * be evaluated in a second pass over a join, which cost more than the whole question here.
@@ -55,16 +55,15 @@ export const cohorts = defineQuestion({
     const asOfMonth = startOf('month', asOfDay);
     const firstMonth = shift('month', asOfMonth, -(n - 1));
     const ks = Array.from({ length: n }, (_, k) => k);
+    // Month k of a customer is month acq + k of the window (acq: their acquisition's index).
     const cells =
       params.matrix === 'retention'
-        ? // A sale in month k, among the customer's (month, sales, margin) of each day.
-          `arrayMap(k -> toInt64(k <= age AND arrayExists(x -> x.1 = addMonths(acq_month, k) AND x.2 > 0,
-            months)), range(${n}))`
-        : `arrayMap(k -> if(k <= age, arraySum(arrayMap(x ->
-            if(dateDiff('month', acq_month, x.1) BETWEEN 0 AND k, x.3, 0), months)), 0), range(${n}))`;
+        ? `arrayMap(k -> toInt64(k <= age AND bitTest(active, least(63, acq + k))), range(${n}))`
+        : `arrayMap(k -> if(k <= age, arraySum(arrayMap(x -> if(x.1 BETWEEN acq AND acq + k, x.2, 0),
+            month_margins)), 0), range(${n}))`;
     const acquired = acquiredCustomersSql(db, {
       margins: params.matrix === 'margin',
-      months: true,
+      months: params.matrix === 'retention' ? 'active' : 'margins',
     });
     const rows = await store.query<{
       cohort: string;
@@ -76,7 +75,9 @@ export const cohorts = defineQuestion({
         sumForEach(arrayMap(k -> toUInt64(k <= age), range(${n}))) AS eligible,
         sumForEach(${cells}) AS cells
       FROM (
-        SELECT ${cohortExpression(params.by)} AS cohort, acq_month, months,
+        SELECT ${cohortExpression(params.by)} AS cohort,
+          ${params.matrix === 'retention' ? 'active' : 'month_margins'},
+          dateDiff('month', {firstMonth:Date}, acq_month) AS acq,
           dateDiff('month', acq_month, {asOfMonth:Date}) AS age
         FROM (${acquired})
         WHERE acq_month >= {firstMonth:Date}

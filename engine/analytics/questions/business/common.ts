@@ -84,11 +84,14 @@ export function returnedLinesSql(db: string, where: string): string {
  * acq_month (the registration's month, else the first purchase's, else the first return's);
  * sales; margin_minor (net sales less cost of sales, plus, with `margins`, the cost of the
  * goods returned from `{returnsFrom:Date}`: the margin, returns taken off); and with `months`,
- * `months`: (month start, sales, margin) of each of their days from `{firstMonth:Date}`.
+ * one figure of their months i = 0, 1, … from `{firstMonth:Date}` (at most 64): `active`, a
+ * bitmask of the months with a sale (bit i; half the time of collecting every day's figures
+ * per customer at a million customers), or `month_margins`, (i, margin) of each of their days in
+ * them.
  */
 export function acquiredCustomersSql(
   db: string,
-  options: { margins: boolean; months: boolean },
+  options: { margins: boolean; months?: 'active' | 'margins' },
 ): string {
   const returned = returnedLinesSql(
     db,
@@ -111,10 +114,17 @@ export function acquiredCustomersSql(
         ]
       : []),
   ].join(' UNION ALL ');
-  const months = options.months
-    ? `, groupArrayIf((toStartOfMonth(d_day), d_sales, d_margin),
-        kind != 0 AND d_day >= {firstMonth:Date}) AS months`
-    : '';
+  // Rows outside the window (and the member's row, day 0) are left out by the If; the clamp
+  // only keeps their shift valid.
+  const month = "greatest(0, dateDiff('month', {firstMonth:Date}, d_day))";
+  const inMonths = 'kind != 0 AND d_day >= {firstMonth:Date}';
+  const months =
+    options.months === 'active'
+      ? `, groupBitOrIf(bitShiftLeft(toUInt64(1), least(63, ${month})), ${inMonths} AND d_sales > 0)
+          AS active`
+      : options.months === 'margins'
+        ? `, groupArrayIf((toUInt8(${month}), d_margin), ${inMonths}) AS month_margins`
+        : '';
   return `SELECT customer_id,
       argMaxIf(m_registered, m_updated, kind = 0) AS registered_on,
       countIf(kind = 0) > 0 AND registered_on <= {asOfDay:Date} AS registered,
