@@ -9,8 +9,8 @@
  *   customer, then day, then the fact's natural key (store, transaction, line). A question about a
  *   period reads its months; one about a customer reads a few granules; and the same till sale
  *   re-sent under a new event id (after the stream's duplicate window) has the same sorting key,
- *   so it is the same row to the engine. Previously they were sorted by event id, which kept such
- *   a sale twice and made every question by customer, period or store read everything.
+ *   so it is the same row to the engine. Migration 1 sorted them by event id, which keeps such a
+ *   sale twice and makes every question by customer, period or store read everything.
  * - Daily aggregates, filled by materialized views as rows are inserted: `customer_days`
  *   (customer × day × store × channel), `store_days` (day × store × associate × channel) and
  *   `category_days` (day × store × category × brand). SummingMergeTree: read with sum() and
