@@ -291,6 +291,21 @@ export function eventRows(
     stream_seq: position.streamSeq,
     received_at: toClickHouseTime(position.receivedAt),
   };
+  /** The rows of an event that moves no money: its `events` row alone. */
+  const withoutMoney = (transactionId: string) => ({
+    events: [
+      {
+        ...common,
+        transaction_id: transactionId,
+        currency: '',
+        total_minor: 0,
+        cost_minor: 0,
+        line_count: 0,
+      },
+    ],
+    sale_lines: [],
+    return_lines: [],
+  });
   switch (event.type) {
     case 'sale':
       return {
@@ -367,53 +382,20 @@ export function eventRows(
       };
     case 'customer.registered':
       return {
-        events: [
-          {
-            ...common,
-            transaction_id: ownId(event),
-            currency: '',
-            total_minor: 0,
-            cost_minor: 0,
-            line_count: 0,
-          },
-        ],
-        sale_lines: [],
-        return_lines: [],
+        ...withoutMoney(ownId(event)),
         customers: [customerRow(event)],
         customer_tags: tagsOf(event),
       };
     case 'profile.changed':
       return {
-        events: [
-          {
-            ...common,
-            transaction_id: ownId(event),
-            currency: '',
-            total_minor: 0,
-            cost_minor: 0,
-            line_count: 0,
-          },
-        ],
-        sale_lines: [],
-        return_lines: [],
+        ...withoutMoney(ownId(event)),
         customer_tags: tagsOf(event),
       };
     case 'points.adjusted':
     case 'service.interaction':
     case 'campaign.response':
       return {
-        events: [
-          {
-            ...common,
-            transaction_id: ownId(event),
-            currency: '',
-            total_minor: 0,
-            cost_minor: 0,
-            line_count: 0,
-          },
-        ],
-        sale_lines: [],
-        return_lines: [],
+        ...withoutMoney(ownId(event)),
       };
   }
 }
