@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ClienteleError, type FieldIssue } from '../../domain/error-codes.ts';
 import type { AnalyticsStore } from '../store.ts';
 import { BUSINESS_QUESTIONS } from './business/index.ts';
-import { CUSTOMER_QUESTIONS } from './customers.ts';
+import { CUSTOMER_QUESTIONS } from './customers/index.ts';
 import type { Answer, AnyQuestion, ParamMeta } from './question.ts';
 import { SEGMENT_QUESTIONS } from './segments.ts';
 

@@ -1,0 +1,175 @@
+/**
+ * `clusters`: k-means clusters over RFM and category shares (seeded, reproducible), from the
+ * daily aggregate `customer_days` and the sampled customers' sale lines: sizes and centroids.
+ */
+import { z } from 'zod';
+import { qualified } from '../../schema.ts';
+import type { AnalyticsStore } from '../../store.ts';
+import { kMeans, minMaxScale } from '../kmeans.ts';
+import { type Answer, type AnswerRow, integer } from '../question.ts';
+import { onDays, onFacts, windowOf, windowParams } from '../window.ts';
+import { averageMoney, col, days, LINE_NET, num, ratio } from './common.ts';
+
+export const clustersParams = z.object({
+  days: days(365),
+  k: integer('clusters (5)', 5, 1, 50),
+  seed: integer('the seed of the k-means++ start (1)', 1, 0, 2 ** 31 - 1),
+  sample: integer(
+    'customers clustered at most, a fixed hash-ordered sample (20000)',
+    20_000,
+    1,
+    1_000_000,
+  ),
+});
+
+/** One customer's features before scaling. */
+export interface ClusterInput {
+  customerId: string;
+  recency: number;
+  frequency: number;
+  monetary: number;
+  /** Net spend by category. */
+  categories: Map<string, number>;
+}
+
+/**
+ * The feature vectors: recency, frequency and monetary min–max scaled to [0, 1], then the
+ * share of the customer's spend in each category (sorted by name; zeros without spend).
+ */
+export function clusterFeatures(
+  inputs: readonly ClusterInput[],
+  categories: readonly string[],
+): number[][] {
+  const raw = inputs.map((input) => {
+    const total = [...input.categories.values()].reduce((a, b) => a + b, 0);
+    return [
+      input.recency,
+      input.frequency,
+      input.monetary,
+      ...categories.map((c) => (total > 0 ? (input.categories.get(c) ?? 0) / total : 0)),
+    ];
+  });
+  return minMaxScale(raw, [0, 1, 2]);
+}
+
+/** Enough candidates per sampled customer for the hash bound to leave `sample` of them. */
+const SAMPLE_MARGIN = 4;
+
+/**
+ * A bound on `cityHash64(customer_id)` expected to leave `SAMPLE_MARGIN` × `sample` members
+ * (a trivial count of the member table), or null when that would be everyone.
+ */
+async function sampleHashBound(store: AnalyticsStore, sample: number): Promise<bigint | null> {
+  const [row] = await store.query<{ members: string }>(
+    `SELECT count() AS members FROM ${qualified(store.database, 'customers')}`,
+  );
+  const share = (SAMPLE_MARGIN * sample) / Math.max(num(row?.members ?? 0), 1);
+  return share >= 1 ? null : BigInt(Math.floor(share * 2 ** 32)) << 32n;
+}
+
+/**
+ * k-means over RFM and category shares of the customers with a sale in the window (at most
+ * `sample` of them, in a fixed order of a hash of their id). Clustered here (kmeans.ts), after
+ * reading two small aggregates; the answer lists each cluster's size and its members' average
+ * recency, frequency, monetary and category shares.
+ */
+export async function clusters(
+  store: AnalyticsStore,
+  params: z.output<typeof clustersParams>,
+  asOf: Date,
+): Promise<Answer> {
+  const bound = { ...windowParams(windowOf(asOf, params.days)), sample: params.sample };
+  const sampleSql = (hashed: boolean) =>
+    `SELECT customer_id, dateDiff('day', maxIf(day, sales > 0), {to:Date}) AS recency,
+      toInt64(sum(sales)) AS frequency, sum(net_minor) AS monetary
+    FROM ${qualified(store.database, 'customer_days')}
+    WHERE ${onDays()}${hashed ? ' AND cityHash64(customer_id) <= {hashMax:UInt64}' : ''}
+    GROUP BY customer_id HAVING frequency > 0
+    ORDER BY cityHash64(customer_id), customer_id LIMIT {sample:UInt32}`;
+  // Grouping every customer only to keep the first `sample` by hash is most of the cost: group
+  // only those whose hash is under a bound that should leave enough of them. When it leaves
+  // `sample`, they are exactly the first `sample` by hash; when fewer, group everyone.
+  const hashMax = await sampleHashBound(store, params.sample);
+  let rfmRows =
+    hashMax === null
+      ? []
+      : await store.query<Record<string, string>>(sampleSql(true), { ...bound, hashMax });
+  if (rfmRows.length < params.sample) {
+    rfmRows = await store.query<Record<string, string>>(sampleSql(false), bound);
+  }
+  // The sampled ids bound as a set: a subquery would group the customers a second time.
+  const ids = rfmRows.map((row) => row.customer_id as string);
+  const categoryRows =
+    ids.length === 0
+      ? []
+      : await store.query<Record<string, string>>(
+          `SELECT customer_id, category, sum(${LINE_NET}) AS net
+       FROM ${qualified(store.database, 'sale_lines')}
+       WHERE customer_id IN {ids:Array(String)} AND ${onFacts()}
+       GROUP BY customer_id, category`,
+          { ...bound, ids },
+        );
+  const inputs = new Map<string, ClusterInput>(
+    rfmRows.map((row) => [
+      row.customer_id as string,
+      {
+        customerId: row.customer_id as string,
+        recency: num(row.recency),
+        frequency: num(row.frequency),
+        monetary: num(row.monetary),
+        categories: new Map(),
+      },
+    ]),
+  );
+  for (const row of categoryRows) {
+    inputs.get(row.customer_id as string)?.categories.set(row.category as string, num(row.net));
+  }
+  const ordered = [...inputs.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
+  const categories = [...new Set(categoryRows.map((row) => row.category as string))].sort();
+  const features = clusterFeatures(ordered, categories);
+  const result = kMeans(features, { k: params.k, seed: params.seed });
+
+  const columns = [
+    col('cluster', 'count'),
+    col('customers', 'count'),
+    col('share', 'ratio'),
+    col('avg_recency_days', 'ratio'),
+    col('avg_frequency', 'ratio'),
+    col('avg_monetary', 'money'),
+    ...categories.map((c) => col(`share_${c}`, 'ratio')),
+  ];
+  const rows = result.centroids.map((centroid, c) => {
+    const members = ordered.filter((_, i) => result.assignments[i] === c);
+    const n = members.length;
+    const sum = (f: (m: ClusterInput) => number) => members.reduce((acc, m) => acc + f(m), 0);
+    const row: AnswerRow = {
+      cluster: c + 1,
+      customers: n,
+      share: ratio(n, ordered.length),
+      avg_recency_days: ratio(
+        sum((m) => m.recency),
+        n,
+      ),
+      avg_frequency: ratio(
+        sum((m) => m.frequency),
+        n,
+      ),
+      avg_monetary: averageMoney(
+        sum((m) => m.monetary),
+        n,
+      ),
+    };
+    categories.forEach((category, i) => {
+      row[`share_${category}`] = n === 0 ? null : (centroid[3 + i] as number);
+    });
+    return row;
+  });
+  return {
+    columns,
+    rows,
+    summary: {
+      columns: [col('customers', 'count'), col('iterations', 'count')],
+      values: { customers: ordered.length, iterations: result.iterations },
+    },
+  };
+}
