@@ -27,6 +27,7 @@ import type { AnalyticsStore } from '../engine/analytics/store.ts';
 import { ClienteleError } from '../engine/domain/error-codes.ts';
 import { DEFAULT_GENERATOR_OPTIONS, type GeneratorOptions } from '../engine/generator/generate.ts';
 import { type GenerateProgress, writeGenerated } from '../engine/generator/write.ts';
+import { saveGroup } from '../engine/segments/groups.ts';
 
 export interface AnalyticsBenchOptions {
   /** 100k customers / 2M sale lines instead of 1M / 20M. */
@@ -114,6 +115,19 @@ export interface AnalyticsBenchResult {
     /** `SELECT 1`: the engine's fixed cost per query. */
     selectOne: LatencyMs;
   };
+  /**
+   * Saving a group (`saveGroup`, `clientele groups save`) with a week of history: one measure of
+   * the condition per day end and one now, then its members kept.
+   */
+  savedGroup: {
+    group: string;
+    when: string;
+    historyDays: number;
+    totalMs: number;
+    /** The save's time over its measures (a group's daily refresh costs about one). */
+    perMeasureMs: number;
+    members: number;
+  } | null;
   questions: QuestionTiming[];
   targets: {
     everyQuestionWithin1s: boolean;
@@ -159,6 +173,13 @@ const v = (name: string, params: RawParams | ((s: Sample) => RawParams) = {}): V
   name,
   params: typeof params === 'function' ? params : () => params,
 });
+
+/** The saved group the run saves (a week of history) and whose questions it times. */
+const BENCH_GROUP = {
+  id: 'bench-lapsing-regulars',
+  when: 'visits(365) >= 6 and recency_days > 45',
+  historyDays: 7,
+};
 
 /**
  * The variants worth timing apart: the cuts and periods that change which tables a question
@@ -243,6 +264,9 @@ const VARIANTS: Record<string, Variant[]> = {
   // these time the queries over an empty segment_changes.
   'segment-members': [v('lapsed-gold', { segment: 'lapsed-gold' })],
   'segment-sizes': [v('lapsed-gold', { segment: 'lapsed-gold' })],
+  // The group the run saves before timing the questions.
+  'group-sizes': [v(BENCH_GROUP.id, { group: BENCH_GROUP.id })],
+  'group-members': [v(BENCH_GROUP.id, { group: BENCH_GROUP.id })],
 };
 
 /** Every question once: the registry's, then the business ones it does not already hold. */
@@ -427,6 +451,30 @@ export async function runAnalyticsBench(
       `ceilings (median ms): sale_lines scan ${ceilings.saleLinesFullScan.medianMs} · customer_days scan ${ceilings.customerDaysScan.medianMs} · by customer ${ceilings.customerDaysGroupByCustomer.medianMs} · SELECT 1 ${ceilings.selectOne.medianMs}`,
     );
 
+    log(`saving the group ${BENCH_GROUP.id} with ${BENCH_GROUP.historyDays} days of history…`);
+    let savedGroup: AnalyticsBenchResult['savedGroup'] = null;
+    try {
+      const started = performance.now();
+      const saved = await saveGroup(
+        store,
+        { id: BENCH_GROUP.id, when: BENCH_GROUP.when, savedBy: 'bench' },
+        new Date(asOf),
+        { historyDays: BENCH_GROUP.historyDays, replace: true },
+      );
+      const totalMs = round(performance.now() - started);
+      savedGroup = {
+        group: BENCH_GROUP.id,
+        when: BENCH_GROUP.when,
+        historyDays: BENCH_GROUP.historyDays,
+        totalMs,
+        perMeasureMs: round(totalMs / saved.sizes.length),
+        members: saved.members,
+      };
+      log(`saved ${BENCH_GROUP.id}: ${totalMs} ms, ${saved.members} members`);
+    } catch (err) {
+      log(`saving ${BENCH_GROUP.id} failed: ${errorText(err)}`);
+    }
+
     const questions = allQuestions();
     const timings: QuestionTiming[] = [];
     for (const question of questions) {
@@ -482,6 +530,7 @@ export async function runAnalyticsBench(
       generator,
       data: { rows, saleLinesActiveParts: Number(parts?.n ?? 0), ...merges },
       ceilings,
+      savedGroup,
       questions: timings,
       targets: {
         everyQuestionWithin1s: timings.every((t) => t.withinTarget),
@@ -513,6 +562,9 @@ function printSummary(result: AnalyticsBenchResult): void {
       ? `generator: ${g.totalRows.toLocaleString('en')} rows (${(g.rows.sale_lines ?? 0).toLocaleString('en')} sale lines) in ${g.seconds} s, ${g.rowsPerSecond.toLocaleString('en')} rows/s`
       : 'generator: skipped (data reused)',
     `ceilings, median ms: sale_lines full scan ${c.saleLinesFullScan.medianMs} · customer_days scan ${c.customerDaysScan.medianMs} · customer_days by customer ${c.customerDaysGroupByCustomer.medianMs} · SELECT 1 ${c.selectOne.medianMs}`,
+    result.savedGroup
+      ? `saved group (${result.savedGroup.historyDays} days of history): ${result.savedGroup.totalMs} ms, ${result.savedGroup.perMeasureMs} ms per measure, ${result.savedGroup.members} members`
+      : 'saved group: failed',
     `load average: start ${result.run.loadAverage.start.join(' ')} · after generation ${result.run.loadAverage.afterGeneration.join(' ')} · end ${result.run.loadAverage.end.join(' ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

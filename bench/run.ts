@@ -522,16 +522,25 @@ try {
     const label = `c${Math.round(share * 100)}`;
     log(`till-cue latency at ${Math.round(share * 100)} % of capacity, ${rate} events/s…`);
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
-    // At half capacity, also from each event to the segment change it causes.
-    const watch =
-      share === 0.5 && store ? watchSegmentChanges(stack.nc, store, `${label}-`) : undefined;
     const run = await returningAtRate(label, rate, sizes.latencySeconds, 20 + curve.length);
     curve.push({ share_of_capacity: share, offered_events_per_s: rate, run });
-    if (watch) {
+  }
+  {
+    // From an event to the segment change it causes, at half capacity. Fresh customers: the
+    // returning ones above are in every segment already (thousands of purchases each), so their
+    // events change none; these enter `coffee-lovers`, `big-baskets` and `regulars` as they buy.
+    const rate = Math.max(5, shareOfCalls(returning, 0.5));
+    const label = 'seg50';
+    log(`sale → segment change at 50 % of capacity, ${rate} events/s, 100 new customers…`);
+    await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
+    if (store) {
+      const watch = watchSegmentChanges(stack.nc, store, `${label}-`);
+      const events = generate(label, 100, rate * sizes.latencySeconds, 31);
+      await measured(label, events, () => sendAtRate(t, events, rate));
       // The sink inserts once a second at most (flushMs): give the last changes time to land.
       await new Promise((r) => setTimeout(r, 3_000));
       segmentLatency = {
-        share_of_capacity: share,
+        share_of_capacity: 0.5,
         offered_events_per_s: rate,
         ...(await watch.stop(t.emittedAt)),
       };

@@ -13,6 +13,8 @@
  * after its exchange does not copy the new table back over the old one.
  */
 import { createHash } from 'node:crypto';
+import { groupTableStatements } from '../segments/groups.ts';
+import { basketStatements } from './baskets.ts';
 import { layoutForQuestions } from './layout-v3.ts';
 import { returnedCostStatements } from './returned-cost.ts';
 import { baselineStatements, qualified } from './schema.ts';
@@ -92,6 +94,16 @@ FROM ${db}.events
 WHERE customer_id != '' AND type IN ('customer.registered', 'profile.changed')
   AND JSONHas(payload, 'tags')`,
     ],
+  },
+  {
+    version: 7,
+    name: 'baskets: one row per receipt; line_days: daily figures by category, brand and SKU',
+    statements: basketStatements,
+  },
+  {
+    version: 8,
+    name: 'saved groups, their sizes over time and their members when saved',
+    statements: groupTableStatements,
   },
 ];
 

@@ -17,6 +17,7 @@ import {
   lineNet,
   type ProfileChangedEvent,
   type RetailEvent,
+  type SaleEvent,
   withoutPersonalData,
 } from '../domain/events.ts';
 import { type FraudFlag, flagPlace } from '../domain/fraud/messages.ts';
@@ -208,6 +209,27 @@ export interface CustomerTagsRow {
   tags: string[];
 }
 
+/**
+ * A sale receipt (migration 7, baskets.ts): its figures, and per distinct category, sorted by
+ * byte order, the category's net and lines (aligned arrays); its distinct brands and SKUs, sorted.
+ */
+export interface BasketRow {
+  customer_id: string;
+  occurred_at: string;
+  store_id: string;
+  transaction_id: string;
+  lines: number;
+  net_minor: number;
+  cost_minor: number;
+  /** Net of the lines sold at full price: unit price at least the full price, no discount. */
+  full_price_net_minor: number;
+  categories: string[];
+  category_net_minor: number[];
+  category_lines: number[];
+  brands: string[];
+  skus: string[];
+}
+
 export interface SegmentChangeRow {
   customer_id: string;
   segment_id: string;
@@ -235,6 +257,7 @@ export interface TableRows {
   tier_changes: TierChangeRow;
   segment_changes: SegmentChangeRow;
   customer_tags: CustomerTagsRow;
+  baskets: BasketRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -264,7 +287,8 @@ export interface StreamPosition {
 }
 
 /**
- * The rows one retail event becomes: its `events` row and its sale or return lines.
+ * The rows one retail event becomes: its `events` row, its sale or return lines, and a sale's
+ * receipt (`baskets`).
  *
  * The payload is the validated event (defaults filled) without personal data
  * (`withoutPersonalData`: a registration's or profile change's personal fields, a service
@@ -275,7 +299,7 @@ export function eventRows(
   event: RetailEvent,
   position: StreamPosition,
 ): Pick<Required<RowBatch>, 'events' | 'sale_lines' | 'return_lines'> &
-  Pick<RowBatch, 'customers' | 'customer_tags'> {
+  Pick<RowBatch, 'customers' | 'customer_tags' | 'baskets'> {
   const occurredAt = toClickHouseTime(event.occurredAt);
   const customerId = event.customerId ?? '';
   const common = {
@@ -336,6 +360,7 @@ export function eventRows(
           occurred_at: occurredAt,
         })),
         return_lines: [],
+        baskets: [basketRow(event, occurredAt)],
       };
     case 'return':
       return {
@@ -398,6 +423,44 @@ export function eventRows(
         ...withoutMoney(ownId(event)),
       };
   }
+}
+
+/** ClickHouse's order of strings (bytes), which `arraySort` in migration 7's backfill uses. */
+const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const sortedDistinct = (values: Iterable<string>): string[] => [...new Set(values)].sort(byBytes);
+
+/** A sale's receipt row: what migration 7 computes from its stored lines (baskets.ts). */
+function basketRow(event: SaleEvent, occurredAt: string): BasketRow {
+  const byCategory = new Map<string, { net: number; lines: number }>();
+  let net = 0;
+  let cost = 0;
+  let fullPrice = 0;
+  for (const line of event.lines) {
+    const value = lineNet(line);
+    net += value;
+    cost += line.quantity * line.unitCost;
+    if (line.unitPrice >= line.fullPrice && line.discount === 0) fullPrice += value;
+    const category = byCategory.get(line.category) ?? { net: 0, lines: 0 };
+    category.net += value;
+    category.lines += 1;
+    byCategory.set(line.category, category);
+  }
+  const categories = sortedDistinct(byCategory.keys());
+  return {
+    customer_id: event.customerId ?? '',
+    occurred_at: occurredAt,
+    store_id: event.storeId,
+    transaction_id: event.transactionId,
+    lines: event.lines.length,
+    net_minor: net,
+    cost_minor: cost,
+    full_price_net_minor: fullPrice,
+    categories,
+    category_net_minor: categories.map((c) => byCategory.get(c)?.net ?? 0),
+    category_lines: categories.map((c) => byCategory.get(c)?.lines ?? 0),
+    brands: sortedDistinct(event.lines.map((line) => line.brand ?? '')),
+    skus: sortedDistinct(event.lines.map((line) => line.sku)),
+  };
 }
 
 /**

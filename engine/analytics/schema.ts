@@ -44,7 +44,10 @@ const BASELINE_TABLES = [
 ] as const;
 type BaselineTable = (typeof BASELINE_TABLES)[number];
 
-/** Every table rows are inserted into: the baseline's, migration 3's dimensions (layout-v3.ts), migration 4's. */
+/**
+ * Every table rows are inserted into: the baseline's, migration 3's dimensions (layout-v3.ts),
+ * migration 4's, 6's and 7's receipts (baskets.ts).
+ */
 export const TABLES = [
   ...BASELINE_TABLES,
   'stores',
@@ -54,6 +57,7 @@ export const TABLES = [
   'tier_changes',
   'segment_changes',
   'customer_tags',
+  'baskets',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

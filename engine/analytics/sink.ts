@@ -89,9 +89,15 @@ const SUSPECT_AFTER = 3;
 const MAX_NAK_DELAY_MS = 30_000;
 /**
  * Tables are written children first and `events` last, so an event is visible only once its lines
- * are (dashboards that count events then join lines see whole events).
+ * are (dashboards that count events then join lines see whole events); a sale's receipt
+ * (`baskets`) right after its lines.
  */
-const INSERT_ORDER: readonly TableName[] = [...TABLES.filter((t) => t !== 'events'), 'events'];
+const INSERT_ORDER: readonly TableName[] = [
+  'sale_lines',
+  'baskets',
+  ...TABLES.filter((t) => t !== 'sale_lines' && t !== 'baskets' && t !== 'events'),
+  'events',
+];
 
 export type SinkLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 

@@ -19,6 +19,7 @@ import { startSimulator } from '../simulator/tills.ts';
 import { addAnalyticsCommands } from './analytics.ts';
 import { addCustomerCommands } from './customers.ts';
 import { addGenerateCommand } from './generate.ts';
+import { addGroupCommands } from './groups.ts';
 import { withNats } from './nats.ts';
 import { startProgress } from './progress.ts';
 import { addSegmentCommands } from './segments.ts';
@@ -390,6 +391,7 @@ programs
 
 addCustomerCommands(program, settingsOrExit);
 addSegmentCommands(program, settingsOrExit);
+addGroupCommands(program, settingsOrExit);
 addGenerateCommand(program, settingsOrExit);
 addAnalyticsCommands(program, settingsOrExit);
 

@@ -115,6 +115,19 @@ export const errorCodes = {
     retry: false,
     meaning: 'No analytics question by this name: `clientele analytics list` lists them.',
   },
+  unknown_group: {
+    http: 404,
+    socket: 'ack',
+    retry: false,
+    meaning: 'No saved group by this id: `clientele analytics groups` lists them.',
+  },
+  group_exists: {
+    http: 409,
+    socket: 'ack',
+    retry: false,
+    meaning:
+      'A group is saved under this id already: save it again with replace to make a new version.',
+  },
   identifier_taken: {
     http: 409,
     socket: 'ack',

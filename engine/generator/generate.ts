@@ -83,6 +83,7 @@ export const FACT_TABLES = [
   'customer_tags',
   'events',
   'sale_lines',
+  'baskets',
   'return_lines',
   'ledger',
   'tier_changes',
@@ -195,6 +196,7 @@ function emptyBatch(): FactBatch {
     customer_tags: [],
     events: [],
     sale_lines: [],
+    baskets: [],
     return_lines: [],
     ledger: [],
     tier_changes: [],
@@ -257,6 +259,7 @@ class RowWriter implements RunOutput {
       r.unit_cost = this.costs.get(`${r.original_transaction_id}/${r.line_id}`) ?? 0;
       b.return_lines.push(r);
     }
+    for (const r of rows.baskets ?? []) b.baskets.push(r);
     for (const r of rows.customer_tags ?? []) b.customer_tags.push(r);
     for (const r of rows.customers ?? []) {
       if (householdId !== undefined) r.household_id = householdId;

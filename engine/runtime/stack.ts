@@ -38,6 +38,7 @@ import { openHouseholds } from '../identity/households.ts';
 import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
+import { startGroupRefresh } from '../segments/group-refresh.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
@@ -268,6 +269,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cleanup('history service', () => h.stop());
       const q = startQuestionsService(nc, { store: s, logger });
       cleanup('analytics questions service', () => q.stop());
+      const g = startGroupRefresh({ store: s, logger });
+      cleanup('saved groups refresh', async () => g.stop());
     }
 
     let programs = options.programs;

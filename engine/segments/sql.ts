@@ -68,52 +68,46 @@ export function compileSegment(cond: Condition, options: SegmentSqlOptions): Com
         eventColumns.push(`countIf(type = 'sale' AND ${since}) AS ${col}`);
         break;
       case 'spend_minor':
-        eventColumns.push(`sumIf(total_minor, ${since}) AS ${col}`);
+        eventColumns.push(`sumIf(total_minor, type IN ('sale', 'return') AND ${since}) AS ${col}`);
         break;
       case 'margin_minor':
         eventColumns.push(`sumIf(total_minor - cost_minor, type = 'sale' AND ${since}) AS ${col}`);
         break;
       case 'categories':
-        lineColumns.push(`arraySort(groupUniqArrayIf(category, ${since})) AS ${col}`);
+        lineColumns.push(`groupUniqArrayIf(category, ${since}) AS ${col}`);
         break;
       default:
         break;
     }
   }
 
+  const upTo = `occurred_at <= ${AS_OF}`;
+  // The stores and channels of each customer's sales, for the most frequent of each: grouping
+  // the sales by customer and store (and by channel) and joining both back cost more.
+  const modes = (['home_store', 'channel'] as const).filter(needs);
+  const modeColumn = { home_store: 'store_id', channel: 'channel' } as const;
+  if (modes.length > 0) {
+    eventColumns.push(
+      `groupArrayIf(tuple(${modes.map((m) => modeColumn[m]).join(', ')}), type = 'sale') AS sold_at`,
+    );
+  }
   const joins: string[] = [];
   const selected: string[] = ['c.customer_id AS customer_id'];
-  const upTo = `occurred_at <= ${AS_OF}`;
-  if (eventColumns.length > 0) {
-    joins.push(`LEFT JOIN (
-    SELECT customer_id, ${eventColumns.join(', ')}
-    FROM ${t('events')}
-    WHERE customer_id != '' AND type IN ('sale', 'return') AND ${upTo}
-    GROUP BY customer_id
-  ) AS e ON e.customer_id = c.customer_id`);
-  }
-  if (lineColumns.length > 0) {
+  // A set of categories is only ever asked whether it holds a word (predicate), so only the lines
+  // of those words, in the longest window, are read: a customer's set holds the words they bought.
+  const asked = [...new Set(categoryWords(cond))];
+  if (lineColumns.length > 0 && asked.length > 0) {
+    params.categories = asked;
+    const longest = Math.max(
+      ...measures.filter((m) => m.measure === 'categories').map((m) => m.days ?? Infinity),
+    );
+    const since = Number.isFinite(longest) ? ` AND occurred_at > ${windowStart(longest)}` : '';
     joins.push(`LEFT JOIN (
     SELECT customer_id, ${lineColumns.join(', ')}
     FROM ${t('sale_lines')}
-    WHERE customer_id != '' AND ${upTo}
+    WHERE category IN {categories:Array(String)} AND customer_id != '' AND ${upTo}${since}
     GROUP BY customer_id
   ) AS l ON l.customer_id = c.customer_id`);
-  }
-  for (const [measure, column] of [
-    ['home_store', 'store_id'],
-    ['channel', 'channel'],
-  ] as const) {
-    if (!needs(measure)) continue;
-    joins.push(`LEFT JOIN (
-    SELECT customer_id, argMin(${column}, (-toInt64(n), ${column})) AS ${measure}
-    FROM (
-      SELECT customer_id, ${column}, count() AS n FROM ${t('events')}
-      WHERE customer_id != '' AND type = 'sale' AND ${upTo}
-      GROUP BY customer_id, ${column}
-    )
-    GROUP BY customer_id
-  ) AS ${measure}_of ON ${measure}_of.customer_id = c.customer_id`);
   }
   if (needs('points_balance')) {
     joins.push(`LEFT JOIN (
@@ -141,8 +135,7 @@ export function compileSegment(cond: Condition, options: SegmentSqlOptions): Com
   }
   if (needs('age')) {
     joins.push(`LEFT JOIN (
-    SELECT customer_id, argMax(birth_year, updated_at) AS birth_year FROM ${t('customers')}
-    GROUP BY customer_id
+    SELECT customer_id, birth_year FROM ${t('customers')} FINAL
   ) AS dm ON dm.customer_id = c.customer_id`);
   }
 
@@ -152,18 +145,27 @@ export function compileSegment(cond: Condition, options: SegmentSqlOptions): Com
       case 'visits':
       case 'spend_minor':
       case 'margin_minor':
-        selected.push(`ifNull(e.${col}, 0) AS ${col}`);
-        break;
       case 'recency_days':
-        selected.push(`e.${col} AS ${col}`);
+        selected.push(`c.${col} AS ${col}`);
         break;
       case 'categories':
-        selected.push(`ifNull(l.${col}, CAST([], 'Array(String)')) AS ${col}`);
+        selected.push(
+          asked.length > 0
+            ? `ifNull(l.${col}, CAST([], 'Array(String)')) AS ${col}`
+            : `CAST([], 'Array(String)') AS ${col}`,
+        );
         break;
       case 'home_store':
-      case 'channel':
-        selected.push(`nullIf(${m.measure}_of.${m.measure}, '') AS ${col}`);
+      case 'channel': {
+        // Sorted, a value's k-th sale has rank k: the first to reach the highest rank is the
+        // most frequent value, a tie going to the first alphabetically.
+        const sorted = `arraySort(c.sold_at.${modes.indexOf(m.measure) + 1}) AS ${col}_sorted`;
+        const ranks = `arrayEnumerateUniq(${col}_sorted) AS ${col}_ranks`;
+        selected.push(
+          `nullIf(arrayElement(${sorted}, indexOf(${ranks}, arrayMax(${col}_ranks))), '') AS ${col}`,
+        );
         break;
+      }
       case 'points_balance':
         selected.push(`ifNull(p.points_balance, 0) AS ${col}`);
         break;
@@ -184,17 +186,29 @@ export function compileSegment(cond: Condition, options: SegmentSqlOptions): Com
     }
   }
 
+  // Every customer with an event by then and the measures of their sales and returns in one
+  // GROUP BY: a separate pass for the customers and one for their measures cost twice as much.
   const sql = `SELECT customer_id FROM (
   SELECT ${selected.join(',\n    ')}
   FROM (
-    SELECT DISTINCT customer_id FROM ${t('events')}
+    SELECT customer_id${eventColumns.map((column) => `, ${column}`).join('')}
+    FROM ${t('events')}
     WHERE customer_id != '' AND ${upTo}
+    GROUP BY customer_id
   ) AS c
   ${joins.join('\n  ')}
 )
 WHERE ${where}
 SETTINGS join_use_nulls = 1`;
   return { sql, params };
+}
+
+/** The words a condition asks a set of categories for (`has`). */
+function categoryWords(cond: Condition): string[] {
+  if ('all' in cond) return cond.all.flatMap(categoryWords);
+  if ('any' in cond) return cond.any.flatMap(categoryWords);
+  if ('not' in cond) return categoryWords(cond.not);
+  return 'has' in cond && cond.of.measure === 'categories' ? [cond.has] : [];
 }
 
 /** The condition as a SQL boolean over the measure columns; values bound into `params`. */

@@ -45,8 +45,13 @@ afterAll(() => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Runs `clientele analytics …` on the test's store: exit code, stdout, stderr. */
+const cli = (...args: string[]) => clientele('analytics', ...args);
+
 /** Runs the CLI on the test's store: exit code, stdout, stderr. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function clientele(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     ...process.env,
     CLIENTELE_DATA_DIR: dataDir,
@@ -56,7 +61,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   try {
     const { stdout, stderr } = await promisify(execFile)(
       'npx',
-      ['tsx', 'engine/cli/main.ts', 'analytics', ...args],
+      ['tsx', 'engine/cli/main.ts', ...args],
       { env, timeout: 60_000 },
     );
     return { code: 0, stdout, stderr };
@@ -65,6 +70,57 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
+
+describe('clientele groups', () => {
+  it('saves a group with its history, then answers its sizes; refuses a bad condition', async () => {
+    const saved = await clientele(
+      'groups',
+      'save',
+      'regulars',
+      '--when',
+      'visits(60) >= 2',
+      '--by',
+      'mkt-1',
+      '--history-days',
+      '3',
+      '--as-of',
+      AS_OF,
+      '--json',
+    );
+    expect(saved.code).toBe(0);
+    const result = JSON.parse(saved.stdout) as { members: number; sizes: { members: number }[] };
+    expect(result.sizes).toHaveLength(4);
+    expect(result.members).toBeGreaterThan(0);
+    const sizes = await cli(
+      'group-sizes',
+      '--group',
+      'regulars',
+      '--as-of',
+      AS_OF,
+      '--format',
+      'json',
+    );
+    expect(sizes.code).toBe(0);
+    const answer = JSON.parse(sizes.stdout) as { rows: { members: number }[] };
+    expect(answer.rows.map((r) => r.members)).toEqual(result.sizes.map((s) => s.members));
+
+    const bad = await clientele(
+      'groups',
+      'save',
+      'bad',
+      '--when',
+      'visits(60) >=',
+      '--by',
+      'mkt-1',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid_request');
+    expect(bad.stderr).toContain('when');
+    const unknown = await cli('group-sizes', '--group', 'nobody', '--as-of', AS_OF);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no saved group "nobody"');
+  });
+});
 
 describe('clientele analytics', () => {
   it('lists the questions', async () => {

@@ -3,7 +3,8 @@
  * once and records it; one built before migrations were recorded (its tables made by the same
  * statements) is brought under them without losing a row; an edited or unknown migration is
  * refused before anything runs; a migration that fails part way names itself and its statement,
- * is not recorded, and runs again from its start once fixed.
+ * is not recorded, and runs again from its start once fixed. Migration 7's backfill of receipts
+ * (`baskets`) writes the rows the sink's mapping writes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,10 @@ import {
   runMigrations,
 } from '../../engine/analytics/migrations.ts';
 import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
+import { eventRows } from '../../engine/analytics/rows.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
+import { saleEvent } from '../../engine/domain/events.ts';
+import { saleInput } from './analytics-fixtures.ts';
 
 let dataDir: string;
 let store: AnalyticsStore;
@@ -131,7 +135,9 @@ describe('analytics migrations', () => {
       if (typeof st === 'string') await store.command(st);
       else if ((await store.query(st.onlyIf)).length > 0) await store.command(st.sql);
     }
-    expect((await runMigrations(on(db))).map((m) => m.version)).toEqual([3, 4, 5, 6]);
+    expect((await runMigrations(on(db))).map((m) => m.version)).toEqual(
+      MIGRATIONS.slice(2).map((m) => m.version),
+    );
 
     expect(await sales()).toBe('1');
     const plain = await store.query<{ n: string; net: string }>(
@@ -169,6 +175,117 @@ describe('analytics migrations', () => {
       `SELECT sum(sales) AS sales, sum(net_minor) AS net FROM ${db}.customer_days WHERE customer_id = 'c-1'`,
     );
     expect(after).toEqual([{ sales: '2', net: '2200' }]);
+  });
+
+  it('backfill receipts (7) as the sink writes them, and daily figures by value that count a receipt once', async () => {
+    const db = store.database;
+    await runMigrations(on(db), MIGRATIONS.slice(0, 6));
+    const coffee = saleInput().lines[0] as ReturnType<typeof saleInput>['lines'][number];
+    const sales = [
+      saleInput({ transactionId: 'b-1' }),
+      // The same SKU on two lines, at full price; categories out of order; no brand.
+      saleInput({
+        transactionId: 'b-2',
+        customerId: 'C0002',
+        lines: [
+          { ...coffee, lineId: 'l1', category: 'zeta', unitPrice: 1_499, discount: 0 },
+          { ...coffee, lineId: 'l2', category: 'alpha', brand: undefined },
+          { ...coffee, lineId: 'l3', category: 'zeta', unitPrice: 1_499, discount: 0 },
+        ],
+        tenders: [{ type: 'card', amount: 2 * 2 * 1_499 + 2 * 1_299 - 100 }],
+      }),
+      // Anonymous, another day.
+      saleInput({
+        transactionId: 'b-3',
+        customerId: undefined,
+        occurredAt: '2026-03-15T18:00:00Z',
+      }),
+    ].map((input) => saleEvent.parse(input));
+    const rows = sales.map((sale, i) => eventRows(sale, { streamSeq: i + 1, receivedAt: 0 }));
+    await store.insert(
+      'sale_lines',
+      rows.flatMap((r) => r.sale_lines),
+    );
+    const throughSeven = MIGRATIONS.slice(0, 7);
+    expect((await runMigrations(on(db), throughSeven)).map((m) => m.version)).toEqual([7]);
+
+    // Int64 columns come back as strings (store.ts).
+    const expected = rows
+      .flatMap((r) => r.baskets ?? [])
+      .map((b) => ({
+        ...b,
+        net_minor: String(b.net_minor),
+        cost_minor: String(b.cost_minor),
+        full_price_net_minor: String(b.full_price_net_minor),
+        category_net_minor: b.category_net_minor.map(String),
+      }))
+      .sort((a, b) => a.transaction_id.localeCompare(b.transaction_id));
+    expect(expected[1]).toMatchObject({
+      categories: ['alpha', 'zeta'],
+      category_lines: [1, 2],
+      brands: ['', 'Roastery'],
+      skus: ['COFFEE-1KG'],
+    });
+    expect(await store.query(`SELECT * FROM ${db}.baskets ORDER BY transaction_id`)).toEqual(
+      expected,
+    );
+
+    // A receipt counts once per distinct value; lines, units and money are the lines'.
+    const byValue = async () =>
+      store.query<Record<string, string>>(
+        `SELECT toString(dimension) AS dimension, value, sum(receipts) AS receipts,
+           sum(lines) AS lines, sum(units) AS units, sum(net_minor) AS net
+         FROM ${db}.line_days WHERE dimension != 'brand' GROUP BY dimension, value
+         ORDER BY dimension, value`,
+      );
+    expect(await byValue()).toEqual([
+      { dimension: 'category', value: 'alpha', receipts: '1', lines: '1', units: '2', net: '2498' },
+      {
+        dimension: 'category',
+        value: 'coffee',
+        receipts: '2',
+        lines: '2',
+        units: '4',
+        net: '4996',
+      },
+      {
+        dimension: 'category',
+        value: 'homeware',
+        receipts: '2',
+        lines: '2',
+        units: '2',
+        net: '1798',
+      },
+      { dimension: 'category', value: 'zeta', receipts: '1', lines: '2', units: '4', net: '5996' },
+      {
+        dimension: 'sku',
+        value: 'COFFEE-1KG',
+        receipts: '3',
+        lines: '5',
+        units: '10',
+        net: '13490',
+      },
+      { dimension: 'sku', value: 'MUG', receipts: '2', lines: '2', units: '2', net: '1798' },
+    ]);
+
+    // Run again: the backfill is skipped, nothing counts twice.
+    await store.command(
+      `ALTER TABLE ${db}.schema_migrations DELETE WHERE version = 7 SETTINGS mutations_sync = 1`,
+    );
+    expect((await runMigrations(on(db), throughSeven)).map((m) => m.version)).toEqual([7]);
+    expect(await store.query(`SELECT count() AS n FROM ${db}.baskets`)).toEqual([{ n: '3' }]);
+
+    // New receipts reach line_days through the views.
+    const later = saleEvent.parse(
+      saleInput({ transactionId: 'b-4', occurredAt: '2026-03-16T10:00:00Z' }),
+    );
+    const laterRows = eventRows(later, { streamSeq: 9, receivedAt: 0 });
+    await store.insert('sale_lines', laterRows.sale_lines);
+    await store.insert('baskets', laterRows.baskets ?? []);
+    expect((await byValue()).find((r) => r.value === 'MUG')).toMatchObject({
+      receipts: '3',
+      lines: '3',
+    });
   });
 
   it('refuse an edited migration and one this release does not know, before running anything', async () => {

@@ -1,8 +1,9 @@
 /**
  * A sink killed mid-batch and restarted leaves no duplicate and no gap in any figure: a real
  * nats-server, a real chDB folder, and a sink process killed (SIGKILL) while its batch is half
- * written: the sale lines and ledger lines stored, the cues and events not. A new sink gets the
- * whole batch again and must store each fact once, in the tables and in the daily aggregates.
+ * written: the sale lines, receipts and ledger lines stored, the cues and events not. A new sink
+ * gets the whole batch again and must store each fact once, in the tables and in the daily
+ * aggregates.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,19 +51,26 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Sales on different days and customers, each with its ledger line and cue. */
+/**
+ * Sales on different days and customers, each with its ledger line and cue; every third has its
+ * coffee on a second line too (the same SKU twice: one receipt for it all the same).
+ */
 function sales(): SaleEvent[] {
-  return Array.from({ length: SALES }, (_, i) =>
-    saleEvent.parse(
-      saleInput({
-        eventId: `crash-sale-${i}`,
-        transactionId: `crash-tx-${i}`,
-        customerId: `C${String(i % 40).padStart(4, '0')}`,
-        storeId: i % 2 === 0 ? 'S001' : 'S002',
-        occurredAt: new Date(Date.UTC(2026, 2, 1 + (i % 20), 9, i % 60)).toISOString(),
-      }),
-    ),
-  );
+  return Array.from({ length: SALES }, (_, i) => {
+    const input = saleInput({
+      eventId: `crash-sale-${i}`,
+      transactionId: `crash-tx-${i}`,
+      customerId: `C${String(i % 40).padStart(4, '0')}`,
+      storeId: i % 2 === 0 ? 'S001' : 'S002',
+      occurredAt: new Date(Date.UTC(2026, 2, 1 + (i % 20), 9, i % 60)).toISOString(),
+    });
+    if (i % 3 === 0) {
+      const coffee = { ...(input.lines[0] as (typeof input.lines)[number]), lineId: 'l3' };
+      input.lines = [...input.lines, coffee];
+      input.tenders = [{ type: 'card', amount: 3_397 + 2 * 1_299 - 100 }];
+    }
+    return saleEvent.parse(input);
+  });
 }
 
 /** Starts the freezing sink process and resolves once it froze on `table`. */
@@ -126,8 +134,9 @@ describe('a sink killed mid-batch', () => {
       settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
     );
     const db = store.database;
-    // Half written: lines and ledger lines stored, no event, no cue.
+    // Half written: lines, receipts and ledger lines stored, no event, no cue.
     expect(await count(`SELECT count() AS n FROM ${db}.sale_lines`)).toBeGreaterThan(0);
+    expect(await count(`SELECT count() AS n FROM ${db}.baskets`)).toBeGreaterThan(0);
     expect(await count(`SELECT count() AS n FROM ${db}.ledger`)).toBeGreaterThan(0);
     expect(await count(`SELECT count() AS n FROM ${db}.events`)).toBe(0);
     expect(await count(`SELECT count() AS n FROM ${db}.cues`)).toBe(0);
@@ -157,6 +166,7 @@ describe('a sink killed mid-batch', () => {
     const lines = sold.reduce((n, s) => n + s.lines.length, 0);
     expect(await count(`SELECT count() AS n FROM ${db}.events`)).toBe(SALES);
     expect(await count(`SELECT count() AS n FROM ${db}.sale_lines`)).toBe(lines);
+    expect(await count(`SELECT count() AS n FROM ${db}.baskets`)).toBe(SALES);
     expect(await count(`SELECT count() AS n FROM ${db}.ledger`)).toBe(SALES);
     expect(await count(`SELECT count() AS n FROM ${db}.cues`)).toBe(SALES);
 
@@ -179,6 +189,24 @@ describe('a sink killed mid-batch', () => {
       `SELECT sum(lines) AS lines, sum(net_minor) AS net FROM ${db}.category_days`,
     );
     expect(categories).toEqual([{ lines: String(lines), net: String(net) }]);
+    const receipts = await store.query<{ n: string; lines: string; net: string }>(
+      `SELECT count() AS n, sum(lines) AS lines, sum(net_minor) AS net FROM ${db}.baskets`,
+    );
+    expect(receipts).toEqual([{ n: String(SALES), lines: String(lines), net: String(net) }]);
+    // By value: a receipt counts once for each distinct category, brand and SKU it holds.
+    const byValue = await store.query<Record<string, string>>(
+      `SELECT toString(dimension) AS dimension, sum(receipts) AS receipts, sum(lines) AS lines,
+         sum(net_minor) AS net, sum(cost_minor) AS cost
+       FROM ${db}.line_days GROUP BY dimension ORDER BY dimension`,
+    );
+    const distinct = (of: (line: SaleEvent['lines'][number]) => string) =>
+      String(sold.reduce((n, s) => n + new Set(s.lines.map(of)).size, 0));
+    const totals = { lines: String(lines), net: String(net), cost: String(cost) };
+    expect(byValue).toEqual([
+      { dimension: 'brand', receipts: distinct((l) => l.brand ?? ''), ...totals },
+      { dimension: 'category', receipts: distinct((l) => l.category), ...totals },
+      { dimension: 'sku', receipts: distinct((l) => l.sku), ...totals },
+    ]);
     const perCustomer = await store.query<{ customer_id: string; sales: string }>(
       `SELECT customer_id, sum(sales) AS sales FROM ${db}.customer_days GROUP BY customer_id ORDER BY customer_id`,
     );

@@ -236,6 +236,12 @@ describe('analytics sink', () => {
       { id: sale.eventId },
     );
     expect(lines?.n).toBe('2');
+    // One receipt row, read plainly (no FINAL): the re-sent copies were not inserted.
+    const receipts = await store.query<{ lines: number }>(
+      `SELECT lines FROM ${db('baskets')} WHERE transaction_id = {tx:String}`,
+      { tx: sale.transactionId },
+    );
+    expect(receipts).toEqual([{ lines: 2 }]);
   });
 
   it('keeps events that share no transaction apart: registrations of two customers, two profile changes', async () => {

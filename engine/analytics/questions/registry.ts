@@ -8,6 +8,7 @@ import { ClienteleError, type FieldIssue } from '../../domain/error-codes.ts';
 import type { AnalyticsStore } from '../store.ts';
 import { BUSINESS_QUESTIONS } from './business/index.ts';
 import { CUSTOMER_QUESTIONS } from './customers/index.ts';
+import { GROUP_QUESTIONS } from './groups.ts';
 import type { Answer, AnyQuestion, ParamMeta } from './question.ts';
 import { SEGMENT_QUESTIONS } from './segments.ts';
 
@@ -16,6 +17,7 @@ export const QUESTIONS: readonly AnyQuestion[] = [
   ...CUSTOMER_QUESTIONS,
   ...BUSINESS_QUESTIONS,
   ...SEGMENT_QUESTIONS,
+  ...GROUP_QUESTIONS,
 ];
 
 /** `fooBar` → `foo-bar`: how a parameter is spelled on the CLI, in a query string and in errors. */

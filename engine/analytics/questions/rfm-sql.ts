@@ -11,6 +11,7 @@
  * Each is scored 1–5 in ntile style: customers ranked (recency descending, frequency and
  * monetary ascending; ties by customer id, so the scores are reproducible), score =
  * ⌊(rank − 1) × 5 / customers⌋ + 1. So 5 is the most recent, most frequent, biggest spender.
+ * (Computed from the quintile boundaries, below, without ranking every customer.)
  *
  * The named segments are the widely used R × F grid (monetary is reported, not mapped):
  *
@@ -69,8 +70,24 @@ const segmentExpression = (): string =>
       `r BETWEEN ${rule.r[0]} AND ${rule.r[1]} AND f BETWEEN ${rule.f[0]} AND ${rule.f[1]}, '${rule.id}'`,
   ).join(', ')}, 'unscored')`;
 
-const score = (order: string) =>
-  `intDiv((row_number() OVER (ORDER BY ${order}, customer_id) - 1) * 5, count() OVER ()) + 1`;
+/**
+ * One measure's four quintile boundaries, for its array `v` in customer order (`ids`), higher
+ * is better, ties ranked by customer id: boundary s (1–4) is the customer at 0-based rank
+ * t = ⌈s × n / 5⌉, as (value, id), or '' for the id when there is no such customer. A customer
+ * scores 1 + the boundaries it reaches: exactly ⌊rank × 5 / n⌋ + 1 (ntile), found by one numeric
+ * sort of the values and a sort of the ids tied at a boundary value, not by sorting every
+ * customer by (value, id) three times, which took most of the time.
+ */
+const boundaries = (v: string) =>
+  `arrayMap(s -> (
+     sorted_${v}[intDiv(s * n + 4, 5) + 1] AS value_${v},
+     if(intDiv(s * n + 4, 5) < n,
+       arraySort(arrayFilter((i, x) -> x = value_${v}, ids, ${v}))[
+         intDiv(s * n + 4, 5) - arrayCount(x -> x < value_${v}, ${v}) + 1],
+       '')), [1, 2, 3, 4])`;
+
+const score = (v: string, value: string) =>
+  `1 + arrayCount(b -> b.2 != '' AND (${value} > b.1 OR (${value} = b.1 AND id >= b.2)), bounds_${v})`;
 
 /**
  * Every scored customer: `customer_id, recency, frequency, monetary, r, f, m, segment`.
@@ -81,22 +98,29 @@ export function rfmScoresSql(
   window: Window,
   prefix: string,
 ): { sql: string; params: QueryParams } {
+  // The customers' measures as arrays in one row (recency negated: higher is better), scored
+  // with array functions, then one row per customer again.
   const sql = `SELECT customer_id, recency, frequency, monetary, r, f, m, ${segmentExpression()} AS segment
 FROM (
-  SELECT customer_id, recency, frequency, monetary,
-    ${score('recency DESC')} AS r,
-    ${score('frequency')} AS f,
-    ${score('monetary')} AS m
+  SELECT id AS customer_id, -rv AS recency, fv AS frequency, mv AS monetary,
+    ${score('rv', 'rv')} AS r, ${score('fv', 'fv')} AS f, ${score('mv', 'mv')} AS m
   FROM (
-    SELECT customer_id,
-      dateDiff('day', maxIf(day, sales > 0), {${prefix}to:Date}) AS recency,
-      toInt64(sum(sales)) AS frequency,
-      sum(net_minor) AS monetary
-    FROM ${qualified(database, 'customer_days')}
-    WHERE ${onDays(prefix)}
-    GROUP BY customer_id
-    HAVING frequency > 0
+    SELECT groupArray(customer_id) AS ids, length(ids) AS n,
+      groupArray(-recency) AS rv, groupArray(frequency) AS fv, groupArray(monetary) AS mv,
+      arraySort(rv) AS sorted_rv, arraySort(fv) AS sorted_fv, arraySort(mv) AS sorted_mv,
+      ${boundaries('rv')} AS bounds_rv, ${boundaries('fv')} AS bounds_fv, ${boundaries('mv')} AS bounds_mv
+    FROM (
+      SELECT customer_id,
+        dateDiff('day', maxIf(day, sales > 0), {${prefix}to:Date}) AS recency,
+        toInt64(sum(sales)) AS frequency,
+        sum(net_minor) AS monetary
+      FROM ${qualified(database, 'customer_days')}
+      WHERE ${onDays(prefix)}
+      GROUP BY customer_id
+      HAVING frequency > 0
+    )
   )
+  ARRAY JOIN ids AS id, rv, fv, mv
 )`;
   return { sql, params: windowParams(window, prefix) };
 }

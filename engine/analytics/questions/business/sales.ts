@@ -13,15 +13,17 @@
  * margin (net − Σ quantity × unit cost), average receipt (net / receipts, to the minor unit).
  *
  * SQL: `events` alone when no line filter or line grouping is asked (a receipt's total, cost and
- * line count are on it); else `sale_lines`, joined to the receipts (`events`) only when a
- * receipt filter or grouping needs a column the lines lack (channel, associate, total, points).
+ * line count are on it); the daily figures by value (`line_days`) when grouping by category,
+ * brand or SKU with no filter but the days and that dimension's own list; else `sale_lines`,
+ * joined to the receipts (`events`) only when a receipt filter or grouping needs a column the
+ * lines lack (channel, associate, total, points).
  * The points filters read the ledger lines of the receipts in the window.
  */
 import { z } from 'zod';
 import { qualified } from '../../schema.ts';
 import type { QueryParams } from '../../store.ts';
 import { type Answer, type ColumnKind, defineQuestion, param } from '../question.ts';
-import { addDays, dayOf, windowParams } from '../window.ts';
+import { addDays, dayOf, onDays, windowParams } from '../window.ts';
 import { average, bound, day, inList, invalid, jsonList, names, num } from './common.ts';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -130,6 +132,30 @@ const LINE_GROUPS: Partial<Record<Grouping, string>> = {
   sku: 'sku',
 };
 
+/** The list filter on each line grouping's own dimension, which `line_days` can apply. */
+const OWN_LIST = { category: 'categories', brand: 'brands', sku: 'skus' } as const;
+/** Filters other than the days: with none but the grouping's own list, `line_days` answers. */
+const FILTERS = [
+  'minTotal',
+  'maxTotal',
+  'minPrice',
+  'maxPrice',
+  'hourFrom',
+  'hourTo',
+  'weekdays',
+  'stores',
+  'channels',
+  'associates',
+  'categories',
+  'brands',
+  'skus',
+  'customer',
+  'minEarned',
+  'maxEarned',
+  'minSpent',
+  'maxSpent',
+] as const satisfies readonly (keyof SalesParams)[];
+
 const GROUP_KIND: Record<Grouping, ColumnKind> = {
   all: 'text',
   day: 'date',
@@ -187,8 +213,14 @@ export function salesQuery(
   db: string,
   p: SalesParams,
   window: { from: string; to: string },
-): { sql: string; params: QueryParams; reads: 'events' | 'lines' | 'lines+events' } {
+): {
+  sql: string;
+  params: QueryParams;
+  reads: 'events' | 'lines' | 'lines+events' | 'line_days';
+} {
   const bound: QueryParams = { ...windowParams(window) };
+  const byValue = lineDaysQuery(db, p, bound);
+  if (byValue) return byValue;
   // Conditions both events and sale lines can answer (they share these columns).
   const common = [
     "occurred_at >= {start:DateTime64(3, 'UTC')}",
@@ -295,6 +327,38 @@ export function salesQuery(
         count() AS lines, sum(quantity * unit_price - discount) AS net,
         sum(quantity * (unit_price - unit_cost) - discount) AS margin
       FROM (SELECT * FROM ${lines} WHERE ${where}) AS l ${join}
+      GROUP BY grp ORDER BY grp`,
+  };
+}
+
+/**
+ * `sales` by category, brand or SKU from the daily figures by value, when nothing but the days
+ * and the grouping's own list filters: the same figures as the lines (a receipt counts once per
+ * value it holds, and lies in one day), read from one row per day and value.
+ */
+function lineDaysQuery(
+  db: string,
+  p: SalesParams,
+  bound: QueryParams,
+): { sql: string; params: QueryParams; reads: 'line_days' } | undefined {
+  if (p.by !== 'category' && p.by !== 'brand' && p.by !== 'sku') return undefined;
+  const own = OWN_LIST[p.by];
+  if (p.customers !== 'all' || FILTERS.some((f) => f !== own && p[f] !== undefined)) {
+    return undefined;
+  }
+  const where = ['dimension = {dimension:String}', onDays()];
+  const params: QueryParams = { ...bound, dimension: p.by };
+  const values = p[own];
+  if (values) {
+    params[own] = jsonList(values);
+    where.push(inList('value', own));
+  }
+  return {
+    reads: 'line_days',
+    params,
+    sql: `SELECT value AS grp, sum(receipts) AS receipts, sum(lines) AS lines,
+        sum(net_minor) AS net, sum(net_minor - cost_minor) AS margin
+      FROM ${qualified(db, 'line_days')} WHERE ${where.join(' AND ')}
       GROUP BY grp ORDER BY grp`,
   };
 }

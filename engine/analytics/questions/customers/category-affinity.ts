@@ -1,6 +1,6 @@
 /**
  * `category-affinity`: each category's share of a population's (or each RFM segment's) spend
- * against everyone's, as an index, from the sale lines.
+ * against everyone's, as an index, from the receipts (`baskets`).
  */
 import type { z } from 'zod';
 import { qualified } from '../../schema.ts';
@@ -8,10 +8,9 @@ import type { AnalyticsStore } from '../../store.ts';
 import type { Answer } from '../question.ts';
 import { onFacts, windowOf, windowParams } from '../window.ts';
 import {
-  CATEGORY_PLACE,
+  categoryPlace,
   col,
   groupingFor,
-  LINE_NET,
   num,
   ratio,
   type windowAndPopulation,
@@ -31,31 +30,33 @@ export async function categoryAffinity(
   const grouping = groupingFor(store, params.population, asOf, params.days);
   const window = windowParams(windowOf(asOf, params.days));
   const cats = await windowCategories(store, window);
-  // Per customer, spend and lines by category place in two arrays (one hash entry per customer,
-  // not per customer and category), summed by group; a category is listed when it had lines.
-  // No category sold, no line: and -Resample refuses an empty range.
-  const groups =
+  // Each receipt with its customer's group, then its categories' spend summed by group and
+  // category: rows only for categories with lines. Categories cross the join as their places
+  // (small numbers), not names. No category sold, no line.
+  const sums =
     cats.length === 0
       ? []
-      : await store.query<{ grp: string; nets: string[]; lines: string[] }>(
-          `SELECT g.grp AS grp, sumForEach(s.nets) AS nets, sumForEach(s.lines) AS lines
+      : await store.query<{ grp: string; place: string; net: string }>(
+          `SELECT grp, place, sum(net) AS net
      FROM (
-       SELECT customer_id,
-         sumResample(0, length({cats:Array(String)}), 1)(${LINE_NET}, ${CATEGORY_PLACE}) AS nets,
-         countResample(0, length({cats:Array(String)}), 1)(${CATEGORY_PLACE}) AS lines
-       FROM ${qualified(store.database, 'sale_lines')}
-       WHERE customer_id != '' AND ${onFacts()}
-       GROUP BY customer_id
-     ) AS s
-     LEFT JOIN (${grouping.sql}) AS g ON g.customer_id = s.customer_id
-     GROUP BY grp`,
+       SELECT g.grp AS grp, s.places AS places, s.nets AS nets
+       FROM (
+         SELECT customer_id, arrayMap(c -> toUInt16(${categoryPlace('c')}), categories) AS places,
+           category_net_minor AS nets
+         FROM ${qualified(store.database, 'baskets')}
+         WHERE customer_id != '' AND ${onFacts()}
+       ) AS s
+       LEFT JOIN (${grouping.sql}) AS g ON g.customer_id = s.customer_id
+     )
+     ARRAY JOIN places AS place, nets AS net
+     GROUP BY grp, place`,
           { ...window, cats, ...grouping.params },
         );
-  const rows = groups.flatMap((group) =>
-    cats.flatMap((category, i) =>
-      num(group.lines[i] ?? 0) > 0 ? [{ grp: group.grp, category, net: group.nets[i] }] : [],
-    ),
-  );
+  const rows = sums.map((sum) => ({
+    grp: sum.grp,
+    category: cats[num(sum.place)] as string,
+    net: sum.net,
+  }));
   const everyone = new Map<string, number>();
   const groupTotal = new Map<string, number>();
   let total = 0;

@@ -55,7 +55,7 @@ export const windowAndPopulation = z.object({ days: days(365), population: popul
 /**
  * The categories sold in the window, sorted, from the daily aggregate `category_days` (filled
  * from every sale line, so no line's category is missing): a category's place in this list is
- * its bit in a basket's mask and its slot in the per-customer arrays.
+ * its bit in a basket's mask and its number in category-affinity's sums.
  */
 export async function windowCategories(
   store: AnalyticsStore,
@@ -70,6 +70,6 @@ export async function windowCategories(
   return rows.map((row) => row.category);
 }
 
-/** A line's category as its place in `{cats:Array(String)}`: a hash lookup, not a scan. */
-export const CATEGORY_PLACE =
-  'transform(category, {cats:Array(String)}, range(length({cats:Array(String)})), 0)';
+/** A category (the SQL expression `category`) as its place in `{cats:Array(String)}`: a hash lookup. */
+export const categoryPlace = (category: string): string =>
+  `transform(${category}, {cats:Array(String)}, range(length({cats:Array(String)})), 0)`;

@@ -1,13 +1,13 @@
 /**
  * `cross-sell`: by loyalty tier, baskets, categories per basket and attach rate, or the top
- * category pairs; from the sale lines' baskets and the members' tiers (`tier_changes`).
+ * category pairs; from the members' receipts (`baskets`) and tiers (`tier_changes`).
  */
 import { z } from 'zod';
 import { qualified } from '../../schema.ts';
 import type { AnalyticsStore } from '../../store.ts';
 import { type Answer, flag, integer } from '../question.ts';
 import { onFacts, windowOf, windowParams } from '../window.ts';
-import { CATEGORY_PLACE, col, days, num, ratio, windowCategories } from './common.ts';
+import { categoryPlace, col, days, num, ratio, windowCategories } from './common.ts';
 
 export const crossSellParams = z.object({
   days: days(365),
@@ -23,23 +23,20 @@ const tiersSql = (store: AnalyticsStore) =>
    GROUP BY customer_id`;
 
 /**
- * Members' baskets (one sale: customer, day, store, transaction) in the window, each as the set
- * of its categories in a bit mask, counted by tier and mask. Masks rather than arrays of
- * names: a basket's set is a bitwise OR of its lines, and equal sets count in one row. The
- * baskets are grouped in the sorting key's order (a basket's lines are adjacent), which
- * streams instead of hashing millions of baskets: end the query with `IN_ORDER`.
+ * Members' receipts in the window (`baskets`: one row each), each as the set of its categories in
+ * a bit mask, counted by tier and mask: equal sets count in one row. Masks rather than the
+ * category arrays: a number crosses the join to the tiers cheaply, arrays cost seconds there.
  */
 const basketMasksSql = (store: AnalyticsStore, mask: string) =>
   `SELECT if(t.tier = '', 'base', t.tier) AS tier, b.mask AS mask, count() AS baskets
    FROM (
-     SELECT customer_id, groupBitOr(bitShiftLeft(to${mask}(1), ${CATEGORY_PLACE})) AS mask
-     FROM ${qualified(store.database, 'sale_lines')}
+     SELECT customer_id,
+       arraySum(arrayMap(c -> bitShiftLeft(to${mask}(1), ${categoryPlace('c')}), categories)) AS mask
+     FROM ${qualified(store.database, 'baskets')}
      WHERE customer_id != '' AND ${onFacts()}
-     GROUP BY customer_id, toDate(occurred_at), store_id, transaction_id
    ) AS b
    LEFT JOIN (${tiersSql(store)}) AS t ON t.customer_id = b.customer_id
    GROUP BY tier, mask`;
-const IN_ORDER = 'SETTINGS optimize_aggregation_in_order = 1';
 
 /**
  * By tier: baskets, their average number of distinct categories, the attach rate (share of
@@ -66,7 +63,7 @@ export async function crossSell(
     const rows = await store.query<Record<string, string>>(
       `SELECT tier, sum(baskets) AS all_baskets, sum(baskets * bitCount(mask)) AS categories,
          sumIf(baskets, bitCount(mask) >= 2) AS multi
-       FROM (${basketMasksSql(store, mask)}) GROUP BY tier ORDER BY tier ${IN_ORDER}`,
+       FROM (${basketMasksSql(store, mask)}) GROUP BY tier ORDER BY tier`,
       bound,
     );
     return {
@@ -85,16 +82,19 @@ export async function crossSell(
     };
   }
   // Every ordered pair of a basket's categories, (A, A) included: that one counts baskets with A.
+  // Pairs are summed as places; names are looked up for the sums alone, not for every pair.
   const rows = await store.query<Record<string, string>>(
-    `SELECT tier, {cats:Array(String)}[pair.1 + 1] AS a, {cats:Array(String)}[pair.2 + 1] AS b,
-       sum(baskets) AS with_both
+    `SELECT tier, {cats:Array(String)}[x + 1] AS a, {cats:Array(String)}[y + 1] AS b, with_both
      FROM (
-       SELECT tier, baskets,
-         arrayFilter(i -> bitAnd(bitShiftRight(mask, i), 1) = 1, range(length({cats:Array(String)}))) AS bits
-       FROM (${basketMasksSql(store, mask)})
-     )
-     ARRAY JOIN arrayFlatten(arrayMap(x -> arrayMap(y -> (x, y), bits), bits)) AS pair
-     GROUP BY tier, a, b ${IN_ORDER}`,
+       SELECT tier, pair.1 AS x, pair.2 AS y, sum(baskets) AS with_both
+       FROM (
+         SELECT tier, baskets,
+           arrayFilter(i -> bitAnd(bitShiftRight(mask, i), 1) = 1, range(length({cats:Array(String)}))) AS bits
+         FROM (${basketMasksSql(store, mask)})
+       )
+       ARRAY JOIN arrayFlatten(arrayMap(x -> arrayMap(y -> (x, y), bits), bits)) AS pair
+       GROUP BY tier, x, y
+     )`,
     bound,
   );
   const withA = new Map<string, number>();

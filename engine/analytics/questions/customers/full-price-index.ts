@@ -1,20 +1,18 @@
 /**
  * `full-price-index`: a population's (or each RFM segment's) share of spend at full price against
- * all customers', as an index (100 = the same), from the sale lines.
+ * all customers', as an index (100 = the same), from the receipts (`baskets`).
  */
 import type { z } from 'zod';
 import { qualified } from '../../schema.ts';
 import type { AnalyticsStore } from '../../store.ts';
 import type { Answer, AnswerRow } from '../question.ts';
 import { onFacts, windowOf, windowParams } from '../window.ts';
-import { col, groupingFor, LINE_NET, num, ratio, type windowAndPopulation } from './common.ts';
-
-const FULL_PRICE = 'unit_price >= full_price AND discount = 0';
+import { col, groupingFor, num, ratio, type windowAndPopulation } from './common.ts';
 
 /**
  * Each group's (a population's, or each RFM segment's) share of its spend bought at full price
- * (unit price at least the full price, no discount), against all customers' share (member
- * sales): index = 100 × group share / everyone's share.
+ * (unit price at least the full price, no discount: a receipt's `full_price_net_minor`), against
+ * all customers' share (member sales): index = 100 × group share / everyone's share.
  */
 export async function fullPriceIndex(
   store: AnalyticsStore,
@@ -25,8 +23,8 @@ export async function fullPriceIndex(
   const rows = await store.query<Record<string, string>>(
     `SELECT g.grp AS grp, sum(s.net) AS net, sum(s.full) AS full
      FROM (
-       SELECT customer_id, sum(${LINE_NET}) AS net, sumIf(${LINE_NET}, ${FULL_PRICE}) AS full
-       FROM ${qualified(store.database, 'sale_lines')}
+       SELECT customer_id, sum(net_minor) AS net, sum(full_price_net_minor) AS full
+       FROM ${qualified(store.database, 'baskets')}
        WHERE customer_id != '' AND ${onFacts()}
        GROUP BY customer_id
      ) AS s
