@@ -64,11 +64,20 @@ export const RFM_SEGMENTS = [
 ] as const;
 export type RfmSegment = (typeof RFM_SEGMENTS)[number];
 
-const segmentExpression = (): string =>
-  `multiIf(${RULES.map(
-    (rule) =>
-      `r BETWEEN ${rule.r[0]} AND ${rule.r[1]} AND f BETWEEN ${rule.f[0]} AND ${rule.f[1]}, '${rule.id}'`,
-  ).join(', ')}, 'unscored')`;
+/**
+ * The segment of each (r, f) cell, looked up in a 25-name array: r and f are lambdas' results,
+ * and a multiIf naming them in every branch computed them again for each.
+ */
+const segmentExpression = (): string => {
+  const cells: string[] = [];
+  for (let r = 1; r <= 5; r++) {
+    for (let f = 1; f <= 5; f++) {
+      const rule = RULES.find((x) => r >= x.r[0] && r <= x.r[1] && f >= x.f[0] && f <= x.f[1]);
+      cells.push(`'${rule?.id ?? 'unscored'}'`);
+    }
+  }
+  return `[${cells.join(', ')}][(r - 1) * 5 + f]`;
+};
 
 /**
  * One measure's four quintile boundaries, for its array `v` in customer order (`ids`), higher
