@@ -132,6 +132,7 @@ function generate(
     seed,
     runId: prefix,
     customerPrefix: `${customers}-`,
+    alreadyRegistered: customers !== prefix,
     stores: STORES,
     tillsPerStore: TILLS_PER_STORE,
     customers: population,
@@ -535,7 +536,8 @@ try {
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
     if (store) {
       const watch = watchSegmentChanges(stack.nc, store, `${label}-`);
-      const events = generate(label, 100, rate * sizes.latencySeconds, 31);
+      // 30 s at least, so even a quick run has changes enough for its percentiles.
+      const events = generate(label, 100, rate * Math.max(30, sizes.latencySeconds), 31);
       await measured(label, events, () => sendAtRate(t, events, rate));
       // The sink inserts once a second at most (flushMs): give the last changes time to land.
       await new Promise((r) => setTimeout(r, 3_000));

@@ -27,6 +27,12 @@ export interface TrafficOptions {
    * customer's queued events travel to the workflow together.
    */
   zipfExponent?: number;
+  /**
+   * The customers are registered already (an earlier run's, returning): no registration is sent
+   * for them. A second registration of a customer at the same store is the same fact, and the
+   * analytics store keeps it once.
+   */
+  alreadyRegistered?: boolean;
 }
 
 export const DEFAULT_ZIPF_EXPONENT = 0.6;
@@ -194,7 +200,7 @@ export function createTrafficGenerator(options: TrafficOptions): TrafficGenerato
       }
       if (roll < returnShare + anonymousShare) return sale(at, undefined);
       const customerIndex = pickCustomer();
-      if (!registered.has(customerIndex)) {
+      if (!options.alreadyRegistered && !registered.has(customerIndex)) {
         registered.add(customerIndex);
         const { storeId, tillId } = place();
         return {
