@@ -15,14 +15,14 @@
  * reader sees. Members are pseudonymous ids only.
  */
 import { z } from 'zod';
-import { toClickHouseTime } from '../analytics/rows.ts';
+import { fromClickHouseTime, toClickHouseTime } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
 import { ClienteleError } from '../domain/error-codes.ts';
 import type { Condition } from '../domain/segments/conditions.ts';
 import { segmentId } from '../domain/segments/definition.ts';
 import { parseCondition, SegmentExpressionError } from './expression.ts';
-import { compileSegment } from './sql.ts';
+import { type CompiledSegment, compileSegment } from './sql.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -82,20 +82,19 @@ function conditionOf(text: string): Condition {
   }
 }
 
-function compiled(store: Pick<AnalyticsStore, 'database'>, group: SavedGroup) {
+function compiled(store: Pick<AnalyticsStore, 'database'>, group: SavedGroup): CompiledSegment {
   return compileSegment(conditionOf(group.when), {
     database: store.database,
     ...(group.baseTier !== undefined ? { baseTier: group.baseTier } : {}),
   });
 }
 
-/** How many meet the group's condition at `at`, by the stored events. */
+/** How many meet the group's (compiled) condition at `at`, by the stored events. */
 async function measure(
-  store: Pick<AnalyticsStore, 'database' | 'query'>,
-  group: SavedGroup,
+  store: Pick<AnalyticsStore, 'query'>,
+  segment: CompiledSegment,
   at: Date,
 ): Promise<number> {
-  const segment = compiled(store, group);
   const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM (${segment.sql})`, {
     ...segment.params,
     asOf: toClickHouseTime(at),
@@ -155,7 +154,7 @@ async function currentGroups(
     name: row.name,
     when: row.condition,
     ...(row.base_tier !== '' ? { baseTier: row.base_tier } : {}),
-    savedAt: `${row.saved_at.replace(' ', 'T')}Z`,
+    savedAt: fromClickHouseTime(row.saved_at),
     savedBy: row.saved_by,
   }));
 }
@@ -202,7 +201,15 @@ export async function saveGroup(
     );
   }
   const given = parsed.data;
-  conditionOf(given.when);
+  const group: SavedGroup = {
+    id: given.id,
+    name: given.name ?? given.id,
+    when: given.when,
+    ...(given.baseTier !== undefined ? { baseTier: given.baseTier } : {}),
+    savedAt: now.toISOString(),
+    savedBy: given.savedBy,
+  };
+  const segment = compiled(store, group);
   const historyDays = options.historyDays ?? 30;
   if (!Number.isInteger(historyDays) || historyDays < 0 || historyDays > 3660) {
     throw new ClienteleError('invalid_request', [
@@ -218,42 +225,30 @@ export async function saveGroup(
       },
     ]);
   }
-  const group: SavedGroup = {
-    id: given.id,
-    name: given.name ?? given.id,
-    when: given.when,
-    ...(given.baseTier !== undefined ? { baseTier: given.baseTier } : {}),
-    savedAt: now.toISOString(),
-    savedBy: given.savedBy,
-  };
-  const moments = [...dayEndsBefore(now, historyDays), now];
+  const dayEnds = dayEndsBefore(now, historyDays);
+  const total = dayEnds.length + 1;
   const sizes: GroupSize[] = [];
-  for (const at of moments) {
-    sizes.push({ at: at.toISOString(), members: await measure(store, group, at) });
-    options.onProgress?.(sizes.length, moments.length);
+  for (const at of dayEnds) {
+    sizes.push({ at: at.toISOString(), members: await measure(store, segment, at) });
+    options.onProgress?.(sizes.length, total);
   }
+  // Its size now is the members kept now: counted from them, not measured a second time.
   const t = tables(store);
-  const segment = compiled(store, group);
   const savedAt = toClickHouseTime(now);
   await store.command(
     `INSERT INTO ${t.members} (group_id, saved_at, customer_id)
      SELECT {groupId:String}, {savedAt:DateTime64(3, 'UTC')}, customer_id FROM (${segment.sql})`,
     { ...segment.params, asOf: savedAt, groupId: group.id, savedAt },
   );
-  await writeSizes(store, group, sizes);
-  await store.command(
-    `INSERT INTO ${t.groups} (group_id, name, condition, base_tier, saved_at, saved_by, removed, version)
-     VALUES ({id:String}, {name:String}, {condition:String}, {baseTier:String},
-       {savedAt:DateTime64(3, 'UTC')}, {savedBy:String}, 0, {savedAt:DateTime64(3, 'UTC')})`,
-    {
-      id: group.id,
-      name: group.name,
-      condition: group.when,
-      baseTier: group.baseTier ?? '',
-      savedAt,
-      savedBy: group.savedBy,
-    },
+  const [kept] = await store.query<{ n: string }>(
+    `SELECT count() AS n FROM ${t.members}
+     WHERE group_id = {groupId:String} AND saved_at = {savedAt:DateTime64(3, 'UTC')}`,
+    { groupId: group.id, savedAt },
   );
+  sizes.push({ at: now.toISOString(), members: Number(kept?.n ?? 0) });
+  options.onProgress?.(total, total);
+  await writeSizes(store, group, sizes);
+  await writeDefinition(store, group, { removed: false, by: group.savedBy, at: now });
   return { group, members: sizes.at(-1)?.members ?? 0, sizes };
 }
 
@@ -269,7 +264,8 @@ export async function refreshGroups(
       : await Promise.all(ids.map((id) => requireGroup(store, id)));
   const done: { group: string; size: GroupSize }[] = [];
   for (const group of groups) {
-    const size = { at: now.toISOString(), members: await measure(store, group, now) };
+    const members = await measure(store, compiled(store, group), now);
+    const size = { at: now.toISOString(), members };
     await writeSizes(store, group, [size]);
     done.push({ group: group.id, size });
   }
@@ -284,18 +280,31 @@ export async function removeGroup(
   removedBy: string,
 ): Promise<void> {
   const group = await requireGroup(store, id);
+  await writeDefinition(store, group, { removed: true, by: removedBy, at: now });
+}
+
+/**
+ * A row of the group's state: a version when saved (by whoever saved it), a removal (by whoever
+ * removed it); the latest `version` wins.
+ */
+async function writeDefinition(
+  store: Pick<AnalyticsStore, 'database' | 'command'>,
+  group: SavedGroup,
+  change: { removed: boolean; by: string; at: Date },
+): Promise<void> {
   await store.command(
     `INSERT INTO ${tables(store).groups} (group_id, name, condition, base_tier, saved_at, saved_by, removed, version)
      VALUES ({id:String}, {name:String}, {condition:String}, {baseTier:String},
-       {savedAt:DateTime64(3, 'UTC')}, {by:String}, 1, {now:DateTime64(3, 'UTC')})`,
+       {savedAt:DateTime64(3, 'UTC')}, {by:String}, {removed:UInt8}, {at:DateTime64(3, 'UTC')})`,
     {
-      id,
+      id: group.id,
       name: group.name,
       condition: group.when,
       baseTier: group.baseTier ?? '',
       savedAt: toClickHouseTime(group.savedAt),
-      by: removedBy,
-      now: toClickHouseTime(now),
+      by: change.by,
+      removed: change.removed ? 1 : 0,
+      at: toClickHouseTime(change.at),
     },
   );
 }
@@ -336,7 +345,7 @@ export async function listGroups(
       ...(point
         ? {
             latest: {
-              at: `${point.latest_at.replace(' ', 'T')}Z`,
+              at: fromClickHouseTime(point.latest_at),
               members: Number(point.latest_members),
             },
           }
@@ -365,7 +374,7 @@ export async function groupSizes(
     },
   );
   return rows.map((row) => ({
-    at: `${row.moment.replace(' ', 'T')}Z`,
+    at: fromClickHouseTime(row.moment),
     members: Number(row.members),
   }));
 }
