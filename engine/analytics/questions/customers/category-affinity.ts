@@ -31,29 +31,35 @@ export async function categoryAffinity(
   const window = windowParams(windowOf(asOf, params.days));
   const cats = await windowCategories(store, window);
   // Each receipt with its customer's group, then its categories' spend summed by group and
-  // category: rows only for categories with lines. Categories cross the join as their places
-  // (small numbers), not names. No category sold, no line.
+  // category: rows only for categories with lines. Groups and categories cross the join as
+  // their places in the lists (small numbers), not names: a group by its place from 1, so 0 (the
+  // join's default) is a customer in no group; each customer is in one group (ANY). No category
+  // sold, no line.
   const sums =
     cats.length === 0
       ? []
-      : await store.query<{ grp: string; place: string; net: string }>(
-          `SELECT grp, place, sum(net) AS net
+      : await store.query<{ gi: number; place: number; net: string }>(
+          `SELECT gi, place, sum(net) AS net
      FROM (
-       SELECT g.grp AS grp, s.places AS places, s.nets AS nets
+       SELECT g.gi AS gi, s.places AS places, s.nets AS nets
        FROM (
          SELECT customer_id, arrayMap(c -> toUInt16(${categoryPlace('c')}), categories) AS places,
            category_net_minor AS nets
          FROM ${qualified(store.database, 'baskets')}
          WHERE customer_id != '' AND ${onFacts()}
        ) AS s
-       LEFT JOIN (${grouping.sql}) AS g ON g.customer_id = s.customer_id
+       ANY LEFT JOIN (
+         SELECT customer_id,
+           toUInt8(indexOf({groups:Array(String)}, grp)) AS gi
+         FROM (${grouping.sql})
+       ) AS g ON g.customer_id = s.customer_id
      )
      ARRAY JOIN places AS place, nets AS net
-     GROUP BY grp, place`,
-          { ...window, cats, ...grouping.params },
+     GROUP BY gi, place`,
+          { ...window, cats, groups: [...grouping.groups], ...grouping.params },
         );
   const rows = sums.map((sum) => ({
-    grp: sum.grp,
+    grp: grouping.groups[num(sum.gi) - 1] ?? '',
     category: cats[num(sum.place)] as string,
     net: sum.net,
   }));
