@@ -6,7 +6,7 @@
  */
 import { toClickHouseTime } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
-import type { AnalyticsStore } from '../analytics/store.ts';
+import type { AnalyticsStore, QueryParams } from '../analytics/store.ts';
 import type { Condition } from '../domain/segments/conditions.ts';
 import { compileSegment } from './sql.ts';
 
@@ -15,40 +15,110 @@ export interface SegmentToCompare {
   condition: Condition;
 }
 
+/** A SELECT of `customer_id`s with its parameters. */
+interface MembersQuery {
+  sql: string;
+  params: QueryParams;
+}
+
 /** Who the workflows had put in the segment at `asOf`: each customer's latest change by then. */
-export async function liveMembers(
-  store: Pick<AnalyticsStore, 'database' | 'query'>,
+function liveMembersQuery(
+  store: Pick<AnalyticsStore, 'database'>,
   segmentId: string,
   asOf: Date,
-): Promise<string[]> {
-  const rows = await store.query<{ customer_id: string }>(
-    `SELECT customer_id FROM ${qualified(store.database, 'segment_changes')}
+): MembersQuery {
+  return {
+    sql: `SELECT customer_id FROM ${qualified(store.database, 'segment_changes')}
      WHERE segment_id = {segmentId:String} AND at <= {asOf:DateTime64(3, 'UTC')}
      GROUP BY customer_id
-     HAVING argMax(change, at) = 'entered'
-     ORDER BY customer_id`,
-    { segmentId, asOf: toClickHouseTime(asOf) },
-  );
-  return rows.map((r) => r.customer_id);
+     HAVING argMax(change, at) = 'entered'`,
+    params: { segmentId, asOf: toClickHouseTime(asOf) },
+  };
 }
 
 /** Who meets the condition at `asOf`, computed from the stored events. */
-export async function batchMembers(
-  store: Pick<AnalyticsStore, 'database' | 'query'>,
+function batchMembersQuery(
+  store: Pick<AnalyticsStore, 'database'>,
   condition: Condition,
   asOf: Date,
   baseTier?: string,
-): Promise<string[]> {
+): MembersQuery {
   const compiled = compileSegment(condition, {
     database: store.database,
     ...(baseTier !== undefined ? { baseTier } : {}),
   });
+  return { sql: compiled.sql, params: { ...compiled.params, asOf: toClickHouseTime(asOf) } };
+}
+
+async function allMembers(
+  store: Pick<AnalyticsStore, 'query'>,
+  members: MembersQuery,
+): Promise<string[]> {
   const rows = await store.query<{ customer_id: string }>(
-    `SELECT customer_id FROM (${compiled.sql}) ORDER BY customer_id`,
-    { ...compiled.params, asOf: toClickHouseTime(asOf) },
+    `SELECT customer_id FROM (${members.sql}) ORDER BY customer_id`,
+    members.params,
   );
   return rows.map((r) => r.customer_id);
 }
+
+/** How many members, and the first `limit` by id. */
+export interface MembersPage {
+  count: number;
+  first: string[];
+}
+
+/**
+ * Counted and listed in one query, so a segment of most customers is not fetched whole to
+ * show a hundred of them.
+ */
+async function membersPage(
+  store: Pick<AnalyticsStore, 'query'>,
+  members: MembersQuery,
+  limit: number,
+): Promise<MembersPage> {
+  const rows = await store.query<{ customer_id: string; total: string }>(
+    `SELECT customer_id, count() OVER () AS total FROM (${members.sql})
+     ORDER BY customer_id LIMIT {pageSize:UInt32}`,
+    { ...members.params, pageSize: Math.max(limit, 1) },
+  );
+  return {
+    count: Number(rows[0]?.total ?? 0),
+    first: rows.slice(0, limit).map((r) => r.customer_id),
+  };
+}
+
+/** Who the workflows had put in the segment at `asOf`, sorted by id. */
+export const liveMembers = (
+  store: Pick<AnalyticsStore, 'database' | 'query'>,
+  segmentId: string,
+  asOf: Date,
+): Promise<string[]> => allMembers(store, liveMembersQuery(store, segmentId, asOf));
+
+/** Who meets the condition at `asOf` by the stored events, sorted by id. */
+export const batchMembers = (
+  store: Pick<AnalyticsStore, 'database' | 'query'>,
+  condition: Condition,
+  asOf: Date,
+  baseTier?: string,
+): Promise<string[]> => allMembers(store, batchMembersQuery(store, condition, asOf, baseTier));
+
+/** liveMembers counted, with the first `limit`. */
+export const liveMembersPage = (
+  store: Pick<AnalyticsStore, 'database' | 'query'>,
+  segmentId: string,
+  asOf: Date,
+  limit: number,
+): Promise<MembersPage> => membersPage(store, liveMembersQuery(store, segmentId, asOf), limit);
+
+/** batchMembers counted, with the first `limit`. */
+export const batchMembersPage = (
+  store: Pick<AnalyticsStore, 'database' | 'query'>,
+  condition: Condition,
+  asOf: Date,
+  limit: number,
+  baseTier?: string,
+): Promise<MembersPage> =>
+  membersPage(store, batchMembersQuery(store, condition, asOf, baseTier), limit);
 
 export interface SegmentDifferences {
   segmentId: string;

@@ -198,6 +198,17 @@ describe('live segments', () => {
       now,
     );
     expect(count.answer.rows.map((r) => r.customer_id)).toEqual(regulars);
+    // Counted in full, listed up to the limit (none with 0).
+    expect(regulars.length).toBeGreaterThan(1);
+    for (const limit of [1, 0]) {
+      const page = await askQuestion(
+        store(),
+        { question: 'segment', params: { when: 'visits(30) >= 2', limit: String(limit) } },
+        now,
+      );
+      expect(page.answer.summary?.values.customers).toBe(regulars.length);
+      expect(page.answer.rows.map((r) => r.customer_id)).toEqual(regulars.slice(0, limit));
+    }
     const members = await askQuestion(
       store(),
       { question: 'segment-members', params: { segment: 'regulars' } },

@@ -8,7 +8,12 @@ import { z } from 'zod';
 import type { Condition } from '../../domain/segments/conditions.ts';
 import { segmentId } from '../../domain/segments/definition.ts';
 import { parseCondition, SegmentExpressionError } from '../../segments/expression.ts';
-import { batchMembers, liveMembers, segmentSizes } from '../../segments/reconcile.ts';
+import {
+  batchMembersPage,
+  liveMembersPage,
+  type MembersPage,
+  segmentSizes,
+} from '../../segments/reconcile.ts';
 import type { AnalyticsStore } from '../store.ts';
 import { type Answer, type AnyQuestion, defineQuestion, integer, param } from './question.ts';
 
@@ -39,20 +44,24 @@ const countParams = z.object({
   limit: limit(),
 });
 
+/** How many customers, and the first listed. */
+const membersAnswer = (page: MembersPage): Answer => ({
+  summary: {
+    columns: [{ name: 'customers', kind: 'count' }],
+    values: { customers: page.count },
+  },
+  columns: [{ name: 'customer_id', kind: 'text' }],
+  rows: page.first.map((customer_id) => ({ customer_id })),
+});
+
 async function segmentCount(
   store: AnalyticsStore,
   params: z.output<typeof countParams>,
   asOf: Date,
 ): Promise<Answer> {
-  const members = await batchMembers(store, params.when, asOf, params.baseTier);
-  return {
-    summary: {
-      columns: [{ name: 'customers', kind: 'count' }],
-      values: { customers: members.length },
-    },
-    columns: [{ name: 'customer_id', kind: 'text' }],
-    rows: members.slice(0, params.limit).map((customer_id) => ({ customer_id })),
-  };
+  return membersAnswer(
+    await batchMembersPage(store, params.when, asOf, params.limit, params.baseTier),
+  );
 }
 
 const membersParams = z.object({
@@ -65,15 +74,7 @@ async function segmentMembers(
   params: z.output<typeof membersParams>,
   asOf: Date,
 ): Promise<Answer> {
-  const members = await liveMembers(store, params.segment, asOf);
-  return {
-    summary: {
-      columns: [{ name: 'customers', kind: 'count' }],
-      values: { customers: members.length },
-    },
-    columns: [{ name: 'customer_id', kind: 'text' }],
-    rows: members.slice(0, params.limit).map((customer_id) => ({ customer_id })),
-  };
+  return membersAnswer(await liveMembersPage(store, params.segment, asOf, params.limit));
 }
 
 const sizesParams = z.object({
