@@ -9,13 +9,13 @@
  * discount), margin that less quantity × unit cost, units the quantities sold. SKUs sold in the
  * window are classed; a SKU not sold is not listed.
  *
- * SQL: the sale lines of the window (the daily aggregates stop at category and brand), summed
- * per SKU and period, then per SKU with Σ units and Σ units² for the CV.
+ * SQL: the daily figures by SKU (`line_days`, filled from every sale line), summed per SKU and
+ * period, then per SKU with Σ units and Σ units² for the CV.
  */
 import { z } from 'zod';
 import { qualified } from '../../schema.ts';
 import { type Answer, defineQuestion, flag, param } from '../question.ts';
-import { dayOf, windowParams } from '../window.ts';
+import { dayOf, onDays, windowParams } from '../window.ts';
 import { type Abc, abcClasses, type Xyz, xyzClass } from './abc-xyz-rules.ts';
 import { num } from './common.ts';
 import { completePeriods, daysIn } from './periods.ts';
@@ -53,16 +53,8 @@ export const abcXyz = defineQuestion({
     const db = store.database;
     const periods = params.periods ?? (params.bucket === 'week' ? 52 : 12);
     const window = completePeriods(params.bucket, dayOf(asOf), periods);
-    // Integer period numbers: cheaper than date functions on 20M DateTime64 values. Weeks count
-    // from Monday 5 January 1970.
-    const bucket =
-      params.bucket === 'week'
-        ? 'intDiv(toUnixTimestamp64Milli(occurred_at) - 345600000, 604800000)'
-        : 'toYYYYMM(occurred_at)';
-    const margin =
-      params.measure === 'margin' || params.list
-        ? 'sum(quantity * (unit_price - unit_cost) - discount)'
-        : '0';
+    // Weeks count from Monday 5 January 1970, day 4.
+    const bucket = params.bucket === 'week' ? 'intDiv(toUInt16(day) - 4, 7)' : 'toYYYYMM(day)';
     const rows = await store.query<Record<string, string>>(
       `SELECT s.sku AS sku, p.category AS category, p.brand AS brand, s.revenue AS revenue,
         s.margin AS margin, s.units AS units, s.units_squared AS units_squared
@@ -70,10 +62,10 @@ export const abcXyz = defineQuestion({
         SELECT sku, sum(rev) AS revenue, sum(mar) AS margin, sum(u) AS units,
           sum(u * u) AS units_squared
         FROM (
-          SELECT sku, ${bucket} AS period, sum(quantity * unit_price - discount) AS rev,
-            ${margin} AS mar, sum(quantity) AS u
-          FROM ${qualified(db, 'sale_lines')}
-          WHERE occurred_at >= {start:DateTime64(3, 'UTC')} AND occurred_at < {end:DateTime64(3, 'UTC')}
+          SELECT value AS sku, ${bucket} AS period, sum(net_minor) AS rev,
+            sum(net_minor - cost_minor) AS mar, sum(units) AS u
+          FROM ${qualified(db, 'line_days')}
+          WHERE dimension = 'sku' AND ${onDays()}
           GROUP BY sku, period
         )
         GROUP BY sku
