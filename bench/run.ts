@@ -64,6 +64,7 @@ const sizes = quick
       evaluatorSeconds: 2,
       lifecycleCustomers: 2_000,
       lifecycleCapSeconds: 300,
+      segmentCustomers: 300,
     }
   : {
       saturationEvents: 8000,
@@ -75,6 +76,7 @@ const sizes = quick
       evaluatorSeconds: 5,
       lifecycleCustomers: 10_000,
       lifecycleCapSeconds: 600,
+      segmentCustomers: 1_000,
     };
 const SCALE_POPULATIONS = [1_000, 10_000, 100_000];
 const STORES = ['S001', 'S002', 'S003'];
@@ -532,12 +534,21 @@ try {
     // events change none; these enter `coffee-lovers`, `big-baskets` and `regulars` as they buy.
     const rate = Math.max(5, shareOfCalls(returning, 0.5));
     const label = 'seg50';
-    log(`sale → segment change at 50 % of capacity, ${rate} events/s, 100 new customers…`);
+    log(
+      `sale → segment change at 50 % of capacity, ${rate} events/s, ${sizes.segmentCustomers} new customers…`,
+    );
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
     if (store) {
       const watch = watchSegmentChanges(stack.nc, store, `${label}-`);
       // 30 s at least, so even a quick run has changes enough for its percentiles.
-      const events = generate(label, 100, rate * Math.max(30, sizes.latencySeconds), 31);
+      // Many customers, each with a few sales: a customer's first sales are the ones that move
+      // it into segments, so the sample is changes enough for a p99.
+      const events = generate(
+        label,
+        sizes.segmentCustomers,
+        rate * Math.max(30, sizes.latencySeconds),
+        31,
+      );
       await measured(label, events, () => sendAtRate(t, events, rate));
       // The sink inserts once a second at most (flushMs): give the last changes time to land.
       await new Promise((r) => setTimeout(r, 3_000));
