@@ -44,7 +44,12 @@ import {
 } from './lifecycle.ts';
 import { connectTills, sendAtRate, sendClosedLoop, type Tills, waitForCues } from './load.ts';
 import { measureRedemptions } from './redemptions.ts';
-import { type SegmentLatency, watchSegmentChanges } from './segments.ts';
+import {
+  compareLiveAndBatch,
+  type SegmentAgreement,
+  type SegmentLatency,
+  watchSegmentChanges,
+} from './segments.ts';
 
 const cli = new Command()
   .option('--quick', 'a shorter run: smaller samples, 2,000 lapsing customers instead of 10,000')
@@ -515,6 +520,7 @@ try {
     stop?: () => boolean,
   ) => returningAt(label, generate(label, 1_000, rate * seconds, seed, 'sat'), rate, stop);
   let segmentLatency: (SegmentLatency & Record<string, unknown>) | undefined;
+  let segmentAgreement: SegmentAgreement | undefined;
   const curve: {
     share_of_capacity: number;
     offered_events_per_s: number;
@@ -557,6 +563,8 @@ try {
         offered_events_per_s: rate,
         ...(await watch.stop(t.emittedAt)),
       };
+      log('live against batch segment members, after the run…');
+      segmentAgreement = await compareLiveAndBatch(store, programFile, new Date());
     }
   }
   const atHalf = curve.find((c) => c.share_of_capacity === 0.5)?.run;
@@ -950,6 +958,8 @@ try {
     },
     /** From a till's sale to the segment change it causes, on NATS and in ClickHouse. */
     segment_change_latency: segmentLatency ?? null,
+    /** The program's segments, live (the workflows') against batch (SQL over the events). */
+    segments_live_against_batch: segmentAgreement ?? null,
     redemption_round_trip_ms: redemptions,
     identification,
     lifecycle_timers: lifecycleTimers,
@@ -981,6 +991,7 @@ try {
       segment_change_p99_at_half_capacity_at_most_1_s:
         (segmentLatency?.clickhouse_ms.p99 ?? Number.POSITIVE_INFINITY) <= 1_000 &&
         (segmentLatency?.nats_ms.p99 ?? Number.POSITIVE_INFINITY) <= 1_000,
+      segments_live_and_batch_agree: segmentAgreement?.agree === true,
       identification_p99_at_100_per_s_at_most_20_ms:
         (identifying.round_trip_ms.p99 ?? Number.POSITIVE_INFINITY) <= 20,
     },
@@ -1020,6 +1031,7 @@ try {
       cueP99: atHalf?.cue_latency_ms.p99 ?? Number.NaN,
       sinkFlushMs: settings.sink.flushMs,
     },
+    segmentDifferences: segmentAgreement?.segments ?? [],
   });
   const report = { ...result, bottlenecks: targetsNotMet };
 

@@ -4,12 +4,15 @@
  * The watch takes every change published to SEGMENTS as a plain NATS subscriber (JetStream
  * publishes are NATS messages) and polls ClickHouse's `segment_changes`, so each change has the
  * instant it reached NATS and the instant it was first seen in ClickHouse (to the poll's
- * resolution); the till's emit time of the event gives the latency.
+ * resolution); the till's emit time of the event gives the latency. Then the live members are
+ * compared with the same conditions computed over the stored events.
  */
 import { performance } from 'node:perf_hooks';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AnalyticsStore } from '../engine/analytics/store.ts';
 import { segmentChange } from '../engine/domain/effects.ts';
+import { loadProgramFile } from '../engine/programs/load-program.ts';
+import { reconcileSegments } from '../engine/segments/reconcile.ts';
 import { SEGMENTS_SUBJECTS } from '../engine/streams/topology.ts';
 import { roundedPercentiles } from './checker.ts';
 
@@ -85,5 +88,39 @@ export function watchSegmentChanges(
         time_caused: timeCaused,
       };
     },
+  };
+}
+
+export interface SegmentAgreement {
+  as_of: string;
+  segments: { id: string; live: number; batch: number; differences: number }[];
+  /** Every segment has the same members live and by the stored events. */
+  agree: boolean;
+}
+
+/**
+ * The program's live segments against the same conditions over the stored events, after the
+ * traffic sent through the gateways: the members each customer's workflow published, and the
+ * members by the SQL compilation, as of one moment.
+ */
+export async function compareLiveAndBatch(
+  store: AnalyticsStore,
+  programFile: string,
+  asOf: Date,
+): Promise<SegmentAgreement> {
+  const { definition } = await loadProgramFile(programFile);
+  const baseTier = definition.tiers?.levels[0]?.id;
+  const report = await reconcileSegments(store, definition.segments ?? [], asOf, {
+    ...(baseTier !== undefined ? { baseTier } : {}),
+  });
+  return {
+    as_of: asOf.toISOString(),
+    segments: report.map((r) => ({
+      id: r.segmentId,
+      live: r.live,
+      batch: r.batch,
+      differences: r.differences,
+    })),
+    agree: report.length > 0 && report.every((r) => r.differences === 0),
   };
 }

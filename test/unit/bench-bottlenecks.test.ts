@@ -39,6 +39,10 @@ const figures: RunFigures = {
   ],
   identification: { p99: 34, aloneP99: 6, salesPerSecond: 76 },
   segments: { natsP99: 180, clickhouseP99: 1_450, cueP99: 212, sinkFlushMs: 250 },
+  segmentDifferences: [
+    { id: 'regulars', differences: 0 },
+    { id: 'big-baskets', differences: 3 },
+  ],
 };
 
 const allMet: Targets = {
@@ -50,6 +54,7 @@ const allMet: Targets = {
   throughput_100k_at_least_80pct_of_1k: true,
   identification_p99_at_100_per_s_at_most_20_ms: true,
   segment_change_p99_at_half_capacity_at_most_1_s: true,
+  segments_live_and_batch_agree: true,
 };
 
 describe('bottlenecks', () => {
@@ -67,6 +72,7 @@ describe('bottlenecks', () => {
         evaluator_at_least_1m_events_per_s: false,
         identification_p99_at_100_per_s_at_most_20_ms: false,
         segment_change_p99_at_half_capacity_at_most_1_s: false,
+        segments_live_and_batch_agree: false,
       },
       figures,
     );
@@ -76,11 +82,24 @@ describe('bottlenecks', () => {
       'evaluator_at_least_1m_events_per_s',
       'identification_p99_at_100_per_s_at_most_20_ms',
       'segment_change_p99_at_half_capacity_at_most_1_s',
+      'segments_live_and_batch_agree',
       'throughput_100k_at_least_80pct_of_1k',
     ]);
     expect(missed.segment_change_p99_at_half_capacity_at_most_1_s).toBe(
       'the sink: NATS p99 180 ms, ClickHouse p99 1,450 ms (a batch waits up to 250 ms, then its look-ups and inserts)',
     );
+    expect(missed.segments_live_and_batch_agree).toMatch(
+      /^live and batch members differ in big-baskets \(3\): /,
+    );
+    expect(
+      bottlenecks(
+        { ...allMet, segments_live_and_batch_agree: false },
+        {
+          ...figures,
+          segmentDifferences: [],
+        },
+      ).segments_live_and_batch_agree,
+    ).toMatch(/^no segment was compared/);
     expect(missed.identification_p99_at_100_per_s_at_most_20_ms).toMatch(
       /p99 34 ms beside sales at 76 events\/s, 6 ms alone: the cores the sales keep busy/,
     );
