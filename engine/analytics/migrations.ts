@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { groupTableStatements } from '../segments/groups.ts';
 import { basketStatements } from './baskets.ts';
 import { layoutForQuestions } from './layout-v3.ts';
+import { profileChangeStatements } from './profile-changes.ts';
 import { returnedCostStatements } from './returned-cost.ts';
 import { baselineStatements, qualified } from './schema.ts';
 import type { Statement } from './statement.ts';
@@ -104,6 +105,11 @@ WHERE customer_id != '' AND type IN ('customer.registered', 'profile.changed')
     version: 8,
     name: 'saved groups, their sizes over time and their members when saved',
     statements: groupTableStatements,
+  },
+  {
+    version: 9,
+    name: 'profile changes: the member figures as of any moment',
+    statements: profileChangeStatements,
   },
 ];
 

@@ -21,6 +21,7 @@ import {
   withoutPersonalData,
 } from '../domain/events.ts';
 import { type FraudFlag, flagPlace } from '../domain/fraud/messages.ts';
+import type { ProfileColumn } from './profile-changes.ts';
 import type { TableName } from './schema.ts';
 
 export interface EventRow {
@@ -240,6 +241,16 @@ export interface SegmentChangeRow {
   program_version: string;
 }
 
+/** A field a profile change set (profile-changes.ts): its `customers` column and new value. */
+export interface ProfileChangeRow {
+  customer_id: string;
+  at: string;
+  event_id: string;
+  field: ProfileColumn;
+  /** '' when the change cleared it. */
+  value: string;
+}
+
 /** The row type of each table. */
 export interface TableRows {
   events: EventRow;
@@ -258,6 +269,7 @@ export interface TableRows {
   segment_changes: SegmentChangeRow;
   customer_tags: CustomerTagsRow;
   baskets: BasketRow;
+  profile_changes: ProfileChangeRow;
 }
 
 /** Rows for several tables, as one message produces them. */
@@ -299,7 +311,7 @@ export function eventRows(
   event: RetailEvent,
   position: StreamPosition,
 ): Pick<Required<RowBatch>, 'events' | 'sale_lines' | 'return_lines'> &
-  Pick<RowBatch, 'customers' | 'customer_tags' | 'baskets'> {
+  Pick<RowBatch, 'customers' | 'customer_tags' | 'baskets' | 'profile_changes'> {
   const occurredAt = toClickHouseTime(event.occurredAt);
   const customerId = event.customerId ?? '';
   const common = {
@@ -415,6 +427,7 @@ export function eventRows(
       return {
         ...withoutMoney(ownId(event)),
         customer_tags: tagsOf(event),
+        profile_changes: profileChangeRows(event),
       };
     case 'points.adjusted':
     case 'service.interaction':
@@ -476,6 +489,36 @@ function tagsOf(event: CustomerRegisteredEvent | ProfileChangedEvent): CustomerT
   }
   const tags = event.changes.tags;
   return tags === undefined ? [] : [{ ...row, replaces: 1, tags: [...(tags ?? [])] }];
+}
+
+/**
+ * The member figures a profile change sets, one row per field, in `customers`' terms: the year
+ * of the birth date, the preferred store as home store (personal data, like the registration's:
+ * see profile-changes.ts on erasure).
+ */
+function profileChangeRows(event: ProfileChangedEvent): ProfileChangeRow[] {
+  const { changes } = event;
+  const row = (field: ProfileColumn, value: string | null | undefined): ProfileChangeRow[] =>
+    value === undefined
+      ? []
+      : [
+          {
+            customer_id: event.customerId,
+            at: toClickHouseTime(event.occurredAt),
+            event_id: event.eventId,
+            field,
+            value: value ?? '',
+          },
+        ];
+  return [
+    ...row('home_store_id', changes.preferredStoreId),
+    ...row('customer_type', changes.customerType),
+    ...row(
+      'birth_year',
+      changes.birthDate === undefined ? undefined : (changes.birthDate?.slice(0, 4) ?? null),
+    ),
+    ...row('gender', changes.gender),
+  ];
 }
 
 /**

@@ -46,7 +46,7 @@ type BaselineTable = (typeof BASELINE_TABLES)[number];
 
 /**
  * Every table rows are inserted into: the baseline's, migration 3's dimensions (layout-v3.ts),
- * migration 4's, 6's and 7's receipts (baskets.ts).
+ * migration 4's, 6's, 7's receipts (baskets.ts) and 9's profile changes (profile-changes.ts).
  */
 export const TABLES = [
   ...BASELINE_TABLES,
@@ -58,6 +58,7 @@ export const TABLES = [
   'segment_changes',
   'customer_tags',
   'baskets',
+  'profile_changes',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

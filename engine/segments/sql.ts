@@ -12,6 +12,7 @@
  * Every value of the condition is a bound parameter; only measure names and windows (integers the
  * schema bounds) are part of the SQL text.
  */
+import { membersAsOfSql } from '../analytics/profile-changes.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { QueryParams } from '../analytics/store.ts';
 import {
@@ -134,8 +135,9 @@ export function compileSegment(cond: Condition, options: SegmentSqlOptions): Com
   ) AS tg ON tg.customer_id = c.customer_id`);
   }
   if (needs('age')) {
+    // The birth year as of the moment: a profile change's, else the registration's.
     joins.push(`LEFT JOIN (
-    SELECT customer_id, birth_year FROM ${t('customers')} FINAL
+    SELECT customer_id, birth_year FROM (${membersAsOfSql(options.database)})
   ) AS dm ON dm.customer_id = c.customer_id`);
   }
 

@@ -81,6 +81,7 @@ describe('chDB analytics store', () => {
       'line_days_baskets_mv',
       'line_days_lines_mv',
       'products',
+      'profile_changes',
       'return_lines',
       'sale_lines',
       'saved_groups',
@@ -267,7 +268,7 @@ describe('chDB analytics store', () => {
     expect(await countDistinctEvents(store)).toBe(before);
   });
 
-  it("takes a member's row, with their birth year and gender, out of the analytics store", async () => {
+  it("takes a member's rows, with their birth year and gender, out of the analytics store", async () => {
     const member = (customer_id: string) => ({
       customer_id,
       registered_at: '2026-03-01 10:00:00.000',
@@ -279,11 +280,24 @@ describe('chDB analytics store', () => {
       gender: 'female',
       updated_at: '2026-03-01 10:00:00.000',
     });
+    const birthYearChange = (customer_id: string) => ({
+      customer_id,
+      at: '2026-04-01 10:00:00.000',
+      event_id: `e-${customer_id}`,
+      field: 'birth_year' as const,
+      value: '1991',
+    });
     await store.insert('customers', [member('c-erase-1'), member('c-keep-1')]);
-    expect(await eraseCustomerAnalytics(store, 'c-erase-1')).toEqual({ rowsErased: 1 });
-    const left = await store.query<{ customer_id: string }>(
-      `SELECT customer_id FROM clientele.customers WHERE customer_id IN ('c-erase-1', 'c-keep-1')`,
-    );
-    expect(left).toEqual([{ customer_id: 'c-keep-1' }]);
+    await store.insert('profile_changes', [
+      birthYearChange('c-erase-1'),
+      birthYearChange('c-keep-1'),
+    ]);
+    expect(await eraseCustomerAnalytics(store, 'c-erase-1')).toEqual({ rowsErased: 2 });
+    for (const table of ['customers', 'profile_changes']) {
+      const left = await store.query<{ customer_id: string }>(
+        `SELECT customer_id FROM clientele.${table} WHERE customer_id IN ('c-erase-1', 'c-keep-1')`,
+      );
+      expect(left, table).toEqual([{ customer_id: 'c-keep-1' }]);
+    }
   });
 });

@@ -1,9 +1,10 @@
 /**
  * `demographics`: customers, active customers, spend, margin and average basket by age band,
- * gender, acquisition source or customer type, from the `customers` dimension (FINAL) and the
- * daily aggregate `customer_days`.
+ * gender, acquisition source or customer type, from the members as of the moment (`customers`
+ * with their profile changes, profile-changes.ts) and the daily aggregate `customer_days`.
  */
 import { z } from 'zod';
+import { membersAsOfSql } from '../../profile-changes.ts';
 import { qualified } from '../../schema.ts';
 import type { AnalyticsStore } from '../../store.ts';
 import { type Answer, param } from '../question.ts';
@@ -46,11 +47,9 @@ export async function demographics(
      FROM (
        SELECT customer_id, ${CUTS[params.by]} AS cut
        FROM (
-         SELECT customer_id, toString(gender) AS gender, toString(acquisition_source) AS acquisition_source,
-           toString(customer_type) AS customer_type, birth_year,
+         SELECT customer_id, gender, acquisition_source, customer_type, birth_year,
            toInt32({year:UInt16}) - toInt32(assumeNotNull(birth_year)) AS age
-         FROM ${qualified(store.database, 'customers')} FINAL
-         WHERE registered_at <= {asOf:DateTime64(3, 'UTC')}
+         FROM (${membersAsOfSql(store.database)})
        )
      ) AS d
      FULL OUTER JOIN (
