@@ -5,12 +5,7 @@
  * a bad condition, a taken id and an unknown group are refused naming the field; replacing makes
  * a new version whose figures never mix with the old one's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../config/settings.ts';
-import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { askQuestion } from '../../engine/analytics/questions/registry.ts';
 import { eventRows } from '../../engine/analytics/rows.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
@@ -25,11 +20,12 @@ import {
   removeGroup,
   saveGroup,
 } from '../../engine/segments/groups.ts';
+import { openTestStore, type TestStore } from '../support/analytics-store.ts';
 import { registrationInput, saleInput } from './analytics-fixtures.ts';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-06-30T12:00:00.000Z');
-let dataDir: string;
+let opened: TestStore | undefined;
 let store: AnalyticsStore;
 /** Each customer's sale times, as stored. */
 const salesOf = new Map<string, number[]>();
@@ -87,11 +83,8 @@ const refused = async (work: Promise<unknown>): Promise<ClienteleError> => {
 };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'clientele-groups-'));
-  store = await createAnalyticsStore(
-    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
-  );
-  await store.migrate();
+  opened = await openTestStore('groups');
+  store = opened.store;
   let seed = 11;
   const random = () => {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -115,8 +108,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await opened?.remove();
 });
 
 describe('saved groups', () => {

@@ -4,12 +4,7 @@
  * asked about, the registration's value before it; a cleared field is unknown; and the
  * migration's backfill recovers the customer type and preferred store from stored changes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../config/settings.ts';
-import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { profileChangeStatements } from '../../engine/analytics/profile-changes.ts';
 import { askQuestion } from '../../engine/analytics/questions/registry.ts';
 import { eventRows, type RowBatch } from '../../engine/analytics/rows.ts';
@@ -18,9 +13,10 @@ import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
 import { parseCondition } from '../../engine/segments/expression.ts';
 import { batchMembers } from '../../engine/segments/reconcile.ts';
+import { openTestStore, type TestStore } from '../support/analytics-store.ts';
 import { registrationInput } from './analytics-fixtures.ts';
 
-let dataDir: string;
+let opened: TestStore | undefined;
 let store: AnalyticsStore;
 
 const REGISTERED = '2026-01-10T09:00:00.000Z';
@@ -74,11 +70,8 @@ async function cut(by: string, asOf: Date): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'clientele-profile-changes-'));
-  store = await createAnalyticsStore(
-    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
-  );
-  await store.migrate();
+  opened = await openTestStore('profile-changes');
+  store = opened.store;
   await storeEvents([
     // Born 1960, individual, female; then born 1996, business, gender cleared.
     registration('c-pc-1', {
@@ -97,8 +90,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await opened?.remove();
 });
 
 describe('profile changes in the member figures', () => {

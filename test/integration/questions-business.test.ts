@@ -7,12 +7,7 @@
  * purchases (their cohort is their first purchase's month). The as-of moment is mid-day,
  * mid-month, with data after it, so "nothing after the as-of moment" is checked as well.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../config/settings.ts';
-import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { BUSINESS_QUESTIONS } from '../../engine/analytics/questions/business/index.ts';
 import type { Answer, AnswerRow, AnyQuestion } from '../../engine/analytics/questions/question.ts';
 import type {
@@ -26,6 +21,7 @@ import type {
 import { toClickHouseTime } from '../../engine/analytics/rows.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { generateBatches, generateDimensions } from '../../engine/generator/generate.ts';
+import { openTestStore, type TestStore } from '../support/analytics-store.ts';
 
 const options = {
   seed: 11,
@@ -41,7 +37,7 @@ const asOf = new Date('2025-12-20T12:00:00.000Z');
 const asOfDay = '2025-12-20';
 const asOfTime = '2025-12-20 12:00:00.000';
 
-let dataDir: string;
+let opened: TestStore | undefined;
 let store: AnalyticsStore;
 const data = {
   customers: [] as CustomerRow[],
@@ -53,11 +49,8 @@ const data = {
 };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'clientele-business-'));
-  store = await createAnalyticsStore(
-    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
-  );
-  await store.migrate();
+  opened = await openTestStore('business');
+  store = opened.store;
   const dimensions = generateDimensions(options);
   await store.insert('stores', dimensions.stores);
   await store.insert('products', dimensions.products);
@@ -95,8 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await store?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await opened?.remove();
 });
 
 const question = (name: string): AnyQuestion => {

@@ -3,12 +3,7 @@
  * in plain TypeScript from the generated rows (never by SQL, never from the question's output),
  * and compared exactly for counts and money, within rounding for ratios.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../config/settings.ts';
-import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { kMeans } from '../../engine/analytics/questions/kmeans.ts';
 import type { Answer, AnswerRow } from '../../engine/analytics/questions/question.ts';
 import { askQuestion } from '../../engine/analytics/questions/registry.ts';
@@ -24,6 +19,7 @@ import {
   generateBatches,
   generateDimensions,
 } from '../../engine/generator/generate.ts';
+import { openTestStore, type TestStore } from '../support/analytics-store.ts';
 
 const options: GeneratorOptions = {
   seed: 7,
@@ -39,7 +35,7 @@ const options: GeneratorOptions = {
 const AS_OF = new Date('2025-12-20T12:00:00.000Z');
 const AS_OF_DAY = '2025-12-20';
 
-let dataDir: string;
+let opened: TestStore | undefined;
 let store: AnalyticsStore;
 const events: EventRow[] = [];
 const lines: SaleLineRow[] = [];
@@ -47,11 +43,8 @@ const members: CustomerRow[] = [];
 const tierChanges: TierChangeRow[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'clientele-questions-'));
-  store = await createAnalyticsStore(
-    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
-  );
-  await store.migrate();
+  opened = await openTestStore('questions');
+  store = opened.store;
   const dimensions = generateDimensions(options);
   await store.insert('stores', dimensions.stores);
   await store.insert('products', dimensions.products);
@@ -68,8 +61,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await store?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await opened?.remove();
 });
 
 // --- the expected answers, from the rows ----------------------------------------------------

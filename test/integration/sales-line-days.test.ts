@@ -5,12 +5,7 @@
  * by a line filter every line passes). One receipt holds the same SKU on two lines, split across
  * two inserts: it counts once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../config/settings.ts';
-import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { sales, salesQuery } from '../../engine/analytics/questions/business/sales.ts';
 import type { Answer } from '../../engine/analytics/questions/question.ts';
 import { eventRows, type SaleLineRow } from '../../engine/analytics/rows.ts';
@@ -21,6 +16,7 @@ import {
   generateBatches,
   generateDimensions,
 } from '../../engine/generator/generate.ts';
+import { openTestStore, type TestStore } from '../support/analytics-store.ts';
 import { saleInput } from './analytics-fixtures.ts';
 
 const options = {
@@ -35,7 +31,7 @@ const options = {
 };
 const asOf = new Date('2026-03-31T12:00:00.000Z');
 
-let dataDir: string;
+let opened: TestStore | undefined;
 let store: AnalyticsStore;
 const lines: SaleLineRow[] = [];
 
@@ -53,11 +49,8 @@ const twice = saleEvent.parse(
 );
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'clientele-sales-line-days-'));
-  store = await createAnalyticsStore(
-    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
-  );
-  await store.migrate();
+  opened = await openTestStore('sales-line-days');
+  store = opened.store;
   const dimensions = generateDimensions(options);
   await store.insert('stores', dimensions.stores);
   await store.insert('products', dimensions.products);
@@ -76,8 +69,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await store?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await opened?.remove();
 });
 
 const ask = (params: Record<string, string>): Promise<Answer> =>

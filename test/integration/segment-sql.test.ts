@@ -4,12 +4,7 @@
  * customers SQL finds as of a moment are exactly those the pure rules put in the segment. Tags
  * follow registrations (added) and profile changes (replaced), read from `customer_tags`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsSchema } from '../../config/settings.ts';
-import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { eventRows } from '../../engine/analytics/rows.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { lineNet, parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
@@ -20,9 +15,10 @@ import {
 } from '../../engine/domain/segments/membership.ts';
 import { parseCondition } from '../../engine/segments/expression.ts';
 import { batchMembers } from '../../engine/segments/reconcile.ts';
+import { openTestStore, type TestStore } from '../support/analytics-store.ts';
 import { registrationInput, returnInput, saleInput } from './analytics-fixtures.ts';
 
-let dataDir: string;
+let opened: TestStore | undefined;
 let store: AnalyticsStore;
 const DAY = 86_400_000;
 const AS_OF = new Date('2026-06-30T12:00:00.000Z');
@@ -35,11 +31,8 @@ function parsed(input: unknown): RetailEvent {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'clientele-segment-sql-'));
-  store = await createAnalyticsStore(
-    settingsSchema.parse({ dataDir, clickhouse: { backend: 'chdb' } }),
-  );
-  await store.migrate();
+  opened = await openTestStore('segment-sql');
+  store = opened.store;
   // A seeded population: sales over 200 days at two stores and both channels, some returns,
   // registrations with tags, some tags replaced by a profile change.
   let seed = 7;
@@ -130,8 +123,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await opened?.remove();
 });
 
 /** The live definition: each customer's events in time order through the pure membership. */
