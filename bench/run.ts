@@ -84,6 +84,10 @@ const sizes = quick
       segmentCustomers: 1_000,
     };
 const SCALE_POPULATIONS = [1_000, 10_000, 100_000];
+/** The sale → segment change phase: at least, and at most, this long. */
+const SEGMENT_SECONDS = { least: 30, cap: 180 };
+/** Sales that caused a change, for the phase to stop after its least time. */
+const SEGMENT_CHANGES_WANTED = 200;
 const STORES = ['S001', 'S002', 'S003'];
 const TILLS_PER_STORE = 4;
 /** Seconds of slack before the lifecycle triggers' due instant, beyond the estimated setup. */
@@ -546,25 +550,31 @@ try {
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
     if (store) {
       const watch = watchSegmentChanges(stack.nc, store, `${label}-`);
-      // 30 s at least, so even a quick run has changes enough for its percentiles.
       // Many customers, each with a few sales: a customer's first sales are the ones that move
-      // it into segments, so the sample is changes enough for a p99.
-      const events = generate(
-        label,
-        sizes.segmentCustomers,
-        rate * Math.max(30, sizes.latencySeconds),
-        31,
-      );
-      await measured(label, events, () => sendAtRate(t, events, rate));
+      // it into segments. At least 30 s, then until the sample holds changes enough for a p99
+      // (or the cap: most sales change no segment).
+      const events = generate(label, sizes.segmentCustomers, rate * SEGMENT_SECONDS.cap, 31);
+      const started = performance.now();
+      let sentFor = 0;
+      const stop = () =>
+        performance.now() - started >= SEGMENT_SECONDS.least * 1000 &&
+        watch.seen() >= SEGMENT_CHANGES_WANTED;
+      await measured(label, events, async () => {
+        const sent = await sendAtRate(t, events, rate, stop);
+        sentFor = (performance.now() - started) / 1000;
+        return sent;
+      });
+      const asOf = new Date();
       // The sink inserts once a second at most (flushMs): give the last changes time to land.
       await new Promise((r) => setTimeout(r, 3_000));
       segmentLatency = {
         share_of_capacity: 0.5,
         offered_events_per_s: rate,
+        sent_for_s: Math.round(sentFor),
         ...(await watch.stop(t.emittedAt)),
       };
       log('live against batch segment members, after the run…');
-      segmentAgreement = await compareLiveAndBatch(store, programFile, new Date());
+      segmentAgreement = await compareLiveAndBatch(store, programFile, asOf);
     }
   }
   const atHalf = curve.find((c) => c.share_of_capacity === 0.5)?.run;

@@ -20,6 +20,8 @@ import { roundedPercentiles } from './checker.ts';
 export const POLL_MS = 100;
 
 export interface SegmentWatch {
+  /** Events of the run that caused a change, seen on NATS so far. */
+  seen(): number;
   /** Stops watching; the figures for the events emitted at `emittedAt`. */
   stop(emittedAt: ReadonlyMap<string, number>): Promise<SegmentLatency>;
 }
@@ -70,6 +72,7 @@ export function watchSegmentChanges(
     }
   })();
   return {
+    seen: () => onNats.size,
     async stop(emittedAt) {
       polling = false;
       await poll;
@@ -96,31 +99,51 @@ export interface SegmentAgreement {
   segments: { id: string; live: number; batch: number; differences: number }[];
   /** Every segment has the same members live and by the stored events. */
   agree: boolean;
+  /** Comparisons made: the first, then one a second while changes were still landing. */
+  comparisons: number;
+  /** From the first comparison to the one reported. */
+  settled_after_ms: number;
 }
 
 /**
  * The program's live segments against the same conditions over the stored events, after the
  * traffic sent through the gateways: the members each customer's workflow published, and the
- * members by the SQL compilation, as of one moment.
+ * members by the SQL compilation, as of one moment. A change stamped before that moment may
+ * still be on its way (an exit whose instant passed while its customer's sale was in flight
+ * fires as soon as the sale is applied, stamped at its due instant): the comparison is made
+ * again, a second apart, until the two agree or `settleMs` has passed.
  */
 export async function compareLiveAndBatch(
   store: AnalyticsStore,
   programFile: string,
   asOf: Date,
+  settleMs = 30_000,
 ): Promise<SegmentAgreement> {
   const { definition } = await loadProgramFile(programFile);
   const baseTier = definition.tiers?.levels[0]?.id;
-  const report = await reconcileSegments(store, definition.segments ?? [], asOf, {
-    ...(baseTier !== undefined ? { baseTier } : {}),
-  });
-  return {
-    as_of: asOf.toISOString(),
-    segments: report.map((r) => ({
-      id: r.segmentId,
-      live: r.live,
-      batch: r.batch,
-      differences: r.differences,
-    })),
-    agree: report.length > 0 && report.every((r) => r.differences === 0),
-  };
+  const started = performance.now();
+  let comparisons = 0;
+  for (;;) {
+    const report = await reconcileSegments(store, definition.segments ?? [], asOf, {
+      ...(baseTier !== undefined ? { baseTier } : {}),
+    });
+    comparisons += 1;
+    const agree = report.length > 0 && report.every((r) => r.differences === 0);
+    const elapsed = performance.now() - started;
+    if (agree || elapsed >= settleMs) {
+      return {
+        as_of: asOf.toISOString(),
+        segments: report.map((r) => ({
+          id: r.segmentId,
+          live: r.live,
+          batch: r.batch,
+          differences: r.differences,
+        })),
+        agree,
+        comparisons,
+        settled_after_ms: Math.round(elapsed),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
 }
