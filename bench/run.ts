@@ -542,7 +542,9 @@ try {
     // From an event to the segment change it causes, at half capacity. Fresh customers: the
     // returning ones above are in every segment already (thousands of purchases each), so their
     // events change none; these enter `coffee-lovers`, `big-baskets` and `regulars` as they buy.
-    const rate = Math.max(5, shareOfCalls(returning, 0.5));
+    // Their first sales start workflows, so the capacity they are a half of is the first run's,
+    // of new customers, as for identification below.
+    const rate = Math.max(5, shareOfCalls(saturation, 0.5));
     const label = 'seg50';
     log(
       `sale → segment change at 50 % of capacity, ${rate} events/s, ${sizes.segmentCustomers} new customers…`,
@@ -559,7 +561,7 @@ try {
       const stop = () =>
         performance.now() - started >= SEGMENT_SECONDS.least * 1000 &&
         watch.seen() >= SEGMENT_CHANGES_WANTED;
-      await measured(label, events, async () => {
+      const run = await measured(label, events, async () => {
         const sent = await sendAtRate(t, events, rate, stop);
         sentFor = (performance.now() - started) / 1000;
         return sent;
@@ -572,6 +574,9 @@ try {
         offered_events_per_s: rate,
         sent_for_s: Math.round(sentFor),
         ...(await watch.stop(t.emittedAt)),
+        // The same sales' cues: where the time went when a change is late.
+        cue_latency_ms: run.cue_latency_ms,
+        hops_ms: run.hops_ms,
       };
       log('live against batch segment members, after the run…');
       segmentAgreement = await compareLiveAndBatch(store, programFile, asOf);
