@@ -12,7 +12,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { AnalyticsStore } from '../engine/analytics/store.ts';
 import { segmentChange } from '../engine/domain/effects.ts';
 import { loadProgramFile } from '../engine/programs/load-program.ts';
-import { reconcileSegments } from '../engine/segments/reconcile.ts';
+import { reconcileProgramSegments } from '../engine/segments/reconcile.ts';
 import { SEGMENTS_SUBJECTS } from '../engine/streams/topology.ts';
 import { roundedPercentiles } from './checker.ts';
 
@@ -120,13 +120,10 @@ export async function compareLiveAndBatch(
   settleMs = 30_000,
 ): Promise<SegmentAgreement> {
   const { definition } = await loadProgramFile(programFile);
-  const baseTier = definition.tiers?.levels[0]?.id;
   const started = performance.now();
   let comparisons = 0;
   for (;;) {
-    const report = await reconcileSegments(store, definition.segments ?? [], asOf, {
-      ...(baseTier !== undefined ? { baseTier } : {}),
-    });
+    const report = await reconcileProgramSegments(store, definition, asOf);
     comparisons += 1;
     const agree = report.length > 0 && report.every((r) => r.differences === 0);
     const elapsed = performance.now() - started;

@@ -8,7 +8,7 @@ import type { Settings } from '../../config/settings.ts';
 import { ProgramError } from '../domain/loyalty/program-schema.ts';
 import { loadProgramFile, ProgramFileError } from '../programs/load-program.ts';
 import { loadSegmentsFile } from '../segments/load-segments.ts';
-import { reconcileSegments } from '../segments/reconcile.ts';
+import { reconcileProgramSegments } from '../segments/reconcile.ts';
 import { SegmentListError } from '../segments/segment-schema.ts';
 import { openOrExit } from './analytics.ts';
 
@@ -74,11 +74,7 @@ export function addSegmentCommands(program: Command, settingsOrExit: () => Setti
       }
       const store = await openOrExit(settingsOrExit());
       try {
-        const baseTier = definition.tiers?.levels[0]?.id;
-        const report = await reconcileSegments(store, list, asOf, {
-          ...(baseTier !== undefined ? { baseTier } : {}),
-          limit,
-        });
+        const report = await reconcileProgramSegments(store, definition, asOf, { limit });
         if (options.json) {
           process.stdout.write(
             `${JSON.stringify({ asOf: asOf.toISOString(), segments: report }, null, 2)}\n`,

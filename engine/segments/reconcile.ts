@@ -7,6 +7,7 @@
 import { toClickHouseTime } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { AnalyticsStore, QueryParams } from '../analytics/store.ts';
+import type { ProgramDefinition } from '../domain/loyalty/program-schema.ts';
 import type { Condition } from '../domain/segments/conditions.ts';
 import { compileSegment } from './sql.ts';
 
@@ -158,6 +159,23 @@ export async function reconcileSegments(
     });
   }
   return report;
+}
+
+/**
+ * A program's live segments against batch: a member with no tier change stored is in the
+ * program's first level, as the customer's record has it.
+ */
+export function reconcileProgramSegments(
+  store: Pick<AnalyticsStore, 'database' | 'query'>,
+  definition: Pick<ProgramDefinition, 'segments' | 'tiers'>,
+  asOf: Date,
+  options: { limit?: number } = {},
+): Promise<SegmentDifferences[]> {
+  const baseTier = definition.tiers?.levels[0]?.id;
+  return reconcileSegments(store, definition.segments ?? [], asOf, {
+    ...options,
+    ...(baseTier !== undefined ? { baseTier } : {}),
+  });
 }
 
 /** A segment's size at the end of each day from `from` to `to` (UTC dates), from the changes. */

@@ -59,6 +59,13 @@ async function storeEvents(events: RetailEvent[]): Promise<void> {
   }
 }
 
+/** The rows of `profile_changes`, by customer and field. */
+const storedChanges = () =>
+  store.query<{ customer_id: string; field: string; value: string }>(
+    `SELECT customer_id, toString(field) AS field, value FROM ${store.database}.profile_changes
+     ORDER BY customer_id, field`,
+  );
+
 /** The demographics answer as { cut: customers }. */
 async function cut(by: string, asOf: Date): Promise<Record<string, number>> {
   const asked = await askQuestion(
@@ -113,10 +120,7 @@ describe('profile changes in the member figures', () => {
   });
 
   it('one row per field a change sets, in customers terms; none for what it leaves', async () => {
-    const rows = await store.query<{ customer_id: string; field: string; value: string }>(
-      `SELECT customer_id, toString(field) AS field, value FROM ${store.database}.profile_changes
-       ORDER BY customer_id, field`,
-    );
+    const rows = await storedChanges();
     expect(rows).toEqual([
       { customer_id: 'c-pc-1', field: 'birth_year', value: '1996' },
       { customer_id: 'c-pc-1', field: 'customer_type', value: 'business' },
@@ -130,10 +134,7 @@ describe('profile changes in the member figures', () => {
     for (const statement of profileChangeStatements(store.database)) {
       await store.command(typeof statement === 'string' ? statement : statement.sql);
     }
-    const rows = await store.query<{ customer_id: string; field: string; value: string }>(
-      `SELECT customer_id, toString(field) AS field, value FROM ${store.database}.profile_changes
-       ORDER BY customer_id, field`,
-    );
+    const rows = await storedChanges();
     // The events' payloads keep no birth date or gender (personal data): those are not recovered.
     expect(rows).toEqual([
       { customer_id: 'c-pc-1', field: 'customer_type', value: 'business' },
