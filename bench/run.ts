@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { loadSettings } from '../config/settings.ts';
+import type { FlushReport } from '../engine/analytics/sink.ts';
 import { CustomerAccount, noEffects } from '../engine/domain/customer/account.ts';
 import {
   parseRetailEvent,
@@ -209,11 +210,14 @@ const deliveries = new Map<
   { storedAtMs: number; takenAtMs: number; sentAtMs: number; appliedAtMs: number }
 >();
 let temporalCalls = 0;
+/** The sink's batches while they are being recorded (the segment phase). */
+let sinkFlushes: FlushReport[] | undefined;
 const stack = await startStack({
   settings,
   logger,
   components: ['router', 'sink'],
   ephemeralPorts: true,
+  onSinkFlush: (flush) => sinkFlushes?.push(flush),
   observeDeliveries: (d) => {
     temporalCalls += 1;
     for (const e of d.events) {
@@ -552,6 +556,8 @@ try {
     await new Promise((r) => setTimeout(r, sizes.settleSeconds * 1000));
     if (store) {
       const watch = watchSegmentChanges(stack.nc, store, `${label}-`);
+      const flushes: FlushReport[] = [];
+      sinkFlushes = flushes;
       // Many customers, each with a few sales: a customer's first sales are the ones that move
       // it into segments. At least 30 s, then until the sample holds changes enough for a p99
       // (or the cap: most sales change no segment).
@@ -567,8 +573,9 @@ try {
         return sent;
       });
       const asOf = new Date();
-      // The sink inserts once a second at most (flushMs): give the last changes time to land.
+      // Give the last changes time to land (the sink's batch wait, its writes, the poll).
       await new Promise((r) => setTimeout(r, 3_000));
+      sinkFlushes = undefined;
       segmentLatency = {
         share_of_capacity: 0.5,
         offered_events_per_s: rate,
@@ -577,6 +584,14 @@ try {
         // The same sales' cues: where the time went when a change is late.
         cue_latency_ms: run.cue_latency_ms,
         hops_ms: run.hops_ms,
+        // The sink's batches meanwhile: how long their oldest message waited, how long they took.
+        sink_batches: {
+          count: flushes.length,
+          messages: roundedPercentiles(flushes.map((f) => f.messages)),
+          waited_ms: roundedPercentiles(flushes.map((f) => f.waitedMs)),
+          write_ms: roundedPercentiles(flushes.map((f) => f.writeMs)),
+          failed: flushes.filter((f) => !f.ok).length,
+        },
       };
       log('live against batch segment members, after the run…');
       segmentAgreement = await compareLiveAndBatch(store, programFile, asOf);

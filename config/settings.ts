@@ -195,6 +195,8 @@ export const settingsSchema = z.object({
     .object({
       batchSize: z.number().int().min(1).max(100_000).default(2000),
       flushMs: z.number().int().min(10).max(60_000).default(250),
+      /** A segment change's batch waits this long at most: live segment counts follow it. */
+      segmentsFlushMs: z.number().int().min(1).max(60_000).default(25),
     })
     .prefault({}),
   worker: z

@@ -4,6 +4,8 @@
  * It reads the EVENTS, LEDGER, CUES and DEADLETTER streams through one durable pull consumer each
  * (named SINK_CONSUMER, explicit ack), buffers up to `batchSize` messages or `flushMs`, inserts
  * each table's rows, and acks the messages only after every insert of the batch succeeded.
+ * A segment change waits at most `segmentsFlushMs` and its table is written first: the live
+ * segment counts follow it within a second of the sale that caused it.
  *
  * - Delivery is at-least-once (a lost ack, a crash between two inserts or between insert and ack,
  *   an event re-published after the duplicate window): each table's rows are inserted once by
@@ -21,6 +23,7 @@
  * The sink never creates streams: engine/streams declares them. It creates or updates only its
  * own consumers.
  */
+import { performance } from 'node:perf_hooks';
 import { type Consumer, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -82,6 +85,9 @@ type SinkStream = (typeof SINK_STREAMS)[number];
 /** Of a stream that carries more than the sink stores, the subjects it reads. */
 const SINK_FILTERS: Partial<Record<SinkStream, string>> = { [LOYALTY_STREAM]: TIER_SUBJECTS };
 
+/** Streams whose rows are watched live: a message of theirs shortens its batch's wait. */
+const PROMPT_STREAMS: ReadonlySet<SinkStream> = new Set([SEGMENTS_STREAM]);
+
 /** A pull request waits at most this long for messages; stop() waits for it to end. */
 const FETCH_EXPIRES_MS = 1_000;
 /** Deliveries after which a message whose rows the store refuses is dead-lettered. */
@@ -90,12 +96,16 @@ const MAX_NAK_DELAY_MS = 30_000;
 /**
  * Tables are written children first and `events` last, so an event is visible only once its lines
  * are (dashboards that count events then join lines see whole events); a sale's receipt
- * (`baskets`) right after its lines.
+ * (`baskets`) right after its lines. `segment_changes`, watched live and joined to nothing, goes
+ * before them all.
  */
 const INSERT_ORDER: readonly TableName[] = [
+  'segment_changes',
   'sale_lines',
   'baskets',
-  ...TABLES.filter((t) => t !== 'sale_lines' && t !== 'baskets' && t !== 'events'),
+  ...TABLES.filter(
+    (t) => t !== 'segment_changes' && t !== 'sale_lines' && t !== 'baskets' && t !== 'events',
+  ),
   'events',
 ];
 
@@ -108,9 +118,21 @@ export interface SinkOptions {
   batchSize: number;
   /** Longest time a message waits in the buffer before its batch is inserted. */
   flushMs: number;
+  /** The same for a segment change (at most flushMs; default flushMs). */
+  segmentsFlushMs?: number;
   logger: SinkLogger;
   /** A flush that takes longer is abandoned and its messages nak'ed (default 30 s). */
   flushTimeoutMs?: number;
+  /** Told of every batch written (or refused), for measurements. */
+  onFlush?: (flush: FlushReport) => void;
+}
+
+/** One batch: its messages, how long the oldest waited in the buffer, how long the writes took. */
+export interface FlushReport {
+  messages: number;
+  waitedMs: number;
+  writeMs: number;
+  ok: boolean;
 }
 
 /** Rows written so far (duplicates included), for progress display. */
@@ -136,6 +158,8 @@ interface Pending {
   stream: SinkStream;
   msg: JsMsg;
   rows: RowBatch;
+  /** When the sink took it in (performance.now()). */
+  receivedAt: number;
   /** Set for a message that goes to dead_letters: it is terminated, not acked. */
   poison?: string;
 }
@@ -157,10 +181,14 @@ class JetStreamSink implements Sink {
   private readonly store: AnalyticsStore;
   private readonly batchSize: number;
   private readonly flushMs: number;
+  private readonly segmentsFlushMs: number;
   private readonly flushTimeoutMs: number;
+  private readonly onFlush: ((flush: FlushReport) => void) | undefined;
   private readonly log: SinkLogger;
   private pending: Pending[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires (performance.now()). */
+  private timerDue = 0;
   private flushChain: Promise<void> = Promise.resolve();
   private loops: Promise<void>[] = [];
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -175,7 +203,11 @@ class JetStreamSink implements Sink {
     this.store = options.store;
     this.batchSize = options.batchSize;
     this.flushMs = options.flushMs;
+    this.segmentsFlushMs = Math.min(options.segmentsFlushMs ?? options.flushMs, options.flushMs);
+    if (!(this.segmentsFlushMs >= 1))
+      throw new Error(`segmentsFlushMs must be positive, not ${options.segmentsFlushMs}`);
     this.flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
+    this.onFlush = options.onFlush;
     this.log = options.logger;
     // Worst stay of a message here: waiting for its batch (flushMs), the flush in progress, then
     // its own flush (each at most flushTimeoutMs), plus a margin for the ack to reach the server.
@@ -199,7 +231,12 @@ class JetStreamSink implements Sink {
     );
     this.loops = SINK_STREAMS.map((stream, i) => this.pull(stream, consumers[i] as Consumer));
     this.log.info(
-      { streams: SINK_STREAMS, batchSize: this.batchSize, flushMs: this.flushMs },
+      {
+        streams: SINK_STREAMS,
+        batchSize: this.batchSize,
+        flushMs: this.flushMs,
+        segmentsFlushMs: this.segmentsFlushMs,
+      },
       'analytics sink started',
     );
   }
@@ -244,15 +281,20 @@ class JetStreamSink implements Sink {
   }
 
   private async accept(stream: SinkStream, msg: JsMsg): Promise<void> {
-    this.pending.push(decode(stream, msg));
+    this.pending.push({ ...decode(stream, msg), receivedAt: performance.now() });
     if (this.pending.length >= this.batchSize) {
       await this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.flushMs);
+      return;
     }
+    const wait = PROMPT_STREAMS.has(stream) ? this.segmentsFlushMs : this.flushMs;
+    const due = performance.now() + wait;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
   }
 
   /** Inserts and acks what is buffered. Flushes run one at a time; never rejects. */
@@ -270,7 +312,15 @@ class JetStreamSink implements Sink {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    const started = performance.now();
+    const failedBefore = this.processed.failedFlushes;
     await this.settle(batch, Date.now() + this.flushTimeoutMs, true);
+    this.onFlush?.({
+      messages: batch.length,
+      waitedMs: started - Math.min(...batch.map((p) => p.receivedAt)),
+      writeMs: performance.now() - started,
+      ok: this.processed.failedFlushes === failedBefore,
+    });
   }
 
   /**
@@ -431,8 +481,8 @@ function withDeadline<T>(op: Promise<T>, deadline: number, what: string): Promis
 }
 
 /** Turns a message into the rows it becomes, or into a dead letter. Never throws. */
-function decode(stream: SinkStream, msg: JsMsg): Pending {
-  const poison = (reason: string): Pending => ({
+function decode(stream: SinkStream, msg: JsMsg): Omit<Pending, 'receivedAt'> {
+  const poison = (reason: string): Omit<Pending, 'receivedAt'> => ({
     stream,
     msg,
     poison: reason,

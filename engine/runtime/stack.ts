@@ -25,7 +25,7 @@ import { createCustomerWorker } from '../../workflows/worker.ts';
 import { startHistoryService } from '../analytics/history-service.ts';
 import { createAnalyticsStore } from '../analytics/open-store.ts';
 import { startQuestionsService } from '../analytics/questions-service.ts';
-import { createSink, type Sink } from '../analytics/sink.ts';
+import { createSink, type Sink, type SinkOptions } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
 import { openProfileStore } from '../customer-view/profile-store.ts';
@@ -85,6 +85,8 @@ export interface StackOptions {
   temporalDynamicConfig?: Record<string, string | number | boolean>;
   /** Told of every delivery the router completes (the benchmark times the hops with it). */
   observeDeliveries?: RouterDeps['observe'];
+  /** Told of every batch the analytics sink writes (the benchmark times its batches). */
+  onSinkFlush?: SinkOptions['onFlush'];
   /**
    * The loyalty program versions to use, instead of those published in the program store
    * (tests that publish versions themselves pass a catalog they add to).
@@ -259,6 +261,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         store: s,
         batchSize: settings.sink.batchSize,
         flushMs: settings.sink.flushMs,
+        segmentsFlushMs: settings.sink.segmentsFlushMs,
+        onFlush: options.onSinkFlush,
         logger,
       });
       sink = k;

@@ -29,7 +29,12 @@ import {
   pointsBalanceByCustomer,
 } from '../../engine/analytics/queries.ts';
 import { baselineStatements } from '../../engine/analytics/schema.ts';
-import { createSink, SINK_STREAMS, type Sink } from '../../engine/analytics/sink.ts';
+import {
+  createSink,
+  type FlushReport,
+  SINK_STREAMS,
+  type Sink,
+} from '../../engine/analytics/sink.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { type RunningServer, startNatsServer } from '../../engine/runtime/servers.ts';
 import { DEAD_LETTER_HEADERS } from '../../engine/streams/dead-letter.ts';
@@ -649,5 +654,52 @@ describe('analytics sink', () => {
     );
     await eventually(drained, (done) => done);
     expect(await countRows(store, 'events')).toBe(before + 1_000);
+    await sink.stop();
+  });
+
+  it('a segment change brings its batch forward: it does not wait for flushMs', async () => {
+    await sink.stop(); // the only sink on the consumers
+    const flushes: FlushReport[] = [];
+    // A minute's wait for other messages: only the segment change can end it within the test.
+    sink = createSink({
+      nc,
+      store,
+      batchSize: 1000,
+      flushMs: 60_000,
+      segmentsFlushMs: 10,
+      logger,
+      onFlush: (f) => flushes.push(f),
+    });
+    await sink.start();
+    const event = saleInput({ storeId: 'S003' });
+    await js.publish(eventSubject('S003'), JSON.stringify(event), { msgID: event.eventId });
+    const customerId = uniqueId('Cseg');
+    await js.publish(
+      segmentSubject(customerId),
+      JSON.stringify({
+        customerId,
+        segmentId: 'regulars',
+        change: 'entered',
+        at: '2026-06-01T10:00:00.000Z',
+        cause: 'event',
+        eventId: event.eventId,
+        programVersion: 'gold@3',
+      }),
+    );
+    // Stored long before the minute is up (the sale may come along, or wait for the stop).
+    await eventually(
+      () =>
+        store.query(
+          `SELECT segment_id FROM ${db('segment_changes')} WHERE customer_id = {customerId:String}`,
+          { customerId },
+        ),
+      (rows) => rows.length === 1,
+      30_000,
+    );
+    await sink.stop();
+    expect(flushes[0]?.ok).toBe(true);
+    expect(flushes[0]?.waitedMs).toBeLessThan(30_000);
+    expect(await eventById(store, event.eventId)).toBeDefined();
+    expect(flushes.reduce((n, f) => n + f.messages, 0)).toBe(2);
   });
 });
