@@ -33,43 +33,80 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function squaredDistance(a: readonly number[], b: readonly number[]): number {
+/**
+ * Points and centroids are kept in flat Float64Arrays, `dimensions` numbers per row: the same
+ * arithmetic in the same order as on nested arrays (so the same clusters), without an array
+ * look-up per coordinate.
+ */
+function squaredDistance(
+  a: Float64Array,
+  aAt: number,
+  b: Float64Array,
+  bAt: number,
+  dimensions: number,
+): number {
   let sum = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    const d = (a[i] as number) - (b[i] as number);
+  for (let i = 0; i < dimensions; i += 1) {
+    const d = (a[aAt + i] as number) - (b[bAt + i] as number);
     sum += d * d;
   }
   return sum;
 }
 
-function nearest(point: readonly number[], centroids: readonly number[][]): [number, number] {
+/**
+ * The nearest centroid (the first of equals). A centroid's sum stops once it reaches the best so
+ * far: the terms are never negative, so it could not win, and the answer is the same.
+ */
+function nearest(
+  points: Float64Array,
+  at: number,
+  centroids: Float64Array,
+  k: number,
+  dimensions: number,
+): number {
   let best = 0;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (let c = 0; c < centroids.length; c += 1) {
-    const d = squaredDistance(point, centroids[c] as number[]);
-    if (d < bestDistance) {
-      bestDistance = d;
+  for (let c = 0; c < k; c += 1) {
+    const from = c * dimensions;
+    let sum = 0;
+    for (let i = 0; i < dimensions && sum < bestDistance; i += 1) {
+      const d = (points[at + i] as number) - (centroids[from + i] as number);
+      sum += d * d;
+    }
+    if (sum < bestDistance) {
+      bestDistance = sum;
       best = c;
     }
   }
-  return [best, bestDistance];
+  return best;
 }
 
 /**
  * k-means++: the first centroid a point drawn uniformly, each next one a point drawn with
  * probability proportional to its squared distance to the nearest centroid chosen so far.
  */
-function initialCentroids(points: readonly number[][], k: number, random: () => number) {
-  const first = points[Math.floor(random() * points.length)] as number[];
-  const centroids = [first.slice()];
-  const distances = points.map((p) => squaredDistance(p, first));
-  while (centroids.length < k) {
-    const total = distances.reduce((a, b) => a + b, 0);
+function initialCentroids(
+  points: Float64Array,
+  n: number,
+  k: number,
+  dimensions: number,
+  random: () => number,
+): Float64Array {
+  const centroids = new Float64Array(k * dimensions);
+  const first = Math.floor(random() * n);
+  centroids.set(points.subarray(first * dimensions, (first + 1) * dimensions), 0);
+  const distances = new Float64Array(n);
+  for (let i = 0; i < n; i += 1) {
+    distances[i] = squaredDistance(points, i * dimensions, centroids, 0, dimensions);
+  }
+  for (let c = 1; c < k; c += 1) {
+    let total = 0;
+    for (let i = 0; i < n; i += 1) total += distances[i] as number;
     let chosen = 0;
     if (total > 0) {
       let target = random() * total;
-      chosen = distances.length - 1;
-      for (let i = 0; i < distances.length; i += 1) {
+      chosen = n - 1;
+      for (let i = 0; i < n; i += 1) {
         target -= distances[i] as number;
         if (target < 0) {
           chosen = i;
@@ -80,10 +117,10 @@ function initialCentroids(points: readonly number[][], k: number, random: () => 
       // Fewer distinct points than k: the remaining centroids repeat one.
       random();
     }
-    const centroid = (points[chosen] as number[]).slice();
-    centroids.push(centroid);
-    for (let i = 0; i < points.length; i += 1) {
-      const d = squaredDistance(points[i] as number[], centroid);
+    const at = c * dimensions;
+    centroids.set(points.subarray(chosen * dimensions, (chosen + 1) * dimensions), at);
+    for (let i = 0; i < n; i += 1) {
+      const d = squaredDistance(points, i * dimensions, centroids, at, dimensions);
       if (d < (distances[i] as number)) distances[i] = d;
     }
   }
@@ -99,44 +136,57 @@ export function kMeans(points: readonly number[][], options: KMeansOptions): KMe
   if (points.some((p) => p.length !== dimensions)) {
     throw new Error('points: not all points have the same number of dimensions');
   }
-  const k = Math.min(options.k, points.length);
+  const n = points.length;
+  const k = Math.min(options.k, n);
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-6;
   const random = seededRandom(options.seed);
+  const flat = new Float64Array(n * dimensions);
+  for (let i = 0; i < n; i += 1) flat.set(points[i] as number[], i * dimensions);
 
-  let centroids = initialCentroids(points, k, random);
-  const assignments = new Array<number>(points.length).fill(0);
+  let centroids = initialCentroids(flat, n, k, dimensions, random);
+  const assignments = new Array<number>(n).fill(0);
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations += 1;
-    for (let i = 0; i < points.length; i += 1) {
-      assignments[i] = nearest(points[i] as number[], centroids)[0];
+    for (let i = 0; i < n; i += 1) {
+      assignments[i] = nearest(flat, i * dimensions, centroids, k, dimensions);
     }
-    const sums = centroids.map(() => new Array<number>(dimensions).fill(0));
+    const sums = new Float64Array(k * dimensions);
     const counts = new Array<number>(k).fill(0);
-    for (let i = 0; i < points.length; i += 1) {
+    for (let i = 0; i < n; i += 1) {
       const c = assignments[i] as number;
       counts[c] = (counts[c] as number) + 1;
-      const sum = sums[c] as number[];
-      const point = points[i] as number[];
-      for (let d = 0; d < dimensions; d += 1) sum[d] = (sum[d] as number) + (point[d] as number);
+      const at = c * dimensions;
+      const from = i * dimensions;
+      for (let d = 0; d < dimensions; d += 1) {
+        sums[at + d] = (sums[at + d] as number) + (flat[from + d] as number);
+      }
     }
     // An empty cluster keeps its centroid (it may win points back next round).
-    const next = sums.map((sum, c) =>
-      counts[c] === 0 ? (centroids[c] as number[]) : sum.map((s) => s / (counts[c] as number)),
-    );
-    const moved = Math.max(
-      ...next.map((centroid, c) => Math.sqrt(squaredDistance(centroid, centroids[c] as number[]))),
-    );
+    const next = new Float64Array(k * dimensions);
+    let moved = 0;
+    for (let c = 0; c < k; c += 1) {
+      const at = c * dimensions;
+      const count = counts[c] as number;
+      for (let d = 0; d < dimensions; d += 1) {
+        next[at + d] =
+          count === 0 ? (centroids[at + d] as number) : (sums[at + d] as number) / count;
+      }
+      moved = Math.max(moved, Math.sqrt(squaredDistance(next, at, centroids, at, dimensions)));
+    }
     centroids = next;
     if (moved <= tolerance) break;
   }
-  for (let i = 0; i < points.length; i += 1) {
-    assignments[i] = nearest(points[i] as number[], centroids)[0];
+  for (let i = 0; i < n; i += 1) {
+    assignments[i] = nearest(flat, i * dimensions, centroids, k, dimensions);
   }
   const sizes = new Array<number>(k).fill(0);
   for (const c of assignments) sizes[c] = (sizes[c] as number) + 1;
-  return { centroids, assignments, sizes, iterations };
+  const rows = Array.from({ length: k }, (_, c) =>
+    Array.from(centroids.subarray(c * dimensions, (c + 1) * dimensions)),
+  );
+  return { centroids: rows, assignments, sizes, iterations };
 }
 
 /**
