@@ -47,6 +47,17 @@ export async function openOrExit(settings: Settings): Promise<AnalyticsStore> {
 /** Tables the questions read that an unmigrated or empty store lacks. */
 const missingTables = (message: string) => /UNKNOWN_TABLE|UNKNOWN_DATABASE/.test(message);
 
+/** A read of the store that failed, told so the user can act on it (exit code 1). */
+export function storeReadFailed(settings: Settings, what: string, err: unknown): void {
+  const message = (err as Error).message;
+  process.stderr.write(
+    missingTables(message)
+      ? `clientele: the analytics tables are missing in ${where(settings)}: start Clientele (or its sink) once to create them\n`
+      : `clientele: ${what} failed: ${message}\n`,
+  );
+  process.exitCode = 1;
+}
+
 async function run(
   settings: Settings,
   question: AnyQuestion,
@@ -76,13 +87,7 @@ async function run(
       process.exitCode = 2;
       return;
     }
-    const message = (err as Error).message;
-    process.stderr.write(
-      missingTables(message)
-        ? `clientele: the analytics tables are missing in ${where(settings)}: start Clientele (or its sink) once to create them\n`
-        : `clientele: ${question.name} failed: ${message}\n`,
-    );
-    process.exitCode = 1;
+    storeReadFailed(settings, question.name, err);
   } finally {
     await store.close();
   }

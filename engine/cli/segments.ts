@@ -10,7 +10,7 @@ import { loadProgramFile, ProgramFileError } from '../programs/load-program.ts';
 import { loadSegmentsFile } from '../segments/load-segments.ts';
 import { reconcileProgramSegments } from '../segments/reconcile.ts';
 import { SegmentListError } from '../segments/segment-schema.ts';
-import { openOrExit } from './analytics.ts';
+import { openOrExit, storeReadFailed } from './analytics.ts';
 
 /** Exit code of `reconcile` when live and batch membership differ. */
 export const DIFFERENCES_FOUND = 3;
@@ -72,9 +72,16 @@ export function addSegmentCommands(program: Command, settingsOrExit: () => Setti
         process.exitCode = 2;
         return;
       }
-      const store = await openOrExit(settingsOrExit());
+      const settings = settingsOrExit();
+      const store = await openOrExit(settings);
       try {
-        const report = await reconcileProgramSegments(store, definition, asOf, { limit });
+        let report: Awaited<ReturnType<typeof reconcileProgramSegments>>;
+        try {
+          report = await reconcileProgramSegments(store, definition, asOf, { limit });
+        } catch (err) {
+          storeReadFailed(settings, 'the reconciliation', err);
+          return;
+        }
         if (options.json) {
           process.stdout.write(
             `${JSON.stringify({ asOf: asOf.toISOString(), segments: report }, null, 2)}\n`,

@@ -5,8 +5,10 @@
  * (a fresh install starts under the example program).
  */
 import { resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { Program, ProgramDefinition } from '../domain/loyalty/program-schema.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { loadProgramFile } from './load-program.ts';
 import { openProgramStore, type ProgramWatch } from './program-store.ts';
@@ -23,11 +25,19 @@ export async function followProgram(
   const loaded = await loadProgramFile(resolve(file));
   const programId = loaded.definition.id;
   const store = await openProgramStore(nc, { replicas });
-  if ((await store.versions(programId)).length === 0) {
+  const latest = (await store.versions(programId)).at(-1);
+  if (latest === undefined) {
     const first = await store.publish(loaded.input, new Date(), file);
     logger.info(
       { version: first.version, file },
       'published the program file as its first version',
+    );
+  } else if (!sameRules(latest, loaded.definition)) {
+    // An edited file is not a new version by itself: versions are published deliberately, each
+    // with the moment it comes into force.
+    logger.warn(
+      { version: latest.version, file },
+      'the program file differs from the latest published version, which stays in force: publish the file with `clientele program publish` to make it a new version',
     );
   }
   const catalog = createProgramCatalog();
@@ -43,4 +53,11 @@ export async function followProgram(
     (err) => logger.warn({ err: err.message }, 'a program version could not be read; ignored'),
   );
   return { catalog, watch };
+}
+
+/** The same program apart from its version name and when it comes into force. */
+function sameRules(published: Program, file: ProgramDefinition): boolean {
+  const { version: _v, effectiveFrom: _p, ...stored } = published;
+  const { effectiveFrom: _f, ...written } = file;
+  return isDeepStrictEqual(stored, written);
 }

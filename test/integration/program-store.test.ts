@@ -5,18 +5,20 @@
  * entries named; the watch; and `clientele program publish | list` end to end.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Program,
   type ProgramDefinition,
   ProgramError,
 } from '../../engine/domain/loyalty/program-schema.ts';
+import { followProgram } from '../../engine/programs/follow-program.ts';
 import { loadProgramFile } from '../../engine/programs/load-program.ts';
 import {
   openProgramStore,
@@ -298,5 +300,33 @@ describe('clientele program (CLI)', () => {
       `clientele: ${file} is not a valid loyalty program:\n` +
         '  earn.rules[0].effect: Unrecognized key: "multipler" (line 10)\n',
     );
+  });
+
+  it('an engine publishes its file only when none is published, and says when the file was edited', async () => {
+    const file = join(dataDir, 'followed.yaml');
+    const written = readFileSync('config/programs/fashion.yaml', 'utf8').replace(
+      /^id: .*$/m,
+      'id: followed',
+    );
+    writeFileSync(file, written);
+    const warnings: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void warnings.push(line) });
+    const follow = async () => {
+      warnings.length = 0;
+      const followed = await followProgram(nc, { file, replicas: 1, logger });
+      await followed.watch.stop();
+      return warnings.map((line) => JSON.parse(line) as { level: number; msg: string });
+    };
+    const first = await follow();
+    expect(first.map((l) => l.msg)).toContain('published the program file as its first version');
+    // Unchanged: nothing to say.
+    expect((await follow()).filter((l) => l.level >= 40)).toEqual([]);
+    // Edited: the published version stays in force, and the engine says so.
+    writeFileSync(file, written.replace(/^name: .*$/m, 'name: Followed Club'));
+    const edited = await follow();
+    expect(edited.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
+      expect.stringContaining('the program file differs from the latest published version'),
+    ]);
+    expect((await store.versions('followed')).map((v) => v.version)).toEqual(['followed@1']);
   });
 });
