@@ -3,7 +3,8 @@
  *
  * It reads the streams of SINK_STREAMS (events, ledger, tiers, cues, triggers, segments, fraud,
  * dead letters) through one durable pull consumer each (named SINK_CONSUMER, explicit ack),
- * buffers up to `batchSize` messages or `flushMs`, inserts each table's rows, and acks the messages only after every insert of the batch succeeded.
+ * buffers up to `batchSize` messages or `flushMs`, inserts each table's rows, and acks the
+ * messages only after every insert of the batch succeeded.
  * A segment change waits at most `segmentsFlushMs` and its table is written first, so the live
  * segment counts follow the sale that caused it closely (the benchmark's target: p99 ≤ 1 s).
  *
