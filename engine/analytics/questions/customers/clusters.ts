@@ -98,16 +98,17 @@ export async function clusters(
     rfmRows = await store.query<Record<string, string>>(sampleSql(false), bound);
   }
   // The sampled ids bound as a set: a subquery would group the customers a second time. One row
-  // per customer, their categories and net spends as arrays, summed from their receipts (a
-  // receipt holds its categories' nets): a fifth of the rows of the sale lines. The lines are
-  // summed too, so a category bought at a net of 0 is still one the customer bought.
+  // per customer, the categories and nets of all their receipts (a receipt holds its categories'
+  // nets) concatenated, summed by category here: a fifth of the rows of the sale lines, and
+  // cheaper than summing them as maps in the query. A category bought at a net of 0 is still one
+  // the customer bought.
   const ids = rfmRows.map((row) => row.customer_id as string);
   const categoryRows =
     ids.length === 0
       ? []
       : await store.query<{ customer_id: string; bought: string[]; nets: string[] }>(
-          `SELECT customer_id, (sumMap(arrayMap(c -> toString(c), categories), category_net_minor, category_lines) AS m).1 AS bought,
-         m.2 AS nets
+          `SELECT customer_id, groupArrayArray(arrayMap(c -> toString(c), categories)) AS bought,
+         groupArrayArray(category_net_minor) AS nets
        FROM ${qualified(store.database, 'baskets')}
        WHERE customer_id IN {ids:Array(String)} AND ${onFacts()}
        GROUP BY customer_id`,
@@ -127,10 +128,11 @@ export async function clusters(
   );
   const seen = new Set<string>();
   for (const row of categoryRows) {
-    const input = inputs.get(row.customer_id);
+    const spend = inputs.get(row.customer_id)?.categories;
+    if (!spend) continue;
     row.bought.forEach((category, i) => {
       seen.add(category);
-      input?.categories.set(category, num(row.nets[i]));
+      spend.set(category, (spend.get(category) ?? 0) + num(row.nets[i]));
     });
   }
   const ordered = [...inputs.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
