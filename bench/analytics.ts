@@ -59,6 +59,11 @@ export interface QuestionTiming {
   params: RawParams;
   /** Absent when it threw. */
   latency?: LatencyMs;
+  /**
+   * The untimed first call, with no RFM scores kept (rfm-scores.ts): what the first question
+   * after a sale pays for scoring every customer again. The timed runs read the kept scores.
+   */
+  firstMs?: number;
   /** Rows of the answer's table. */
   rows?: number;
   /** Median over the sale lines' full scan measured in the same run. */
@@ -489,14 +494,17 @@ export async function runAnalyticsBench(
           withinTarget: false,
         };
         try {
+          await store.command(`TRUNCATE TABLE ${db}.rfm_scores`);
+          const firstStarted = performance.now();
           const warm = await ask();
+          timing.firstMs = round(performance.now() - firstStarted);
           const latency = latencyOf(await timeIt(timedRuns, ask));
           timing.latency = latency;
           timing.rows = warm.answer.rows.length;
           timing.ratioToFullScan = round(latency.medianMs / ceilings.saleLinesFullScan.medianMs, 2);
           timing.withinTarget = latency.medianMs <= TARGET_MS;
           log(
-            `${question.name} [${variant.name}]: median ${latency.medianMs} ms (${timing.ratioToFullScan}× scan), ${timing.rows} rows`,
+            `${question.name} [${variant.name}]: median ${latency.medianMs} ms (${timing.ratioToFullScan}× scan), first ${timing.firstMs} ms, ${timing.rows} rows`,
           );
         } catch (err) {
           timing.error = errorText(err);
@@ -574,6 +582,7 @@ function printSummary(result: AnalyticsBenchResult): void {
       variant: t.variant,
       'median ms': t.latency?.medianMs ?? '–',
       'min–max ms': t.latency ? `${t.latency.minMs}–${t.latency.maxMs}` : '–',
+      'first ms': t.firstMs ?? '–',
       rows: t.rows ?? '–',
       '× scan': t.ratioToFullScan ?? '–',
       '≤ 1 s': t.error ? `error: ${t.error.slice(0, 60)}` : t.withinTarget ? 'yes' : 'NO',

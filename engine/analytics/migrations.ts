@@ -17,6 +17,7 @@ import { groupTableStatements } from '../segments/groups.ts';
 import { basketStatements } from './baskets.ts';
 import { layoutForQuestions } from './layout-v3.ts';
 import { profileChangeStatements } from './profile-changes.ts';
+import { rfmScoreStatements } from './questions/rfm-scores.ts';
 import { returnedCostStatements } from './returned-cost.ts';
 import { baselineStatements, qualified } from './schema.ts';
 import type { Statement } from './statement.ts';
@@ -110,6 +111,11 @@ WHERE customer_id != '' AND type IN ('customer.registered', 'profile.changed')
     version: 9,
     name: 'profile changes: the member figures as of any moment',
     statements: profileChangeStatements,
+  },
+  {
+    version: 10,
+    name: "RFM scores kept per window and its days' fingerprint",
+    statements: rfmScoreStatements,
   },
 ];
 

@@ -83,6 +83,7 @@ describe('chDB analytics store', () => {
       'products',
       'profile_changes',
       'return_lines',
+      'rfm_scores',
       'sale_lines',
       'saved_groups',
       'schema_migrations',

@@ -1,20 +1,22 @@
 /**
  * Populations by name, as a question's `population` parameter gives them: `all` (every customer
- * with a sale or return) and `rfm:<segment>` (RFM over the 365 days up to the as-of day). A
- * segment-language compiler adds its own kind by adding a source here.
+ * with a sale or return) and `rfm:<segment>` (RFM over the 365 days up to the as-of day, from the
+ * kept scores: rfm-scores.ts). A segment-language compiler adds its own kind by adding a source
+ * here.
  *
  * A grouping is the other shape questions compare with: each customer with a group's name
  * (`customer_id, grp`), such as every customer's RFM segment.
  */
 import { ClienteleError } from '../../domain/error-codes.ts';
 import { qualified } from '../schema.ts';
-import type { QueryParams } from '../store.ts';
+import type { AnalyticsStore, QueryParams } from '../store.ts';
 import type { Population } from './question.ts';
-import { RFM_SEGMENTS, rfmScoresSql } from './rfm-sql.ts';
+import { RFM_SEGMENTS } from './rfm-sql.ts';
+import { keptRfmScores } from './rfm-scores.ts';
 import { windowOf } from './window.ts';
 
 export interface PopulationContext {
-  database: string;
+  store: AnalyticsStore;
   asOf: Date;
 }
 
@@ -24,7 +26,7 @@ export interface PopulationSource {
   /** For help texts: the forms it takes. */
   forms: string;
   /** The population, or a message saying what is wrong with `rest`. */
-  resolve(rest: string, context: PopulationContext): Population | string;
+  resolve(rest: string, context: PopulationContext): Promise<Population | string>;
 }
 
 /** The window RFM populations are scored over. */
@@ -34,11 +36,11 @@ const sources: PopulationSource[] = [
   {
     prefix: 'all',
     forms: 'all',
-    resolve: (rest, { database }) =>
+    resolve: async (rest, { store }) =>
       rest === ''
         ? {
             name: 'all',
-            sql: `SELECT DISTINCT customer_id FROM ${qualified(database, 'customer_days')}`,
+            sql: `SELECT DISTINCT customer_id FROM ${qualified(store.database, 'customer_days')}`,
             params: {},
           }
         : '"all" takes nothing after it',
@@ -46,11 +48,11 @@ const sources: PopulationSource[] = [
   {
     prefix: 'rfm',
     forms: `rfm:<${RFM_SEGMENTS.join('|')}>`,
-    resolve(rest, { database, asOf }) {
+    async resolve(rest, { store, asOf }) {
       if (!(RFM_SEGMENTS as readonly string[]).includes(rest)) {
         return `"${rest}" is not an RFM segment (${RFM_SEGMENTS.join(', ')})`;
       }
-      const scored = rfmScoresSql(database, windowOf(asOf, RFM_POPULATION_DAYS), 'pop_rfm_');
+      const scored = await keptRfmScores(store, windowOf(asOf, RFM_POPULATION_DAYS), 'pop_rfm_');
       return {
         name: `rfm:${rest}`,
         sql: `SELECT customer_id FROM (${scored.sql}) WHERE segment = {pop_rfm_segment:String}`,
@@ -61,17 +63,17 @@ const sources: PopulationSource[] = [
 ];
 
 /** The population `spec` names; `invalid_request` naming `field` when it names none. */
-export function resolvePopulation(
+export async function resolvePopulation(
   spec: string,
   context: PopulationContext,
   field = 'population',
-): Population {
+): Promise<Population> {
   const colon = spec.indexOf(':');
   const prefix = colon < 0 ? spec : spec.slice(0, colon);
   const rest = colon < 0 ? '' : spec.slice(colon + 1);
   const source = sources.find((s) => s.prefix === prefix);
   const resolved = source
-    ? source.resolve(rest, context)
+    ? await source.resolve(rest, context)
     : `"${spec}" is not a population (${sources.map((s) => s.forms).join(', ')})`;
   if (typeof resolved === 'string') {
     throw new ClienteleError('invalid_request', [{ field, message: resolved }]);
@@ -95,9 +97,13 @@ export const populationGrouping = (population: Population): Grouping => ({
   groups: [population.name],
 });
 
-/** Every customer scored over the window, grouped by RFM segment. */
-export function rfmGrouping(database: string, asOf: Date, days: number): Grouping {
-  const scored = rfmScoresSql(database, windowOf(asOf, days), 'pop_rfm_');
+/** Every customer scored over the window, grouped by RFM segment (the kept scores). */
+export async function rfmGrouping(
+  store: AnalyticsStore,
+  asOf: Date,
+  days: number,
+): Promise<Grouping> {
+  const scored = await keptRfmScores(store, windowOf(asOf, days), 'pop_rfm_');
   return {
     sql: `SELECT customer_id, segment AS grp FROM (${scored.sql})`,
     params: scored.params,

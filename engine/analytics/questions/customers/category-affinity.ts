@@ -27,7 +27,7 @@ export async function categoryAffinity(
   params: z.output<typeof windowAndPopulation>,
   asOf: Date,
 ): Promise<Answer> {
-  const grouping = groupingFor(store, params.population, asOf, params.days);
+  const grouping = await groupingFor(store, params.population, asOf, params.days);
   const window = windowParams(windowOf(asOf, params.days));
   const cats = await windowCategories(store, window);
   // Each receipt with its customer's group, then its categories' spend summed by group and

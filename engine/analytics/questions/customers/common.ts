@@ -39,14 +39,14 @@ const population = () =>
 export const LINE_NET = '(quantity * unit_price - discount)';
 
 /** The population asked for as a grouping of one, or every customer's RFM segment. */
-export function groupingFor(
+export async function groupingFor(
   store: AnalyticsStore,
   spec: string | undefined,
   asOf: Date,
   windowDays: number,
-): Grouping {
-  if (spec === undefined) return rfmGrouping(store.database, asOf, windowDays);
-  return populationGrouping(resolvePopulation(spec, { database: store.database, asOf }));
+): Promise<Grouping> {
+  if (spec === undefined) return rfmGrouping(store, asOf, windowDays);
+  return populationGrouping(await resolvePopulation(spec, { store, asOf }));
 }
 
 /** The window and population parameters of full-price-index and category-affinity. */

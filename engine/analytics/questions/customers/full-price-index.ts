@@ -19,7 +19,7 @@ export async function fullPriceIndex(
   params: z.output<typeof windowAndPopulation>,
   asOf: Date,
 ): Promise<Answer> {
-  const grouping = groupingFor(store, params.population, asOf, params.days);
+  const grouping = await groupingFor(store, params.population, asOf, params.days);
   const rows = await store.query<Record<string, string>>(
     `SELECT g.grp AS grp, sum(s.net) AS net, sum(s.full) AS full
      FROM (

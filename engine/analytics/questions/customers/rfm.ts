@@ -1,11 +1,13 @@
 /**
  * `rfm`: recency, frequency, monetary scores (1-5) and the named RFM segments (rfm-sql.ts), from
- * the daily aggregate `customer_days`: segment sizes, or customers with their scores.
+ * the daily aggregate `customer_days` (the kept scores: rfm-scores.ts): segment sizes, or
+ * customers with their scores.
  */
 import { z } from 'zod';
 import type { AnalyticsStore, QueryParams } from '../../store.ts';
 import { type Answer, flag, param } from '../question.ts';
-import { RFM_SEGMENTS, rfmScoresSql } from '../rfm-sql.ts';
+import { RFM_SEGMENTS } from '../rfm-sql.ts';
+import { keptRfmScores } from '../rfm-scores.ts';
 import { windowOf } from '../window.ts';
 import { averageMoney, col, days, limit, num, ratio } from './common.ts';
 
@@ -24,7 +26,7 @@ export async function rfm(
   params: z.output<typeof rfmParams>,
   asOf: Date,
 ): Promise<Answer> {
-  const scored = rfmScoresSql(store.database, windowOf(asOf, params.days), '');
+  const scored = await keptRfmScores(store, windowOf(asOf, params.days), '');
   if (params.customers) {
     const where = params.segment === undefined ? '' : 'WHERE segment = {segment:String}';
     const bound: QueryParams = { ...scored.params, limit: params.limit };

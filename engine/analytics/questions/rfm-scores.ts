@@ -1,0 +1,104 @@
+/**
+ * Every customer's RFM scores for a window, kept in `rfm_scores` so the questions that cut by
+ * segment do not each score every customer again: scoring (rfm-sql.ts) is most of their time at a
+ * million customers, and the scores only change when the window's days in `customer_days` do.
+ *
+ * A question first takes the fingerprint of the window's `customer_days` rows (a sum over them,
+ * one scan without grouping). Scores kept for the same window and fingerprint are read as they
+ * are; otherwise they are computed, kept with the fingerprint, and read. So the answer is always
+ * the one scoring would give now: while the as-of day still takes sales, each question as of it
+ * that follows a sale pays the scoring once more.
+ *
+ * The fingerprint adds each row's sales and net spend multiplied by hashes of its customer and
+ * day (64-bit, wrapping): a change to any customer's day changes it (but for a 1 in 2⁶⁴ chance),
+ * and the summing table's merges, which add rows of one key together, leave it as it is.
+ *
+ * One row per computation, the customers as arrays (a million rows written for every computation
+ * cost more than the scoring). Rows expire a day after they are computed; a question as of an
+ * older day computes its scores again.
+ */
+import { qualified } from '../schema.ts';
+import type { AnalyticsStore, QueryParams } from '../store.ts';
+import { rfmScoresSql } from './rfm-sql.ts';
+import { onDays, type Window, windowParams } from './window.ts';
+
+export function rfmScoreStatements(db: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.rfm_scores (
+  to_day Date,
+  days UInt16,
+  fingerprint UInt64,
+  computed_at DateTime64(3, 'UTC'),
+  customer_ids Array(String),
+  recency Array(Int64),
+  frequency Array(Int64),
+  monetary Array(Int64),
+  r Array(UInt8),
+  f Array(UInt8),
+  m Array(UInt8),
+  segment Array(LowCardinality(String))
+) ENGINE = MergeTree
+PARTITION BY toDate(computed_at)
+ORDER BY (to_day, days, fingerprint)
+TTL toDateTime(computed_at) + INTERVAL 1 DAY
+SETTINGS ttl_only_drop_parts = 1`,
+  ];
+}
+
+const daysIn = (window: Window): number =>
+  Math.round((Date.parse(window.to) - Date.parse(window.from)) / 86_400_000) + 1;
+
+/** The fingerprint of the window's `customer_days` rows, as a SQL expression over them. */
+const FINGERPRINT = `sum(sales * (cityHash64(customer_id, day) AS h)
+  + reinterpretAsUInt64(net_minor) * bitRotateLeft(h, 29))`;
+
+/**
+ * Every scored customer of the window, as `rfmScoresSql` gives them (`customer_id, recency,
+ * frequency, monetary, r, f, m, segment`), read from the scores kept for the window's current
+ * fingerprint, which this computes and keeps first when there are none. Parameters are named with
+ * `prefix` (a population's must start with `pop_`).
+ */
+export async function keptRfmScores(
+  store: AnalyticsStore,
+  window: Window,
+  prefix: string,
+): Promise<{ sql: string; params: QueryParams }> {
+  const table = qualified(store.database, 'rfm_scores');
+  const bound = windowParams(window, prefix);
+  const days = daysIn(window);
+  const [found] = await store.query<{ fingerprint: string; kept: string }>(
+    `SELECT toString(fp) AS fingerprint,
+       (SELECT count() FROM ${table}
+        WHERE to_day = {${prefix}to:Date} AND days = {${prefix}days:UInt16} AND fingerprint = fp) AS kept
+     FROM (SELECT ${FINGERPRINT} AS fp FROM ${qualified(store.database, 'customer_days')}
+           WHERE ${onDays(prefix)})`,
+    { ...bound, [`${prefix}days`]: days },
+  );
+  let fingerprint = found?.fingerprint ?? '0';
+  if (Number(found?.kept ?? 0) === 0) {
+    // Computed and fingerprinted in one statement. A sale stored while it runs may be in the
+    // scores but not in the fingerprint: the next question then finds another fingerprint and
+    // computes again, so no question reads scores older than its own fingerprint.
+    const scored = rfmScoresSql(store.database, window, prefix);
+    await store.command(
+      `INSERT INTO ${table}
+       SELECT {${prefix}to:Date}, {${prefix}days:UInt16}, {${prefix}fp:UInt64}, now64(3),
+         groupArray(customer_id), groupArray(recency), groupArray(frequency),
+         groupArray(monetary), groupArray(toUInt8(r)), groupArray(toUInt8(f)),
+         groupArray(toUInt8(m)), groupArray(segment)
+       FROM (${scored.sql})`,
+      { ...scored.params, [`${prefix}days`]: days, [`${prefix}fp`]: fingerprint },
+    );
+  }
+  return {
+    sql: `SELECT customer_id, recency, frequency, monetary, r, f, m, segment
+FROM (
+  SELECT * FROM ${table}
+  WHERE to_day = {${prefix}to:Date} AND days = {${prefix}days:UInt16}
+    AND fingerprint = {${prefix}fp:UInt64}
+  ORDER BY computed_at DESC LIMIT 1
+)
+ARRAY JOIN customer_ids AS customer_id, recency, frequency, monetary, r, f, m, segment`,
+    params: { ...bound, [`${prefix}days`]: days, [`${prefix}fp`]: fingerprint },
+  };
+}
