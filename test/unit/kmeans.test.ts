@@ -16,7 +16,87 @@ const groups = [
   [-10.2, 10.2],
 ];
 
+/**
+ * Lloyd's algorithm as written in textbooks, with the same k-means++ start: every point's
+ * distance to every centroid in every round, the first nearest on ties.
+ */
+function plainLloyd(points: number[][], k: number, seed: number, maxIterations = 100) {
+  const random = seededRandom(seed);
+  const distance = (a: number[], b: number[]) =>
+    a.reduce((s, x, i) => s + (x - (b[i] as number)) ** 2, 0);
+  const n = points.length;
+  let centroids = [(points[Math.floor(random() * n)] as number[]).slice()];
+  const nearestDistance = points.map((p) => distance(p, centroids[0] as number[]));
+  while (centroids.length < k) {
+    const total = nearestDistance.reduce((a, b) => a + b, 0);
+    let target = random() * total;
+    let chosen = n - 1;
+    for (let i = 0; i < n; i++) {
+      target -= nearestDistance[i] as number;
+      if (target < 0) {
+        chosen = i;
+        break;
+      }
+    }
+    const next = (points[chosen] as number[]).slice();
+    centroids.push(next);
+    points.forEach((p, i) => {
+      nearestDistance[i] = Math.min(nearestDistance[i] as number, distance(p, next));
+    });
+  }
+  const nearest = (p: number[]) => {
+    let best = 0;
+    centroids.forEach((c, j) => {
+      if (distance(p, c) < distance(p, centroids[best] as number[])) best = j;
+    });
+    return best;
+  };
+  let iterations = 0;
+  while (iterations < maxIterations) {
+    iterations++;
+    const assignments = points.map(nearest);
+    const next = centroids.map((c, j) => {
+      const members = points.filter((_, i) => assignments[i] === j);
+      if (members.length === 0) return c;
+      return c.map((_, d) => {
+        let sum = 0;
+        for (const m of members) sum += m[d] as number;
+        return sum / members.length;
+      });
+    });
+    const moved = Math.max(...next.map((c, j) => Math.sqrt(distance(c, centroids[j] as number[]))));
+    centroids = next;
+    if (moved <= 1e-6) break;
+  }
+  return { centroids, assignments: points.map(nearest), iterations };
+}
+
 describe('k-means', () => {
+  it("keeps Lloyd's clusters exactly while its bounds skip distances", () => {
+    for (const [n, dimensions, k, seed] of [
+      [2000, 6, 5, 1],
+      [1500, 3, 12, 2],
+      [800, 24, 4, 3],
+    ] as const) {
+      const random = seededRandom(seed + 1000);
+      const centres = Array.from({ length: 6 }, () => Array.from({ length: dimensions }, random));
+      const points = Array.from({ length: n }, () => {
+        const centre = centres[Math.floor(random() * centres.length)] as number[];
+        return centre.map((x) => x + (random() - 0.5) * 0.6);
+      });
+      // Copies, so that some points are equally far from two centroids.
+      for (let i = 0; i < n / 10; i++) {
+        points[Math.floor(random() * n)] = (points[Math.floor(random() * n)] as number[]).slice();
+      }
+      const fast = kMeans(points, { k, seed });
+      const plain = plainLloyd(points, k, seed);
+      expect(fast.iterations).toBeGreaterThan(2);
+      expect(fast.iterations).toBe(plain.iterations);
+      expect(fast.assignments).toEqual(plain.assignments);
+      expect(fast.centroids).toEqual(plain.centroids);
+    }
+  });
+
   it('finds well-separated groups, with their means as centroids', () => {
     const result = kMeans(groups, { k: 3, seed: 1 });
     const clusterOf = (i: number) => result.assignments[i];

@@ -127,6 +127,22 @@ function initialCentroids(
   return centroids;
 }
 
+/**
+ * Lloyd's algorithm with Hamerly's bounds: each point keeps an upper bound on its distance to its
+ * own centroid and a lower bound on its distance to every other, moved by how far the centroids
+ * move. While the first stays below both the second and half the distance from its centroid to
+ * the nearest other, the point's centroid cannot have changed, and its k distances are not
+ * computed. A point is only kept where it is by a margin (BOUND_MARGIN) far above rounding, so a
+ * point its bounds cannot place is placed by the same search as Lloyd's (the first nearest), and
+ * the clusters, centroids and iterations are exactly Lloyd's.
+ */
+/**
+ * How far inside its bounds a point must be to stay without its distances computed: rounding in
+ * the bounds is some 1e-15 of distances of order 1 (scaled features), so a point kept is nearer
+ * its centroid than any other by far more than rounding could reverse.
+ */
+const BOUND_MARGIN = 1e-9;
+
 export function kMeans(points: readonly number[][], options: KMeansOptions): KMeansResult {
   if (points.length === 0) return { centroids: [], assignments: [], sizes: [], iterations: 0 };
   if (!Number.isInteger(options.k) || options.k < 1) {
@@ -146,11 +162,56 @@ export function kMeans(points: readonly number[][], options: KMeansOptions): KMe
 
   let centroids = initialCentroids(flat, n, k, dimensions, random);
   const assignments = new Array<number>(n).fill(0);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  /** Places point i by its k distances, as `nearest` would, and sets its bounds. */
+  const place = (i: number) => {
+    let best = 0;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    let second = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < k; c += 1) {
+      const d = squaredDistance(flat, i * dimensions, centroids, c * dimensions, dimensions);
+      if (d < bestDistance) {
+        second = bestDistance;
+        bestDistance = d;
+        best = c;
+      } else if (d < second) {
+        second = d;
+      }
+    }
+    assignments[i] = best;
+    upper[i] = Math.sqrt(bestDistance);
+    lower[i] = Math.sqrt(second);
+  };
+  for (let i = 0; i < n; i += 1) place(i);
+  const halfGap = new Float64Array(k);
+  const moves = new Float64Array(k);
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations += 1;
-    for (let i = 0; i < n; i += 1) {
-      assignments[i] = nearest(flat, i * dimensions, centroids, k, dimensions);
+    if (iterations > 1) {
+      // Half the distance from each centroid to its nearest other one.
+      halfGap.fill(Number.POSITIVE_INFINITY);
+      for (let a = 0; a < k; a += 1) {
+        for (let b = a + 1; b < k; b += 1) {
+          const half =
+            Math.sqrt(
+              squaredDistance(centroids, a * dimensions, centroids, b * dimensions, dimensions),
+            ) / 2;
+          if (half < (halfGap[a] as number)) halfGap[a] = half;
+          if (half < (halfGap[b] as number)) halfGap[b] = half;
+        }
+      }
+      for (let i = 0; i < n; i += 1) {
+        const own = assignments[i] as number;
+        const bound = Math.max(lower[i] as number, halfGap[own] as number);
+        if ((upper[i] as number) + BOUND_MARGIN < bound) continue;
+        upper[i] = Math.sqrt(
+          squaredDistance(flat, i * dimensions, centroids, own * dimensions, dimensions),
+        );
+        if ((upper[i] as number) + BOUND_MARGIN < bound) continue;
+        place(i);
+      }
     }
     const sums = new Float64Array(k * dimensions);
     const counts = new Array<number>(k).fill(0);
@@ -173,10 +234,25 @@ export function kMeans(points: readonly number[][], options: KMeansOptions): KMe
         next[at + d] =
           count === 0 ? (centroids[at + d] as number) : (sums[at + d] as number) / count;
       }
-      moved = Math.max(moved, Math.sqrt(squaredDistance(next, at, centroids, at, dimensions)));
+      moves[c] = Math.sqrt(squaredDistance(next, at, centroids, at, dimensions));
+      moved = Math.max(moved, moves[c] as number);
     }
     centroids = next;
     if (moved <= tolerance) break;
+    // The bounds follow the centroids: the own one may be farther by its move, any other
+    // nearer by the largest move of the others.
+    let farthest = 0;
+    for (let c = 1; c < k; c += 1)
+      if ((moves[c] as number) > (moves[farthest] as number)) farthest = c;
+    let otherwise = 0;
+    for (let c = 0; c < k; c += 1) {
+      if (c !== farthest && (moves[c] as number) > otherwise) otherwise = moves[c] as number;
+    }
+    for (let i = 0; i < n; i += 1) {
+      const own = assignments[i] as number;
+      upper[i] = (upper[i] as number) + (moves[own] as number);
+      lower[i] = (lower[i] as number) - (own === farthest ? otherwise : moved);
+    }
   }
   for (let i = 0; i < n; i += 1) {
     assignments[i] = nearest(flat, i * dimensions, centroids, k, dimensions);

@@ -74,7 +74,7 @@ export async function keptRfmScores(
            WHERE ${onDays(prefix)})`,
     { ...bound, [`${prefix}days`]: days },
   );
-  let fingerprint = found?.fingerprint ?? '0';
+  const fingerprint = found?.fingerprint ?? '0';
   if (Number(found?.kept ?? 0) === 0) {
     // Computed and fingerprinted in one statement. A sale stored while it runs may be in the
     // scores but not in the fingerprint: the next question then finds another fingerprint and
