@@ -8,7 +8,7 @@ import type { AnalyticsStore } from '../../store.ts';
 import { kMeans, minMaxScale } from '../kmeans.ts';
 import { type Answer, type AnswerRow, integer } from '../question.ts';
 import { onDays, onFacts, windowOf, windowParams } from '../window.ts';
-import { averageMoney, col, days, num, ratio } from './common.ts';
+import { averageMoney, categoryPlace, col, days, num, ratio, windowCategories } from './common.ts';
 
 export const clustersParams = z.object({
   days: days(365),
@@ -103,16 +103,18 @@ export async function clusters(
   // cheaper than summing them as maps in the query. A category bought at a net of 0 is still one
   // the customer bought.
   const ids = rfmRows.map((row) => row.customer_id as string);
+  const cats = ids.length === 0 ? [] : await windowCategories(store, bound);
   const categoryRows =
     ids.length === 0
       ? []
-      : await store.query<{ customer_id: string; bought: string[]; nets: string[] }>(
-          `SELECT customer_id, groupArrayArray(arrayMap(c -> toString(c), categories)) AS bought,
-         groupArrayArray(category_net_minor) AS nets
+      : await store.query<{ customer_id: string; bought: number[]; nets: number[] }>(
+          `SELECT customer_id,
+         groupArrayArray(arrayMap(c -> toUInt16(${categoryPlace('c')}), categories)) AS bought,
+         groupArrayArray(arrayMap(x -> toFloat64(x), category_net_minor)) AS nets
        FROM ${qualified(store.database, 'baskets')}
        WHERE customer_id IN {ids:Array(String)} AND ${onFacts()}
        GROUP BY customer_id`,
-          { ...bound, ids },
+          { ...bound, ids, cats },
         );
   const inputs = new Map<string, ClusterInput>(
     rfmRows.map((row) => [
@@ -130,9 +132,10 @@ export async function clusters(
   for (const row of categoryRows) {
     const spend = inputs.get(row.customer_id)?.categories;
     if (!spend) continue;
-    row.bought.forEach((category, i) => {
+    row.bought.forEach((place, i) => {
+      const category = cats[place] as string;
       seen.add(category);
-      spend.set(category, (spend.get(category) ?? 0) + num(row.nets[i]));
+      spend.set(category, (spend.get(category) ?? 0) + (row.nets[i] as number));
     });
   }
   const ordered = [...inputs.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
