@@ -74,6 +74,22 @@ describe('kept RFM scores', () => {
     expect(await kept()).toEqual({ computed: 2, fingerprints: 2 });
   });
 
+  it("find receipts' segments by id hash when the hashes are distinct, as the join on ids does", async () => {
+    const [flag] = await store.query<{ unique: number }>(
+      `SELECT min(hashes_unique) AS unique FROM ${store.database}.rfm_scores`,
+    );
+    expect(Number(flag?.unique)).toBe(1);
+    const byLookup = await ask('category-affinity');
+    expect(byLookup.rows.length).toBeGreaterThan(20);
+    // As if two customers shared a hash: the same question joins on the ids.
+    await store.command(
+      `ALTER TABLE ${store.database}.rfm_scores UPDATE hashes_unique = 0 WHERE 1 SETTINGS mutations_sync = 2`,
+    );
+    const byJoin = await ask('category-affinity');
+    expect(byJoin).toEqual(byLookup);
+    expect((await kept()).computed).toBe(2);
+  });
+
   it('are computed again after a sale in the window, and the answer holds it', async () => {
     // The member with the oldest last sale in the window: a sale on the as-of day makes their
     // recency 0 and adds one to their frequency.

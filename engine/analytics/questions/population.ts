@@ -11,8 +11,8 @@ import { ClienteleError } from '../../domain/error-codes.ts';
 import { qualified } from '../schema.ts';
 import type { AnalyticsStore, QueryParams } from '../store.ts';
 import type { Population } from './question.ts';
-import { RFM_SEGMENTS } from './rfm-sql.ts';
 import { keptRfmScores } from './rfm-scores.ts';
+import { RFM_SEGMENTS } from './rfm-sql.ts';
 import { windowOf } from './window.ts';
 
 export interface PopulationContext {
@@ -88,6 +88,12 @@ export interface Grouping {
   sql: string;
   params: QueryParams;
   groups: readonly string[];
+  /**
+   * Without a join: a scalar subquery of two arrays, the members' `cityHash64(customer_id)` and
+   * their groups' places in `{groups:Array(String)}` (from 1), to find a row's group with
+   * `transform`. Only where no two customers share a hash (rfm-scores.ts).
+   */
+  lookup?: string;
 }
 
 /** One population as a grouping of one group, named as the population. */
@@ -108,5 +114,6 @@ export async function rfmGrouping(
     sql: `SELECT customer_id, segment AS grp FROM (${scored.sql})`,
     params: scored.params,
     groups: RFM_SEGMENTS,
+    ...(scored.segmentLookup ? { lookup: scored.segmentLookup('groups') } : {}),
   };
 }

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { AnalyticsStore, QueryParams } from '../../store.ts';
 import { type Answer, flag, param } from '../question.ts';
-import { RFM_SEGMENTS } from '../rfm-sql.ts';
 import { keptRfmScores } from '../rfm-scores.ts';
+import { RFM_SEGMENTS } from '../rfm-sql.ts';
 import { windowOf } from '../window.ts';
 import { averageMoney, col, days, limit, num, ratio } from './common.ts';
 
