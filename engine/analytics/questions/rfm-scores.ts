@@ -17,10 +17,11 @@
  * cost more than the scoring). Rows expire a day after they are computed; a question as of an
  * older day computes its scores again.
  *
- * With the scores, whether the window's customers' ids have distinct 64-bit hashes (they do but
- * for a chance of about n² / 2⁶⁵). When they do, a question over millions of receipts can find
- * each receipt's segment by its customer's hash in a lookup (`segmentLookup`), which costs about
- * half of a join on the ids; when they do not, it joins on the ids.
+ * With the scores, whether the scored customers' ids have distinct 64-bit hashes (they do but for
+ * a chance of about n² / 2⁶⁵). Every customer with a receipt in the window is scored (a receipt is
+ * a sale), so when they do, a question over millions of receipts can find each receipt's segment
+ * by its customer's hash in a lookup (`segmentLookup`), which costs about half of a join on the
+ * ids; when they do not, it joins on the ids.
  */
 import { qualified } from '../schema.ts';
 import type { AnalyticsStore, QueryParams } from '../store.ts';
@@ -108,9 +109,7 @@ export async function keptRfmScores(
          groupArray(customer_id), groupArray(recency), groupArray(frequency),
          groupArray(monetary), groupArray(toUInt8(r)), groupArray(toUInt8(f)),
          groupArray(toUInt8(m)), groupArray(segment),
-         (SELECT uniqExact(h) = count()
-          FROM (SELECT any(cityHash64(customer_id)) AS h FROM ${daily}
-                WHERE ${onDays(prefix)} GROUP BY customer_id))
+         uniqExact(cityHash64(customer_id)) = count()
        FROM (${scored.sql})`,
       { ...scored.params, ...kept },
     );
