@@ -99,9 +99,9 @@ export async function keptRfmScores(
     AND fingerprint = {${prefix}fp:UInt64}
   ORDER BY computed_at DESC LIMIT 1`;
   if (Number(found?.kept ?? 0) === 0) {
-    // Computed and fingerprinted in one statement. A sale stored while it runs may be in the
-    // scores but not in the fingerprint: the next question then finds another fingerprint and
-    // computes again, so no question reads scores older than its own fingerprint.
+    // Kept under the fingerprint just taken. A sale stored in between may be in the scores but
+    // not in the fingerprint: the next question then finds another fingerprint and computes
+    // again, so no question reads scores older than the days its fingerprint saw.
     const scored = rfmScoresSql(store.database, window, prefix);
     await store.command(
       `INSERT INTO ${table}
