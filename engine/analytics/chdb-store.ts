@@ -22,8 +22,10 @@ import {
   type AnalyticsStore,
   type AppliedMigration,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  QUERY_SETTINGS,
   type QueryParams,
   type StoreOptions,
+  TUNING_SETTINGS,
 } from './store.ts';
 
 /** Where chDB keeps its files under the data folder. */
@@ -53,8 +55,9 @@ export class ChdbStore implements AnalyticsStore {
     let session: Session;
     try {
       session = new Session(path, {
-        // The same JSON as a ClickHouse server gives by default: 64-bit integers as strings.
-        connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
+        connectionArgs: Object.entries({ ...QUERY_SETTINGS, ...TUNING_SETTINGS }).map(
+          ([name, value]) => `--${name}=${value}`,
+        ),
       });
     } catch (err) {
       throw new Error(

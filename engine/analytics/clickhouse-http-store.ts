@@ -17,8 +17,10 @@ import {
   type AnalyticsStore,
   type AppliedMigration,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  QUERY_SETTINGS,
   type QueryParams,
   type StoreOptions,
+  TUNING_SETTINGS,
 } from './store.ts';
 
 export interface HttpStoreOptions extends StoreOptions {
@@ -33,6 +35,8 @@ export class ClickHouseHttpStore implements AnalyticsStore {
   readonly url: string;
   private readonly client: ClickHouseClient;
   private closed = false;
+  /** TUNING_SETTINGS this server knows, found by migrate(). */
+  private tuning: Partial<typeof TUNING_SETTINGS> = {};
 
   constructor(options: HttpStoreOptions) {
     this.database = options.database;
@@ -43,8 +47,8 @@ export class ClickHouseHttpStore implements AnalyticsStore {
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       application: 'clientele',
-      // Integers of 64 bits as strings, as chDB is set up too, whatever the server's default.
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+      // The same JSON as chDB's, whatever the server's defaults.
+      clickhouse_settings: QUERY_SETTINGS,
       // The client would log every failed request itself; callers report errors their own way.
       log: { level: ClickHouseLogLevel.OFF },
     });
@@ -58,6 +62,11 @@ export class ClickHouseHttpStore implements AnalyticsStore {
         `ClickHouse server ${version} at ${this.url} is too old for the Clientele schema: it needs ${MIN_SERVER_VERSION.join('.')} or later (DateTime64, fromUnixTimestamp64Milli)`,
       );
     }
+    const known = await this.query<{ name: keyof typeof TUNING_SETTINGS }>(
+      'SELECT name FROM system.settings WHERE has({names:Array(String)}, name)',
+      { names: Object.keys(TUNING_SETTINGS) },
+    );
+    this.tuning = Object.fromEntries(known.map(({ name }) => [name, TUNING_SETTINGS[name]]));
     return runMigrations(this);
   }
 
@@ -74,13 +83,18 @@ export class ClickHouseHttpStore implements AnalyticsStore {
     const result = await this.client.query({
       query: sql,
       format: 'JSONEachRow',
+      clickhouse_settings: this.tuning,
       ...withParams(params),
     });
     return result.json<T>();
   }
 
   async command(sql: string, params?: QueryParams): Promise<void> {
-    await this.client.command({ query: sql, ...withParams(params) });
+    await this.client.command({
+      query: sql,
+      clickhouse_settings: this.tuning,
+      ...withParams(params),
+    });
   }
 
   async close(): Promise<void> {

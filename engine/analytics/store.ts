@@ -56,3 +56,16 @@ export interface StoreOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** A setting both backends apply to every query: 64-bit integers in JSON as strings (a ClickHouse
+ * server's default; chDB's is numbers). */
+export const QUERY_SETTINGS = { output_format_json_quote_64bit_integers: 1 } as const;
+
+/**
+ * Settings that make the questions faster, applied where the server knows them (a server older
+ * than the setting runs without it): aggregate functions compiled to machine code from a query's
+ * first run rather than its third (ClickHouse's default). The per-customer passes of the
+ * analytics questions (a million keys, a dozen sums each) run about a fifth faster compiled, and
+ * a question is often asked once; the compiled code is cached, so later runs pay nothing for it.
+ */
+export const TUNING_SETTINGS = { min_count_to_compile_aggregate_expression: '0' } as const;

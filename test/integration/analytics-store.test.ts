@@ -259,6 +259,13 @@ describe('chDB analytics store', () => {
     expect(await countRows(store, 'dead_letters')).toBe(0);
   });
 
+  it('compiles aggregate functions from a query’s first run (TUNING_SETTINGS)', async () => {
+    const rows = await store.query<{ value: string }>(
+      "SELECT value FROM system.settings WHERE name = 'min_count_to_compile_aggregate_expression'",
+    );
+    expect(rows).toEqual([{ value: '0' }]);
+  });
+
   it('keeps its data across close and reopen of the folder', async () => {
     const before = await countDistinctEvents(store);
     expect(before).toBeGreaterThan(0);
