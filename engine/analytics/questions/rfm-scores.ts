@@ -72,7 +72,7 @@ export interface KeptScores {
 }
 
 /**
- * Every scored customer of the window, as `rfmScoresSql` gives them, read from the scores kept
+ * Every scored customer of the window (scored as rfm-sql.ts says), read from the scores kept
  * for the window's current fingerprint, which this computes and keeps first when there are none.
  * Parameters are named with `prefix` (a population's must start with `pop_`).
  */
@@ -106,10 +106,7 @@ export async function keptRfmScores(
     await store.command(
       `INSERT INTO ${table}
        SELECT {${prefix}to:Date}, {${prefix}days:UInt16}, {${prefix}fp:UInt64}, now64(3),
-         groupArray(customer_id), groupArray(recency), groupArray(frequency),
-         groupArray(monetary), groupArray(toUInt8(r)), groupArray(toUInt8(f)),
-         groupArray(toUInt8(m)), groupArray(segment),
-         uniqExact(cityHash64(customer_id)) = count()
+         customer_ids, recency, frequency, monetary, r, f, m, segment, hashes_unique
        FROM (${scored.sql})`,
       { ...scored.params, ...kept },
     );

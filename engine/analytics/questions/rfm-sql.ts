@@ -95,41 +95,42 @@ const boundaries = (v: string) =>
          intDiv(s * n + 4, 5) - arrayCount(x -> x < value_${v}, ${v}) + 1],
        '')), [1, 2, 3, 4])`;
 
-const score = (v: string, value: string) =>
-  `1 + arrayCount(b -> b.2 != '' AND (${value} > b.1 OR (${value} = b.1 AND id >= b.2)), bounds_${v})`;
+/** Each customer's score on one measure, in customer order: 1 + the boundaries it reaches. */
+const scores = (v: string) =>
+  `arrayMap((id, x) -> toUInt8(1 + arrayCount(b -> b.2 != '' AND (x > b.1 OR (x = b.1 AND id >= b.2)), bounds_${v})), ids, ${v})`;
 
 /**
- * Every scored customer: `customer_id, recency, frequency, monetary, r, f, m, segment`.
- * Parameters are named with `prefix` (a population's must start with `pop_`).
+ * Every scored customer, as one row of arrays in customer order: `customer_ids, recency,
+ * frequency, monetary, r, f, m, segment`, and `hashes_unique` (1 when no two of the customers'
+ * ids share a `cityHash64`; rfm-scores.ts). One row, as the scores are kept, rather than a row
+ * per customer gathered again. Parameters are named with `prefix`.
  */
 export function rfmScoresSql(
   database: string,
   window: Window,
   prefix: string,
 ): { sql: string; params: QueryParams } {
-  // The customers' measures as arrays in one row (recency negated: higher is better), scored
-  // with array functions, then one row per customer again.
-  const sql = `SELECT customer_id, recency, frequency, monetary, r, f, m, ${segmentExpression()} AS segment
+  // The customers' measures as arrays (recency negated: higher is better), scored with array
+  // functions.
+  const sql = `SELECT ids AS customer_ids, arrayMap(x -> -x, rv) AS recency, fv AS frequency,
+  mv AS monetary, ${scores('rv')} AS r, ${scores('fv')} AS f, ${scores('mv')} AS m,
+  arrayMap((r, f) -> ${segmentExpression()}, r, f) AS segment,
+  length(arrayDistinct(arrayMap(id -> cityHash64(id), ids))) = n AS hashes_unique
 FROM (
-  SELECT id AS customer_id, -rv AS recency, fv AS frequency, mv AS monetary,
-    ${score('rv', 'rv')} AS r, ${score('fv', 'fv')} AS f, ${score('mv', 'mv')} AS m
+  SELECT groupArray(customer_id) AS ids, length(ids) AS n,
+    groupArray(-recency) AS rv, groupArray(frequency) AS fv, groupArray(monetary) AS mv,
+    arraySort(rv) AS sorted_rv, arraySort(fv) AS sorted_fv, arraySort(mv) AS sorted_mv,
+    ${boundaries('rv')} AS bounds_rv, ${boundaries('fv')} AS bounds_fv, ${boundaries('mv')} AS bounds_mv
   FROM (
-    SELECT groupArray(customer_id) AS ids, length(ids) AS n,
-      groupArray(-recency) AS rv, groupArray(frequency) AS fv, groupArray(monetary) AS mv,
-      arraySort(rv) AS sorted_rv, arraySort(fv) AS sorted_fv, arraySort(mv) AS sorted_mv,
-      ${boundaries('rv')} AS bounds_rv, ${boundaries('fv')} AS bounds_fv, ${boundaries('mv')} AS bounds_mv
-    FROM (
-      SELECT customer_id,
-        dateDiff('day', maxIf(day, sales > 0), {${prefix}to:Date}) AS recency,
-        toInt64(sum(sales)) AS frequency,
-        sum(net_minor) AS monetary
-      FROM ${qualified(database, 'customer_days')}
-      WHERE ${onDays(prefix)}
-      GROUP BY customer_id
-      HAVING frequency > 0
-    )
+    SELECT customer_id,
+      dateDiff('day', maxIf(day, sales > 0), {${prefix}to:Date}) AS recency,
+      toInt64(sum(sales)) AS frequency,
+      sum(net_minor) AS monetary
+    FROM ${qualified(database, 'customer_days')}
+    WHERE ${onDays(prefix)}
+    GROUP BY customer_id
+    HAVING frequency > 0
   )
-  ARRAY JOIN ids AS id, rv, fv, mv
 )`;
   return { sql, params: windowParams(window, prefix) };
 }
