@@ -525,8 +525,8 @@ describe('customer questions on generated data', () => {
     },
   );
 
-  it('clusters: k-means over scaled RFM and category shares, reproducible', async () => {
-    const rfm = [...expectedRfm().values()].sort((a, b) => byId(a.id, b.id));
+  /** The clusters of these customers, computed here: their features, scaled among them. */
+  const expectedClusters = (rfm: Rfm[], k: number, seed: number) => {
     const nets = new Map<string, Map<string, number>>();
     for (const l of lines) {
       if (l.customer_id === '' || !inWindow(l.occurred_at, 365)) continue;
@@ -555,21 +555,59 @@ describe('customer questions on generated data', () => {
         ...categories.map((cat) => (total > 0 ? (mine.get(cat) ?? 0) / total : 0)),
       ];
     });
-    const expected = kMeans(points, { k: 4, seed: 3 });
+    return { categories, result: kMeans(points, { k, seed }) };
+  };
 
-    const answer = await ask('clusters', { k: '4', seed: '3' });
+  const expectClusters = (answer: Answer, rfm: Rfm[], k: number, seed: number) => {
+    const { categories, result } = expectedClusters(rfm, k, seed);
     expect(answer.summary?.values.customers).toBe(rfm.length);
-    expect(answer.rows.map((row) => row.customers)).toEqual(expected.sizes);
+    expect(answer.rows.map((row) => row.customers)).toEqual(result.sizes);
     answer.rows.forEach((row, c) => {
-      const members = rfm.filter((_, i) => expected.assignments[i] === c);
+      const members = rfm.filter((_, i) => result.assignments[i] === c);
       expect(row.avg_monetary).toBe(
         Math.round(members.reduce((a, x) => a + x.monetary, 0) / members.length),
       );
       categories.forEach((cat, i) => {
-        expectRatio(row[`share_${cat}`], expected.centroids[c]?.[3 + i] as number);
+        expectRatio(row[`share_${cat}`], result.centroids[c]?.[3 + i] as number);
       });
     });
+  };
+
+  it('clusters: k-means over scaled RFM and category shares, reproducible', async () => {
+    const rfm = [...expectedRfm().values()].sort((a, b) => byId(a.id, b.id));
+    const answer = await ask('clusters', { k: '4', seed: '3' });
+    expectClusters(answer, rfm, 4, 3);
     expect((await ask('clusters', { k: '4', seed: '3' })).rows).toEqual(answer.rows);
+  });
+
+  it('clusters: a sample is the customers first by the hash of their id, and only they', async () => {
+    const rfm = [...expectedRfm().values()];
+    // The hashes from ClickHouse's function itself; the order and the cut are the test's own.
+    const hashes = new Map(
+      (
+        await store.query<{ id: string; hash: string }>(
+          'SELECT arrayJoin({ids:Array(String)}) AS id, toString(cityHash64(id)) AS hash',
+          { ids: rfm.map((c) => c.id) },
+        )
+      ).map((row) => [row.id, BigInt(row.hash)]),
+    );
+    const byHash = (a: Rfm, b: Rfm) => {
+      const [x, y] = [hashes.get(a.id) as bigint, hashes.get(b.id) as bigint];
+      return x < y ? -1 : x > y ? 1 : byId(a.id, b.id);
+    };
+    // A fifth of the members and fewer: the query first bounds the hashes it groups.
+    const [counted] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM ${store.database}.customers`,
+    );
+    const members = Number(counted?.n);
+    const sample = Math.min(Math.floor(members / 5), Math.floor(rfm.length / 2));
+    expect(sample).toBeGreaterThan(10);
+    const sampled = rfm
+      .sort(byHash)
+      .slice(0, sample)
+      .sort((a, b) => byId(a.id, b.id));
+    const answer = await ask('clusters', { k: '3', seed: '5', sample: String(sample) });
+    expectClusters(answer, sampled, 3, 5);
   });
 
   it('refuses a bad parameter, naming it', async () => {
