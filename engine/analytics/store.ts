@@ -57,8 +57,10 @@ export interface StoreOptions {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** A setting both backends apply to every query: 64-bit integers in JSON as strings (a ClickHouse
- * server's default; chDB's is numbers). */
+/**
+ * A setting both backends apply to every query: 64-bit integers in JSON as strings (a ClickHouse
+ * server's default; chDB's is numbers).
+ */
 export const QUERY_SETTINGS = { output_format_json_quote_64bit_integers: 1 } as const;
 
 /**

@@ -595,7 +595,7 @@ describe('customer questions on generated data', () => {
       const [x, y] = [hashes.get(a.id) as bigint, hashes.get(b.id) as bigint];
       return x < y ? -1 : x > y ? 1 : byId(a.id, b.id);
     };
-    // A fifth of the members and fewer: the query first bounds the hashes it groups.
+    // A fifth of the members or fewer, so the query first tries a bound on the hashes it groups.
     const [counted] = await store.query<{ n: string }>(
       `SELECT count() AS n FROM ${store.database}.customers`,
     );
