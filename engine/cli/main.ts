@@ -22,6 +22,7 @@ import { addGenerateCommand } from './generate.ts';
 import { addGroupCommands } from './groups.ts';
 import { withNats } from './nats.ts';
 import { startProgress } from './progress.ts';
+import { addReplayCommands } from './replay.ts';
 import { addSegmentCommands } from './segments.ts';
 
 const program = new Command()
@@ -392,6 +393,7 @@ programs
 addCustomerCommands(program, settingsOrExit);
 addSegmentCommands(program, settingsOrExit);
 addGroupCommands(program, settingsOrExit);
+addReplayCommands(program, settingsOrExit);
 addGenerateCommand(program, settingsOrExit);
 addAnalyticsCommands(program, settingsOrExit);
 
