@@ -94,11 +94,11 @@ export function addReplayCommands(program: Command, settingsOrExit: () => Settin
           try {
             runs = await fetchRuns(client, id);
           } catch (err) {
-            if (err instanceof UnknownWorkflowError && !many) {
-              progress?.stop();
-              return refuse(`${err.message}: is ${customerId} a customer id?`);
-            }
-            throw err;
+            if (!(err instanceof UnknownWorkflowError)) throw err;
+            if (!many) return refuse(`${err.message}: is ${customerId} a customer id?`);
+            // Listed, then gone (deleted past its retention) before it was fetched.
+            done += 1;
+            continue;
           }
           results.push(...(await replayRuns(workflowBundle, runs, report)));
           done += 1;
