@@ -148,8 +148,8 @@ export function describeEvent(e: HistoryEvent): Divergence {
 /**
  * The first event of the workflow task the code parts from the history in: the history is cut
  * after each workflow task's start (the replayer runs the last task without checking it), the
- * first cut that fails found by halving. Null when every cut replays (the whole history fails
- * only at its end).
+ * first cut that fails found by halving; when every cut replays, the history fails in its last
+ * task. Null for a history without a workflow task.
  */
 export async function locateDivergence(
   workflowBundle: WorkflowBundle,
@@ -158,6 +158,7 @@ export async function locateDivergence(
 ): Promise<Divergence | null> {
   const events = run.history.events ?? [];
   const starts = events.flatMap((e, i) => (e.workflowTaskStartedEventAttributes ? [i] : []));
+  if (starts.length === 0) return null;
   const cut = (j: number): History => ({ events: events.slice(0, (starts[j] as number) + 1) });
   // Invariant: the cut at `good` replays (the first task's cut always does: nothing to check);
   // the cut at `bad` fails, or `bad` is past the last cut and the whole history fails.
