@@ -3,17 +3,16 @@
  * set (while no other process holds it), answers as a table, CSV or JSON, lists the questions,
  * and names a bad option.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
 import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { askQuestion } from '../../engine/analytics/questions/registry.ts';
 import type { EventRow } from '../../engine/analytics/rows.ts';
 import { writeGenerated } from '../../engine/generator/write.ts';
+import { runCli } from '../support/cli.ts';
 
 const AS_OF = '2025-06-30T18:00:00.000Z';
 let dataDir: string;
@@ -49,27 +48,12 @@ afterAll(() => {
 const cli = (...args: string[]) => clientele('analytics', ...args);
 
 /** Runs the CLI on the test's store: exit code, stdout, stderr. */
-async function clientele(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
+const clientele = (...args: string[]) =>
+  runCli(args, {
     CLIENTELE_DATA_DIR: dataDir,
     CLIENTELE_CLICKHOUSE_BACKEND: 'chdb',
     CLIENTELE_CONFIG: '',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      'npx',
-      ['tsx', 'engine/cli/main.ts', ...args],
-      { env, timeout: 60_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+  });
 
 describe('clientele groups', () => {
   it('saves a group with its history, then answers its sizes; refuses a bad condition', async () => {

@@ -4,11 +4,9 @@
  * `clientele generate` runs end to end (refusing a bad option, and a database that already holds
  * sales unless --replace).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
 import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
@@ -18,6 +16,7 @@ import {
   type GeneratorOptions,
 } from '../../engine/generator/generate.ts';
 import { type GenerateResult, writeGenerated } from '../../engine/generator/write.ts';
+import { runCli } from '../support/cli.ts';
 
 const options: GeneratorOptions = {
   ...DEFAULT_GENERATOR_OPTIONS,
@@ -112,24 +111,8 @@ describe('writeGenerated into chDB', () => {
   });
 });
 
-const run = promisify(execFile);
-
-async function clientele(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      'npx',
-      ['tsx', 'engine/cli/main.ts', 'generate', ...args],
-      {
-        env: { ...process.env, CLIENTELE_DATA_DIR: dataDir },
-        timeout: 120_000,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const clientele = (dataDir: string, ...args: string[]) =>
+  runCli(['generate', ...args], { CLIENTELE_DATA_DIR: dataDir }, 120_000);
 
 describe('clientele generate', () => {
   it('refuses a bad option, naming it', async () => {

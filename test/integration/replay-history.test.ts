@@ -4,9 +4,7 @@
  * code; a workflow with an unpatched change (test/histories/drifted) is caught, naming the event
  * of the history where it parted.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRetailEvent } from '../../engine/domain/events.ts';
@@ -20,6 +18,7 @@ import type { Stack } from '../../engine/runtime/stack.ts';
 import { eventSubject } from '../../engine/streams/topology.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
 import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
+import { runCli } from '../support/cli.ts';
 import { saleInput } from '../support/events.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 
@@ -61,20 +60,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const cli = async (...args: string[]) => {
-  const env = { ...process.env, CLIENTELE_TEMPORAL_ADDRESS: stack.temporalAddress };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      'npx',
-      ['tsx', 'engine/cli/main.ts', 'replay', 'history', ...args],
-      { env, timeout: 120_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-};
+const cli = (...args: string[]) =>
+  runCli(
+    ['replay', 'history', ...args],
+    { CLIENTELE_TEMPORAL_ADDRESS: stack.temporalAddress },
+    120_000,
+  );
 
 describe('replay history', () => {
   it('fetches every run of the customer, oldest first, each continuing the one before', () => {

@@ -4,42 +4,27 @@
  * `reconcile`: a program's live segments against the same conditions over the stored events, on
  * a chDB store no other process holds: a difference is named (exit 3), none exits 0.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
 import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
 import { eventRows, segmentChangeRow } from '../../engine/analytics/rows.ts';
 import { saleEvent } from '../../engine/domain/events.ts';
+import { runCli } from '../support/cli.ts';
 import { saleInput } from './analytics-fixtures.ts';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'clientele-segments-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function segments(...args: string[]) {
-  try {
-    const env = {
-      ...process.env,
-      CLIENTELE_DATA_DIR: join(dir, 'data'),
-      CLIENTELE_CLICKHOUSE_BACKEND: 'chdb',
-      CLIENTELE_CONFIG: '',
-    };
-    const { stdout, stderr } = await run(
-      'npx',
-      ['tsx', 'engine/cli/main.ts', 'segments', ...args],
-      { timeout: 60_000, env },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const segments = (...args: string[]) =>
+  runCli(['segments', ...args], {
+    CLIENTELE_DATA_DIR: join(dir, 'data'),
+    CLIENTELE_CLICKHOUSE_BACKEND: 'chdb',
+    CLIENTELE_CONFIG: '',
+  });
 
 describe('clientele segments validate', () => {
   it('lists a valid list, and names each mistake of a bad one with its line (exit 2)', async () => {

@@ -1,23 +1,38 @@
-/** Runs the back office's CLI (`clientele …`) against a test stack's NATS, as staff would. */
+/** Runs Clientele's CLI (`clientele …`) in a child process, as staff or an operator would. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Stack } from '../../engine/runtime/stack.ts';
 
-/** The exit code and the JSON the command printed. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `clientele <args>` with these variables added to the test's environment. */
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      'npx',
+      ['tsx', 'engine/cli/main.ts', ...args],
+      { env: { ...process.env, ...env }, timeout: timeoutMs },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** The back office's commands against a test stack's NATS: the exit code and the JSON printed. */
 export async function clientele<A = Record<string, unknown>>(
   stack: Stack,
   ...args: string[]
 ): Promise<{ code: number; answer: A }> {
-  const run = promisify(execFile);
-  const env = { ...process.env, CLIENTELE_NATS_SERVERS: stack.natsUrl };
-  try {
-    const { stdout } = await run('npx', ['tsx', 'engine/cli/main.ts', ...args], {
-      env,
-      timeout: 60_000,
-    });
-    return { code: 0, answer: JSON.parse(stdout) as A };
-  } catch (err) {
-    const failed = err as { code: number; stdout: string };
-    return { code: failed.code, answer: JSON.parse(failed.stdout) as A };
-  }
+  const { code, stdout } = await runCli(args, { CLIENTELE_NATS_SERVERS: stack.natsUrl });
+  return { code, answer: JSON.parse(stdout) as A };
 }
