@@ -97,8 +97,7 @@ export function addReplayCommands(program: Command, settingsOrExit: () => Settin
             if (!(err instanceof UnknownWorkflowError)) throw err;
             if (!many) return refuse(`${err.message}: is ${customerId} a customer id?`);
             // Listed, then gone (deleted past its retention) before it was fetched.
-            done += 1;
-            continue;
+            runs = [];
           }
           results.push(...(await replayRuns(workflowBundle, runs, report)));
           done += 1;
