@@ -205,6 +205,12 @@ async function readAll(kv: KV, filter: string): Promise<Snapshot> {
  * the schema, and parsing gives back exactly what was stored (defaults were filled when it was
  * published, so a later default cannot change an old version).
  */
+/** Every version of every program in the store. */
+export async function allVersions(store: ProgramStore): Promise<Program[]> {
+  const ids = await store.programIds();
+  return (await Promise.all(ids.map((id) => store.versions(id)))).flat();
+}
+
 export function programOfEntry(entry: Pick<KvEntry, 'key' | 'string'>): Program {
   const source = `${PROGRAMS_BUCKET} entry "${entry.key}"`;
   const bad = (field: string, message: string) => new ProgramError(source, [{ field, message }]);

@@ -21,6 +21,7 @@ import { lookupLimit } from '../../gateways/shared/lookup-limit.ts';
 import { StoreTokens } from '../../gateways/shared/store-tokens.ts';
 import { startTillGateway, type TillGateway } from '../../gateways/till/server.ts';
 import { startWebGateway, type WebGateway } from '../../gateways/web/server.ts';
+import { baseProgram } from '../../workflows/customer/client.ts';
 import { createCustomerWorker } from '../../workflows/worker.ts';
 import { startHistoryService } from '../analytics/history-service.ts';
 import { createAnalyticsStore } from '../analytics/open-store.ts';
@@ -38,6 +39,8 @@ import { openHouseholds } from '../identity/households.ts';
 import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
+import { allVersions, openProgramStore } from '../programs/program-store.ts';
+import { startReplayStateService } from '../replay/state-service.ts';
 import { startGroupRefresh } from '../segments/group-refresh.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
@@ -290,6 +293,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       programs = followed.catalog;
       cleanup('program watch', () => followed.watch.stop());
+    }
+    if (store) {
+      // Only this process can read a chDB store: it rebuilds customers' states from the log.
+      const followed = programs;
+      const programStore = await openProgramStore(nc, replicas);
+      const r = startReplayStateService(nc, {
+        store,
+        temporal,
+        logger,
+        base: baseProgram(settings.loyalty),
+        catalog: async () => followed ?? createProgramCatalog(await allVersions(programStore)),
+      });
+      cleanup('replay state service', () => r.stop());
     }
     let router: Router | undefined;
     if (components.includes('router')) {

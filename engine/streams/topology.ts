@@ -88,6 +88,11 @@ export const VIEW_SUBJECT = 'svc.customer.view';
 /** One customer's long history, answered by the process that holds the analytics store. */
 export const HISTORY_SUBJECT = 'svc.analytics.customer-history';
 export const HISTORY_QUEUE = 'analytics';
+/**
+ * A customer's state rebuilt from the log and compared with the live workflow's
+ * (`engine/replay/state-service.ts`), answered where the analytics store is held.
+ */
+export const REPLAY_STATE_SUBJECT = 'svc.replay.state';
 /** The analytics questions (`engine/analytics/questions`), answered where the store is held. */
 export const QUESTION_SUBJECT = 'svc.analytics.question';
 

@@ -360,11 +360,12 @@ describe('merging two customers', () => {
     expect(absorbed.ledger.sum).toBe(0);
   });
 
-  it('writes no ledger line when no points move', () => {
+  it('writes a 0-point line on each side when no points move, so the ledger holds every merge', () => {
     const { survivor } = customers();
     const empty = new Customer(ABSORBED);
     const merged = mergeCustomers(survivor.state, empty.state, merge);
-    expect(merged.ledger).toBeUndefined();
+    expect(merged.ledger.survivor).toMatchObject({ kind: 'merge-in', points: 0 });
+    expect(merged.ledger.absorbed).toMatchObject({ kind: 'merge-out', points: 0 });
     expect(merged.survivor.pointsBalance).toBe(survivor.state.pointsBalance);
   });
 

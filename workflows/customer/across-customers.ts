@@ -114,7 +114,7 @@ export function setAcrossCustomersHandlers(c: CustomerSide) {
       });
       c.replace(CustomerAccount.restore(merged.survivor));
       const effects = noEffects();
-      if (merged.ledger) effects.ledger.push(merged.ledger.survivor);
+      effects.ledger.push(merged.ledger.survivor);
       c.toOutbox(effects);
       c.scheduleClock();
       const points = c.account().absorbed(args.mergeId)?.points ?? 0;
@@ -147,7 +147,7 @@ export function setAcrossCustomersHandlers(c: CustomerSide) {
           programVersion: c.account().loyalty.programAt(now).version,
         });
         c.replace(CustomerAccount.restore(settled.absorbed));
-        if (settled.ledger) effects.ledger.push(settled.ledger);
+        effects.ledger.push(settled.ledger);
         c.toOutbox(effects);
       }
       return { effects, summary: c.account().snapshot(now) };

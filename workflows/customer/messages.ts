@@ -90,6 +90,13 @@ export const deliverEventsUpdate = defineUpdate<
 
 export const snapshotQuery = defineQuery<CustomerSnapshot>('snapshot');
 
+/**
+ * The customer's whole state, as it would be carried across continue-as-new (lots, lifecycle and
+ * segment memories): for `clientele replay state`, which compares it with the state rebuilt
+ * from the log. A query writes nothing to the history.
+ */
+export const stateQuery = defineQuery<CustomerState>('state');
+
 /** A till's redemption as the workflow receives it: the version in force, and versions it lacks. */
 export type RedeemPointsRequest = RedeemRequest & {
   programVersion: string;

@@ -51,6 +51,7 @@ import {
   type RedeemPointsRequest,
   redeemPointsUpdate,
   snapshotQuery,
+  stateQuery,
   UNKNOWN_REDEMPTION,
 } from './messages.ts';
 
@@ -305,6 +306,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     },
   );
   setHandler(snapshotQuery, () => account.snapshot(isoNow()));
+  setHandler(stateQuery, () => account.toState());
 
   setHandler(
     redeemPointsUpdate,

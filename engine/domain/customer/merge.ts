@@ -14,8 +14,10 @@
  *   the survivor's.
  * - The absorbed customer keeps every figure as it was (its history stays readable) but holds
  *   no points: balance 0, a book without lots or debt.
- * - When points moved, a ledger line on each side: `merge-in` at the survivor, `merge-out` at the
- *   absorbed customer, adding up to zero, so each customer's ledger still sums to their balance.
+ * - A ledger line on each side: `merge-in` at the survivor, `merge-out` at the absorbed customer,
+ *   adding up to zero, so each customer's ledger still sums to their balance. Written when no
+ *   points moved too (0 points): the ledger is where the log keeps every merge, and a rebuild of
+ *   either customer from the log (`rebuild.ts`) needs it.
  */
 import type { LedgerEntry } from '../effects.ts';
 import { baseRateProgram } from '../loyalty/base-earn.ts';
@@ -39,8 +41,7 @@ export interface CustomerMerge {
 export interface MergedCustomers {
   survivor: CustomerState;
   absorbed: CustomerState;
-  /** Undefined when no points moved. */
-  ledger: { survivor: LedgerEntry; absorbed: LedgerEntry } | undefined;
+  ledger: { survivor: LedgerEntry; absorbed: LedgerEntry };
 }
 
 /** A deep copy of plain JSON (the workflow sandbox has no structuredClone). */
@@ -92,13 +93,10 @@ export function mergeCustomers(
     { mergeId: merge.mergeId, customerId: absorbed.customerId, at: merge.at, points: moved },
   ];
   if (nextSurvivor.absorbing?.mergeId === merge.mergeId) nextSurvivor.absorbing = undefined;
-  const ledger =
-    moved === 0 || !handed.ledger
-      ? undefined
-      : {
-          survivor: mergeLine(survivor.customerId, 'merge-in', moved, balance, merge),
-          absorbed: handed.ledger,
-        };
+  const ledger = {
+    survivor: mergeLine(survivor.customerId, 'merge-in', moved, balance, merge),
+    absorbed: handed.ledger,
+  };
   // Through JSON, as the states cross continue-as-new: nothing shared with the inputs.
   return { survivor: copy(nextSurvivor), absorbed: handed.absorbed, ledger };
 }
@@ -106,12 +104,12 @@ export function mergeCustomers(
 /**
  * The absorbed customer's side of a merge, on its own (its workflow settles it once the survivor
  * has taken the points): every figure kept, no points left, and the `merge-out` line they left by
- * (undefined when there were none).
+ * (0 points when there were none).
  */
 export function handedOver(
   absorbedState: CustomerState,
   merge: CustomerMerge,
-): { absorbed: CustomerState; ledger: LedgerEntry | undefined } {
+): { absorbed: CustomerState; ledger: LedgerEntry } {
   const absorbed = withBook(absorbedState);
   const book = absorbed.loyalty as LoyaltyBookState;
   const state = restoreState(copy(book.state));
@@ -122,8 +120,7 @@ export function handedOver(
     loyalty: { state: carryState(emptied(state)), programs: book.programs },
   };
   if (next.mergedInto) next.mergedInto = { ...next.mergedInto, settled: true };
-  const ledger =
-    moved === 0 ? undefined : mergeLine(absorbed.customerId, 'merge-out', -moved, 0, merge);
+  const ledger = mergeLine(absorbed.customerId, 'merge-out', -moved, 0, merge);
   return { absorbed: copy(next), ledger };
 }
 

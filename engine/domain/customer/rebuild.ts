@@ -1,0 +1,261 @@
+/**
+ * A customer's state rebuilt from their log: the events they had and the requests they were
+ * granted (redemptions, cancellations, merges), applied with the customer rules as the customer
+ * workflow applies them, with the workflow's timers firing exactly on time (expiry, warnings,
+ * tier reviews, lifecycle occasions, segments that time alone changes). Each event is applied
+ * under the program version in force at its time, as the router names it; each request under
+ * the version its ledger line was written under.
+ *
+ * Pure: no I/O, no clock (`until` is given). The rules run on the events' own time, so the order
+ * events arrived in does not change the points; only what the workflow stamped with its
+ * receiving clock (a lifecycle occasion fired late, after a backlog) may differ, and the
+ * comparison (`state-diff.ts`) reads those by what fired, not when.
+ */
+import type { CustomerEvent } from '../events.ts';
+import type { Program } from '../loyalty/program.ts';
+import type { ProgramCatalog } from '../loyalty/versions.ts';
+import { CustomerAccount, noEffects } from './account.ts';
+import { handedOver, mergeCustomers } from './merge.ts';
+import type { CustomerState } from './state.ts';
+
+/** What a ledger line of a granted request says happened, with the version it was written under. */
+interface Granted {
+  /** The receiving clock when it was granted (the ledger line's `occurredAt`). */
+  at: string;
+  /** The version the ledger line names (`base` or a program version). */
+  version: string;
+}
+
+/** One thing the customer's log holds, in the form the rules take it. */
+export type LoggedInput =
+  | {
+      kind: 'event';
+      event: CustomerEvent;
+      /** When the engine received it (the stream's time): what a new customer's workflow started under. */
+      receivedAt?: string;
+    }
+  | (Granted & {
+      kind: 'redemption';
+      redemptionId: string;
+      points: number;
+      storeId: string;
+      partnerId?: string;
+    })
+  | (Granted & { kind: 'redemption.cancel'; redemptionId: string })
+  /** Another customer merged into this one: their own log, up to the merge. */
+  | (Granted & { kind: 'merge-in'; mergeId: string; storeId: string; absorbed: CustomerLog })
+  /** This customer merged into another: nothing applies to it from then on. */
+  | (Granted & { kind: 'merge-out'; mergeId: string; storeId: string; survivorId: string });
+
+export interface CustomerLog {
+  customerId: string;
+  inputs: LoggedInput[];
+}
+
+export interface RebuildOptions {
+  /** Every published program version. */
+  catalog: ProgramCatalog;
+  /** The base earn rate the customer's workflow was started with. */
+  base: CustomerState['program'];
+  /** Apply what happened up to this instant (events by their time, requests by theirs). */
+  until: string;
+}
+
+export const inputTime = (input: LoggedInput): string =>
+  input.kind === 'event' ? input.event.occurredAt : input.at;
+
+const ms = (instant: string) => Date.parse(instant);
+
+/** The log's inputs up to `until`, in time order (the log's order among equal instants). */
+export function inputsUntil(log: CustomerLog, until: string): LoggedInput[] {
+  const end = ms(until);
+  return log.inputs
+    .map((input, i) => ({ input, i, t: ms(inputTime(input)) }))
+    .filter((x) => x.t <= end)
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((x) => x.input);
+}
+
+/** Steps of the clock between two inputs at most: a rule that kept falling due would loop. */
+const CLOCK_STEPS = 10_000;
+
+/** A customer's account, driven as the workflow drives it. */
+class Driver {
+  account: CustomerAccount;
+  /** The workflow's clock: the instant of the last input or timer. */
+  private at: number | undefined;
+  private started = false;
+
+  constructor(
+    readonly customerId: string,
+    private readonly options: RebuildOptions,
+  ) {
+    this.account = CustomerAccount.open(customerId, options.base);
+  }
+
+  private learn(program: Program | undefined) {
+    if (program && !this.account.loyalty.knows(program.version)) {
+      this.account.learn([program]);
+    }
+  }
+
+  /** The version a ledger line names, when it is a published one. */
+  private named(version: string): Program | undefined {
+    return this.options.catalog.get(version);
+  }
+
+  /**
+   * What the workflow's timers fire between the clock and `to`: each due instant in turn, the
+   * loyalty clock, then the lifecycle occasions and segments due by then.
+   */
+  runClock(to: string) {
+    const end = ms(to);
+    let fired: number | undefined;
+    for (let step = 0; step < CLOCK_STEPS; step++) {
+      if (this.account.mergedInto || this.at === undefined) break;
+      const now = new Date(this.at).toISOString();
+      const loyaltyDue = this.account.loyalty.nextDue(now);
+      let due = loyaltyDue === undefined ? Number.POSITIVE_INFINITY : ms(loyaltyDue);
+      // (An occasion already past is due at once: late, but once.)
+      const occasion = this.account.lifecycleDue(now);
+      if (occasion !== undefined) due = Math.min(due, Math.max(occasion, this.at));
+      const change = this.account.segmentsDue(now);
+      if (change !== undefined) due = Math.min(due, Math.max(change, this.at));
+      // What is due at an instant already fired stays for the next input to bring on.
+      if (due > end || due === fired) break;
+      this.fire(new Date(due).toISOString());
+      fired = due;
+    }
+    if (this.at === undefined || end > this.at) this.at = end;
+  }
+
+  private fire(now: string) {
+    const effects = noEffects();
+    this.account.advance(now, effects);
+    if (this.account.lifecycleDue(now) !== undefined) this.account.fireLifecycle(now, effects);
+    if (this.account.segmentsDue(now) !== undefined) this.account.fireSegments(now, effects);
+    this.at = ms(now);
+  }
+
+  apply(input: LoggedInput) {
+    const time = inputTime(input);
+    if (!this.started) {
+      this.started = true;
+      this.at = ms(time);
+      // A new customer's workflow starts under the version in force when the first delivery
+      // came, even when its first events predate every version.
+      const catalog = this.options.catalog;
+      const first = input.kind === 'event' ? catalog.at(input.event.occurredAt) : undefined;
+      this.learn(first ?? catalog.at(input.kind === 'event' ? (input.receivedAt ?? time) : time));
+    } else {
+      this.runClock(time);
+    }
+    if (this.account.mergedInto) return;
+    const effects = noEffects();
+    switch (input.kind) {
+      case 'event': {
+        const inForce = this.options.catalog.at(input.event.occurredAt);
+        this.learn(inForce);
+        const event =
+          input.event.customerId === this.customerId
+            ? input.event
+            : { ...input.event, customerId: this.customerId };
+        const program = this.account.programFor(event, inForce?.version ?? null);
+        this.account.apply(event, effects, program, time);
+        break;
+      }
+      case 'redemption': {
+        const program = this.named(input.version);
+        this.learn(program);
+        this.account.redeem(
+          {
+            type: 'redemption',
+            redemptionId: input.redemptionId,
+            customerId: this.customerId,
+            points: input.points,
+            // Granted, so within the program's share of its basket and in a currency it spends:
+            // the line keeps the points, not the basket.
+            basketMinor: Number.MAX_SAFE_INTEGER,
+            currency: (program ?? this.account.loyalty.programAt(time)).currency,
+            channel:
+              (program ?? this.account.loyalty.programAt(time)).redemption.channels[0] ?? 'till',
+            storeId: input.storeId,
+            ...(input.partnerId !== undefined ? { partnerId: input.partnerId } : {}),
+          },
+          program ?? this.account.loyalty.programAt(time),
+          time,
+          effects,
+        );
+        break;
+      }
+      case 'redemption.cancel':
+        this.account.redeem(
+          {
+            type: 'redemption.cancel',
+            redemptionId: input.redemptionId,
+            customerId: this.customerId,
+          },
+          this.account.loyalty.programAt(time),
+          time,
+          effects,
+        );
+        break;
+      case 'merge-in': {
+        const absorbed = handedOverFor(input, this.customerId, this.options, time);
+        const merged = mergeCustomers(this.account.toState(), absorbed, {
+          mergeId: input.mergeId,
+          at: input.at,
+          storeId: input.storeId,
+          programVersion: input.version,
+        });
+        this.account = CustomerAccount.restore(merged.survivor);
+        break;
+      }
+      case 'merge-out': {
+        this.account.handOver({
+          mergeId: input.mergeId,
+          customerId: input.survivorId,
+          at: input.at,
+        });
+        const settled = handedOver(this.account.toState(), {
+          mergeId: input.mergeId,
+          at: input.at,
+          storeId: input.storeId,
+          programVersion: input.version,
+        });
+        this.account = CustomerAccount.restore(settled.absorbed);
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * The absorbed customer as it handed its state over in the merge: its log up to the merge
+ * (without the merge's own `merge-out`, which comes after the hand-over), its clock at the merge.
+ */
+function handedOverFor(
+  merge: Extract<LoggedInput, { kind: 'merge-in' }>,
+  survivorId: string,
+  options: RebuildOptions,
+  at: string,
+): CustomerState {
+  const log = merge.absorbed;
+  const inputs = log.inputs.filter((i) => !(i.kind === 'merge-out' && i.mergeId === merge.mergeId));
+  const driver = new Driver(log.customerId, { ...options, until: at });
+  for (const input of inputsUntil({ ...log, inputs }, at)) driver.apply(input);
+  driver.runClock(at);
+  driver.account.handOver({ mergeId: merge.mergeId, customerId: survivorId, at: merge.at });
+  return driver.account.toState();
+}
+
+/**
+ * The customer's state after every input of the log up to `until`, with the clock run to
+ * `until`. A customer merged into another keeps the state it was handed over with.
+ */
+export function rebuildCustomer(log: CustomerLog, options: RebuildOptions): CustomerState {
+  const driver = new Driver(log.customerId, options);
+  for (const input of inputsUntil(log, options.until)) driver.apply(input);
+  driver.runClock(options.until);
+  return driver.account.toState();
+}
