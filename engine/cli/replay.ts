@@ -2,16 +2,23 @@
  * `clientele replay history`: customers' workflow histories, every run of each, fetched from
  * Temporal and replayed against the workflow code of this checkout (engine/replay). A run the code
  * no longer replays is reported with the event where it parted and the patch it needs.
- *
  * Exit codes: 0 every run replays; 3 a run does not; 2 bad input (an unknown customer, a bad
  * number); 1 Temporal could not be reached.
+ *
+ * `clientele replay state`: a customer's state rebuilt from the log in the analytics store, now
+ * (with the differences from the live workflow's) or at a past moment. Asked of a running
+ * Clientele (`svc.replay.state`): with chDB only its process reads the store.
+ * Exit codes: 0 the states agree (or a past moment was answered); 3 they differ; 2 bad input
+ * (an unknown customer, a moment that is not one); 1 Clientele could not be reached.
  */
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Command } from 'commander';
 import type { Settings } from '../../config/settings.ts';
+import { askService } from '../../gateways/shared/ask-service.ts';
 import { customerWorkflowId } from '../../workflows/customer/messages.ts';
 import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
+import { momentOf, replayStateAnswer } from '../domain/customer/state-diff.ts';
 import {
   fetchRuns,
   type RunHistory,
@@ -19,9 +26,12 @@ import {
   replayRuns,
   UnknownWorkflowError,
 } from '../replay/history-replay.ts';
+import { REPLAY_STATE_SUBJECT } from '../streams/topology.ts';
+import { withNats } from './nats.ts';
 import { startProgressBar } from './progress.ts';
+import { formatReplayState } from './replay-state-format.ts';
 
-/** Exit code when a run does not replay against the current code. */
+/** Exit code when a run does not replay against the current code, or a rebuilt state differs. */
 export const NOT_REPLAYED = 3;
 
 /** The customer workflows' type, as the worker registers it. */
@@ -36,7 +46,10 @@ interface HistoryOptions {
 export function addReplayCommands(program: Command, settingsOrExit: () => Settings) {
   const replay = program
     .command('replay')
-    .description('Replay customers against the workflow code of this checkout');
+    .description(
+      'Replay customers: their workflow histories against this checkout, their state from the log',
+    );
+  addStateCommand(replay, settingsOrExit);
   replay
     .command('history')
     .description(
@@ -111,6 +124,40 @@ export function addReplayCommands(program: Command, settingsOrExit: () => Settin
       } finally {
         await connection.close();
       }
+    });
+}
+
+function addStateCommand(replay: Command, settingsOrExit: () => Settings) {
+  replay
+    .command('state')
+    .description(
+      "Rebuild a customer's state (balance, lots, tier, segments, lifecycle occasions) from the log in the analytics store, each event under the program version in force at its time, and show how it differs from the live workflow's; --as-of answers at a past moment. Needs a running Clientele. Exit codes: 0 the same (or a past moment answered), 3 they differ, 2 bad input, 1 Clientele unreachable",
+    )
+    .argument('<customerId>', 'the customer')
+    .option('--as-of <moment>', 'an ISO instant, or a day (YYYY-MM-DD: its end, UTC)')
+    .option('--json', 'the answer as JSON')
+    .action(async (customerId: string, options: { asOf?: string; json?: boolean }) => {
+      const settings = settingsOrExit();
+      const asOf = options.asOf === undefined ? undefined : momentOf(options.asOf);
+      if (options.asOf !== undefined && asOf === undefined) {
+        return refuse(`--as-of: "${options.asOf}" is not an ISO instant or a day (YYYY-MM-DD)`);
+      }
+      await withNats(settings, async (nc) => {
+        const answer = await askService(nc, REPLAY_STATE_SUBJECT, {
+          customerId,
+          ...(asOf === undefined ? {} : { asOf }),
+        });
+        if (!answer.ok) {
+          process.stderr.write(`clientele: ${answer.error.code}: ${answer.error.message}\n`);
+          process.exitCode = answer.error.code === 'unavailable' ? 1 : 2;
+          return;
+        }
+        const state = replayStateAnswer.parse(answer);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(state, null, 2)}\n` : formatReplayState(state),
+        );
+        if ((state.differences?.length ?? 0) > 0) process.exitCode = NOT_REPLAYED;
+      });
     });
 }
 

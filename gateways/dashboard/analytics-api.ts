@@ -12,7 +12,7 @@ import { AS_OF } from '../../engine/analytics/questions/registry.ts';
 import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
 import { QUESTION_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import { sameToken } from '../shared/store-tokens.ts';
+import { fail } from './api-auth.ts';
 
 export interface AnalyticsApiDeps {
   nc: NatsConnection;
@@ -20,24 +20,8 @@ export interface AnalyticsApiDeps {
   token: string;
 }
 
-const fail = (c: Context, error: ClienteleError) => c.json(error.toAnswer(), error.httpStatus);
-
+/** The questions' routes; `requireMarketer` (api-auth.ts) guards them. */
 export function addAnalyticsRoutes(app: Hono, deps: AnalyticsApiDeps): void {
-  app.use('/api/analytics/*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(.*\S)\s*$/i.exec(header)?.[1];
-    if (token === undefined || !sameToken(token, deps.token)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      const problem =
-        token === undefined ? 'needs "Bearer <marketer token>"' : 'is not the marketer token';
-      return fail(
-        c,
-        new ClienteleError('unauthorized', [{ field: 'authorization', message: problem }]),
-      );
-    }
-    await next();
-  });
-
   app.get('/api/analytics/:question', async (c) => {
     const { format = 'json', [AS_OF]: asOf, ...params } = c.req.query();
     if (format !== 'json' && format !== 'csv') {

@@ -23,7 +23,9 @@ import { retailEvent } from '../../engine/domain/events.ts';
 import { CUE_SUBJECTS, EVENT_SUBJECTS, LEDGER_SUBJECTS } from '../../engine/streams/topology.ts';
 import { sameToken } from '../shared/store-tokens.ts';
 import { type AnalyticsApiDeps, addAnalyticsRoutes } from './analytics-api.ts';
+import { requireMarketer } from './api-auth.ts';
 import { LiveFigures } from './live-figures.ts';
+import { addReplayRoutes } from './replay-api.ts';
 
 /** Where the page and its assets live. */
 export const DASHBOARD_PAGE_DIR = fileURLToPath(new URL('../../dashboards/live/', import.meta.url));
@@ -66,11 +68,18 @@ const pageHeaders = {
   'cache-control': 'no-cache',
 };
 
-/** With `api`, also the analytics questions (`/api/analytics/<question>`, analytics-api.ts). */
+/**
+ * With `api`, also the marketers' API: the analytics questions (`/api/analytics/<question>`,
+ * analytics-api.ts) and customers' states rebuilt from the log (`/api/customers/<id>/state`).
+ */
 export function createDashboardApp(pageDir = DASHBOARD_PAGE_DIR, api?: AnalyticsApiDeps) {
   const app = new Hono();
   app.get('/health', (c) => c.json({ ok: true }));
-  if (api) addAnalyticsRoutes(app, api);
+  if (api) {
+    requireMarketer(app, api.token);
+    addAnalyticsRoutes(app, api);
+    addReplayRoutes(app, api);
+  }
 
   const serveFile = async (name: string) => {
     // A bare file name of the page's folder: no path separators, no dot files.

@@ -13,6 +13,7 @@ import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
 import { MERGE_SUBJECT, REPLAY_STATE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
 import { customerWorkflowId, snapshotQuery } from '../../workflows/customer/messages.ts';
+import { runCli } from '../support/cli.ts';
 import { uniqueId } from '../support/events.ts';
 import { programOf } from '../support/loyalty.ts';
 import { eventually, startTestStack } from '../support/stack.ts';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   // The program change: twice the points from ten days ago.
   catalog.add(version(2, 2, ago(10)));
   stack = await startTestStack(
-    ['worker', 'router', 'redemptions', 'identity', 'sink', 'till'],
+    ['worker', 'router', 'redemptions', 'identity', 'sink', 'till', 'dashboard'],
     undefined,
     undefined,
     { programs: catalog },
@@ -225,5 +226,48 @@ describe('a customer rebuilt from the log', () => {
       ok: false,
       error: { code: 'invalid_request', issues: [{ field: 'asOf' }] },
     });
+  });
+
+  it('is the same over HTTP for the customer page, and from the command line', {
+    timeout: 120_000,
+  }, async () => {
+    const get = (path: string) =>
+      fetch(`${stack.dashboard?.url}${path}`, {
+        headers: { authorization: `Bearer ${stack.settings.dashboardToken}` },
+      });
+    const now = await get(`/api/customers/${member}/state`);
+    expect(now.status).toBe(200);
+    expect(await now.json()).toMatchObject({
+      ok: true,
+      differences: [],
+      rebuilt: { balance: 110 },
+    });
+    // A day means its end: 35 days back, the second sale's 70 points.
+    const day = ago(35).slice(0, 10);
+    expect(await (await get(`/api/customers/${member}/state?as-of=${day}`)).json()).toMatchObject({
+      ok: true,
+      asOf: `${day}T23:59:59.999Z`,
+      rebuilt: { balance: 70 },
+    });
+    const bad = await get(`/api/customers/${member}/state?as-of=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { issues: [{ field: 'as-of' }] } });
+    expect((await get(`/api/customers/c-nobody-${run}/state`)).status).toBe(404);
+    expect((await fetch(`${stack.dashboard?.url}/api/customers/${member}/state`)).status).toBe(401);
+
+    const env = { CLIENTELE_NATS_SERVERS: stack.natsUrl };
+    const same = await runCli(['replay', 'state', member], env);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain("The rebuilt state equals the live workflow's.");
+    expect(same.stdout).toMatch(/^balance\s+110\s+110\s+yes$/m);
+    const past = await runCli(['replay', 'state', member, '--as-of', day, '--json'], env);
+    expect(past.code).toBe(0);
+    expect(JSON.parse(past.stdout)).toMatchObject({ rebuilt: { balance: 70 } });
+    const unknown = await runCli(['replay', 'state', `c-nobody-${run}`], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown_customer');
+    const badMoment = await runCli(['replay', 'state', member, '--as-of', 'soon'], env);
+    expect(badMoment.code).toBe(2);
+    expect(badMoment.stderr).toContain('--as-of');
   });
 });

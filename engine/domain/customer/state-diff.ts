@@ -105,6 +105,17 @@ export function differences(rebuilt: StateView, live: StateView): StateDifferenc
   return found;
 }
 
+/**
+ * The moment a person names: an ISO instant, or a day (`2026-03-03`), which means its end (UTC):
+ * "her balance on 3 March" is the balance once that day was over. Undefined when it is neither.
+ */
+export function momentOf(text: string): string | undefined {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  if (!day && !instant.safeParse(text).success) return undefined;
+  const ms = Date.parse(day ? `${text}T23:59:59.999Z` : text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
 /** `svc.replay.state`: one customer's state rebuilt from the log, at `asOf` (now if absent). */
 export const replayStateRequest = z.strictObject({
   customerId,

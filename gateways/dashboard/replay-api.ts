@@ -1,0 +1,32 @@
+/**
+ * `GET /api/customers/<customerId>/state?as-of=…`: the customer's state rebuilt from the log,
+ * with the differences from the live workflow's when asked for now (`svc.replay.state`, answered
+ * where the analytics store is held). `as-of` is an ISO instant or a day (its end, UTC).
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Hono } from 'hono';
+import { momentOf } from '../../engine/domain/customer/state-diff.ts';
+import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
+import { REPLAY_STATE_SUBJECT } from '../../engine/streams/topology.ts';
+import { askService } from '../shared/ask-service.ts';
+import { fail } from './api-auth.ts';
+
+export function addReplayRoutes(app: Hono, deps: { nc: NatsConnection }): void {
+  app.get('/api/customers/:customerId/state', async (c) => {
+    const given = c.req.query('as-of');
+    const asOf = given === undefined ? undefined : momentOf(given);
+    if (given !== undefined && asOf === undefined) {
+      return fail(
+        c,
+        new ClienteleError('invalid_request', [
+          { field: 'as-of', message: `"${given}" is not an ISO instant or a day (YYYY-MM-DD)` },
+        ]),
+      );
+    }
+    const answer = await askService(deps.nc, REPLAY_STATE_SUBJECT, {
+      customerId: c.req.param('customerId'),
+      ...(asOf === undefined ? {} : { asOf }),
+    });
+    return c.json(answer, answer.ok ? 200 : httpStatus(answer.error.code));
+  });
+}
