@@ -94,6 +94,16 @@ export class ChdbStore implements AnalyticsStore {
     return rows;
   }
 
+  async *stream(sql: string, params?: QueryParams): AsyncIterable<Uint8Array> {
+    if (this.closed) throw new Error('the chDB store is closed');
+    const opts = { format: 'TabSeparatedRaw' };
+    const chunks =
+      params && Object.keys(params).length > 0
+        ? this.session.queryStreamBind(sql, params, opts)
+        : this.session.queryStream(sql, opts);
+    for await (const chunk of chunks) yield chunk.raw();
+  }
+
   async command(sql: string, params?: QueryParams): Promise<void> {
     await this.run(sql, params, 'TSV');
   }

@@ -89,6 +89,19 @@ export class ClickHouseHttpStore implements AnalyticsStore {
     return result.json<T>();
   }
 
+  async *stream(sql: string, params?: QueryParams): AsyncIterable<Uint8Array> {
+    const result = await this.client.query({
+      query: sql,
+      format: 'TabSeparatedRaw',
+      clickhouse_settings: this.tuning,
+      ...withParams(params),
+    });
+    const encoder = new TextEncoder();
+    for await (const rows of result.stream()) {
+      yield encoder.encode(rows.map((row: { text: string }) => `${row.text}\n`).join(''));
+    }
+  }
+
   async command(sql: string, params?: QueryParams): Promise<void> {
     await this.client.command({
       query: sql,

@@ -36,6 +36,12 @@ export interface AnalyticsStore {
   insert<T extends TableName>(table: T, rows: readonly TableRows[T][]): Promise<void>;
   /** Runs a SELECT and returns its rows as objects (64-bit integers as strings). */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  /**
+   * Runs a SELECT and hands its rows over as they come, in chunks of `TabSeparatedRaw` text
+   * (columns by tabs, rows by newlines, nothing escaped: for columns that hold no tab or newline,
+   * such as ids and JSON), each chunk whole rows. For results too large to hold at once.
+   */
+  stream(sql: string, params?: QueryParams): AsyncIterable<Uint8Array>;
   /** Runs a statement that returns no rows (DDL, `OPTIMIZE`, `ALTER … DELETE`). */
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Waits for running operations, then releases the connection. Idempotent. */

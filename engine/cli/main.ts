@@ -11,7 +11,6 @@ import { loadSettings, type Settings, SettingsError } from '../../config/setting
 import { eventJsonSchemas } from '../domain/json-schema.ts';
 import { type ProgramDefinition, ProgramError } from '../domain/loyalty/program-schema.ts';
 import { versionInForce } from '../domain/loyalty/versions.ts';
-import { type LoadedProgram, loadProgramFile, ProgramFileError } from '../programs/load-program.ts';
 import { openProgramStore, type ProgramStore } from '../programs/program-store.ts';
 import { ServerStartError } from '../runtime/servers.ts';
 import { allComponents, type Component, type StackOptions, startStack } from '../runtime/stack.ts';
@@ -21,9 +20,11 @@ import { addCustomerCommands } from './customers.ts';
 import { addGenerateCommand } from './generate.ts';
 import { addGroupCommands } from './groups.ts';
 import { withNats } from './nats.ts';
+import { programFileOrExit } from './program-file.ts';
 import { startProgress } from './progress.ts';
 import { addReplayCommands } from './replay.ts';
 import { addSegmentCommands } from './segments.ts';
+import { addSimulateCommand } from './simulate.ts';
 
 const program = new Command()
   .name('clientele')
@@ -204,7 +205,7 @@ program
   });
 
 program
-  .command('simulate')
+  .command('traffic')
   .description('Send simulated till traffic to a running till gateway')
   .requiredOption('--url <url>', 'till gateway URL, e.g. http://127.0.0.1:3030')
   .addOption(new Option('--rate <n>', 'events per second').argParser(Number).default(5))
@@ -270,18 +271,6 @@ const programs = program
   );
 
 /** Reads and checks a program file; on any problem prints it and exits with code 2. */
-async function programFileOrExit(file: string): Promise<LoadedProgram> {
-  try {
-    return await loadProgramFile(file);
-  } catch (err) {
-    if (err instanceof ProgramError || err instanceof ProgramFileError) {
-      process.stderr.write(`clientele: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
-
 function programSummary(p: ProgramDefinition): string {
   const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
   return [
@@ -394,6 +383,7 @@ addCustomerCommands(program, settingsOrExit);
 addSegmentCommands(program, settingsOrExit);
 addGroupCommands(program, settingsOrExit);
 addReplayCommands(program, settingsOrExit);
+addSimulateCommand(program, settingsOrExit);
 addGenerateCommand(program, settingsOrExit);
 addAnalyticsCommands(program, settingsOrExit);
 

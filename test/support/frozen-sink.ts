@@ -23,6 +23,7 @@ const frozen: AnalyticsStore = {
   database: store.database,
   migrate: () => store.migrate(),
   query: (sql, params) => store.query(sql, params),
+  stream: (sql, params) => store.stream(sql, params),
   command: (sql, params) => store.command(sql, params),
   close: () => store.close(),
   insert: (table, rows) => {

@@ -236,6 +236,11 @@ export class CustomerAccount {
     return new CustomerAccount(state, book);
   }
 
+  /** The same customer, apart: what either applies from now on leaves the other as it was. */
+  clone(): CustomerAccount {
+    return new CustomerAccount(this.scalars, this.book.clone());
+  }
+
   get customerId(): string {
     return this.scalars.customerId;
   }

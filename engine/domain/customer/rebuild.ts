@@ -14,7 +14,7 @@
 import type { CustomerEvent } from '../events.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { ProgramCatalog } from '../loyalty/versions.ts';
-import { CustomerAccount, noEffects } from './account.ts';
+import { CustomerAccount, type Effects, noEffects } from './account.ts';
 import { handedOver, mergeCustomers } from './merge.ts';
 import type { CustomerState } from './state.ts';
 
@@ -66,31 +66,80 @@ export const inputTime = (input: LoggedInput): string =>
 
 const ms = (instant: string) => Date.parse(instant);
 
-/** The log's inputs up to `until`, in time order (the log's order among equal instants). */
+/**
+ * The log's inputs up to `until`, in time order (the log's order among equal instants), with
+ * each redemption before the sale it paid for: the till asked for it first, though its clock may
+ * put the sale a moment earlier than the engine's put the redemption.
+ */
 export function inputsUntil(log: CustomerLog, until: string): LoggedInput[] {
   const end = ms(until);
-  return log.inputs
+  const sorted = log.inputs
     .map((input, i) => ({ input, i, t: ms(inputTime(input)) }))
     .filter((x) => x.t <= end)
     .sort((a, b) => a.t - b.t || a.i - b.i)
     .map((x) => x.input);
+  const redemptions = new Map<string, number>();
+  sorted.forEach((input, i) => {
+    if (input.kind === 'redemption') redemptions.set(input.redemptionId, i);
+  });
+  if (redemptions.size === 0) return sorted;
+  const ordered: LoggedInput[] = [];
+  const moved = new Set<number>();
+  sorted.forEach((input, i) => {
+    if (moved.has(i)) return;
+    if (input.kind === 'event' && input.event.type === 'sale') {
+      for (const tender of input.event.tenders) {
+        const at =
+          tender.redemptionId === undefined ? undefined : redemptions.get(tender.redemptionId);
+        if (at !== undefined && at > i && !moved.has(at)) {
+          ordered.push(sorted[at] as LoggedInput);
+          moved.add(at);
+        }
+      }
+    }
+    ordered.push(input);
+  });
+  return ordered;
 }
 
 /** Steps of the clock between two inputs at most: a rule that kept falling due would loop. */
 const CLOCK_STEPS = 10_000;
 
-/** A customer's account, driven as the workflow drives it. */
-class Driver {
+/** Whatever the rules caused, each time they caused something (ledger lines, tier changes…). */
+export type EffectsSink = (effects: Effects, input: LoggedInput | undefined) => void;
+
+/**
+ * A customer's account, driven as the workflow drives it: `apply` each input in time order,
+ * `runClock` to the end. `fork` continues from the same point under other program versions (the
+ * what-if).
+ */
+export class CustomerReplay {
   account: CustomerAccount;
   /** The workflow's clock: the instant of the last input or timer. */
   private at: number | undefined;
   private started = false;
+  /**
+   * Redemptions the rules refused (a what-if under which the customer had fewer points): the
+   * sale they paid for is paid by card instead.
+   */
+  private readonly refused = new Set<string>();
 
   constructor(
     readonly customerId: string,
-    private readonly options: RebuildOptions,
+    private readonly options: Omit<RebuildOptions, 'until'>,
+    private readonly sink?: EffectsSink,
   ) {
     this.account = CustomerAccount.open(customerId, options.base);
+  }
+
+  /** The same customer at the same point, continued under `catalog`. */
+  fork(catalog: ProgramCatalog, sink?: EffectsSink): CustomerReplay {
+    const next = new CustomerReplay(this.customerId, { ...this.options, catalog }, sink);
+    next.account = this.account.clone();
+    next.at = this.at;
+    next.started = this.started;
+    for (const id of this.refused) next.refused.add(id);
+    return next;
   }
 
   private learn(program: Program | undefined) {
@@ -135,6 +184,25 @@ class Driver {
     if (this.account.lifecycleDue(now) !== undefined) this.account.fireLifecycle(now, effects);
     if (this.account.segmentsDue(now) !== undefined) this.account.fireSegments(now, effects);
     this.at = ms(now);
+    this.sink?.(effects, undefined);
+  }
+
+  /** A sale paid with a redemption the rules refused is paid by card instead. */
+  private paidOtherwise(event: CustomerEvent): CustomerEvent {
+    if (this.refused.size === 0 || event.type !== 'sale') return event;
+    if (
+      !event.tenders.some((t) => t.redemptionId !== undefined && this.refused.has(t.redemptionId))
+    ) {
+      return event;
+    }
+    return {
+      ...event,
+      tenders: event.tenders.map((t) =>
+        t.redemptionId !== undefined && this.refused.has(t.redemptionId)
+          ? { type: 'card' as const, amount: t.amount }
+          : t,
+      ),
+    };
   }
 
   apply(input: LoggedInput) {
@@ -156,10 +224,11 @@ class Driver {
       case 'event': {
         const inForce = this.options.catalog.at(input.event.occurredAt);
         this.learn(inForce);
-        const event =
+        const event = this.paidOtherwise(
           input.event.customerId === this.customerId
             ? input.event
-            : { ...input.event, customerId: this.customerId };
+            : { ...input.event, customerId: this.customerId },
+        );
         const program = this.account.programFor(event, inForce?.version ?? null);
         this.account.apply(event, effects, program, time);
         break;
@@ -167,7 +236,7 @@ class Driver {
       case 'redemption': {
         const program = this.named(input.version);
         this.learn(program);
-        this.account.redeem(
+        const result = this.account.redeem(
           {
             type: 'redemption',
             redemptionId: input.redemptionId,
@@ -186,6 +255,7 @@ class Driver {
           time,
           effects,
         );
+        if (result.outcome === 'refused') this.refused.add(input.redemptionId);
         break;
       }
       case 'redemption.cancel':
@@ -201,7 +271,7 @@ class Driver {
         );
         break;
       case 'merge-in': {
-        const absorbed = handedOverFor(input, this.customerId, this.options, time);
+        const absorbed = handedOverFor(input, this.customerId, { ...this.options, until: time });
         const merged = mergeCustomers(this.account.toState(), absorbed, {
           mergeId: input.mergeId,
           at: input.at,
@@ -227,6 +297,7 @@ class Driver {
         break;
       }
     }
+    this.sink?.(effects, input);
   }
 }
 
@@ -238,11 +309,11 @@ function handedOverFor(
   merge: Extract<LoggedInput, { kind: 'merge-in' }>,
   survivorId: string,
   options: RebuildOptions,
-  at: string,
 ): CustomerState {
+  const at = options.until;
   const log = merge.absorbed;
   const inputs = log.inputs.filter((i) => !(i.kind === 'merge-out' && i.mergeId === merge.mergeId));
-  const driver = new Driver(log.customerId, { ...options, until: at });
+  const driver = new CustomerReplay(log.customerId, options);
   for (const input of inputsUntil({ ...log, inputs }, at)) driver.apply(input);
   driver.runClock(at);
   driver.account.handOver({ mergeId: merge.mergeId, customerId: survivorId, at: merge.at });
@@ -254,7 +325,7 @@ function handedOverFor(
  * `until`. A customer merged into another keeps the state it was handed over with.
  */
 export function rebuildCustomer(log: CustomerLog, options: RebuildOptions): CustomerState {
-  const driver = new Driver(log.customerId, options);
+  const driver = new CustomerReplay(log.customerId, options);
   for (const input of inputsUntil(log, options.until)) driver.apply(input);
   driver.runClock(options.until);
   return driver.account.toState();

@@ -75,10 +75,18 @@ export class LoyaltyBook {
     return new LoyaltyBook(initialLoyaltyState(customerId), [], base);
   }
 
-  /** From a carried state; it is copied, never shared. */
+  /** From a carried state; it is copied, never shared (the versions, never changed, are). */
   static restore(carried: LoyaltyBookState, base: Program): LoyaltyBook {
-    const { state, programs } = copy(carried);
-    return new LoyaltyBook(restoreState(state), programs, base);
+    return new LoyaltyBook(restoreState(copy(carried.state)), [...carried.programs], base);
+  }
+
+  /** The same book, apart: what either applies from now on leaves the other as it was. */
+  clone(): LoyaltyBook {
+    return new LoyaltyBook(
+      restoreState(copy(carryState(this.state))),
+      [...this.programs],
+      this.base,
+    );
   }
 
   /**
@@ -113,7 +121,8 @@ export class LoyaltyBook {
   }
 
   toState(): LoyaltyBookState {
-    return copy({ state: carryState(this.state), programs: this.programs });
+    // The versions are never changed once published: the list is new, the versions shared.
+    return { state: copy(carryState(this.state)), programs: [...this.programs] };
   }
 
   get balance(): number {
@@ -286,5 +295,27 @@ export class LoyaltyBook {
   /** Points a redemption took, if the book remembers it (for the receipt of the sale it paid). */
   redeemedBy(redemptionId: string): number | undefined {
     return this.state.redemptions.get(redemptionId)?.points;
+  }
+
+  /**
+   * What each earn rule gave a remembered sale, per line and as receipt bonuses (for the
+   * what-if's cost of each rule); undefined once the sale is forgotten.
+   */
+  ruleEarning(transactionId: string):
+    | {
+        lines: { lineId: string; rules: Record<string, number> }[];
+        bonuses: { id: string; points: number }[];
+      }
+    | undefined {
+    const sale = this.state.sales.get(transactionId);
+    if (!sale) return undefined;
+    return {
+      lines: sale.lines.flatMap((line) =>
+        line.rules ? [{ lineId: line.lineId, rules: line.rules }] : [],
+      ),
+      bonuses: sale.bonuses
+        .filter((b) => b.kind === 'rule')
+        .map((b) => ({ id: b.id, points: b.points })),
+    };
   }
 }
