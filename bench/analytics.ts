@@ -28,6 +28,7 @@ import { ClienteleError } from '../engine/domain/error-codes.ts';
 import { DEFAULT_GENERATOR_OPTIONS, type GeneratorOptions } from '../engine/generator/generate.ts';
 import { type GenerateProgress, writeGenerated } from '../engine/generator/write.ts';
 import { saveGroup } from '../engine/segments/groups.ts';
+import { benchSimulator, type SimulatorBenchResult } from './simulator.ts';
 
 export interface AnalyticsBenchOptions {
   /** 100k customers / 2M sale lines instead of 1M / 20M. */
@@ -134,8 +135,12 @@ export interface AnalyticsBenchResult {
     members: number;
   } | null;
   questions: QuestionTiming[];
+  /** `clientele simulate` over the data set's span (bench/simulator.ts); null if it failed. */
+  simulator: SimulatorBenchResult | null;
   targets: {
     everyQuestionWithin1s: boolean;
+    /** The simulator's time for a year within 5 minutes. */
+    simulatorYearWithin5Minutes: boolean;
     overTarget: string[];
     failed: string[];
   };
@@ -514,6 +519,13 @@ export async function runAnalyticsBench(
       }
     }
 
+    let simulator: SimulatorBenchResult | null = null;
+    try {
+      simulator = await benchSimulator(store, { from, to }, log);
+    } catch (err) {
+      log(`simulator failed: ${errorText(err)}`);
+    }
+
     const label = (t: QuestionTiming) => `${t.question} [${t.variant}]`;
     const result: AnalyticsBenchResult = {
       run: {
@@ -540,8 +552,10 @@ export async function runAnalyticsBench(
       ceilings,
       savedGroup,
       questions: timings,
+      simulator,
       targets: {
         everyQuestionWithin1s: timings.every((t) => t.withinTarget),
+        simulatorYearWithin5Minutes: simulator?.within_target === true,
         overTarget: timings.filter((t) => t.latency && !t.withinTarget).map(label),
         failed: timings.filter((t) => t.error !== undefined).map(label),
       },
@@ -575,6 +589,12 @@ function printSummary(result: AnalyticsBenchResult): void {
       : 'saved group: failed',
     `load average: start ${result.run.loadAverage.start.join(' ')} · after generation ${result.run.loadAverage.afterGeneration.join(' ')} · end ${result.run.loadAverage.end.join(' ')}`,
   ];
+  const sim = result.simulator;
+  lines.push(
+    sim
+      ? `simulator: ${sim.customers.toLocaleString('en')} customers, ${sim.events.toLocaleString('en')} events (${sim.period.days} days) in ${sim.seconds} s on ${sim.workers} workers: ${sim.events_per_s.toLocaleString('en')} events/s, ${sim.ratio_to_loyalty_evaluator_ceiling}× the evaluator ceiling per worker; a year ${sim.seconds_for_a_year} s (target ${sim.target_seconds_for_a_year} s)`
+      : 'simulator: failed',
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
   console.table(
     result.questions.map((t) => ({
