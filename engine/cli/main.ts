@@ -16,6 +16,7 @@ import { ServerStartError } from '../runtime/servers.ts';
 import { allComponents, type Component, type StackOptions, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
 import { addAnalyticsCommands } from './analytics.ts';
+import { addBackfillCommand } from './backfill.ts';
 import { addCustomerCommands } from './customers.ts';
 import { addGenerateCommand } from './generate.ts';
 import { addGroupCommands } from './groups.ts';
@@ -384,6 +385,7 @@ addSegmentCommands(program, settingsOrExit);
 addGroupCommands(program, settingsOrExit);
 addReplayCommands(program, settingsOrExit);
 addSimulateCommand(program, settingsOrExit);
+addBackfillCommand(program, settingsOrExit);
 addGenerateCommand(program, settingsOrExit);
 addAnalyticsCommands(program, settingsOrExit);
 

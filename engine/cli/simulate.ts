@@ -11,19 +11,16 @@
  * period that is not one, or holds no events; a segment that does not parse); 1 the store could
  * not be read.
  */
-import { connect } from '@nats-io/transport-node';
 import { type Command, Option } from 'commander';
 import type { Settings } from '../../config/settings.ts';
 import { baseProgram } from '../../workflows/customer/client.ts';
 import type { Program } from '../domain/loyalty/program.ts';
-import type { ProgramDefinition } from '../domain/loyalty/program-schema.ts';
-import { allVersions, openProgramStore } from '../programs/program-store.ts';
 import { EmptyPeriodError, simulate } from '../replay/simulate.ts';
 import { formatReport, reportOf } from '../replay/simulation-report.ts';
 import { parseCondition, SegmentExpressionError } from '../segments/expression.ts';
 import { compileSegment } from '../segments/sql.ts';
 import { openOrExit, storeReadFailed } from './analytics.ts';
-import { programFileOrExit } from './program-file.ts';
+import { inForceThroughout, programFileOrExit, versionsInForce } from './program-file.ts';
 import { startProgressBar } from './progress.ts';
 
 /** From the start of the day, or an instant. */
@@ -38,34 +35,6 @@ function endOf(text: string): string | undefined {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
   const ms = Date.parse(day ? `${text}T23:59:59.999Z` : text);
   return Number.isNaN(ms) || (!day && !/T/.test(text)) ? undefined : new Date(ms).toISOString();
-}
-
-const inForceThroughout = (definition: ProgramDefinition): Program => ({
-  ...definition,
-  version: `${definition.id}@in-force`,
-  effectiveFrom: '1970-01-01T00:00:00.000Z',
-});
-
-/** The published versions when NATS answers (quickly), else undefined. */
-async function publishedVersions(settings: Settings): Promise<Program[] | undefined> {
-  const url = settings.nats.servers ?? `nats://127.0.0.1:${settings.nats.port}`;
-  try {
-    const nc = await connect({
-      servers: url.split(','),
-      name: 'clientele-simulate',
-      timeout: 2000,
-    });
-    try {
-      const versions = await allVersions(
-        await openProgramStore(nc, { replicas: settings.nats.replicas }),
-      );
-      return versions.length > 0 ? versions : undefined;
-    } finally {
-      await nc.close();
-    }
-  } catch {
-    return undefined;
-  }
 }
 
 interface SimulateFlags {
@@ -130,15 +99,7 @@ export function addSimulateCommand(program: Command, settingsOrExit: () => Setti
         baseline = [inForceThroughout((await programFileOrExit(flags.baseline)).definition)];
         baselineNames = [`${flags.baseline} (in force throughout)`];
       } else {
-        const published = await publishedVersions(settings);
-        if (published) {
-          baseline = published;
-          baselineNames = published.map((p) => p.version);
-        } else {
-          const file = settings.loyalty.programFile;
-          baseline = [inForceThroughout((await programFileOrExit(file)).definition)];
-          baselineNames = [`${file} (in force throughout: no published versions reachable)`];
-        }
+        ({ versions: baseline, names: baselineNames } = await versionsInForce(settings));
       }
       let condition: ReturnType<typeof parseCondition> | undefined;
       if (flags.segment !== undefined) {

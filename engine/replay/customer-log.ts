@@ -33,6 +33,7 @@ interface LineRow {
   transaction_id: string;
   points: string;
   store_id: string;
+  partner_id: string;
   at: string;
   program_version: string;
   /** The other side of a merge: the customer with the matching line. */
@@ -63,7 +64,7 @@ export async function readCustomerLog(
   const t = (table: string) => qualified(store.database, table);
   const depth = bounds.depth ?? 0;
   const lines = await store.query<Omit<LineRow, 'other'>>(
-    `SELECT kind, transaction_id, toString(points) AS points, store_id,
+    `SELECT kind, transaction_id, toString(points) AS points, store_id, partner_id,
             toString(occurred_at) AS at, program_version
      FROM ${t('ledger')} FINAL
      WHERE customer_id = {customerId:String} AND kind IN {kinds:Array(String)}
@@ -106,6 +107,7 @@ export async function readCustomerLog(
           redemptionId: line.transaction_id,
           points: -Number(line.points),
           storeId: line.store_id,
+          ...(line.partner_id !== '' ? { partnerId: line.partner_id } : {}),
         };
         break;
       case 'redeem-cancel':

@@ -120,7 +120,7 @@ export function handedOver(
     loyalty: { state: carryState(emptied(state)), programs: book.programs },
   };
   if (next.mergedInto) next.mergedInto = { ...next.mergedInto, settled: true };
-  const ledger = mergeLine(absorbed.customerId, 'merge-out', -moved, 0, merge);
+  const ledger = mergeLine(absorbed.customerId, 'merge-out', 0 - moved, 0, merge);
   return { absorbed: copy(next), ledger };
 }
 

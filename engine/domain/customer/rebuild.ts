@@ -11,6 +11,7 @@
  * receiving clock (a lifecycle occasion fired late, after a backlog) may differ, and the
  * comparison (`state-diff.ts`) reads those by what fired, not when.
  */
+import type { LedgerEntry } from '../effects.ts';
 import type { CustomerEvent } from '../events.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { ProgramCatalog } from '../loyalty/versions.ts';
@@ -329,4 +330,32 @@ export function rebuildCustomer(log: CustomerLog, options: RebuildOptions): Cust
   for (const input of inputsUntil(log, options.until)) driver.apply(input);
   driver.runClock(options.until);
   return driver.account.toState();
+}
+
+/** What a customer's log causes: the rows the analytics store derives from the events. */
+export interface Derived {
+  /** Each ledger line at its latest revision. */
+  ledger: LedgerEntry[];
+  tierChanges: NonNullable<Effects['tierChanges']>;
+  segments: NonNullable<Effects['segments']>;
+  lifecycle: NonNullable<Effects['lifecycle']>;
+}
+
+/** Everything the customer's log causes up to `until` (`clientele backfill`). */
+export function deriveCustomer(log: CustomerLog, options: RebuildOptions): Derived {
+  const ledger = new Map<string, LedgerEntry>();
+  const derived: Derived = { ledger: [], tierChanges: [], segments: [], lifecycle: [] };
+  const driver = new CustomerReplay(log.customerId, options, (effects) => {
+    for (const line of effects.ledger) {
+      const held = ledger.get(line.entryId);
+      if (!held || held.revision <= line.revision) ledger.set(line.entryId, line);
+    }
+    derived.tierChanges.push(...(effects.tierChanges ?? []));
+    derived.segments.push(...(effects.segments ?? []));
+    derived.lifecycle.push(...(effects.lifecycle ?? []));
+  });
+  for (const input of inputsUntil(log, options.until)) driver.apply(input);
+  driver.runClock(options.until);
+  derived.ledger = [...ledger.values()];
+  return derived;
 }

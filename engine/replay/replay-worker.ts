@@ -1,11 +1,18 @@
 /**
- * A worker thread of `clientele simulate` (simulate.ts): it takes one partition of customers at a
- * time (their events as `TabSeparatedRaw` chunks, their granted redemptions as rows), and once
- * the partition is whole runs each customer's what-if (`domain/customer/what-if.ts`), adding
- * them up. Customers never span partitions, so workers share nothing.
+ * A worker thread of the partitioned replays (partitioned.ts): it takes one partition of
+ * customers at a time (their events as `TabSeparatedRaw` chunks, their granted redemptions as
+ * rows) and, once the partition is whole, replays each customer for its job: the what-if
+ * (`domain/customer/what-if.ts`, added up) or the backfill (the rows the store derives from the
+ * events). Customers never span partitions, so workers share nothing.
  */
 import { parentPort } from 'node:worker_threads';
-import type { CustomerLog, LoggedInput } from '../domain/customer/rebuild.ts';
+import {
+  ledgerRow,
+  lifecycleTriggerRow,
+  segmentChangeRow,
+  tierChangeRow,
+} from '../analytics/rows.ts';
+import { type CustomerLog, deriveCustomer, type LoggedInput } from '../domain/customer/rebuild.ts';
 import {
   addCustomer,
   noTotals,
@@ -16,26 +23,73 @@ import {
 } from '../domain/customer/what-if.ts';
 import type { CustomerEvent } from '../domain/events.ts';
 import { createProgramCatalog } from '../services/program-catalog.ts';
-import type { FromWorker, RequestRow, ToWorker, WorkerSetup } from './simulate-messages.ts';
+import type {
+  BackfillJob,
+  DerivedRows,
+  FromWorker,
+  ReplayJob,
+  RequestRow,
+  ToWorker,
+} from './worker-messages.ts';
 
 const port = parentPort;
-if (!port) throw new Error('simulate-worker.ts runs as a worker thread');
+if (!port) throw new Error('replay-worker.ts runs as a worker thread');
 
-let options: WhatIfOptions | undefined;
+type Replay = (log: CustomerLog) => void;
+let job: { replay: Replay; result: () => WhatIfTotals | DerivedRows } | undefined;
 const decoder = new TextDecoder();
 let logs = new Map<string, LoggedInput[]>();
 /** A row cut by a chunk's end (chunks hold whole rows, but a reader should not rely on it). */
 let carry = '';
 
-function setUp(setup: WorkerSetup) {
+function whatIf(setup: Extract<ReplayJob, { kind: 'what-if' }>) {
   const baseline = setup.baseline.map(pointsOnly);
   const past = baseline.filter((p) => Date.parse(p.effectiveFrom) < Date.parse(setup.from));
-  options = {
+  const options: WhatIfOptions = {
     base: setup.base,
     baseline: createProgramCatalog(baseline),
     candidate: createProgramCatalog([...past, pointsOnly(setup.candidate)]),
     from: setup.from,
     to: setup.to,
+  };
+  let totals = noTotals();
+  return {
+    replay: (log: CustomerLog) => addCustomer(totals, simulateCustomer(log, options)),
+    result: () => {
+      const done = totals;
+      totals = noTotals();
+      return done;
+    },
+  };
+}
+
+function backfill(setup: BackfillJob) {
+  const options = {
+    base: setup.base,
+    catalog: createProgramCatalog(setup.versions),
+    until: setup.until,
+  };
+  const empty = (): DerivedRows => ({
+    ledger: [],
+    tier_changes: [],
+    segment_changes: [],
+    lifecycle_triggers: [],
+  });
+  let rows = empty();
+  return {
+    replay: (log: CustomerLog) => {
+      const derived = deriveCustomer(log, options);
+      for (const line of derived.ledger) rows.ledger.push(ledgerRow(line));
+      for (const change of derived.tierChanges) rows.tier_changes.push(tierChangeRow(change));
+      for (const change of derived.segments) rows.segment_changes.push(segmentChangeRow(change));
+      for (const fired of derived.lifecycle)
+        rows.lifecycle_triggers.push(lifecycleTriggerRow(fired));
+    },
+    result: () => {
+      const done = rows;
+      rows = empty();
+      return done;
+    },
   };
 }
 
@@ -79,23 +133,22 @@ function requests(rows: readonly RequestRow[]) {
             redemptionId: row.transactionId,
             points: -row.points,
             storeId: row.storeId,
+            ...(row.partnerId !== '' ? { partnerId: row.partnerId } : {}),
           },
     );
   }
 }
 
-/** Every customer of the partition, with progress every `PROGRESS_EVERY` customers. */
+/** Progress is told every this many customers. */
 const PROGRESS_EVERY = 2_000;
 
-function simulatePartition(): WhatIfTotals {
-  if (!options) throw new Error('the worker was not set up');
+function replayPartition(): WhatIfTotals | DerivedRows {
+  if (!job) throw new Error('the worker was not set up');
   if (carry !== '') take(new TextEncoder().encode('\n'));
-  const totals = noTotals();
   let customers = 0;
   let inputs = 0;
   for (const [customerId, list] of logs) {
-    const log: CustomerLog = { customerId, inputs: list };
-    addCustomer(totals, simulateCustomer(log, options));
+    job.replay({ customerId, inputs: list });
     customers += 1;
     inputs += list.length;
     if (customers % PROGRESS_EVERY === 0) {
@@ -106,14 +159,14 @@ function simulatePartition(): WhatIfTotals {
   }
   port?.postMessage({ type: 'progress', customers, inputs } satisfies FromWorker);
   logs = new Map();
-  return totals;
+  return job.result();
 }
 
 port.on('message', (message: ToWorker) => {
   try {
     switch (message.type) {
       case 'setup':
-        setUp(message.setup);
+        job = message.job.kind === 'what-if' ? whatIf(message.job) : backfill(message.job);
         break;
       case 'events':
         take(message.chunk);
@@ -122,7 +175,7 @@ port.on('message', (message: ToWorker) => {
         requests(message.rows);
         break;
       case 'end':
-        port.postMessage({ type: 'totals', totals: simulatePartition() } satisfies FromWorker);
+        port.postMessage({ type: 'result', result: replayPartition() } satisfies FromWorker);
         break;
     }
   } catch (err) {
