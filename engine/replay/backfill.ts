@@ -14,19 +14,38 @@
  * rebuilt one by one with the other side's log (customer-log.ts); customers with household
  * transfers are left alone (pooling is not rebuilt) and counted.
  */
+
+import {
+  ledgerRow,
+  lifecycleTriggerRow,
+  segmentChangeRow,
+  tierChangeRow,
+} from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { AnalyticsStore, QueryParams } from '../analytics/store.ts';
-import { ledgerRow, lifecycleTriggerRow, segmentChangeRow, tierChangeRow } from '../analytics/rows.ts';
 import { deriveCustomer } from '../domain/customer/rebuild.ts';
 import { createProgramCatalog } from '../services/program-catalog.ts';
 import { readCustomerLog } from './customer-log.ts';
 import { type ReplayProgress, replayPartitioned } from './partitioned.ts';
 import type { BackfillJob, DerivedRows } from './worker-messages.ts';
 
-export const DERIVED_TABLES = ['ledger', 'tier_changes', 'segment_changes', 'lifecycle_triggers'] as const;
+export const DERIVED_TABLES = [
+  'ledger',
+  'tier_changes',
+  'segment_changes',
+  'lifecycle_triggers',
+] as const;
 
 /** Ledger lines recording a granted request: kept unless the rebuild writes them again. */
-const REQUEST_KINDS = ['redeem', 'partner-burn', 'redeem-cancel', 'merge-in', 'merge-out', 'pool-in', 'pool-out'];
+const REQUEST_KINDS = [
+  'redeem',
+  'partner-burn',
+  'redeem-cancel',
+  'merge-in',
+  'merge-out',
+  'pool-in',
+  'pool-out',
+];
 
 export interface BackfillOptions extends Omit<BackfillJob, 'kind'> {
   store: AnalyticsStore;
@@ -70,11 +89,18 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
   const events = Number(scope?.events ?? 0);
   const customers = Number(scope?.customers ?? 0);
   options.onScope?.({ customers: customers + aside.length, events });
-  const written: Backfill['rows'] = { ledger: 0, tier_changes: 0, segment_changes: 0, lifecycle_triggers: 0 };
+  const written: Backfill['rows'] = {
+    ledger: 0,
+    tier_changes: 0,
+    segment_changes: 0,
+    lifecycle_triggers: 0,
+  };
 
   /** Replaces the derived rows `where` selects with `rows`. */
   const replace = async (rows: DerivedRows, where: string, params: QueryParams) => {
-    const produced = rows.ledger.filter((r) => REQUEST_KINDS.includes(r.kind)).map((r) => r.entry_id);
+    const produced = rows.ledger
+      .filter((r) => REQUEST_KINDS.includes(r.kind))
+      .map((r) => r.entry_id);
     for (const table of DERIVED_TABLES) {
       const keep =
         table === 'ledger'
@@ -92,7 +118,12 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
     }
   };
 
-  const job: BackfillJob = { kind: 'backfill', base: options.base, versions: options.versions, until: options.until };
+  const job: BackfillJob = {
+    kind: 'backfill',
+    base: options.base,
+    versions: options.versions,
+    until: options.until,
+  };
   const run = await replayPartitioned({
     store,
     job,
