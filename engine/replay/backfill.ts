@@ -3,16 +3,20 @@
  * ledger, tier changes, segment entries and exits, lifecycle occasions) derived again from the
  * raw event log with the current rules, after a fix. Every customer is replayed as the customer
  * workflow runs (`deriveCustomer`, domain/customer/rebuild.ts), each event under the version in
- * force at its time, on worker threads (partitioned.ts); then each partition's rows are replaced.
+ * force at its time, on worker threads (partitioned.ts).
  *
- * Idempotent: the same log gives the same rows, and a second run replaces them with themselves.
- * Interrupted, a partition may be left without its rows: run it again.
+ * The rows go to staging tables (`<table>_backfill`) first; only once every customer is derived
+ * are the tables' rows replaced, one mutation per table (a mutation rewrites the table's parts,
+ * so one per partition would rewrite the table as many times). Interrupted before that, nothing
+ * changed; during it, run it again. The same log gives the same rows: a second run changes
+ * nothing.
  *
  * The ledger's lines of granted requests (redemptions, cancellations, merges, household
- * transfers) are the log of what was granted, not derived: each is replaced by the rebuild's
- * line when the rebuild writes it again, and otherwise kept as it is. Customers in a merge are
- * rebuilt one by one with the other side's log (customer-log.ts); customers with household
- * transfers are left alone (pooling is not rebuilt) and counted.
+ * transfers) are the log of what was granted, not derived: they are never deleted; the
+ * rebuild's own line of one (the same key) replaces it when the table collapses its copies
+ * (`OPTIMIZE … FINAL` at the end). Customers in a merge are rebuilt one by one with the other
+ * side's log (customer-log.ts); customers with household transfers are left as they were
+ * (pooling is not rebuilt), and counted.
  */
 
 import {
@@ -22,7 +26,7 @@ import {
   tierChangeRow,
 } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
-import type { AnalyticsStore, QueryParams } from '../analytics/store.ts';
+import type { AnalyticsStore } from '../analytics/store.ts';
 import { deriveCustomer } from '../domain/customer/rebuild.ts';
 import { createProgramCatalog } from '../services/program-catalog.ts';
 import { readCustomerLog } from './customer-log.ts';
@@ -75,44 +79,39 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
   const started = performance.now();
   const { store } = options;
   const t = (table: string) => qualified(store.database, table);
+  const staging = (table: string) => t(`${table}_backfill`);
   const special = await store.query<{ customer_id: string; pooled: number }>(
     `SELECT customer_id, max(kind IN ('pool-in', 'pool-out')) AS pooled FROM ${t('ledger')}
      WHERE kind IN ('merge-in', 'merge-out', 'pool-in', 'pool-out') GROUP BY customer_id`,
   );
   const aside = special.map((s) => s.customer_id);
-  const notAside = 'NOT has({aside:Array(String)}, customer_id)';
+  const pooled = special.filter((s) => Number(s.pooled) !== 0).map((s) => s.customer_id);
+  const merged = special.filter((s) => Number(s.pooled) === 0).map((s) => s.customer_id);
   const [scope] = await store.query<{ customers: string; events: string }>(
     `SELECT uniqExact(customer_id) AS customers, count() AS events FROM ${t('events')}
-     WHERE customer_id != '' AND ${notAside}`,
+     WHERE customer_id != '' AND NOT has({aside:Array(String)}, customer_id)`,
     { aside },
   );
   const events = Number(scope?.events ?? 0);
   const customers = Number(scope?.customers ?? 0);
-  options.onScope?.({ customers: customers + aside.length, events });
+  options.onScope?.({ customers: customers + merged.length, events });
+
+  for (const table of DERIVED_TABLES) {
+    await store.command(`DROP TABLE IF EXISTS ${staging(table)}`);
+    await store.command(`CREATE TABLE ${staging(table)} AS ${t(table)}`);
+  }
   const written: Backfill['rows'] = {
     ledger: 0,
     tier_changes: 0,
     segment_changes: 0,
     lifecycle_triggers: 0,
   };
-
-  /** Replaces the derived rows `where` selects with `rows`. */
-  const replace = async (rows: DerivedRows, where: string, params: QueryParams) => {
-    const produced = rows.ledger
-      .filter((r) => REQUEST_KINDS.includes(r.kind))
-      .map((r) => r.entry_id);
+  const stage = async (rows: DerivedRows) => {
     for (const table of DERIVED_TABLES) {
-      const keep =
-        table === 'ledger'
-          ? ` AND (kind NOT IN {requestKinds:Array(String)} OR has({produced:Array(String)}, entry_id))`
-          : '';
-      await store.command(
-        `ALTER TABLE ${t(table)} DELETE WHERE ${where}${keep} SETTINGS mutations_sync = 1`,
-        { ...params, requestKinds: REQUEST_KINDS, produced },
-      );
       const list = rows[table] as never[];
       for (let i = 0; i < list.length; i += INSERT_BATCH) {
-        await store.insert(table, list.slice(i, i + INSERT_BATCH));
+        // (a staging table has its table's columns: the rows are that table's)
+        await store.insert(`${table}_backfill` as never, list.slice(i, i + INSERT_BATCH));
       }
       written[table] += list.length;
     }
@@ -129,36 +128,45 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
     job,
     until: options.until,
     events,
-    customers: { sql: notAside, params: { aside } },
+    customers: { sql: 'NOT has({aside:Array(String)}, customer_id)', params: { aside } },
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    onResult: (rows, partition) => replace(rows, partition.where, partition.params),
+    onResult: (rows) => stage(rows),
   });
 
-  // Merges: every log read before any of their rows is replaced (each reads the other side's).
-  const merged = special.filter((s) => Number(s.pooled) === 0).map((s) => s.customer_id);
-  const logs = await Promise.all(merged.map((id) => readCustomerLog(store, id)));
+  // Merges: each read with the other side's log, from the tables as they still are.
   const catalog = createProgramCatalog(options.versions);
-  for (const read of logs) {
+  for (const customerId of merged) {
+    const read = await readCustomerLog(store, customerId);
     const derived = deriveCustomer(read.log, { catalog, base: options.base, until: options.until });
-    await replace(
-      {
-        ledger: derived.ledger.map(ledgerRow),
-        tier_changes: derived.tierChanges.map(tierChangeRow),
-        segment_changes: derived.segments.map(segmentChangeRow),
-        lifecycle_triggers: derived.lifecycle.map(lifecycleTriggerRow),
-      },
-      'customer_id = {customerId:String}',
-      { customerId: read.log.customerId },
-    );
+    await stage({
+      ledger: derived.ledger.map(ledgerRow),
+      tier_changes: derived.tierChanges.map(tierChangeRow),
+      segment_changes: derived.segments.map(segmentChangeRow),
+      lifecycle_triggers: derived.lifecycle.map(lifecycleTriggerRow),
+    });
     run.progress.customers += 1;
     options.onProgress?.(run.progress);
   }
+
+  // Every customer derived: the rows are replaced, one mutation per table.
+  for (const table of DERIVED_TABLES) {
+    const derivedOnly = table === 'ledger' ? ' AND kind NOT IN {requestKinds:Array(String)}' : '';
+    await store.command(
+      `ALTER TABLE ${t(table)} DELETE WHERE NOT has({pooled:Array(String)}, customer_id)${derivedOnly}
+       SETTINGS mutations_sync = 1`,
+      { pooled, requestKinds: REQUEST_KINDS },
+    );
+    await store.command(`INSERT INTO ${t(table)} SELECT * FROM ${staging(table)}`);
+    await store.command(`DROP TABLE ${staging(table)}`);
+  }
+  // The rebuild's lines of granted requests replace the stored ones (same key, written later).
+  await store.command(`OPTIMIZE TABLE ${t('ledger')} FINAL`);
   return {
     customers: run.progress.customers,
     events,
     merged: merged.length,
-    leftAlone: aside.length - merged.length,
+    leftAlone: pooled.length,
     rows: written,
     workers: run.workers,
     partitions: run.partitions,
