@@ -20,15 +20,9 @@ export function addBackfillCommand(program: Command, settingsOrExit: () => Setti
     .description(
       'Derive the points ledger, tier changes, segment changes and lifecycle occasions again from the raw event log with the current rules, after a fix; idempotent. Reads and writes the analytics store itself (with chDB, while Clientele is stopped). Exit codes: 0 done, 2 bad input, 1 the store could not be read or written',
     )
-    .option('--until <instant>', 'events up to this ISO instant (default: now)')
     .option('--workers <n>', 'worker threads (default: every core)')
-    .action(async (flags: { until?: string; workers?: string }) => {
+    .action(async (flags: { workers?: string }) => {
       const settings = settingsOrExit();
-      const until = flags.until === undefined ? new Date().toISOString() : flags.until;
-      if (Number.isNaN(Date.parse(until)) || !until.includes('T')) {
-        process.stderr.write(`clientele: --until: "${flags.until}" is not an ISO instant\n`);
-        process.exit(2);
-      }
       const workers = flags.workers === undefined ? undefined : Number(flags.workers);
       if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
         process.stderr.write(
@@ -46,7 +40,8 @@ export function addBackfillCommand(program: Command, settingsOrExit: () => Setti
           store,
           base: baseProgram(settings.loyalty),
           versions,
-          until: new Date(until).toISOString(),
+          // Everything received: the rows derived from it are all replaced.
+          until: new Date().toISOString(),
           ...(workers !== undefined ? { workers } : {}),
           onScope: (scope) => {
             progress = startProgressBar(scope.customers, 'customers', () => ({ done }));
@@ -54,13 +49,20 @@ export function addBackfillCommand(program: Command, settingsOrExit: () => Setti
           onProgress: (p) => {
             done = p.customers;
           },
+          onReplacing: () => {
+            progress?.stop();
+            progress = undefined;
+            process.stderr.write(
+              'every customer derived: replacing the rows, one table at a time…\n',
+            );
+          },
         });
         progress?.stop();
         const rows = Object.entries(result.rows)
           .map(([table, n]) => `${table} ${n}`)
           .join(', ');
         process.stdout.write(
-          `backfilled ${result.customers} customers (${result.events} events) in ${Math.round(result.seconds * 10) / 10} s on ${result.workers} workers: ${rows}${result.merged > 0 ? `; ${result.merged} in merges rebuilt one by one` : ''}${result.leftAlone > 0 ? `; ${result.leftAlone} with household transfers left as they were` : ''}\n`,
+          `backfilled ${result.customers} customers (${result.events} events) in ${Math.round(result.seconds * 10) / 10} s on ${result.workers} workers: ${rows}${result.merged > 0 ? `; ${result.merged} in merges rebuilt one by one` : ''}${result.leftAlone > 0 ? `; ${result.leftAlone} with household transfers left as they were` : ''}${result.requestsNotRederived > 0 ? `; ${result.requestsNotRederived} granted requests on the ledger the rules no longer write (redemptions the rebuilt balance does not cover), kept` : ''}\n`,
         );
       } catch (err) {
         progress?.stop();

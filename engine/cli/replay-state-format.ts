@@ -75,7 +75,7 @@ function lots(view: StateView): string {
 export function formatReplayState(answer: ReplayStateAnswer): string {
   const { events, requests } = answer.inputs;
   const out = [
-    `${answer.customerId} as of ${answer.asOf}, rebuilt from ${events} event${events === 1 ? '' : 's'} and ${requests} granted request${requests === 1 ? '' : 's'} (redemptions, cancellations, merges)`,
+    `${answer.customerId} as of ${answer.asOf} (${answer.timeline === 'received' ? 'as the engine received the log' : 'each event at its own time'}), rebuilt from ${events} event${events === 1 ? '' : 's'} and ${requests} granted request${requests === 1 ? '' : 's'} (redemptions, cancellations, merges)`,
     '',
     figures(answer),
     'Lots (rebuilt):',

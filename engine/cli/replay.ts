@@ -13,7 +13,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Settings } from '../../config/settings.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
 import { customerWorkflowId } from '../../workflows/customer/messages.ts';
@@ -135,30 +135,41 @@ function addStateCommand(replay: Command, settingsOrExit: () => Settings) {
     )
     .argument('<customerId>', 'the customer')
     .option('--as-of <moment>', 'an ISO instant, or a day (YYYY-MM-DD: its end, UTC)')
+    .addOption(
+      new Option(
+        '--timeline <timeline>',
+        'received: what the engine knew then; occurred: the moment as the whole log tells it, late events included',
+      )
+        .choices(['received', 'occurred'])
+        .default('received'),
+    )
     .option('--json', 'the answer as JSON')
-    .action(async (customerId: string, options: { asOf?: string; json?: boolean }) => {
-      const settings = settingsOrExit();
-      const asOf = options.asOf === undefined ? undefined : momentOf(options.asOf);
-      if (options.asOf !== undefined && asOf === undefined) {
-        return refuse(`--as-of: "${options.asOf}" is not an ISO instant or a day (YYYY-MM-DD)`);
-      }
-      await withNats(settings, async (nc) => {
-        const answer = await askService(nc, REPLAY_STATE_SUBJECT, {
-          customerId,
-          ...(asOf === undefined ? {} : { asOf }),
-        });
-        if (!answer.ok) {
-          process.stderr.write(`clientele: ${answer.error.code}: ${answer.error.message}\n`);
-          process.exitCode = answer.error.code === 'unavailable' ? 1 : 2;
-          return;
+    .action(
+      async (customerId: string, options: { asOf?: string; timeline: string; json?: boolean }) => {
+        const settings = settingsOrExit();
+        const asOf = options.asOf === undefined ? undefined : momentOf(options.asOf);
+        if (options.asOf !== undefined && asOf === undefined) {
+          return refuse(`--as-of: "${options.asOf}" is not an ISO instant or a day (YYYY-MM-DD)`);
         }
-        const state = replayStateAnswer.parse(answer);
-        process.stdout.write(
-          options.json ? `${JSON.stringify(state, null, 2)}\n` : formatReplayState(state),
-        );
-        if ((state.differences?.length ?? 0) > 0) process.exitCode = NOT_REPLAYED;
-      });
-    });
+        await withNats(settings, async (nc) => {
+          const answer = await askService(nc, REPLAY_STATE_SUBJECT, {
+            customerId,
+            timeline: options.timeline,
+            ...(asOf === undefined ? {} : { asOf }),
+          });
+          if (!answer.ok) {
+            process.stderr.write(`clientele: ${answer.error.code}: ${answer.error.message}\n`);
+            process.exitCode = answer.error.code === 'unavailable' ? 1 : 2;
+            return;
+          }
+          const state = replayStateAnswer.parse(answer);
+          process.stdout.write(
+            options.json ? `${JSON.stringify(state, null, 2)}\n` : formatReplayState(state),
+          );
+          if ((state.differences?.length ?? 0) > 0) process.exitCode = NOT_REPLAYED;
+        });
+      },
+    );
 }
 
 function refuse(message: string) {

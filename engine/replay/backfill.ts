@@ -24,6 +24,7 @@ import {
   lifecycleTriggerRow,
   segmentChangeRow,
   tierChangeRow,
+  toClickHouseTime,
 } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
@@ -56,6 +57,8 @@ export interface BackfillOptions extends Omit<BackfillJob, 'kind'> {
   workers?: number;
   onScope?: (scope: { customers: number; events: number }) => void;
   onProgress?: (progress: ReplayProgress) => void;
+  /** Every customer is derived: the tables' rows are being replaced. */
+  onReplacing?: () => void;
 }
 
 export interface Backfill {
@@ -65,6 +68,8 @@ export interface Backfill {
   merged: number;
   /** Customers with household transfers, left as they were. */
   leftAlone: number;
+  /** Ledger lines of granted requests the rules no longer write (kept as they were). */
+  requestsNotRederived: number;
   /** Rows written per table. */
   rows: Record<(typeof DERIVED_TABLES)[number], number>;
   workers: number;
@@ -127,6 +132,7 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
     store,
     job,
     until: options.until,
+    timeline: 'received',
     events,
     customers: { sql: 'NOT has({aside:Array(String)}, customer_id)', params: { aside } },
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
@@ -149,7 +155,18 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
     options.onProgress?.(run.progress);
   }
 
+  // Granted requests the rules refuse now (a redemption the rebuilt balance does not cover):
+  // kept as the log of what was granted, and counted for the operator to look into.
+  const [kept] = await store.query<{ n: string }>(
+    `SELECT count() AS n FROM ${t('ledger')} FINAL
+     WHERE kind IN {requestKinds:Array(String)} AND NOT has({pooled:Array(String)}, customer_id)
+       AND occurred_at <= {until:DateTime64(3)}
+       AND (customer_id, entry_id) NOT IN (SELECT customer_id, entry_id FROM ${staging('ledger')})`,
+    { requestKinds: REQUEST_KINDS, pooled, until: toClickHouseTime(options.until) },
+  );
+
   // Every customer derived: the rows are replaced, one mutation per table.
+  options.onReplacing?.();
   for (const table of DERIVED_TABLES) {
     const derivedOnly = table === 'ledger' ? ' AND kind NOT IN {requestKinds:Array(String)}' : '';
     await store.command(
@@ -167,6 +184,7 @@ export async function backfill(options: BackfillOptions): Promise<Backfill> {
     events,
     merged: merged.length,
     leftAlone: pooled.length,
+    requestsNotRederived: Number(kept?.n ?? 0),
     rows: written,
     workers: run.workers,
     partitions: run.partitions,

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { fromClickHouseTime, toClickHouseTime } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { AnalyticsStore, QueryParams } from '../analytics/store.ts';
+import type { Timeline } from '../domain/customer/rebuild.ts';
 import type { FromWorker, JobResult, ReplayJob, RequestRow, ToWorker } from './worker-messages.ts';
 
 /** Events a worker holds at most at once (about 1 KB of text each, several times that parsed). */
@@ -26,8 +27,9 @@ export interface ReplayProgress {
 export interface PartitionedOptions<J extends ReplayJob> {
   store: AnalyticsStore;
   job: J;
-  /** Events up to this instant. */
+  /** Events up to this instant on `timeline`: received by then, or occurred by then. */
   until: string;
+  timeline: Timeline;
   /** How many events there are to replay (sizes the partitions). */
   events: number;
   /** Only these customers: a condition on `customer_id`, with its parameters. */
@@ -42,7 +44,10 @@ export interface PartitionedOptions<J extends ReplayJob> {
   ) => Promise<void> | void;
 }
 
-/** One stream out of the store at a time: the workers take turns, the store reads at full speed. */
+/**
+ * One use of the store at a time (a stream, or what the caller does with a result): the workers
+ * take turns, and the store reads at full speed.
+ */
 function oneAtATime() {
   let last: Promise<unknown> = Promise.resolve();
   return <T>(work: () => Promise<T>): Promise<T> => {
@@ -102,6 +107,7 @@ export async function replayPartitioned<J extends ReplayJob>(
     ...(options.customers?.params ?? {}),
     until: toClickHouseTime(options.until),
   };
+  const timeColumn = options.timeline === 'received' ? 'received_at' : 'occurred_at';
   const progress: ReplayProgress = { customers: 0, inputs: 0 };
   const onProgress = (p: ReplayProgress) => {
     progress.customers += p.customers;
@@ -150,7 +156,7 @@ export async function replayPartitioned<J extends ReplayJob>(
             for await (const chunk of store.stream(
               `SELECT customer_id, payload, toUnixTimestamp64Milli(received_at)
                FROM ${t('events')}
-               WHERE customer_id != '' AND occurred_at <= {until:DateTime64(3)} AND ${where}`,
+               WHERE customer_id != '' AND ${timeColumn} <= {until:DateTime64(3)} AND ${where}`,
               partition,
             )) {
               // A copy the worker owns (the store may reuse its buffer).
@@ -158,7 +164,9 @@ export async function replayPartitioned<J extends ReplayJob>(
               worker.send({ type: 'events', chunk: owned }, [owned.buffer as ArrayBuffer]);
             }
           });
-          await options.onResult(await worker.result(), { index, where, params: partition });
+          const result = await worker.result();
+          // (chDB runs one statement beside a stream at most: what the caller writes waits its turn)
+          await reading(async () => options.onResult(result, { index, where, params: partition }));
         }
       }),
     );

@@ -77,6 +77,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
       to: options.to,
     },
     until: options.to,
+    timeline: 'occurred',
     events,
     ...(options.segment
       ? { customers: { sql: `customer_id IN (${options.segment.sql})`, params } }

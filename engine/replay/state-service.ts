@@ -79,11 +79,15 @@ export async function replayState(
     ]);
   }
   const base = live && 'state' in live ? live.state.program : deps.base;
-  const rebuilt = viewOf(rebuildCustomer(read.log, { catalog, base, until: at }), at);
+  const rebuilt = viewOf(
+    rebuildCustomer(read.log, { catalog, base, until: at, timeline: request.timeline }),
+    at,
+  );
   const answer: ReplayStateAnswer = {
     ok: true,
     customerId: request.customerId,
     asOf: at,
+    timeline: request.timeline,
     inputs: { events: read.events, requests: read.requests },
     rebuilt,
   };

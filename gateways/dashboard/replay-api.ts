@@ -1,7 +1,8 @@
 /**
  * `GET /api/customers/<customerId>/state?as-of=…`: the customer's state rebuilt from the log,
  * with the differences from the live workflow's when asked for now (`svc.replay.state`, answered
- * where the analytics store is held). `as-of` is an ISO instant or a day (its end, UTC).
+ * where the analytics store is held). `as-of` is an ISO instant or a day (its end, UTC);
+ * `timeline` is `received` (what the engine knew then, the default) or `occurred`.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Hono } from 'hono';
@@ -23,9 +24,11 @@ export function addReplayRoutes(app: Hono, deps: { nc: NatsConnection }): void {
         ]),
       );
     }
+    const timeline = c.req.query('timeline');
     const answer = await askService(deps.nc, REPLAY_STATE_SUBJECT, {
       customerId: c.req.param('customerId'),
       ...(asOf === undefined ? {} : { asOf }),
+      ...(timeline === undefined ? {} : { timeline }),
     });
     return c.json(answer, answer.ok ? 200 : httpStatus(answer.error.code));
   });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplayStateAnswer } from '../../engine/domain/customer/state-diff.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
+import { parseCondition } from '../../engine/segments/expression.ts';
 import { createProgramCatalog } from '../../engine/services/program-catalog.ts';
 import { MERGE_SUBJECT, REPLAY_STATE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
@@ -30,6 +31,25 @@ const version = (n: number, pointsPerUnit: number, effectiveFrom: string): Progr
       id: 'rs',
       expiry: { lotMonths: 1 },
       earn: { base: { rate: { points: pointsPerUnit, perMinor: 100 } } },
+      // A tier, a live segment and lifecycle rules, so the comparison covers them too.
+      tiers: {
+        metric: 'spend',
+        windowMonths: 12,
+        reviewMonths: 12,
+        levels: [
+          { id: 'member', name: 'Member', threshold: 0 },
+          { id: 'silver', name: 'Silver', threshold: 10_000 },
+        ],
+      },
+      segments: [
+        { id: 'regular', when: 'visits(60) >= 2', condition: parseCondition('visits(60) >= 2') },
+      ],
+      lifecycle: {
+        rules: [
+          { id: 'lapsed', on: 'lapsed', afterDays: 20 },
+          { id: 'third-visit', on: 'visits', count: 3 },
+        ],
+      },
     },
     `rs@${n}`,
   ),
@@ -101,10 +121,11 @@ async function applied(customerId: string, events: number) {
   );
 }
 
-const replayState = async (customerId: string, asOf?: string) =>
+const replayState = async (customerId: string, asOf?: string, timeline?: 'received' | 'occurred') =>
   (await askService(stack.nc, REPLAY_STATE_SUBJECT, {
     customerId,
     ...(asOf ? { asOf } : {}),
+    ...(timeline ? { timeline } : {}),
   })) as ReplayStateAnswer | { ok: false; error: { code: string; issues: { field: string }[] } };
 
 /** The answer once the sink has stored the inputs the test sent. */
@@ -127,6 +148,9 @@ async function stateOnceStored(customerId: string, events: number, requests: num
     );
   }
 }
+
+/** Moments during the first test, and the member's balance the live workflow had then. */
+const known: { at: string; balance: number }[] = [];
 
 describe('a customer rebuilt from the log', () => {
   it('equals the live workflow through returns, redemptions, expiry, a program change and a merge', {
@@ -158,7 +182,9 @@ describe('a customer rebuilt from the log', () => {
         tenders: [{ type: 'card', amount: 2_000 }],
       }),
     ).toMatchObject({ ok: true });
-    await applied(member, 4);
+    const afterReturn = await applied(member, 4);
+    // What the engine knew then: the moment, and the balance the live workflow gave.
+    known.push({ at: new Date().toISOString(), balance: afterReturn.pointsBalance });
 
     const redeem = (redemptionId: string, points: number) =>
       ask('points:redeem', {
@@ -186,6 +212,10 @@ describe('a customer rebuilt from the log', () => {
       channel: 'back-office',
     });
     expect(merged).toMatchObject({ ok: true, points: 60 });
+    const afterMerge = await stack.temporal.workflow
+      .getHandle(customerWorkflowId(member))
+      .query(snapshotQuery);
+    known.push({ at: new Date().toISOString(), balance: afterMerge.pointsBalance });
 
     // 5 events (the card's sale with them), 4 requests: two redemptions, a cancellation, the merge.
     const state = await stateOnceStored(member, 5, 4);
@@ -200,21 +230,32 @@ describe('a customer rebuilt from the log', () => {
     expect(absorbed.rebuilt).toMatchObject({ balance: 0, mergedInto: member, visits: 1 });
   });
 
-  it('answers the balance at past moments from the log', { timeout: 60_000 }, async () => {
-    // 70 days back only the first sale's 50 points; 35 days back they had expired (one month),
-    // and the second sale's 70 were there.
-    const before = await replayState(member, ago(70));
-    expect(before).toMatchObject({ ok: true, rebuilt: { balance: 50, visits: 1 } });
-    expect(before).not.toHaveProperty('live');
-    expect(await replayState(member, ago(35))).toMatchObject({
-      ok: true,
-      rebuilt: { balance: 70, visits: 2 },
-    });
-    // Before anything happened: nothing.
-    expect(await replayState(member, ago(100))).toMatchObject({
+  it('answers the balance known at a past moment, and the moment as the log tells it', {
+    timeout: 60_000,
+  }, async () => {
+    // As the engine received the log: the balance the live workflow had at each moment (after
+    // the return: 120 − 40, the older lots expired; after the merge: 110), and nothing before
+    // the first event came.
+    expect(known.map((k) => k.balance)).toEqual([80, 110]);
+    for (const moment of known) {
+      const then = await replayState(member, moment.at);
+      expect(then).toMatchObject({
+        ok: true,
+        timeline: 'received',
+        rebuilt: { balance: moment.balance },
+      });
+      expect(then).not.toHaveProperty('live');
+    }
+    expect(await replayState(member, new Date(started - 1_000).toISOString())).toMatchObject({
       ok: true,
       rebuilt: { balance: 0, visits: 0, lots: [] },
     });
+    // Each event at its own time: 70 days back only the first sale's 50 points; 35 days back
+    // they had expired (one month), and the second sale's 70 were there; 100 days back, nothing.
+    const occurred = (days: number) => replayState(member, ago(days), 'occurred');
+    expect(await occurred(70)).toMatchObject({ ok: true, rebuilt: { balance: 50, visits: 1 } });
+    expect(await occurred(35)).toMatchObject({ ok: true, rebuilt: { balance: 70, visits: 2 } });
+    expect(await occurred(100)).toMatchObject({ ok: true, rebuilt: { balance: 0, lots: [] } });
   });
 
   it('refuses an unknown customer and a moment in the future, naming the field', async () => {
@@ -242,9 +283,11 @@ describe('a customer rebuilt from the log', () => {
       differences: [],
       rebuilt: { balance: 110 },
     });
-    // A day means its end: 35 days back, the second sale's 70 points.
+    // A day means its end: 35 days back, the second sale's 70 points (each event at its time).
     const day = ago(35).slice(0, 10);
-    expect(await (await get(`/api/customers/${member}/state?as-of=${day}`)).json()).toMatchObject({
+    expect(
+      await (await get(`/api/customers/${member}/state?as-of=${day}&timeline=occurred`)).json(),
+    ).toMatchObject({
       ok: true,
       asOf: `${day}T23:59:59.999Z`,
       rebuilt: { balance: 70 },
@@ -260,7 +303,10 @@ describe('a customer rebuilt from the log', () => {
     expect(same.code).toBe(0);
     expect(same.stdout).toContain("The rebuilt state equals the live workflow's.");
     expect(same.stdout).toMatch(/^balance\s+110\s+110\s+yes$/m);
-    const past = await runCli(['replay', 'state', member, '--as-of', day, '--json'], env);
+    const past = await runCli(
+      ['replay', 'state', member, '--as-of', day, '--timeline', 'occurred', '--json'],
+      env,
+    );
     expect(past.code).toBe(0);
     expect(JSON.parse(past.stdout)).toMatchObject({ rebuilt: { balance: 70 } });
     const unknown = await runCli(['replay', 'state', `c-nobody-${run}`], env);

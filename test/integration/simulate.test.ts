@@ -12,11 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/settings.ts';
 import { createAnalyticsStore } from '../../engine/analytics/open-store.ts';
-import { eventRows } from '../../engine/analytics/rows.ts';
-import { TABLES } from '../../engine/analytics/schema.ts';
-import { parseRetailEvent, type RetailEvent } from '../../engine/domain/events.ts';
 import type { SimulationReport } from '../../engine/replay/simulation-report.ts';
-import { runCli } from '../support/cli.ts';
+import { offlineStoreEnv, runCli } from '../support/cli.ts';
+import { storeEvents } from '../support/stored-events.ts';
 
 let dir: string;
 const CUSTOMERS = 24;
@@ -105,18 +103,7 @@ beforeAll(async () => {
   }
   // After the period: not counted.
   events.push(sale(1, 9, '2026-07-01T10:00:00Z', 5_000, 100));
-  for (const [i, input] of events.entries()) {
-    const parsed = parseRetailEvent(input);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    const rows = eventRows(parsed.event as RetailEvent, {
-      streamSeq: i + 1,
-      receivedAt: Date.now(),
-    });
-    for (const table of TABLES) {
-      const batch = (rows as Record<string, unknown[] | undefined>)[table];
-      if (batch && batch.length > 0) await store.insert(table, batch as never);
-    }
-  }
+  await storeEvents(store, events);
   await store.close();
 }, 120_000);
 
@@ -124,18 +111,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const clientele = (...args: string[]) =>
-  runCli(
-    args,
-    {
-      CLIENTELE_DATA_DIR: dir,
-      CLIENTELE_CLICKHOUSE_BACKEND: 'chdb',
-      CLIENTELE_CONFIG: '',
-      // No published versions to find: the baseline file is named.
-      CLIENTELE_NATS_SERVERS: 'nats://127.0.0.1:1',
-    },
-    120_000,
-  );
+const clientele = (...args: string[]) => runCli(args, offlineStoreEnv(dir), 120_000);
 
 const period = ['--from', '2026-05-01', '--to', '2026-05-31'];
 

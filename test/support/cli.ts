@@ -36,3 +36,14 @@ export async function clientele<A = Record<string, unknown>>(
   const { code, stdout } = await runCli(args, { CLIENTELE_NATS_SERVERS: stack.natsUrl });
   return { code, answer: JSON.parse(stdout) as A };
 }
+
+/**
+ * The environment for a command that reads a chDB store in `dataDir` itself, as an operator runs
+ * it while Clientele is stopped: no config file, and no NATS to find published versions on.
+ */
+export const offlineStoreEnv = (dataDir: string): Record<string, string> => ({
+  CLIENTELE_DATA_DIR: dataDir,
+  CLIENTELE_CLICKHOUSE_BACKEND: 'chdb',
+  CLIENTELE_CONFIG: '',
+  CLIENTELE_NATS_SERVERS: 'nats://127.0.0.1:1',
+});

@@ -30,7 +30,12 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CustomerAccount, type Effects, noEffects } from '../../engine/domain/customer/account.ts';
+import {
+  BACKLOG_SETTLE_MS,
+  CustomerAccount,
+  type Effects,
+  noEffects,
+} from '../../engine/domain/customer/account.ts';
 import type { CustomerEvent } from '../../engine/domain/events.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
 import { setAcrossCustomersHandlers } from './across-customers.ts';
@@ -67,7 +72,6 @@ export const LOYALTY_PATCH = 'loyalty-programs';
  * the clock past events still on their way.
  */
 export const EVENT_TIME_PATCH = 'loyalty-event-time';
-const BACKLOG_SETTLE_MS = 5_000;
 
 /**
  * Histories from before this patch kept the base earn rate's points outside the loyalty book

@@ -77,6 +77,13 @@ export interface Effects {
 export const noEffects = (): Effects => ({ ledger: [], cues: [] });
 
 /**
+ * A backlog (events dated before something already due: an offline till's upload, an imported
+ * history) runs the clock only once deliveries have paused this long, so a timer does not run
+ * the clock past events still on their way. The customer workflow waits so; a replay does too.
+ */
+export const BACKLOG_SETTLE_MS = 5_000;
+
+/**
  * Moves the book's effects into the customer's (tier changes and triggers named by customer),
  * leaving `effects` empty for the next input.
  */

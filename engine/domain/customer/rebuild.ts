@@ -1,21 +1,26 @@
 /**
  * A customer's state rebuilt from their log: the events they had and the requests they were
  * granted (redemptions, cancellations, merges), applied with the customer rules as the customer
- * workflow applies them, with the workflow's timers firing exactly on time (expiry, warnings,
- * tier reviews, lifecycle occasions, segments that time alone changes). Each event is applied
- * under the program version in force at its time, as the router names it; each request under
- * the version its ledger line was written under.
+ * workflow applies them, with the workflow's timers firing on time (expiry, warnings, tier
+ * reviews, lifecycle occasions, segments that time alone changes). Each event is applied under
+ * the program version in force at its time, as the router names it; each request under the
+ * version its ledger line was written under.
  *
- * Pure: no I/O, no clock (`until` is given). The rules run on the events' own time, so the order
- * events arrived in does not change the points; only what the workflow stamped with its
- * receiving clock (a lifecycle occasion fired late, after a backlog) may differ, and the
- * comparison (`state-diff.ts`) reads those by what fired, not when.
+ * Two timelines (`Timeline`). The points depend only on the events' own times, whatever order
+ * they arrived in; lifecycle occasions and segments that time changes depend on when the
+ * workflow learnt of each event (a lapse is not fired for a customer whose return the workflow
+ * already knows of, though a backlog dates it later). `received` replays the inputs as they
+ * reached the engine, the workflow's own timeline: it gives what the workflow held at any
+ * moment. `occurred` replays them as if each had arrived at its own time: the complete log's
+ * account of a moment, late events included.
+ *
+ * Pure: no I/O, no clock (`until` is given).
  */
 import type { LedgerEntry } from '../effects.ts';
 import type { CustomerEvent } from '../events.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { ProgramCatalog } from '../loyalty/versions.ts';
-import { CustomerAccount, type Effects, noEffects } from './account.ts';
+import { BACKLOG_SETTLE_MS, CustomerAccount, type Effects, noEffects } from './account.ts';
 import { handedOver, mergeCustomers } from './merge.ts';
 import type { CustomerState } from './state.ts';
 
@@ -58,12 +63,21 @@ export interface RebuildOptions {
   catalog: ProgramCatalog;
   /** The base earn rate the customer's workflow was started with. */
   base: CustomerState['program'];
-  /** Apply what happened up to this instant (events by their time, requests by theirs). */
+  /** Apply the inputs up to this instant, on `timeline`. */
   until: string;
+  /** `received` (the default): as the inputs reached the engine; `occurred`: at their own times. */
+  timeline?: Timeline;
 }
 
-export const inputTime = (input: LoggedInput): string =>
-  input.kind === 'event' ? input.event.occurredAt : input.at;
+export type Timeline = 'received' | 'occurred';
+
+/** When an input comes on the timeline: an event when received (or occurred); a request when granted. */
+export const inputTime = (input: LoggedInput, timeline: Timeline = 'received'): string =>
+  input.kind === 'event'
+    ? timeline === 'received'
+      ? (input.receivedAt ?? input.event.occurredAt)
+      : input.event.occurredAt
+    : input.at;
 
 const ms = (instant: string) => Date.parse(instant);
 
@@ -72,10 +86,14 @@ const ms = (instant: string) => Date.parse(instant);
  * each redemption before the sale it paid for: the till asked for it first, though its clock may
  * put the sale a moment earlier than the engine's put the redemption.
  */
-export function inputsUntil(log: CustomerLog, until: string): LoggedInput[] {
+export function inputsUntil(
+  log: CustomerLog,
+  until: string,
+  timeline: Timeline = 'received',
+): LoggedInput[] {
   const end = ms(until);
   const sorted = log.inputs
-    .map((input, i) => ({ input, i, t: ms(inputTime(input)) }))
+    .map((input, i) => ({ input, i, t: ms(inputTime(input, timeline)) }))
     .filter((x) => x.t <= end)
     .sort((a, b) => a.t - b.t || a.i - b.i)
     .map((x) => x.input);
@@ -124,6 +142,11 @@ export class CustomerReplay {
    * sale they paid for is paid by card instead.
    */
   private readonly refused = new Set<string>();
+  /**
+   * While a backlog comes in, the clock waits until deliveries have paused (ms; as the workflow
+   * waits, `BACKLOG_SETTLE_MS`).
+   */
+  private settledAt: number | undefined;
 
   constructor(
     readonly customerId: string,
@@ -139,6 +162,7 @@ export class CustomerReplay {
     next.account = this.account.clone();
     next.at = this.at;
     next.started = this.started;
+    next.settledAt = this.settledAt;
     for (const id of this.refused) next.refused.add(id);
     return next;
   }
@@ -171,9 +195,11 @@ export class CustomerReplay {
       if (occasion !== undefined) due = Math.min(due, Math.max(occasion, this.at));
       const change = this.account.segmentsDue(now);
       if (change !== undefined) due = Math.min(due, Math.max(change, this.at));
+      if (this.settledAt !== undefined) due = Math.max(due, this.settledAt);
       // What is due at an instant already fired stays for the next input to bring on.
       if (due > end || due === fired) break;
       this.fire(new Date(due).toISOString());
+      this.settledAt = undefined;
       fired = due;
     }
     if (this.at === undefined || end > this.at) this.at = end;
@@ -186,6 +212,19 @@ export class CustomerReplay {
     if (this.account.segmentsDue(now) !== undefined) this.account.fireSegments(now, effects);
     this.at = ms(now);
     this.sink?.(effects, undefined);
+  }
+
+  /**
+   * Something already due before the event reached the engine (a lot past its expiry, a segment
+   * change time made): a backlog is coming in, and the clock waits for it to settle.
+   */
+  private noteBacklog(now: string) {
+    const t = ms(now);
+    const due = this.account.loyalty.nextDue(now);
+    const behind = this.account.segmentsDueSinceLastLook();
+    if ((due !== undefined && ms(due) < t) || (behind !== undefined && behind < t)) {
+      this.settledAt = t + BACKLOG_SETTLE_MS;
+    }
   }
 
   /** A sale paid with a redemption the rules refused is paid by card instead. */
@@ -207,7 +246,7 @@ export class CustomerReplay {
   }
 
   apply(input: LoggedInput) {
-    const time = inputTime(input);
+    const time = inputTime(input, this.options.timeline);
     if (!this.started) {
       this.started = true;
       this.at = ms(time);
@@ -215,7 +254,7 @@ export class CustomerReplay {
       // came, even when its first events predate every version.
       const catalog = this.options.catalog;
       const first = input.kind === 'event' ? catalog.at(input.event.occurredAt) : undefined;
-      this.learn(first ?? catalog.at(input.kind === 'event' ? (input.receivedAt ?? time) : time));
+      this.learn(first ?? catalog.at(time));
     } else {
       this.runClock(time);
     }
@@ -232,6 +271,7 @@ export class CustomerReplay {
         );
         const program = this.account.programFor(event, inForce?.version ?? null);
         this.account.apply(event, effects, program, time);
+        this.noteBacklog(time);
         break;
       }
       case 'redemption': {
@@ -315,7 +355,7 @@ function handedOverFor(
   const log = merge.absorbed;
   const inputs = log.inputs.filter((i) => !(i.kind === 'merge-out' && i.mergeId === merge.mergeId));
   const driver = new CustomerReplay(log.customerId, options);
-  for (const input of inputsUntil({ ...log, inputs }, at)) driver.apply(input);
+  for (const input of inputsUntil({ ...log, inputs }, at, options.timeline)) driver.apply(input);
   driver.runClock(at);
   driver.account.handOver({ mergeId: merge.mergeId, customerId: survivorId, at: merge.at });
   return driver.account.toState();
@@ -327,7 +367,7 @@ function handedOverFor(
  */
 export function rebuildCustomer(log: CustomerLog, options: RebuildOptions): CustomerState {
   const driver = new CustomerReplay(log.customerId, options);
-  for (const input of inputsUntil(log, options.until)) driver.apply(input);
+  for (const input of inputsUntil(log, options.until, options.timeline)) driver.apply(input);
   driver.runClock(options.until);
   return driver.account.toState();
 }
@@ -354,7 +394,7 @@ export function deriveCustomer(log: CustomerLog, options: RebuildOptions): Deriv
     derived.segments.push(...(effects.segments ?? []));
     derived.lifecycle.push(...(effects.lifecycle ?? []));
   });
-  for (const input of inputsUntil(log, options.until)) driver.apply(input);
+  for (const input of inputsUntil(log, options.until, options.timeline)) driver.apply(input);
   driver.runClock(options.until);
   derived.ledger = [...ledger.values()];
   return derived;

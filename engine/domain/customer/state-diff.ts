@@ -116,10 +116,15 @@ export function momentOf(text: string): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
-/** `svc.replay.state`: one customer's state rebuilt from the log, at `asOf` (now if absent). */
+/**
+ * `svc.replay.state`: one customer's state rebuilt from the log, at `asOf` (now if absent), on
+ * `timeline` (rebuild.ts): `received` (what the engine knew then, the default) or `occurred`
+ * (the moment as the whole log tells it, late events included).
+ */
 export const replayStateRequest = z.strictObject({
   customerId,
   asOf: instant.optional(),
+  timeline: z.enum(['received', 'occurred']).default('received'),
 });
 export type ReplayStateRequest = z.infer<typeof replayStateRequest>;
 
@@ -127,6 +132,7 @@ export const replayStateAnswer = z.strictObject({
   ok: z.literal(true),
   customerId: z.string(),
   asOf: z.string(),
+  timeline: z.enum(['received', 'occurred']),
   /** What the log held up to `asOf`: events, and requests granted (redemptions, merges…). */
   inputs: z.strictObject({ events: z.number().int(), requests: z.number().int() }),
   rebuilt: stateView,

@@ -174,14 +174,17 @@ const tierOf = (replay: CustomerReplay, at: string) =>
 
 export function simulateCustomer(log: CustomerLog, options: WhatIfOptions): CustomerWhatIf {
   const from = Date.parse(options.from);
-  const inputs = inputsUntil(log, options.to);
-  const split = inputs.findIndex((input) => Date.parse(inputTime(input)) >= from);
+  // The period is the events' own dates: each replayed as if it had arrived at its time.
+  const inputs = inputsUntil(log, options.to, 'occurred');
+  const split = inputs.findIndex((input) => Date.parse(inputTime(input, 'occurred')) >= from);
   const before = split < 0 ? inputs : inputs.slice(0, split);
   const period = split < 0 ? [] : inputs.slice(split);
 
   const replay = (catalog: ProgramCatalog, side: Side) =>
-    new CustomerReplay(log.customerId, { catalog, base: options.base }, (effects, input) =>
-      side.take(effects.ledger, input),
+    new CustomerReplay(
+      log.customerId,
+      { catalog, base: options.base, timeline: 'occurred' },
+      (effects, input) => side.take(effects.ledger, input),
     );
   const sides = { baseline: new Side(from), candidate: new Side(from) };
   // The two programs share the past: it is replayed once and the candidate's copy taken at
