@@ -17,7 +17,11 @@ import { type Command, Option } from 'commander';
 import type { Settings } from '../../config/settings.ts';
 import { askService } from '../../gateways/shared/ask-service.ts';
 import { customerWorkflowId } from '../../workflows/customer/messages.ts';
-import { quietBundlerLogger, workflowsPath } from '../../workflows/worker.ts';
+import {
+  installTemporalRuntime,
+  quietBundlerLogger,
+  workflowsPath,
+} from '../../workflows/worker.ts';
 import { momentOf, replayStateAnswer } from '../domain/customer/state-diff.ts';
 import {
   fetchRuns,
@@ -85,6 +89,8 @@ export function addReplayCommands(program: Command, settingsOrExit: () => Settin
         const ids = many
           ? await customerWorkflowIds(client, sample)
           : [customerWorkflowId(customerId as string)];
+        // The replay workers' state changes are the SDK's to log, not the report's.
+        installTemporalRuntime('warn');
         const workflowBundle = await bundleWorkflowCode({
           workflowsPath,
           logger: quietBundlerLogger,

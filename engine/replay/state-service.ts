@@ -10,7 +10,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { customerWorkflowId, stateQuery } from '../../workflows/customer/messages.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
-import { rebuildCustomer } from '../domain/customer/rebuild.ts';
+import { inputsApplied, rebuildCustomer } from '../domain/customer/rebuild.ts';
 import type { CustomerState } from '../domain/customer/state.ts';
 import {
   differences,
@@ -88,7 +88,7 @@ export async function replayState(
     customerId: request.customerId,
     asOf: at,
     timeline: request.timeline,
-    inputs: { events: read.events, requests: read.requests },
+    inputs: inputsApplied(read.log, at, request.timeline),
     rebuilt,
   };
   if (read.pooled > 0) {

@@ -399,3 +399,22 @@ export function deriveCustomer(log: CustomerLog, options: RebuildOptions): Deriv
   derived.ledger = [...ledger.values()];
   return derived;
 }
+
+/** The events and granted requests the rebuild applies up to `until` (merged customers' too). */
+export function inputsApplied(
+  log: CustomerLog,
+  until: string,
+  timeline: Timeline = 'received',
+): { events: number; requests: number } {
+  const counts = { events: 0, requests: 0 };
+  for (const input of inputsUntil(log, until, timeline)) {
+    if (input.kind === 'event') counts.events += 1;
+    else counts.requests += 1;
+    if (input.kind === 'merge-in') {
+      const absorbed = inputsApplied(input.absorbed, input.at, timeline);
+      counts.events += absorbed.events;
+      counts.requests += absorbed.requests;
+    }
+  }
+  return counts;
+}
