@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { csvField, formatMoney, formatTable } from '../analytics/questions/format.ts';
 import type { Answer, Column } from '../analytics/questions/question.ts';
-import type { SideFigures } from '../domain/customer/what-if.ts';
+import type { SideFigures, TierMatrix } from '../domain/customer/what-if.ts';
 import type { Simulation } from './simulate.ts';
 
 const int = z.number().int();
@@ -57,8 +57,15 @@ export const simulationReport = z.strictObject({
   /** Visits at the period's mean margin per visit that would pay for the extra cost. */
   breakEvenVisits: int.nullable(),
   redemptionsRefused: int,
-  /** Customers by tier at the end: under the baseline (rows) and the candidate (columns). */
-  tierMigration: z.strictObject({ tiers: z.array(z.string()), counts: z.array(z.array(int)) }),
+  /**
+   * Customers by tier at the start (rows) and at the end (columns), under each program; `-` is
+   * no tier (no program yet, or a customer new in the period).
+   */
+  tierMigration: z.strictObject({
+    tiers: z.array(z.string()),
+    inForce: z.array(z.array(int)),
+    candidate: z.array(z.array(int)),
+  }),
   rules: z.array(ruleRow),
 });
 export type SimulationReport = z.infer<typeof simulationReport>;
@@ -85,12 +92,16 @@ export function reportOf(
   });
   const extraCostMinor = totals.candidate.rewardCostMinor - totals.baseline.rewardCostMinor;
   const marginPerVisit = totals.visits > 0 ? totals.marginMinor / totals.visits : 0;
+  const matrices = [totals.tiers.baseline, totals.tiers.candidate];
   const tiers = [
-    ...new Set([
-      ...Object.keys(totals.tiers),
-      ...Object.values(totals.tiers).flatMap((row) => Object.keys(row)),
-    ]),
+    ...new Set(
+      matrices.flatMap((m) => [
+        ...Object.keys(m),
+        ...Object.values(m).flatMap((row) => Object.keys(row)),
+      ]),
+    ),
   ].sort();
+  const counts = (m: TierMatrix) => tiers.map((from) => tiers.map((to) => m[from]?.[to] ?? 0));
   const rules = (['baseline', 'candidate'] as const).flatMap((side) =>
     Object.entries(totals[side].rules)
       .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -130,7 +141,8 @@ export function reportOf(
     redemptionsRefused: totals.redemptionsRefused,
     tierMigration: {
       tiers,
-      counts: tiers.map((from) => tiers.map((to) => totals.tiers[from]?.[to] ?? 0)),
+      inForce: counts(totals.tiers.baseline),
+      candidate: counts(totals.tiers.candidate),
     },
     rules,
   };
@@ -181,15 +193,17 @@ function figuresAnswer(report: SimulationReport): Answer {
   return { columns, rows };
 }
 
-function tiersAnswer(report: SimulationReport): Answer {
-  const { tiers, counts } = report.tierMigration;
+function tiersAnswer(report: SimulationReport, side: 'inForce' | 'candidate'): Answer {
+  const { tiers } = report.tierMigration;
+  const counts = report.tierMigration[side];
+  const corner = 'start \\ end';
   return {
     columns: [
-      { name: 'in force \\ candidate', kind: 'text' },
+      { name: corner, kind: 'text' },
       ...tiers.map((tier) => ({ name: tier, kind: 'count' as const })),
     ],
     rows: tiers.map((from, i) => ({
-      'in force \\ candidate': from,
+      [corner]: from,
       ...Object.fromEntries(tiers.map((to, j) => [to, counts[i]?.[j] ?? 0])),
     })),
   };
@@ -240,15 +254,12 @@ export function formatReport(report: SimulationReport, format: 'table' | 'json' 
         row(section, rule, a, b, b - a);
       }
     }
-    report.tierMigration.tiers.forEach((from, i) => {
-      report.tierMigration.tiers.forEach((to, j) => {
-        row(
-          'tier (customers)',
-          `${from} -> ${to}`,
-          '',
-          report.tierMigration.counts[i]?.[j] ?? 0,
-          '',
-        );
+    const { tiers, inForce, candidate } = report.tierMigration;
+    tiers.forEach((from, i) => {
+      tiers.forEach((to, j) => {
+        const a = inForce[i]?.[j] ?? 0;
+        const b = candidate[i]?.[j] ?? 0;
+        row('tier migration (customers)', `${from} -> ${to}`, a, b, b - a);
       });
     });
     return `${lines.join('\n')}\n`;
@@ -259,8 +270,10 @@ export function formatReport(report: SimulationReport, format: 'table' | 'json' 
     `${run.customers} customers, ${run.events} events replayed (${run.periodEvents} in the period) in ${run.seconds} s on ${run.workers} worker${run.workers === 1 ? '' : 's'}: ${run.eventsPerSecond} events/s`,
     '',
     formatTable(figuresAnswer(report)),
-    'Tier at the end, in force (rows) and under the candidate (columns):',
-    formatTable(tiersAnswer(report)),
+    'Tier at the start (rows) and at the end (columns), in force:',
+    formatTable(tiersAnswer(report, 'inForce')),
+    'Tier at the start (rows) and at the end (columns), under the candidate:',
+    formatTable(tiersAnswer(report, 'candidate')),
     'Earn rules: what they gave, and the margin of what they were given on:',
     formatTable(rulesAnswer(report)),
   ].join('\n');

@@ -205,8 +205,8 @@ export function simulateCustomer(log: CustomerLog, options: WhatIfOptions): Cust
   let visits = 0;
   let marginMinor = 0;
   for (const input of period) {
+    const redemption = input.kind === 'redemption' ? input.redemptionId : undefined;
     for (const side of Object.values(sides)) {
-      const redemption = input.kind === 'redemption' ? input.redemptionId : undefined;
       side.replay.apply(input);
       if (redemption !== undefined && !side.replay.account.loyalty.hasRedemption(redemption)) {
         side.refused += 1;
@@ -245,6 +245,9 @@ export function affected(c: CustomerWhatIf): boolean {
   );
 }
 
+/** Customers by a tier (rows) and another (columns). */
+export type TierMatrix = Record<string, Record<string, number>>;
+
 /** Customers added up: what a worker sends back, and what the report is made of. */
 export interface WhatIfTotals {
   customers: number;
@@ -254,10 +257,8 @@ export interface WhatIfTotals {
   affected: { customers: number; visits: number };
   baseline: SideFigures;
   candidate: SideFigures;
-  /** Customers by tier at `to`: baseline tier → candidate tier → count. */
-  tiers: Record<string, Record<string, number>>;
-  /** Customers by tier at `from` → baseline tier at `to` → count (how tiers moved anyway). */
-  tiersBaseline: Record<string, Record<string, number>>;
+  /** Tier migration: customers by tier at `from` → tier at `to` → count, under each program. */
+  tiers: { baseline: TierMatrix; candidate: TierMatrix };
   redemptionsRefused: number;
 }
 
@@ -269,8 +270,7 @@ export const noTotals = (): WhatIfTotals => ({
   affected: { customers: 0, visits: 0 },
   baseline: emptySide(),
   candidate: emptySide(),
-  tiers: {},
-  tiersBaseline: {},
+  tiers: { baseline: {}, candidate: {} },
   redemptionsRefused: 0,
 });
 
@@ -287,7 +287,7 @@ function addSide(into: SideFigures, side: SideFigures) {
   }
 }
 
-function addMatrix(into: WhatIfTotals['tiers'], matrix: WhatIfTotals['tiers']) {
+function addMatrix(into: TierMatrix, matrix: TierMatrix) {
   for (const [from, row] of Object.entries(matrix)) {
     const held = into[from] ?? {};
     into[from] = held;
@@ -306,8 +306,8 @@ export function addCustomer(totals: WhatIfTotals, c: CustomerWhatIf): void {
   }
   addSide(totals.baseline, c.baseline);
   addSide(totals.candidate, c.candidate);
-  addMatrix(totals.tiers, { [c.baselineTier]: { [c.candidateTier]: 1 } });
-  addMatrix(totals.tiersBaseline, { [c.tierAtFrom]: { [c.baselineTier]: 1 } });
+  addMatrix(totals.tiers.baseline, { [c.tierAtFrom]: { [c.baselineTier]: 1 } });
+  addMatrix(totals.tiers.candidate, { [c.tierAtFrom]: { [c.candidateTier]: 1 } });
   totals.redemptionsRefused += c.redemptionsRefused;
 }
 
@@ -320,7 +320,7 @@ export function addTotals(totals: WhatIfTotals, more: WhatIfTotals): void {
   totals.affected.visits += more.affected.visits;
   addSide(totals.baseline, more.baseline);
   addSide(totals.candidate, more.candidate);
-  addMatrix(totals.tiers, more.tiers);
-  addMatrix(totals.tiersBaseline, more.tiersBaseline);
+  addMatrix(totals.tiers.baseline, more.tiers.baseline);
+  addMatrix(totals.tiers.candidate, more.tiers.candidate);
   totals.redemptionsRefused += more.redemptionsRefused;
 }
