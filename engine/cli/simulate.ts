@@ -14,6 +14,7 @@
 import { type Command, Option } from 'commander';
 import type { Settings } from '../../config/settings.ts';
 import { baseProgram } from '../../workflows/customer/client.ts';
+import { momentOf } from '../domain/customer/state-diff.ts';
 import type { Program } from '../domain/loyalty/program.ts';
 import { EmptyPeriodError, simulate } from '../replay/simulate.ts';
 import { formatReport, reportOf } from '../replay/simulation-report.ts';
@@ -22,20 +23,6 @@ import { compileSegment } from '../segments/sql.ts';
 import { openOrExit, storeReadFailed } from './analytics.ts';
 import { inForceThroughout, programFileOrExit, versionsInForce } from './program-file.ts';
 import { startProgressBar } from './progress.ts';
-
-/** From the start of the day, or an instant. */
-function startOf(text: string): string | undefined {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const ms = Date.parse(day ? `${text}T00:00:00.000Z` : text);
-  return Number.isNaN(ms) || (!day && !/T/.test(text)) ? undefined : new Date(ms).toISOString();
-}
-
-/** To the end of the day, or an instant. */
-function endOf(text: string): string | undefined {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const ms = Date.parse(day ? `${text}T23:59:59.999Z` : text);
-  return Number.isNaN(ms) || (!day && !/T/.test(text)) ? undefined : new Date(ms).toISOString();
-}
 
 interface SimulateFlags {
   program: string;
@@ -75,8 +62,8 @@ export function addSimulateCommand(program: Command, settingsOrExit: () => Setti
     .option('--workers <n>', 'worker threads (default: every core)')
     .action(async (flags: SimulateFlags) => {
       const settings = settingsOrExit();
-      const from = startOf(flags.from);
-      const to = endOf(flags.to);
+      const from = momentOf(flags.from, 'start');
+      const to = momentOf(flags.to);
       if (from === undefined)
         refuse(`--from: "${flags.from}" is not a day (YYYY-MM-DD) or an ISO instant`);
       if (to === undefined)

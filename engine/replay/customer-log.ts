@@ -13,7 +13,7 @@
 import { fromClickHouseTime, toClickHouseTime } from '../analytics/rows.ts';
 import { qualified } from '../analytics/schema.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
-import type { CustomerLog, LoggedInput } from '../domain/customer/rebuild.ts';
+import { type CustomerLog, grantedRequest, type LoggedInput } from '../domain/customer/rebuild.ts';
 import type { CustomerEvent } from '../domain/events.ts';
 
 /** Customers merged into one merged into another…: followed this deep at most. */
@@ -101,17 +101,16 @@ export async function readCustomerLog(
     switch (line.kind) {
       case 'redeem':
       case 'partner-burn':
-        input = {
-          kind: 'redemption',
-          ...granted,
-          redemptionId: line.transaction_id,
-          points: -Number(line.points),
-          storeId: line.store_id,
-          ...(line.partner_id !== '' ? { partnerId: line.partner_id } : {}),
-        };
-        break;
       case 'redeem-cancel':
-        input = { kind: 'redemption.cancel', ...granted, redemptionId: line.transaction_id };
+        input = grantedRequest({
+          kind: line.kind,
+          transactionId: line.transaction_id,
+          points: Number(line.points),
+          storeId: line.store_id,
+          partnerId: line.partner_id,
+          at,
+          version: line.program_version,
+        });
         break;
       case 'merge-out':
         // (a merge whose other side is not stored yet is not in the log yet; read for the

@@ -12,7 +12,12 @@ import {
   segmentChangeRow,
   tierChangeRow,
 } from '../analytics/rows.ts';
-import { type CustomerLog, deriveCustomer, type LoggedInput } from '../domain/customer/rebuild.ts';
+import {
+  type CustomerLog,
+  deriveCustomer,
+  grantedRequest,
+  type LoggedInput,
+} from '../domain/customer/rebuild.ts';
 import {
   addCustomer,
   noTotals,
@@ -122,21 +127,7 @@ function take(chunk: Uint8Array) {
 }
 
 function requests(rows: readonly RequestRow[]) {
-  for (const row of rows) {
-    const granted = { at: row.at, version: row.version };
-    inputsOf(row.customerId).push(
-      row.kind === 'redeem-cancel'
-        ? { kind: 'redemption.cancel', ...granted, redemptionId: row.transactionId }
-        : {
-            kind: 'redemption',
-            ...granted,
-            redemptionId: row.transactionId,
-            points: -row.points,
-            storeId: row.storeId,
-            ...(row.partnerId !== '' ? { partnerId: row.partnerId } : {}),
-          },
-    );
-  }
+  for (const row of rows) inputsOf(row.customerId).push(grantedRequest(row));
 }
 
 /** Progress is told every this many customers. */

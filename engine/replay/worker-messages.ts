@@ -3,6 +3,7 @@
  * their worker threads send each other, within one process by structured clone: types only.
  */
 import type { RowBatch } from '../analytics/rows.ts';
+import type { GrantedLine } from '../domain/customer/rebuild.ts';
 import type { WhatIfTotals } from '../domain/customer/what-if.ts';
 import type { BaseEarnProgram } from '../domain/loyalty/base-earn.ts';
 import type { Program } from '../domain/loyalty/program.ts';
@@ -38,17 +39,8 @@ export type DerivedRows = Required<
   Pick<RowBatch, 'ledger' | 'tier_changes' | 'segment_changes' | 'lifecycle_triggers'>
 >;
 
-/** A granted redemption or cancellation, as the ledger records it. */
-export interface RequestRow {
-  customerId: string;
-  kind: 'redeem' | 'partner-burn' | 'redeem-cancel';
-  transactionId: string;
-  points: number;
-  storeId: string;
-  partnerId: string;
-  at: string;
-  version: string;
-}
+/** A granted redemption or cancellation, as the ledger records it, and whose it is. */
+export type RequestRow = GrantedLine & { customerId: string };
 
 export type ToWorker =
   | { type: 'setup'; job: ReplayJob }

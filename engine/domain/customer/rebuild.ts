@@ -53,6 +53,35 @@ export type LoggedInput =
   /** This customer merged into another: nothing applies to it from then on. */
   | (Granted & { kind: 'merge-out'; mergeId: string; storeId: string; survivorId: string });
 
+/** A ledger line of a granted redemption or cancellation. */
+export interface GrantedLine {
+  kind: 'redeem' | 'partner-burn' | 'redeem-cancel';
+  transactionId: string;
+  /** The line's points (negative for a spend). */
+  points: number;
+  storeId: string;
+  /** '' when none. */
+  partnerId: string;
+  at: string;
+  version: string;
+}
+
+/** The log's input a granted line records. */
+export function grantedRequest(line: GrantedLine): LoggedInput {
+  const granted = { at: line.at, version: line.version };
+  if (line.kind === 'redeem-cancel') {
+    return { kind: 'redemption.cancel', ...granted, redemptionId: line.transactionId };
+  }
+  return {
+    kind: 'redemption',
+    ...granted,
+    redemptionId: line.transactionId,
+    points: -line.points,
+    storeId: line.storeId,
+    ...(line.partnerId !== '' ? { partnerId: line.partnerId } : {}),
+  };
+}
+
 export interface CustomerLog {
   customerId: string;
   inputs: LoggedInput[];
@@ -154,6 +183,13 @@ export class CustomerReplay {
     private readonly sink?: EffectsSink,
   ) {
     this.account = CustomerAccount.open(customerId, options.base);
+  }
+
+  /** Every input of `log` up to `until` on the timeline, then the clock run to `until`. */
+  replayTo(log: CustomerLog, until: string): this {
+    for (const input of inputsUntil(log, until, this.options.timeline)) this.apply(input);
+    this.runClock(until);
+    return this;
   }
 
   /** The same customer at the same point, continued under `catalog`. */
@@ -354,9 +390,7 @@ function handedOverFor(
   const at = options.until;
   const log = merge.absorbed;
   const inputs = log.inputs.filter((i) => !(i.kind === 'merge-out' && i.mergeId === merge.mergeId));
-  const driver = new CustomerReplay(log.customerId, options);
-  for (const input of inputsUntil({ ...log, inputs }, at, options.timeline)) driver.apply(input);
-  driver.runClock(at);
+  const driver = new CustomerReplay(log.customerId, options).replayTo({ ...log, inputs }, at);
   driver.account.handOver({ mergeId: merge.mergeId, customerId: survivorId, at: merge.at });
   return driver.account.toState();
 }
@@ -366,10 +400,7 @@ function handedOverFor(
  * `until`. A customer merged into another keeps the state it was handed over with.
  */
 export function rebuildCustomer(log: CustomerLog, options: RebuildOptions): CustomerState {
-  const driver = new CustomerReplay(log.customerId, options);
-  for (const input of inputsUntil(log, options.until, options.timeline)) driver.apply(input);
-  driver.runClock(options.until);
-  return driver.account.toState();
+  return new CustomerReplay(log.customerId, options).replayTo(log, options.until).account.toState();
 }
 
 /** What a customer's log causes: the rows the analytics store derives from the events. */
@@ -394,8 +425,7 @@ export function deriveCustomer(log: CustomerLog, options: RebuildOptions): Deriv
     derived.segments.push(...(effects.segments ?? []));
     derived.lifecycle.push(...(effects.lifecycle ?? []));
   });
-  for (const input of inputsUntil(log, options.until, options.timeline)) driver.apply(input);
-  driver.runClock(options.until);
+  driver.replayTo(log, options.until);
   derived.ledger = [...ledger.values()];
   return derived;
 }

@@ -106,13 +106,15 @@ export function differences(rebuilt: StateView, live: StateView): StateDifferenc
 }
 
 /**
- * The moment a person names: an ISO instant, or a day (`2026-03-03`), which means its end (UTC):
- * "her balance on 3 March" is the balance once that day was over. Undefined when it is neither.
+ * The moment a person names: an ISO instant, or a day (`2026-03-03`), which means its end (UTC)
+ * unless told its start: "her balance on 3 March" is the balance once that day was over, a
+ * period "from 1 May" begins as it does. Undefined when it is neither.
  */
-export function momentOf(text: string): string | undefined {
+export function momentOf(text: string, edge: 'start' | 'end' = 'end'): string | undefined {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
   if (!day && !instant.safeParse(text).success) return undefined;
-  const ms = Date.parse(day ? `${text}T23:59:59.999Z` : text);
+  const time = edge === 'end' ? 'T23:59:59.999Z' : 'T00:00:00.000Z';
+  const ms = Date.parse(day ? `${text}${time}` : text);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
