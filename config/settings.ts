@@ -126,14 +126,20 @@ export const settingsSchema = z.object({
   }),
   /** The card anti-fraud rules (docs/fraud.md). */
   fraud: fraudRules.prefault({}),
-  /**
-   * The token marketers present to the live dashboard (open `<dashboard url>/#token=<token>`).
-   * The default is for local demos only: replace it (CLIENTELE_DASHBOARD_TOKEN) for anything else.
-   */
-  dashboardToken: z
-    .string()
-    .min(8, 'the dashboard token has at least 8 characters')
-    .default('demo-dashboard-token'),
+  /** The console (marketers, store managers, associates, the service desk, admins). */
+  console: z
+    .object({
+      /** How long a sign-in lasts, in minutes (8 hours; a day at most). */
+      sessionMinutes: z.number().int().min(5).max(1440).default(480),
+      /** Failed sign-ins for one user id within 15 minutes before it must wait. */
+      signInAttempts: z.number().int().min(1).max(1000).default(10),
+      /**
+       * Mark the session cookie `Secure` (sent over HTTPS only). On for any deployment behind
+       * TLS; off by default because the local console is plain http on 127.0.0.1.
+       */
+      secureCookies: z.boolean().default(false),
+    })
+    .prefault({}),
   /**
    * The back office's token for the web API (the service desk, until staff sign in): with it,
    * `GET /v1/customers/:id` answers the whole record, the profile included, where a store's

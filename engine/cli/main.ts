@@ -15,6 +15,7 @@ import { openProgramStore, type ProgramStore } from '../programs/program-store.t
 import { ServerStartError } from '../runtime/servers.ts';
 import { allComponents, type Component, type StackOptions, startStack } from '../runtime/stack.ts';
 import { startSimulator } from '../simulator/tills.ts';
+import { ensureFirstAdmin } from '../staff/first-admin.ts';
 import { addAnalyticsCommands } from './analytics.ts';
 import { addBackfillCommand } from './backfill.ts';
 import { addCustomerCommands } from './customers.ts';
@@ -26,6 +27,7 @@ import { startProgress } from './progress.ts';
 import { addReplayCommands } from './replay.ts';
 import { addSegmentCommands } from './segments.ts';
 import { addSimulateCommand } from './simulate.ts';
+import { addStaffCommands } from './staff.ts';
 
 const program = new Command()
   .name('clientele')
@@ -110,6 +112,8 @@ program
       components: allComponents,
       temporalUi: true,
     });
+    const firstAdmin =
+      stack.staff && (await ensureFirstAdmin(stack.staff, resolve(settings.dataDir), new Date()));
     const simulatorStores = simulatedStores(settings);
     const simulator =
       opts.simulator && settings.simulator.enabled
@@ -127,7 +131,7 @@ program
         'Clientele is running:',
         `  till gateway (Socket.io)  ${stack.till?.url}`,
         `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, POST /v1/customers(/identify), GET /v1/customers/:id`,
-        `  dashboard (marketers)     ${stack.dashboard?.url}/#token=${settings.dashboardToken}`,
+        `  console (staff)           ${stack.dashboard?.url}/sign-in${firstAdmin ? `   first sign-in: user ${firstAdmin.userId}, password ${firstAdmin.password} (kept in ${firstAdmin.file}; add staff with \`clientele staff add\`)` : ''}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
         `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem · register, identify, merge, household: svc.identity.* · 360 view: svc.customer.view`,
@@ -257,7 +261,6 @@ config
     const shown = {
       ...settings,
       stores: Object.fromEntries(Object.keys(settings.stores).map((id) => [id, '***'])),
-      dashboardToken: '***',
       backOfficeToken: '***',
       identity: { ...settings.identity, contactHashKey: '***' },
       clickhouse: { ...settings.clickhouse, password: settings.clickhouse.password ? '***' : '' },
@@ -383,6 +386,7 @@ programs
 addCustomerCommands(program, settingsOrExit);
 addSegmentCommands(program, settingsOrExit);
 addGroupCommands(program, settingsOrExit);
+addStaffCommands(program, settingsOrExit);
 addReplayCommands(program, settingsOrExit);
 addSimulateCommand(program, settingsOrExit);
 addBackfillCommand(program, settingsOrExit);

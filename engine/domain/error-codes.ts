@@ -71,7 +71,15 @@ export const errorCodes = {
     http: 401,
     socket: 'connect_error',
     retry: false,
-    meaning: "No store's (or the marketer's) token: missing, malformed or unknown.",
+    meaning:
+      "No store's token, or no signed-in session (missing, expired, or a wrong user or password).",
+  },
+  forbidden: {
+    http: 403,
+    socket: 'ack',
+    retry: false,
+    meaning:
+      'The signed-in person may not do this: their role does not allow it, or the store or customer is not theirs to see.',
   },
   wrong_store: {
     http: 403,
@@ -128,6 +136,18 @@ export const errorCodes = {
     meaning:
       'A group is saved under this id already: save it again with replace to make a new version.',
   },
+  staff_exists: {
+    http: 409,
+    socket: 'ack',
+    retry: false,
+    meaning: 'A member of staff already has this user id.',
+  },
+  unknown_staff: {
+    http: 404,
+    socket: 'ack',
+    retry: false,
+    meaning: 'No member of staff with this user id.',
+  },
   identifier_taken: {
     http: 409,
     socket: 'ack',
@@ -154,7 +174,7 @@ export const errorCodes = {
     socket: 'ack',
     retry: true,
     meaning:
-      'More look-ups from this till (or web token) than `identity.lookupsPerMinute`: wait, then ask again.',
+      'More look-ups from this till (or web token) than `identity.lookupsPerMinute`, or more failed sign-ins for one user than `console.signInAttempts`: wait, then ask again.',
   },
   not_positive: refusedByProgram('Not a whole number of points above 0.'),
   channel_not_allowed: refusedByProgram("The channel is not in the program's redemption channels."),

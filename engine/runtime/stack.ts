@@ -39,11 +39,15 @@ import { openHouseholds } from '../identity/households.ts';
 import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
-import { allVersions, openProgramStore } from '../programs/program-store.ts';
+import { allVersions, openProgramStore, type ProgramStore } from '../programs/program-store.ts';
 import { startReplayStateService } from '../replay/state-service.ts';
 import { startGroupRefresh } from '../segments/group-refresh.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
+import { openChartMarks } from '../staff/chart-marks.ts';
+import { argon2Hasher } from '../staff/passwords.ts';
+import { openSessions } from '../staff/sessions.ts';
+import { openStaffDirectory, type StaffDirectory } from '../staff/staff-directory.ts';
 import { declareRouterConsumer, declareStreams } from '../streams/declare.ts';
 import { publishEffects } from '../streams/publish-effects.ts';
 import { createRouter, type Router, type RouterDeps } from '../streams/router.ts';
@@ -117,8 +121,10 @@ export interface Stack {
   readonly programs?: MutableProgramCatalog;
   readonly till?: TillGateway;
   readonly web?: WebGateway;
-  /** The marketers' live dashboard: open `<url>/#token=<settings.dashboardToken>`. */
+  /** The console: sign in at `<url>/sign-in` as a member of `staff`. */
   readonly dashboard?: Pick<DashboardGateway, 'url' | 'figures'>;
+  /** The staff who sign in to the console (with the dashboard). */
+  readonly staff?: StaffDirectory;
   /** Starts a worker (again); the stack stops it on `stop()`. */
   startWorker(): Promise<Worker>;
   stopWorker(): Promise<void>;
@@ -207,7 +213,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       components.includes('router') ||
       components.includes('identity') ||
       components.includes('worker') ||
-      components.includes('redemptions')
+      components.includes('redemptions') ||
+      components.includes('dashboard')
         ? await openSummaryStore(nc, replicas)
         : undefined;
     let index: IdentityIndex | undefined;
@@ -294,16 +301,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       programs = followed.catalog;
       cleanup('program watch', () => followed.watch.stop());
     }
+    const followed = programs;
+    let programStore: ProgramStore | undefined;
+    /** The versions followed here, or else those published now. */
+    const currentCatalog = async () => {
+      if (followed) return followed;
+      programStore ??= await openProgramStore(nc, replicas);
+      return createProgramCatalog(await allVersions(programStore));
+    };
     if (store) {
       // Only this process can read a chDB store: it rebuilds customers' states from the log.
-      const followed = programs;
-      const programStore = await openProgramStore(nc, replicas);
       const r = startReplayStateService(nc, {
         store,
         temporal,
         logger,
         base: baseProgram(settings.loyalty),
-        catalog: async () => followed ?? createProgramCatalog(await allVersions(programStore)),
+        catalog: currentCatalog,
       });
       cleanup('replay state service', () => r.stop());
     }
@@ -426,9 +439,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cleanup('web gateway', () => w.close());
     }
     let dashboard: DashboardGateway | undefined;
+    let staff: StaffDirectory | undefined;
     if (components.includes('dashboard')) {
+      const directory = await openStaffDirectory(nc, { hasher: argon2Hasher, ...replicas });
+      staff = directory;
+      const sessions = await openSessions(nc, {
+        directory,
+        minutes: settings.console.sessionMinutes,
+        ...replicas,
+      });
       const d = await startDashboardGateway(
-        { nc, logger, token: settings.dashboardToken },
+        {
+          nc,
+          logger,
+          summaries: summaries as SummaryStore,
+          marks: await openChartMarks(nc, replicas),
+          catalog: currentCatalog,
+          auth: {
+            directory,
+            sessions,
+            signInAttempts: settings.console.signInAttempts,
+            secureCookies: settings.console.secureCookies,
+            now: () => new Date(),
+          },
+        },
         { host, port: options.ephemeralPorts ? 0 : settings.gateways.dashboardPort },
       );
       dashboard = d;
@@ -454,6 +488,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       till,
       web,
       dashboard,
+      staff,
       startWorker,
       stopWorker,
       stop: stopAll,

@@ -111,6 +111,12 @@ export const SUMMARIES_BUCKET = 'SUMMARIES';
 /** Anti-fraud flags by card, customer and till (`engine/fraud/flag-store.ts`). */
 export const FRAUD_BUCKET = 'FRAUD';
 
+/** The staff who sign in to the console, and confidential customers (`engine/staff/staff-directory.ts`). */
+export const STAFF_BUCKET = 'STAFF';
+
+/** Signed-in sessions of the console, by a hash of their token (`engine/staff/sessions.ts`). */
+export const SESSIONS_BUCKET = 'SESSIONS';
+
 /** Account numbers: each is the sequence number of an (empty) message published here. */
 export const ACCOUNTS_STREAM = 'ACCOUNTS';
 export const ACCOUNTS_SUBJECT = 'identity.accounts';

@@ -1,29 +1,83 @@
 /**
- * `GET /api/analytics/<question>?<param>=…`: the analytics questions for marketers, asked of the
- * process holding the analytics store (`svc.analytics.question`). The marketer token comes as
- * `Authorization: Bearer <token>` (never in the URL, which logs keep). JSON by default, CSV with
+ * `GET /api/analytics/<question>?<param>=…`: the analytics questions, asked of the process
+ * holding the analytics store (`svc.analytics.question`). JSON by default, CSV with
  * `format=csv`; `as-of` sets the moment asked about; every other parameter is the question's.
+ *
+ * Each question needs a permission (`questionPermission`): the figures, or segments, or the
+ * export of who is in one. Staff who work in named stores ask only the questions that take
+ * stores, about their own stores: the `stores` parameter is theirs when not given, and a store
+ * not theirs is refused.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context, Hono } from 'hono';
 import { formatCsv } from '../../engine/analytics/questions/format.ts';
 import { type QuestionAnswer, questionAnswer } from '../../engine/analytics/questions/messages.ts';
-import { AS_OF } from '../../engine/analytics/questions/registry.ts';
+import { AS_OF, findQuestion, paramsOf } from '../../engine/analytics/questions/registry.ts';
 import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
+import {
+  may,
+  type Permission,
+  reachesStore,
+  type StaffMember,
+} from '../../engine/domain/staff/roles.ts';
 import { QUESTION_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import { fail } from './api-auth.ts';
+import { type ConsoleEnv, fail, forbiddenFor } from './staff-auth.ts';
 
-export interface AnalyticsApiDeps {
-  nc: NatsConnection;
-  /** The marketer token. */
-  token: string;
+/** What each question needs beyond `figures`, the default. */
+const NEEDS: Partial<Record<string, Permission>> = {
+  segment: 'segments',
+  'segment-sizes': 'segments',
+  groups: 'segments',
+  'group-sizes': 'segments',
+  'segment-members': 'segments.export',
+  'group-members': 'segments.export',
+};
+
+/** The permission a question needs (a list of customers needs the export's). */
+export function questionPermission(question: string, params: Record<string, string>): Permission {
+  if (question === 'rfm' && params.customers !== undefined) return 'segments.export';
+  return NEEDS[question] ?? 'figures';
 }
 
-/** The questions' routes; `requireMarketer` (api-auth.ts) guards them. */
-export function addAnalyticsRoutes(app: Hono, deps: AnalyticsApiDeps): void {
+/**
+ * The parameters as asked, with `stores` narrowed to the member's own; a refusal if the question
+ * or a store is not theirs.
+ */
+function scoped(
+  member: StaffMember,
+  question: string,
+  params: Record<string, string>,
+): Record<string, string> | ClienteleError {
+  const permission = questionPermission(question, params);
+  if (!may(member, permission)) return forbiddenFor(member, `is not allowed to use ${permission}`);
+  if (member.stores === undefined) return params;
+  let takesStores = false;
+  try {
+    takesStores = paramsOf(findQuestion(question)).some((p) => p.key === 'stores');
+  } catch (err) {
+    if (err instanceof ClienteleError) return err;
+    throw err;
+  }
+  if (!takesStores) {
+    return forbiddenFor(member, `sees only their stores' figures, and ${question} is not by store`);
+  }
+  const asked = params.stores
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const foreign = (asked ?? []).filter((s) => !reachesStore(member, s));
+  if (foreign.length > 0) {
+    return new ClienteleError('forbidden', [
+      { field: 'stores', message: `${foreign.join(', ')}: not among ${member.userId}'s stores` },
+    ]);
+  }
+  return { ...params, stores: (asked?.length ? asked : member.stores).join(',') };
+}
+
+export function addAnalyticsRoutes(app: Hono<ConsoleEnv>, deps: { nc: NatsConnection }): void {
   app.get('/api/analytics/:question', async (c) => {
-    const { format = 'json', [AS_OF]: asOf, ...params } = c.req.query();
+    const { format = 'json', [AS_OF]: asOf, ...asked } = c.req.query();
     if (format !== 'json' && format !== 'csv') {
       return fail(
         c,
@@ -32,8 +86,11 @@ export function addAnalyticsRoutes(app: Hono, deps: AnalyticsApiDeps): void {
         ]),
       );
     }
+    const question = c.req.param('question');
+    const params = scoped(c.get('signedIn').member, question, asked);
+    if (params instanceof ClienteleError) return fail(c, params);
     const answer = await askService(deps.nc, QUESTION_SUBJECT, {
-      question: c.req.param('question'),
+      question,
       params,
       ...(asOf === undefined ? {} : { asOf }),
     });

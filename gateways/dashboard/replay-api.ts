@@ -2,7 +2,8 @@
  * `GET /api/customers/<customerId>/state?as-of=…`: the customer's state rebuilt from the log,
  * with the differences from the live workflow's when asked for now (`svc.replay.state`, answered
  * where the analytics store is held). `as-of` is an ISO instant or a day (its end, UTC);
- * `timeline` is `received` (what the engine knew then, the default) or `occurred`.
+ * `timeline` is `received` (what the engine knew then, the default) or `occurred`. For those who
+ * may read customers, and only customers they reach (customer-access.ts).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Hono } from 'hono';
@@ -10,10 +11,17 @@ import { momentOf } from '../../engine/domain/customer/state-diff.ts';
 import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
 import { REPLAY_STATE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import { fail } from './api-auth.ts';
+import type { CustomerAccess } from './customer-access.ts';
+import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
 
-export function addReplayRoutes(app: Hono, deps: { nc: NatsConnection }): void {
-  app.get('/api/customers/:customerId/state', async (c) => {
+export function addReplayRoutes(
+  app: Hono<ConsoleEnv>,
+  deps: { nc: NatsConnection; access: CustomerAccess },
+): void {
+  app.get('/api/customers/:customerId/state', allow('customers.read'), async (c) => {
+    const customerId = c.req.param('customerId');
+    const refused = await deps.access(c.get('signedIn').member, customerId);
+    if (refused) return fail(c, refused);
     const given = c.req.query('as-of');
     const asOf = given === undefined ? undefined : momentOf(given);
     if (given !== undefined && asOf === undefined) {
@@ -26,7 +34,7 @@ export function addReplayRoutes(app: Hono, deps: { nc: NatsConnection }): void {
     }
     const timeline = c.req.query('timeline');
     const answer = await askService(deps.nc, REPLAY_STATE_SUBJECT, {
-      customerId: c.req.param('customerId'),
+      customerId,
       ...(asOf === undefined ? {} : { asOf }),
       ...(timeline === undefined ? {} : { timeline }),
     });

@@ -1,8 +1,8 @@
 /**
  * The analytics questions on a real stack: the sink's process answers `svc.analytics.question`
- * from its store, and the dashboard serves them at `/api/analytics/<question>` to a marketer's
- * token, as JSON or CSV, refusing an unknown question or a bad parameter with the error table's
- * code.
+ * from its store, and the console serves them at `/api/analytics/<question>` to signed-in staff
+ * whose role and stores allow it, as JSON or CSV, refusing an unknown question or a bad
+ * parameter with the error table's code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askQuestion } from '../../engine/analytics/questions/registry.ts';
@@ -12,10 +12,12 @@ import { writeGenerated } from '../../engine/generator/write.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import { QUESTION_SUBJECT } from '../../engine/streams/topology.ts';
 import { startTestStack } from '../support/stack.ts';
+import { type SignedInClient, staffMember } from '../support/staff.ts';
 
 const AS_OF = '2025-03-31T12:00:00.000Z';
 let stack: Stack;
 let store: AnalyticsStore;
+let marketer: SignedInClient;
 
 beforeAll(async () => {
   stack = await startTestStack(['sink', 'dashboard']);
@@ -30,17 +32,16 @@ beforeAll(async () => {
     to: '2025-03-31',
     currency: 'EUR',
   });
+  marketer = await staffMember(stack, 'marketer');
 }, 180_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
 
-/** `null`: no Authorization header. */
-const get = (path: string, token: string | null = stack.settings.dashboardToken) =>
-  fetch(`${stack.dashboard?.url}${path}`, {
-    headers: token === null ? {} : { authorization: `Bearer ${token}` },
-  });
+/** As the signed-in marketer (or with another session cookie; `null`: none). */
+const get = (path: string, cookie: string | null = marketer.cookie) =>
+  fetch(`${stack.dashboard?.url}${path}`, { headers: cookie === null ? {} : { cookie } });
 
 describe('/api/analytics/<question>', () => {
   it('answers a marketer as JSON, as the question asked in process does', async () => {
@@ -72,11 +73,47 @@ describe('/api/analytics/<question>', () => {
     expect(records.length).toBe(6); // header, 4 rows, the empty string after the last CRLF
   });
 
-  it('refuses without the marketer token', async () => {
-    for (const token of [null, 'not-the-token']) {
-      const res = await get('/api/analytics/rfm', token);
+  it('refuses without a signed-in session', async () => {
+    for (const cookie of [null, 'clientele_session=not-a-session']) {
+      const res = await get('/api/analytics/rfm', cookie);
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
+  });
+
+  it("gives a store manager their stores' sales only, and no figure that is not by store", async () => {
+    const manager = await staffMember(stack, 'store-manager', { stores: ['S002'] });
+    const range = `from=2025-01-01&to=2025-03-31&as-of=${AS_OF}`;
+    const theirs = await manager.get<{ rows: { store: string; receipts: number }[] }>(
+      `/api/analytics/sales?by=store&${range}`,
+    );
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.rows.map((r) => r.store)).toEqual(['S002']);
+    const all = await marketer.get<{ rows: { store: string; receipts: number }[] }>(
+      `/api/analytics/sales?by=store&${range}`,
+    );
+    expect(all.body.rows.length).toBeGreaterThan(1);
+    expect(theirs.body.rows[0]?.receipts).toBe(
+      all.body.rows.find((r) => r.store === 'S002')?.receipts,
+    );
+
+    const other = await manager.get<{ error: { code: string; issues: { field: string }[] } }>(
+      `/api/analytics/sales?by=store&stores=S001&${range}`,
+    );
+    expect(other.status).toBe(403);
+    expect(other.body.error).toMatchObject({ code: 'forbidden', issues: [{ field: 'stores' }] });
+    const points = await manager.get<{ error: { code: string } }>('/api/analytics/points');
+    expect(points.status).toBe(403);
+    expect(points.body.error.code).toBe('forbidden');
+
+    // An associate sees no figures at all; a service desk neither.
+    for (const role of ['associate', 'service-desk'] as const) {
+      const member = await staffMember(
+        stack,
+        role,
+        role === 'associate' ? { stores: ['S002'] } : {},
+      );
+      expect((await member.get('/api/analytics/sales')).status, role).toBe(403);
     }
   });
 

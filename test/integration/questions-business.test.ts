@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUSINESS_QUESTIONS } from '../../engine/analytics/questions/business/index.ts';
 import type { Answer, AnswerRow, AnyQuestion } from '../../engine/analytics/questions/question.ts';
+import { addDays } from '../../engine/analytics/questions/window.ts';
 import type {
   CustomerRow,
   EventRow,
@@ -891,6 +892,18 @@ describe('points', () => {
       expect(row).toMatchObject({ opening: balanceBefore(from), ...flows(from, to) });
       expect(row.closing_value).toBe(row.closing);
     });
+  });
+
+  it('by day, each day its own movements, a day without any still a row', async () => {
+    const from = addDays(asOfDay, -9);
+    const answer = await ask('points', { by: 'day', from });
+    const days = Array.from({ length: 10 }, (_, i) => addDays(from, i));
+    expect(answer.rows.map((r) => r.period)).toEqual(days);
+    for (const [i, day] of days.entries()) {
+      expect(answer.rows[i]).toMatchObject({ opening: balanceBefore(day), ...flows(day, day) });
+    }
+    const moving = days.filter((day) => Object.values(flows(day, day)).some((v) => v !== 0));
+    expect(moving.length).toBeGreaterThan(0);
   });
 });
 

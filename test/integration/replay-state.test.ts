@@ -18,6 +18,7 @@ import { runCli } from '../support/cli.ts';
 import { uniqueId } from '../support/events.ts';
 import { programOf } from '../support/loyalty.ts';
 import { eventually, startTestStack } from '../support/stack.ts';
+import { staffMember } from '../support/staff.ts';
 import { connectTill, type TestTill } from '../support/till-client.ts';
 
 const DAY = 86_400_000;
@@ -272,10 +273,8 @@ describe('a customer rebuilt from the log', () => {
   it('is the same over HTTP for the customer page, and from the command line', {
     timeout: 120_000,
   }, async () => {
-    const get = (path: string) =>
-      fetch(`${stack.dashboard?.url}${path}`, {
-        headers: { authorization: `Bearer ${stack.settings.dashboardToken}` },
-      });
+    const marketer = await staffMember(stack, 'marketer');
+    const get = (path: string) => marketer.fetch(path);
     const now = await get(`/api/customers/${member}/state`);
     expect(now.status).toBe(200);
     expect(await now.json()).toMatchObject({

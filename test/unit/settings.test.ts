@@ -29,12 +29,23 @@ describe('settings', () => {
     expect(s.stores).toEqual({ A1: 'secret-token-1' });
   });
 
-  it('keeps a text setting made of digits as text', () => {
+  it('reads the console settings, a switch from true or false', () => {
     const s = loadSettings({
-      env: { CLIENTELE_DASHBOARD_TOKEN: '1234567890', CLIENTELE_CLICKHOUSE_PASSWORD: '0042' },
+      env: { CLIENTELE_CONSOLE_SESSION_MINUTES: '30', CLIENTELE_CONSOLE_SECURE_COOKIES: 'true' },
       root: emptyRoot(),
     });
-    expect(s.dashboardToken).toBe('1234567890');
+    expect(s.console).toEqual({ sessionMinutes: 30, signInAttempts: 10, secureCookies: true });
+    expect(() =>
+      loadSettings({ env: { CLIENTELE_CONSOLE_SESSION_MINUTES: '2000' }, root: emptyRoot() }),
+    ).toThrow(/console\.sessionMinutes \(from CLIENTELE_CONSOLE_SESSION_MINUTES="2000"\)/);
+  });
+
+  it('keeps a text setting made of digits as text', () => {
+    const s = loadSettings({
+      env: { CLIENTELE_BACK_OFFICE_TOKEN: '1234567890', CLIENTELE_CLICKHOUSE_PASSWORD: '0042' },
+      root: emptyRoot(),
+    });
+    expect(s.backOfficeToken).toBe('1234567890');
     expect(s.clickhouse.password).toBe('0042');
   });
 

@@ -79,6 +79,13 @@ export function completePeriods(period: Period, asOfDay: string, count: number):
 }
 
 /** The first days of the months from `from`'s month to `to`'s, in order. */
+/** Each day from `from` to `to`, both included. */
+export function daysOf(range: DayRange): string[] {
+  const days: string[] = [];
+  for (let d = range.from; d <= range.to; d = addDays(d, 1)) days.push(d);
+  return days;
+}
+
 export function monthsOf(range: DayRange): string[] {
   const months: string[] = [];
   for (let m = startOf('month', range.from); m <= range.to; m = shift('month', m, 1)) {

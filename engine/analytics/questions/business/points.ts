@@ -28,7 +28,7 @@ import { qualified } from '../../schema.ts';
 import { type Answer, type Column, defineQuestion, integer, param } from '../question.ts';
 import { addDays, dayOf } from '../window.ts';
 import { day, invalid, num } from './common.ts';
-import { monthsOf, shift, startOf } from './periods.ts';
+import { daysOf, monthsOf, shift, startOf } from './periods.ts';
 
 export const MOVEMENTS = {
   accrued: ['earn', 'bonus', 'partner-earn'],
@@ -56,7 +56,10 @@ export const points = defineQuestion({
     .object({
       from: day('first day (default: the first of the month 11 months before the as-of day’s)'),
       to: day('last day, included (default: the as-of day)'),
-      by: param(z.enum(['all', 'month']).default('all'), 'one row, or one per month'),
+      by: param(
+        z.enum(['all', 'day', 'month']).default('all'),
+        'one row, or one per day or per month',
+      ),
       pointValuePoints: integer(
         'points that pay pointValueMinor (the program’s pointValue.points)',
         DEFAULT_POINT_VALUE.points,
@@ -83,7 +86,7 @@ export const points = defineQuestion({
     const bucket =
       params.by === 'all'
         ? "toUInt32(occurred_at >= {start:DateTime64(3, 'UTC')})"
-        : "if(occurred_at < {start:DateTime64(3, 'UTC')}, 0, toYYYYMM(occurred_at))";
+        : `if(occurred_at < {start:DateTime64(3, 'UTC')}, 0, ${params.by === 'day' ? 'toYYYYMMDD' : 'toYYYYMM'}(occurred_at))`;
     const rows = await store.query<{ bucket: number | string; kind: string; points: string }>(
       `SELECT ${bucket} AS bucket, kind, sum(points) AS points
       FROM ${ledger} FINAL
@@ -103,7 +106,11 @@ export const points = defineQuestion({
         continue;
       }
       const movement = movementOf.get(row.kind) ?? 'adjusted';
-      const key = params.by === 'all' ? 'all' : `${String(b).slice(0, 4)}-${String(b).slice(4)}-01`;
+      const digits = String(b);
+      const key =
+        params.by === 'all'
+          ? 'all'
+          : `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${params.by === 'day' ? digits.slice(6) : '01'}`;
       const figures = byMonth.get(key) ?? empty();
       figures[movement] += value;
       byMonth.set(key, figures);
@@ -111,7 +118,9 @@ export const points = defineQuestion({
     const periods =
       params.by === 'all'
         ? [{ key: 'all', label: `${from}..${to}` }]
-        : monthsOf({ from, to }).map((m) => ({ key: m, label: m.slice(0, 7) }));
+        : params.by === 'day'
+          ? daysOf({ from, to }).map((d) => ({ key: d, label: d }))
+          : monthsOf({ from, to }).map((m) => ({ key: m, label: m.slice(0, 7) }));
     const money = (p: number) =>
       Math.sign(p) * mulDiv(Math.abs(p), params.pointValueMinor, params.pointValuePoints);
     const measures = ['opening', ...MOVEMENT_NAMES, 'closing'] as const;

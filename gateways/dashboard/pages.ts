@@ -1,0 +1,134 @@
+/**
+ * The console's pages (`dashboards/console/`), each behind the permission it shows: a visitor
+ * who is not signed in is sent to the sign-in page (and back afterwards); one whose role does not
+ * allow the page gets a 403 page saying so. The pages' scripts and styles, the chart library
+ * (Apache ECharts, from its npm package) and the Socket.io client are served from here too:
+ * nothing comes from elsewhere.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { DEFAULT_POINT_VALUE } from '../../engine/analytics/questions/business/points.ts';
+import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
+import { may, type Permission, type StaffMember } from '../../engine/domain/staff/roles.ts';
+import type { SignedIn } from '../../engine/staff/sessions.ts';
+import { type ConsoleEnv, SESSION_COOKIE, type StaffAuthDeps, signedInBy } from './staff-auth.ts';
+
+/** Where the pages and their assets live. */
+export const CONSOLE_PAGE_DIR = fileURLToPath(
+  new URL('../../dashboards/console/', import.meta.url),
+);
+
+const require = createRequire(import.meta.url);
+/** Third-party browser files, by the name the pages ask for. */
+const VENDOR_FILES: Record<string, string> = {
+  'echarts.min.js': join(dirname(require.resolve('echarts/package.json')), 'dist/echarts.min.js'),
+};
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
+};
+
+/** Only the console's own files and its socket: nothing from elsewhere, no inline script. */
+export const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+};
+
+/** A page: its file, and what the signed-in person needs to open it. */
+interface Page {
+  path: string;
+  /** As the navigation names it. */
+  label: string;
+  file: string;
+  permission: Permission;
+}
+
+/** In the order of the navigation. */
+export const PAGES: readonly Page[] = [
+  { path: '/', label: 'Console', file: 'console.html', permission: 'figures' },
+];
+
+/** Without a program, money is shown in euros (the base earn rate has no currency of its own). */
+const DEFAULT_CURRENCY = 'EUR';
+
+/** The first page the person may open (where `/` sends those without figures). */
+export const homeOf = (member: Pick<StaffMember, 'role'>): string | undefined =>
+  PAGES.find((page) => may(member, page.permission))?.path;
+
+async function fileResponse(path: string, status = 200): Promise<Response | undefined> {
+  const type = contentTypes[extname(path)];
+  if (!type) return undefined;
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  return new Response(new Uint8Array(await readFile(path)), {
+    status,
+    headers: { ...PAGE_HEADERS, 'content-type': type },
+  });
+}
+
+/** A bare file name of the pages' folder: no path separators, no dot files. */
+const isPlainName = (name: string) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
+
+export function addPages(
+  app: Hono<ConsoleEnv>,
+  deps: { auth: StaffAuthDeps; catalog: () => Promise<ProgramCatalog> },
+  pageDir = CONSOLE_PAGE_DIR,
+  /** Further checks a page's path needs (a customer's page: is the customer theirs to see?). */
+  reaches: (c: Context, signedIn: SignedIn) => Promise<boolean> = async () => true,
+): void {
+  const page = (name: string, status = 200) => fileResponse(join(pageDir, name), status);
+
+  app.get('/sign-in', async (c) => (await page('sign-in.html')) ?? c.notFound());
+  app.get('/assets/:file', async (c) => {
+    const name = c.req.param('file');
+    return (isPlainName(name) && (await page(name))) || c.notFound();
+  });
+  app.get('/vendor/:file', async (c) => {
+    const path = VENDOR_FILES[c.req.param('file')];
+    return (path && (await fileResponse(path))) || c.notFound();
+  });
+
+  /** What every page's frame needs: the pages this person opens, and the program's money. */
+  app.get('/api/console', async (c) => {
+    const { member } = c.get('signedIn');
+    const open = PAGES.filter((p) => may(member, p.permission));
+    const program = (await deps.catalog()).at(new Date().toISOString());
+    return c.json({
+      ok: true,
+      pages: open.map(({ path, label }) => ({ path, label })),
+      currency: program?.currency ?? DEFAULT_CURRENCY,
+      pointValue: program?.pointValue ?? DEFAULT_POINT_VALUE,
+    });
+  });
+
+  for (const { path, file, permission } of PAGES) {
+    app.get(path, async (c) => {
+      const signedIn = await signedInBy(deps.auth, getCookie(c, SESSION_COOKIE));
+      if (!signedIn) {
+        const next = encodeURIComponent(c.req.path);
+        return c.redirect(`/sign-in?next=${next}`, 303);
+      }
+      if (!may(signedIn.member, permission)) {
+        const home = homeOf(signedIn.member);
+        if (path === '/' && home) return c.redirect(home, 303);
+        return (await page('forbidden.html', 403)) ?? c.text('forbidden', 403);
+      }
+      if (!(await reaches(c, signedIn))) {
+        return (await page('forbidden.html', 403)) ?? c.text('forbidden', 403);
+      }
+      return (await page(file)) ?? c.text(`${file} is missing`, 500);
+    });
+  }
+}
