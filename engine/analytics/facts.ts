@@ -58,6 +58,7 @@ export const FACT_KEYS: { [T in TableName]: FactKey<T> } = {
   segment_changes: { key: ['customer_id', 'segment_id', 'change', 'at'], among: 'customer_id' },
   customer_tags: { key: ['customer_id', 'event_id'], among: 'customer_id' },
   profile_changes: { key: ['customer_id', 'event_id', 'field'], among: 'customer_id' },
+  audit_log: { key: ['audit_id'], among: 'customer_id' },
   // One row per receipt, as for its lines: a sale re-sent under a new event id is the same.
   baskets: {
     key: ['customer_id', 'store_id', 'transaction_id'],

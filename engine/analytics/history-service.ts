@@ -1,13 +1,16 @@
 /**
- * Answers one customer's long history (`svc.analytics.customer-history`) from the process that
- * holds the analytics store: with chDB only that process can read it.
+ * Answers one customer's long history (`svc.analytics.customer-history`) and timeline
+ * (`svc.analytics.customer-timeline`) from the process that holds the analytics store: with chDB
+ * only that process can read it.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { historyRequest } from '../domain/customer/history.ts';
+import { timelineRequest } from '../domain/customer/timeline.ts';
 import { type Served, type ServedStats, serveRequests } from '../services/serve-requests.ts';
-import { HISTORY_QUEUE, HISTORY_SUBJECT } from '../streams/topology.ts';
+import { HISTORY_QUEUE, HISTORY_SUBJECT, TIMELINE_SUBJECT } from '../streams/topology.ts';
 import { customerHistory } from './customer-history.ts';
+import { customerTimeline } from './customer-timeline.ts';
 import type { AnalyticsStore } from './store.ts';
 
 export function startHistoryService(
@@ -31,5 +34,22 @@ export function startHistoryService(
     }),
     { stats, logger: deps.logger, what: 'history service' },
   );
-  return { stats, stop: () => served.stop() };
+  const timeline = serveRequests(
+    nc,
+    TIMELINE_SUBJECT,
+    HISTORY_QUEUE,
+    timelineRequest,
+    async (request) => ({
+      ok: true,
+      customerId: request.customerId,
+      ...(await customerTimeline(deps.store, request, now())),
+    }),
+    { stats, logger: deps.logger, what: 'timeline service' },
+  );
+  return {
+    stats,
+    stop: async () => {
+      await Promise.all([served.stop(), timeline.stop()]);
+    },
+  };
 }

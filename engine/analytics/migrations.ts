@@ -117,6 +117,23 @@ WHERE customer_id != '' AND type IN ('customer.registered', 'profile.changed')
     name: "RFM scores kept per window and its days' fingerprint",
     statements: rfmScoreStatements,
   },
+  {
+    version: 11,
+    name: 'the audit log of staff actions on customers',
+    // Read by customer (who looked at this record?) far more than by anything else.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.audit_log (
+  audit_id String,
+  at DateTime64(3, 'UTC'),
+  user_id String,
+  role LowCardinality(String),
+  action LowCardinality(String),
+  customer_id String,
+  detail String
+) ENGINE = ReplacingMergeTree
+ORDER BY (customer_id, at, audit_id)`,
+    ],
+  },
 ];
 
 export const MIGRATIONS_TABLE = 'schema_migrations';

@@ -21,6 +21,7 @@ import {
   withoutPersonalData,
 } from '../domain/events.ts';
 import { type FraudFlag, flagPlace } from '../domain/fraud/messages.ts';
+import type { AuditEntry } from '../domain/staff/audit.ts';
 import type { ProfileColumn } from './profile-changes.ts';
 import type { TableName } from './schema.ts';
 
@@ -251,6 +252,30 @@ export interface ProfileChangeRow {
   value: string;
 }
 
+/** A staff action on a customer (engine/domain/staff/audit.ts). */
+export interface AuditRow {
+  audit_id: string;
+  at: string;
+  user_id: string;
+  role: string;
+  action: string;
+  /** '' for an action on no one customer. */
+  customer_id: string;
+  detail: string;
+}
+
+export function auditRow(entry: AuditEntry): AuditRow {
+  return {
+    audit_id: entry.auditId,
+    at: toClickHouseTime(entry.at),
+    user_id: entry.userId,
+    role: entry.role,
+    action: entry.action,
+    customer_id: entry.customerId ?? '',
+    detail: entry.detail,
+  };
+}
+
 /** The row type of each table. */
 export interface TableRows {
   events: EventRow;
@@ -270,6 +295,7 @@ export interface TableRows {
   customer_tags: CustomerTagsRow;
   baskets: BasketRow;
   profile_changes: ProfileChangeRow;
+  audit_log: AuditRow;
 }
 
 /** Rows for several tables, as one message produces them. */

@@ -46,7 +46,8 @@ type BaselineTable = (typeof BASELINE_TABLES)[number];
 
 /**
  * Every table rows are inserted into: the baseline's, migration 3's dimensions (layout-v3.ts),
- * migration 4's, 6's, 7's receipts (baskets.ts) and 9's profile changes (profile-changes.ts).
+ * migration 4's, 6's, 7's receipts (baskets.ts), 9's profile changes (profile-changes.ts) and
+ * 11's audit log.
  */
 export const TABLES = [
   ...BASELINE_TABLES,
@@ -59,6 +60,7 @@ export const TABLES = [
   'customer_tags',
   'baskets',
   'profile_changes',
+  'audit_log',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

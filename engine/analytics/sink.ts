@@ -2,7 +2,7 @@
  * The analytics sink: JetStream → ClickHouse, in batches, exactly once as queries see it.
  *
  * It reads the streams of SINK_STREAMS (events, ledger, tiers, cues, triggers, segments, fraud,
- * dead letters) through one durable pull consumer each (named SINK_CONSUMER, explicit ack),
+ * the audit log, dead letters) through one durable pull consumer each (named SINK_CONSUMER, explicit ack),
  * buffers up to `batchSize` messages or `flushMs`, inserts each table's rows, and acks the
  * messages only after every insert of the batch succeeded.
  * A segment change waits at most `segmentsFlushMs` and its table is written first, so the live
@@ -38,9 +38,11 @@ import {
 } from '../domain/effects.ts';
 import { describeIssues, formatPath, parseRetailEvent } from '../domain/events.ts';
 import { fraudFlag } from '../domain/fraud/messages.ts';
+import { auditEntry } from '../domain/staff/audit.ts';
 import { DEAD_LETTER_HEADERS } from '../streams/dead-letter.ts';
 import { declareSinkConsumer } from '../streams/declare.ts';
 import {
+  AUDIT_STREAM,
   CUES_STREAM,
   DEAD_LETTER_STREAM,
   EVENTS_STREAM,
@@ -55,6 +57,7 @@ import {
 import { insertOnce } from './facts.ts';
 import { withReturnedCost } from './returned-cost.ts';
 import {
+  auditRow,
   cueRow,
   deadLetterRow,
   eventRows,
@@ -79,6 +82,7 @@ export const SINK_STREAMS = [
   TRIGGERS_STREAM,
   SEGMENTS_STREAM,
   FRAUD_STREAM,
+  AUDIT_STREAM,
   DEAD_LETTER_STREAM,
 ] as const;
 type SinkStream = (typeof SINK_STREAMS)[number];
@@ -524,6 +528,11 @@ function decode(stream: SinkStream, msg: JsMsg): Omit<Pending, 'receivedAt'> {
       const parsed = lifecycleTrigger.safeParse(value);
       if (!parsed.success) return poison(`not a valid lifecycle trigger: ${issues(parsed.error)}`);
       return { stream, msg, rows: { lifecycle_triggers: [lifecycleTriggerRow(parsed.data)] } };
+    }
+    if (stream === AUDIT_STREAM) {
+      const parsed = auditEntry.safeParse(value);
+      if (!parsed.success) return poison(`not a valid audit entry: ${issues(parsed.error)}`);
+      return { stream, msg, rows: { audit_log: [auditRow(parsed.data)] } };
     }
     if (stream === FRAUD_STREAM) {
       const parsed = fraudFlag.safeParse(value);

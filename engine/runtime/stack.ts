@@ -44,6 +44,7 @@ import { startReplayStateService } from '../replay/state-service.ts';
 import { startGroupRefresh } from '../segments/group-refresh.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
+import { auditLog } from '../staff/audit-log.ts';
 import { openChartMarks } from '../staff/chart-marks.ts';
 import { argon2Hasher } from '../staff/passwords.ts';
 import { openSessions } from '../staff/sessions.ts';
@@ -455,6 +456,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           summaries: summaries as SummaryStore,
           marks: await openChartMarks(nc, replicas),
           catalog: currentCatalog,
+          lookUp: async (identifier) => (await identityIndex()).lookUp(identifier),
+          audit: auditLog(js),
           auth: {
             directory,
             sessions,

@@ -15,6 +15,8 @@ import type { Settings } from '../../config/settings.ts';
 import {
   ACTIVITY_STREAM,
   ACTIVITY_SUBJECTS,
+  AUDIT_STREAM,
+  AUDIT_SUBJECTS,
   CUE_SUBJECTS,
   CUES_STREAM,
   DEAD_LETTER_STREAM,
@@ -69,6 +71,7 @@ export function streamConfigs(settings: Settings): Array<Partial<StreamConfig> &
       max_age: nanos(settings.fraud.lookbackHours * 60 * 60 * 1000),
     },
     { ...common, name: FRAUD_STREAM, subjects: [FRAUD_SUBJECTS], max_age: nanos(365 * DAY_MS) },
+    { ...common, name: AUDIT_STREAM, subjects: [AUDIT_SUBJECTS], max_age: nanos(730 * DAY_MS) },
     {
       ...common,
       name: DEAD_LETTER_STREAM,

@@ -58,6 +58,14 @@ export const FRAUD_STREAM = 'FRAUD';
 export const FRAUD_SUBJECTS = 'fraud.>';
 export const fraudSubject = (storeId: string): string => `fraud.${storeId}`;
 
+/**
+ * Staff actions on customers for the audit log (`engine/domain/staff/audit.ts`):
+ * `audit.<action>`, e.g. `audit.customer.read`. Kept two years; stored in `audit_log` for good.
+ */
+export const AUDIT_STREAM = 'AUDIT';
+export const AUDIT_SUBJECTS = 'audit.>';
+export const auditSubject = (action: string): string => `audit.${action}`;
+
 /** Messages no consumer could process: `deadletter.<source stream>`. */
 export const DEAD_LETTER_STREAM = 'DEADLETTER';
 export const DEAD_LETTER_SUBJECTS = 'deadletter.>';
@@ -88,6 +96,8 @@ export const VIEW_SUBJECT = 'svc.customer.view';
 /** One customer's long history, answered by the process that holds the analytics store. */
 export const HISTORY_SUBJECT = 'svc.analytics.customer-history';
 export const HISTORY_QUEUE = 'analytics';
+/** One customer's timeline for the console, answered by the process that holds the store. */
+export const TIMELINE_SUBJECT = 'svc.analytics.customer-timeline';
 /**
  * A customer's state rebuilt from the log and compared with the live workflow's
  * (`engine/replay/state-service.ts`), answered where the analytics store is held.

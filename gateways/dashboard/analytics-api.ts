@@ -32,6 +32,7 @@ const NEEDS: Partial<Record<string, Permission>> = {
   'group-sizes': 'segments',
   'segment-members': 'segments.export',
   'group-members': 'segments.export',
+  audit: 'staff',
 };
 
 /** The permission a question needs (a list of customers needs the export's). */

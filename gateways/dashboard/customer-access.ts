@@ -6,6 +6,7 @@
  */
 import type { SummaryStore } from '../../engine/customer-view/summary-store.ts';
 import { ClienteleError } from '../../engine/domain/error-codes.ts';
+import { customerId as customerIdSchema } from '../../engine/domain/events.ts';
 import { reachesCustomer, type StaffMember } from '../../engine/domain/staff/roles.ts';
 import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
 
@@ -19,6 +20,11 @@ export function customerAccess(deps: {
   directory: Pick<StaffDirectory, 'confidentialTo'>;
 }): CustomerAccess {
   return async (member, customerId) => {
+    if (!customerIdSchema.safeParse(customerId).success) {
+      return new ClienteleError('invalid_request', [
+        { field: 'customerId', message: 'is not a customer id' },
+      ]);
+    }
     const [summary, confidential] = await Promise.all([
       deps.summaries.read(customerId),
       deps.directory.confidentialTo(customerId),

@@ -15,6 +15,7 @@ import { DEFAULT_POINT_VALUE } from '../../engine/analytics/questions/business/p
 import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import { may, type Permission, type StaffMember } from '../../engine/domain/staff/roles.ts';
 import type { SignedIn } from '../../engine/staff/sessions.ts';
+import type { CustomerAccess } from './customer-access.ts';
 import { type ConsoleEnv, SESSION_COOKIE, type StaffAuthDeps, signedInBy } from './staff-auth.ts';
 
 /** Where the pages and their assets live. */
@@ -58,6 +59,7 @@ interface Page {
 /** In the order of the navigation. */
 export const PAGES: readonly Page[] = [
   { path: '/', label: 'Console', file: 'console.html', permission: 'figures' },
+  { path: '/customers', label: 'Customers', file: 'customers.html', permission: 'customers.read' },
 ];
 
 /** Without a program, money is shown in euros (the base earn rate has no currency of its own). */
@@ -83,10 +85,8 @@ const isPlainName = (name: string) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
 
 export function addPages(
   app: Hono<ConsoleEnv>,
-  deps: { auth: StaffAuthDeps; catalog: () => Promise<ProgramCatalog> },
+  deps: { auth: StaffAuthDeps; catalog: () => Promise<ProgramCatalog>; access: CustomerAccess },
   pageDir = CONSOLE_PAGE_DIR,
-  /** Further checks a page's path needs (a customer's page: is the customer theirs to see?). */
-  reaches: (c: Context, signedIn: SignedIn) => Promise<boolean> = async () => true,
 ): void {
   const page = (name: string, status = 200) => fileResponse(join(pageDir, name), status);
 
@@ -113,8 +113,14 @@ export function addPages(
     });
   });
 
-  for (const { path, file, permission } of PAGES) {
-    app.get(path, async (c) => {
+  /** The page, if the visitor is signed in, their role allows it and `reaches` says yes. */
+  const guarded =
+    (
+      file: string,
+      permission: Permission,
+      reaches: (c: Context, signedIn: SignedIn) => Promise<boolean> = async () => true,
+    ) =>
+    async (c: Context) => {
       const signedIn = await signedInBy(deps.auth, getCookie(c, SESSION_COOKIE));
       if (!signedIn) {
         const next = encodeURIComponent(c.req.path);
@@ -122,13 +128,23 @@ export function addPages(
       }
       if (!may(signedIn.member, permission)) {
         const home = homeOf(signedIn.member);
-        if (path === '/' && home) return c.redirect(home, 303);
+        if (c.req.path === '/' && home) return c.redirect(home, 303);
         return (await page('forbidden.html', 403)) ?? c.text('forbidden', 403);
       }
       if (!(await reaches(c, signedIn))) {
         return (await page('forbidden.html', 403)) ?? c.text('forbidden', 403);
       }
       return (await page(file)) ?? c.text(`${file} is missing`, 500);
-    });
-  }
+    };
+
+  for (const { path, file, permission } of PAGES) app.get(path, guarded(file, permission));
+  // A customer's page: only for those who reach the customer (the same answer for one who is
+  // not there, so the address tells nothing).
+  app.get(
+    '/customers/:customerId',
+    guarded('customer.html', 'customers.read', async (c, signedIn) => {
+      const customerId = c.req.param('customerId') ?? '';
+      return (await deps.access(signedIn.member, customerId)) === undefined;
+    }),
+  );
 }

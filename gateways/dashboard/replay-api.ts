@@ -3,12 +3,13 @@
  * with the differences from the live workflow's when asked for now (`svc.replay.state`, answered
  * where the analytics store is held). `as-of` is an ISO instant or a day (its end, UTC);
  * `timeline` is `received` (what the engine knew then, the default) or `occurred`. For those who
- * may read customers, and only customers they reach (customer-access.ts).
+ * may read customers, and only customers they reach (customer-access.ts); each read audited.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Hono } from 'hono';
 import { momentOf } from '../../engine/domain/customer/state-diff.ts';
 import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
+import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import { REPLAY_STATE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
 import type { CustomerAccess } from './customer-access.ts';
@@ -16,11 +17,12 @@ import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
 
 export function addReplayRoutes(
   app: Hono<ConsoleEnv>,
-  deps: { nc: NatsConnection; access: CustomerAccess },
+  deps: { nc: NatsConnection; access: CustomerAccess; audit: AuditLog },
 ): void {
   app.get('/api/customers/:customerId/state', allow('customers.read'), async (c) => {
     const customerId = c.req.param('customerId');
-    const refused = await deps.access(c.get('signedIn').member, customerId);
+    const { member } = c.get('signedIn');
+    const refused = await deps.access(member, customerId);
     if (refused) return fail(c, refused);
     const given = c.req.query('as-of');
     const asOf = given === undefined ? undefined : momentOf(given);
@@ -33,6 +35,13 @@ export function addReplayRoutes(
       );
     }
     const timeline = c.req.query('timeline');
+    await deps.audit.record({
+      userId: member.userId,
+      role: member.role,
+      action: 'customer.state',
+      customerId,
+      detail: `as of ${asOf ?? 'now'}${timeline ? `, ${timeline} timeline` : ''}`,
+    });
     const answer = await askService(deps.nc, REPLAY_STATE_SUBJECT, {
       customerId,
       ...(asOf === undefined ? {} : { asOf }),

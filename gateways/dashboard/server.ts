@@ -14,9 +14,12 @@ import { Server } from 'socket.io';
 import type { SummaryStore } from '../../engine/customer-view/summary-store.ts';
 import { ClienteleError } from '../../engine/domain/error-codes.ts';
 import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
+import type { IdentityIndex } from '../../engine/identity/identity-index.ts';
+import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import type { ChartMarks } from '../../engine/staff/chart-marks.ts';
 import { addAnalyticsRoutes } from './analytics-api.ts';
 import { customerAccess } from './customer-access.ts';
+import { addCustomerRoutes } from './customers-api.ts';
 import { type LiveRooms, startLiveRooms } from './live-rooms.ts';
 import { addMarkRoutes } from './marks-api.ts';
 import { addPages, CONSOLE_PAGE_DIR } from './pages.ts';
@@ -33,6 +36,10 @@ export interface DashboardGatewayDeps {
   marks: ChartMarks;
   /** Customers' home stores, for who may open whose record. */
   summaries: Pick<SummaryStore, 'read'>;
+  /** Who holds a card, account number, phone or e-mail (the identity index). */
+  lookUp: IdentityIndex['lookUp'];
+  /** Where every staff read of a customer is written before it is answered. */
+  audit: AuditLog;
   /** Milliseconds between two pushes of the live figures (1000). */
   intervalMs?: number;
 }
@@ -47,7 +54,7 @@ export interface DashboardGateway {
 
 /** The console's HTTP routes: sign-in, the API behind it, and the pages. */
 export function createConsoleApp(
-  deps: Pick<DashboardGatewayDeps, 'nc' | 'auth' | 'summaries' | 'marks' | 'logger' | 'catalog'>,
+  deps: Omit<DashboardGatewayDeps, 'intervalMs'>,
   pageDir = CONSOLE_PAGE_DIR,
 ) {
   const app = new Hono<ConsoleEnv>();
@@ -72,8 +79,9 @@ export function createConsoleApp(
   addMarkRoutes(app, { marks: deps.marks, now: deps.auth.now });
   addAnalyticsRoutes(app, { nc: deps.nc });
   const access = customerAccess({ summaries: deps.summaries, directory: deps.auth.directory });
-  addReplayRoutes(app, { nc: deps.nc, access });
-  addPages(app, { auth: deps.auth, catalog: deps.catalog }, pageDir);
+  addCustomerRoutes(app, { ...deps, access, directory: deps.auth.directory });
+  addReplayRoutes(app, { nc: deps.nc, access, audit: deps.audit });
+  addPages(app, { auth: deps.auth, catalog: deps.catalog, access }, pageDir);
   return app;
 }
 

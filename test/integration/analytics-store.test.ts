@@ -62,6 +62,7 @@ describe('chDB analytics store', () => {
       { db: store.database },
     );
     expect(tables.map((t) => t.name)).toEqual([
+      'audit_log',
       'baskets',
       'category_days',
       'category_days_mv',

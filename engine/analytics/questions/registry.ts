@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ClienteleError, type FieldIssue } from '../../domain/error-codes.ts';
 import type { AnalyticsStore } from '../store.ts';
+import { AUDIT_QUESTIONS } from './audit.ts';
 import { BUSINESS_QUESTIONS } from './business/index.ts';
 import { CUSTOMER_QUESTIONS } from './customers/index.ts';
 import { GROUP_QUESTIONS } from './groups.ts';
@@ -18,6 +19,7 @@ export const QUESTIONS: readonly AnyQuestion[] = [
   ...BUSINESS_QUESTIONS,
   ...SEGMENT_QUESTIONS,
   ...GROUP_QUESTIONS,
+  ...AUDIT_QUESTIONS,
 ];
 
 /** `fooBar` → `foo-bar`: how a parameter is spelled on the CLI, in a query string and in errors. */

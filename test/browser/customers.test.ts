@@ -1,0 +1,285 @@
+/**
+ * The customer pages in headless Chromium against a real stack: a member registered and served
+ * at a till is found by card and opened (360, lots with expiry, ledger, timeline, the state as
+ * of an earlier day); every read lands in the audit log; a store manager cannot reach another
+ * store's customer by search, address or API; a confidential customer is visible only to the
+ * staff named on them.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardNumberOf } from '../../engine/domain/identity/card-number.ts';
+import type { Role } from '../../engine/domain/staff/roles.ts';
+import type { Stack } from '../../engine/runtime/stack.ts';
+import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
+import {
+  accessibility,
+  screenshot,
+  signInOnPage,
+  startBrowser,
+  type TestBrowser,
+} from '../support/browser.ts';
+import { saleInput, uniqueId } from '../support/events.ts';
+import { eventually, startTestStack } from '../support/stack.ts';
+import { addStaff, signIn } from '../support/staff.ts';
+import { connectTill, type TestTill } from '../support/till-client.ts';
+
+let stack: Stack;
+let url: string;
+let browser: TestBrowser;
+let till: TestTill;
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+const miaCard = cardNumberOf('279901', 7101);
+const ottoCard = cardNumberOf('279901', 7102);
+let mia: string;
+let otto: string;
+
+async function register(profile: Record<string, unknown>, cardNumber: string) {
+  const answer = (await till.socket.timeout(15_000).emitWithAck('customer:register', {
+    registrationId: uniqueId('reg'),
+    occurredAt: ago(60),
+    profile,
+    card: { cardNumber },
+  })) as { ok: boolean; customerId: string };
+  expect(answer).toMatchObject({ ok: true });
+  return answer.customerId;
+}
+
+const sale = (customerId: string, daysAgo: number, amount: number) =>
+  saleInput({
+    customerId,
+    occurredAt: ago(daysAgo),
+    lines: [
+      {
+        lineId: '1',
+        sku: 'BEANS-1KG',
+        category: 'coffee',
+        quantity: 1,
+        unitPrice: amount,
+        fullPrice: amount,
+        discount: 0,
+        unitCost: Math.floor(amount / 2),
+      },
+    ],
+    tenders: [{ type: 'card', amount }],
+  });
+
+beforeAll(async () => {
+  browser = await startBrowser();
+  stack = await startTestStack(['worker', 'router', 'identity', 'sink', 'till', 'dashboard']);
+  url = stack.dashboard?.url as string;
+  till = await connectTill(
+    stack.till?.url as string,
+    'S001',
+    'T1',
+    stack.settings.stores.S001 as string,
+  );
+  mia = await register(
+    { givenName: 'Mia', familyName: 'Rossi', preferredStoreId: 'S001', email: 'mia@example.org' },
+    miaCard,
+  );
+  otto = await register(
+    { givenName: 'Otto', familyName: 'Lind', preferredStoreId: 'S002' },
+    ottoCard,
+  );
+  for (const [days, amount] of [
+    [30, 4_000],
+    [10, 2_550],
+  ] as const) {
+    expect(await till.send(sale(mia, days, amount))).toMatchObject({ ok: true });
+  }
+  expect(await till.send(sale(otto, 5, 1_000))).toMatchObject({ ok: true });
+  // The engine has applied them: the summaries carry the home stores, the ledger Mia's points.
+  const marketer = await signIn(url, await addStaff(stack, 'marketer'));
+  await eventually(
+    async () => {
+      const view = await marketer.get<{
+        summary?: { pointsBalance: number; preferredStoreId?: string };
+      }>(`/api/customers/${mia}`);
+      return view.body.summary?.pointsBalance === 65 ? true : undefined;
+    },
+    30_000,
+    "Mia's 65 points",
+  );
+  await eventually(
+    async () => {
+      const view = await marketer.get<{ summary?: { preferredStoreId?: string } }>(
+        `/api/customers/${otto}`,
+      );
+      return view.body.summary?.preferredStoreId === 'S002' ? true : undefined;
+    },
+    30_000,
+    "Otto's home store",
+  );
+});
+
+afterAll(async () => {
+  till?.close();
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function shows(page: Page, selector: string, expected: string | RegExp, ms = 20_000) {
+  let last: string | null = null;
+  await eventually(
+    async () => {
+      last = (await page.locator(selector).first().textContent({ timeout: 2_000 }))?.trim() ?? null;
+      const ok = typeof expected === 'string' ? last === expected : expected.test(last ?? '');
+      return ok ? true : undefined;
+    },
+    ms,
+    `${selector} to show ${expected}`,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (it shows "${last}")`);
+  });
+}
+
+async function signedInPage(role: Role, stores?: string[]) {
+  const userId = await addStaff(stack, role, stores ? { stores } : {});
+  const page = await browser.newPage();
+  await signInOnPage(page, url, userId, '/customers');
+  return { page, userId };
+}
+
+async function find(page: Page, by: string, value: string) {
+  await page.goto(`${url}/customers`);
+  await page.getByLabel('Find by').selectOption(by);
+  await page.getByLabel('Card, number or address').fill(value);
+  await page.getByRole('button', { name: 'Find' }).click();
+}
+
+describe('customer pages', () => {
+  it('finds a member by card and shows the 360, lots, ledger, timeline and the state as of a day', async () => {
+    const { page, userId } = await signedInPage('marketer');
+    await screenshot(page, 'customers-search');
+    expect(await accessibility(page)).toEqual([]);
+    await find(
+      page,
+      'card',
+      `${miaCard.slice(0, 4)} ${miaCard.slice(4, 8)} ${miaCard.slice(8, 12)} ${miaCard.slice(12)}`,
+    );
+    await page.waitForURL(`${url}/customers/${mia}`);
+    await page.locator('body[data-loaded="true"]').waitFor();
+    await shows(page, 'h1', 'Mia Rossi');
+    await shows(page, '#balance', '65');
+    await shows(page, '#home-store', 'S001');
+    await shows(page, `#cards tr[data-card="${miaCard}"] td:nth-child(3)`, 'active');
+    // The lots the live workflow holds, with their expiry: 65 points in all.
+    const marketer = await signIn(url, userId);
+    const state = await marketer.get<{ live: { lots: { points: number }[] } }>(
+      `/api/customers/${mia}/state`,
+    );
+    const shown = await page.locator('#lots tbody tr td:nth-child(2)').allTextContents();
+    expect(shown).toEqual(state.body.live.lots.map((l) => String(l.points)));
+    expect(shown.reduce((s, p) => s + Number(p), 0)).toBe(65);
+    await shows(page, '#ledger tbody tr:first-child td:nth-child(2)', 'earn');
+    await shows(page, '#ledger tbody tr:first-child td:nth-child(4)', '65');
+    expect(await page.locator('#timeline li[data-kind="event"]').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('#timeline li[data-kind="cue"]').count()).toBeGreaterThanOrEqual(2);
+
+    // Twenty days back, only the first sale had happened.
+    await page.getByLabel('Day').fill(ago(20).slice(0, 10));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await shows(page, '#as-of dd:nth-of-type(2)', '40');
+    // As the engine had received them: nothing yet then (the test sent both sales today).
+    await page.getByLabel('Events').selectOption('received');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await shows(page, '#as-of dd:nth-of-type(2)', '0');
+    await screenshot(page, 'customer-360');
+    expect(await accessibility(page)).toEqual([]);
+    await page.close();
+
+    // Every read is in the audit log, with who and how, never the card number.
+    const admin = await signIn(url, await addStaff(stack, 'admin'));
+    const audit = await eventually(
+      async () => {
+        const answer = await admin.get<{
+          rows: { user: string; action: string; detail: string }[];
+        }>(`/api/analytics/audit?customer=${mia}&user=${userId}`);
+        const actions = new Set(answer.body.rows.map((r) => r.action));
+        return ['customer.search', 'customer.read', 'customer.timeline', 'customer.state'].every(
+          (a) => actions.has(a),
+        )
+          ? answer.body.rows
+          : undefined;
+      },
+      30_000,
+      'the audit entries',
+    );
+    expect(audit.find((r) => r.action === 'customer.search')?.detail).toBe('by card');
+    expect(JSON.stringify(audit)).not.toContain(miaCard);
+    expect((await marketer.get('/api/analytics/audit')).status).toBe(403);
+  });
+
+  it("keeps a store manager out of another store's customer by search, address and API", async () => {
+    const { page } = await signedInPage('store-manager', ['S002']);
+    await find(page, 'card', miaCard);
+    await shows(page, '#problem', /not yours to see/);
+    expect(new URL(page.url()).pathname).toBe('/customers');
+    await screenshot(page, 'customers-refused');
+
+    const direct = await page.goto(`${url}/customers/${mia}`);
+    expect(direct?.status()).toBe(403);
+    await shows(page, 'h1', 'Not for your role');
+    const api = await page.evaluate(
+      async (id) => (await fetch(`/api/customers/${id}`)).status,
+      mia,
+    );
+    expect(api).toBe(403);
+    const state = await page.evaluate(
+      async (id) => (await fetch(`/api/customers/${id}/state`)).status,
+      mia,
+    );
+    expect(state).toBe(403);
+
+    // Their own store's customer opens.
+    await find(page, 'card', ottoCard);
+    await page.waitForURL(`${url}/customers/${otto}`);
+    await shows(page, 'h1', 'Otto Lind');
+    expect(await accessibility(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a confidential customer only to the staff named on them', async () => {
+    const trusted = await addStaff(stack, 'marketer');
+    const admin = await addStaff(stack, 'admin');
+    await (stack.staff as StaffDirectory).setConfidential({
+      customerId: otto,
+      visibleTo: [trusted],
+      setBy: admin,
+      at: new Date().toISOString(),
+    });
+    const manager = await signIn(url, await addStaff(stack, 'store-manager', { stores: ['S002'] }));
+    expect((await manager.get(`/api/customers/${otto}`)).status).toBe(403);
+    const other = await signIn(url, await addStaff(stack, 'marketer'));
+    const refused = await other.get<{ error: { code: string } }>(`/api/customers/${otto}`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('forbidden');
+    expect((await (await signIn(url, admin)).get(`/api/customers/${otto}`)).status).toBe(403);
+
+    const page = await browser.newPage('till');
+    await signInOnPage(page, url, trusted, `/customers/${otto}`);
+    await page.locator('body[data-loaded="true"]').waitFor();
+    await shows(page, 'h1', 'Otto Lind');
+    await shows(page, '#confidential', `confidential: ${trusted}`);
+    await screenshot(page, 'customer-confidential');
+    await page.close();
+
+    // The refusals are audited too.
+    const auditor = await signIn(url, await addStaff(stack, 'admin'));
+    await eventually(
+      async () => {
+        const answer = await auditor.get<{ rows: { user: string; action: string }[] }>(
+          `/api/analytics/audit?customer=${otto}&user=${other.userId}`,
+        );
+        return answer.body.rows.some((r) => r.action === 'customer.refused') ? true : undefined;
+      },
+      30_000,
+      'the refusal in the audit log',
+    );
+  });
+
+  it('logged no error on any page but the refusals the tests asked for', () => {
+    expect(browser.errors.filter((e) => !/status of (401|403)/.test(e))).toEqual([]);
+  });
+});
