@@ -2,7 +2,7 @@
 // their expiry (the live workflow's state), the ledger and the timeline (from the analytics
 // store), and the state as of a chosen day (rebuilt from the log). Every read is audited by the
 // server before it answers.
-import { ApiError, getJson } from './api.js';
+import { ApiError, getJson, postJson } from './api.js';
 import { count, grouped, money } from './format.js';
 import { h, startShell } from './shell.js';
 
@@ -110,6 +110,11 @@ function renderView(view) {
     'No card',
     4,
   );
+  $('card-number').replaceChildren(
+    ...view.cards.map((card) =>
+      h('option', { value: card.cardNumber }, `${card.cardNumber} (${card.status})`),
+    ),
+  );
 }
 
 function renderLots(state) {
@@ -136,7 +141,7 @@ const LABELS = {
     `${i.type.replace('.', ' ')} at ${i.storeId}${i.totalMinor ? `, ${money(i.totalMinor, currency)}` : ''}`,
   ledger: (i) =>
     `${i.entryKind}: ${i.points > 0 ? '+' : ''}${grouped(i.points)} points (balance ${grouped(i.balanceAfter)})`,
-  cue: (i) => `cue at ${i.storeId}/${i.tillId}: ${i.message}`,
+  cue: (i) => `cue at ${i.storeId}${i.tillId ? `/${i.tillId}` : ''}: ${i.message}`,
   trigger: (i) => `lifecycle ${i.ruleId} (${i.triggerKind})${i.message ? `: ${i.message}` : ''}`,
   tier: (i) => `tier ${i.from || 'none'} → ${i.to}`,
   segment: (i) => `${i.change === 'enter' ? 'entered' : 'left'} segment ${i.segmentId}`,
@@ -213,14 +218,83 @@ $('as-of-form').addEventListener('submit', async (event) => {
 });
 $('as-of-day').value = new Date().toISOString().slice(0, 10);
 
-try {
+/** Everything on the page, read again. */
+async function loadAll() {
   const [view, state] = await Promise.all([
     getJson(`/api/customers/${encodeURIComponent(customerId)}`),
     getJson(`/api/customers/${encodeURIComponent(customerId)}/state`),
   ]);
   renderView(view);
   renderLots(state);
+  ledgerRows.length = 0;
   await loadTimeline();
+  return view;
+}
+
+/** After a change the engine applies in a moment: read again until `settled(view)` holds. */
+async function reloadUntil(settled) {
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    if (settled(await loadAll())) return;
+  }
+}
+
+function deskAction(formId, run) {
+  $(formId).addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('desk-result').textContent = '…';
+    try {
+      $('desk-result').textContent = await run();
+    } catch (err) {
+      $('desk-result').textContent = `Refused: ${err.message}`;
+    }
+  });
+}
+
+const base = `/api/customers/${encodeURIComponent(customerId)}`;
+if (session.permissions.includes('customers.act')) {
+  $('service-desk').hidden = false;
+  deskAction('adjust-form', async () => {
+    const points = Number($('adjust-points').value);
+    const before = Number($('balance').textContent.replaceAll(',', ''));
+    await postJson(`${base}/adjustments`, {
+      points,
+      reason: $('adjust-reason').value,
+      ...($('adjust-note').value ? { note: $('adjust-note').value } : {}),
+    });
+    await reloadUntil((view) => (view.summary?.pointsBalance ?? 0) !== before);
+    return `Adjusted by ${grouped(points)} points.`;
+  });
+  deskAction('card-form', async () => {
+    const answer = await postJson(`${base}/cards`, {
+      change: $('card-change').value,
+      cardNumber: $('card-number').value,
+      reason: $('card-reason').value,
+    });
+    await loadAll();
+    return `Card ${answer.card.cardNumber} is ${answer.card.status}.`;
+  });
+  deskAction('link-form', async () => {
+    const answer = await postJson(`${base}/cards`, {
+      change: 'link',
+      cardNumber: $('link-number').value.replace(/[ -]/g, ''),
+      type: $('link-type').value,
+      reason: $('link-reason').value,
+    });
+    await loadAll();
+    return `Card ${answer.card.cardNumber} linked.`;
+  });
+  deskAction('merge-form', async () => {
+    const answer = await postJson(`${base}/merges`, {
+      absorbedCustomerId: $('merge-absorbed').value.trim(),
+    });
+    await reloadUntil(() => true);
+    return `Merged: ${grouped(answer.points)} points moved here.`;
+  });
+}
+
+try {
+  await loadAll();
   document.body.dataset.loaded = 'true';
 } catch (err) {
   problem(

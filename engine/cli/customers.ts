@@ -324,6 +324,29 @@ export function addCustomerCommands(program: Command, settingsOrExit: () => Sett
       },
     );
 
+  cards
+    .command('link <cardNumber> <customerId>')
+    .description('Give a customer a new card beside theirs (a number never issued before)')
+    .addOption(new Option('--type <type>', 'the card').choices(['plastic', 'virtual', 'key-fob']))
+    .requiredOption('--operator <staffId>', 'who makes the change (a staff id)')
+    .requiredOption('--reason <text>', 'why (kept on the card with the operator)')
+    .action(
+      async (
+        cardNumber: string,
+        customerId: string,
+        opts: { operator: string; reason: string; type?: string },
+      ) => {
+        await ask(settingsOrExit(), CARD_SUBJECT, {
+          cardNumber,
+          change: 'link',
+          customerId,
+          ...(opts.type ? { type: opts.type } : {}),
+          operatorId: opts.operator,
+          reason: opts.reason,
+        });
+      },
+    );
+
   const fraud = program
     .command('fraud')
     .description("The anti-fraud watch's flags (needs a running Clientele)");

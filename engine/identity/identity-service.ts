@@ -240,7 +240,10 @@ function note(
   });
 }
 
-/** A service desk's change to a card: block, unblock, report lost, or replace by a new card. */
+/**
+ * A service desk's change to a card: block, unblock, report lost, replace by a new card, or link
+ * a new card to a customer the engine knows.
+ */
 export async function changeCard(
   deps: IdentityDeps,
   request: CardChangeRequest,
@@ -254,6 +257,21 @@ export async function changeCard(
     status: card.status,
     type: card.type,
   });
+  if (request.change === 'link') {
+    const customerId = request.customerId as string;
+    if (deps.summaries && !(await deps.summaries.read(customerId))) {
+      throw new ClienteleError('unknown_customer', [
+        { field: 'customerId', message: 'is no customer of this engine yet' },
+      ]);
+    }
+    const issued = await index.issueCard({
+      cardNumber: request.cardNumber,
+      customerId,
+      type: request.type ?? 'plastic',
+      at,
+    });
+    return { ok: true, customerId, card: shown(request.cardNumber, issued) };
+  }
   if (request.change === 'replace') {
     const replacement = request.replacement as NonNullable<CardChangeRequest['replacement']>;
     const issued = await index.replaceCard(request.cardNumber, replacement, by);

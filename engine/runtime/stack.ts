@@ -458,6 +458,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           catalog: currentCatalog,
           lookUp: async (identifier) => (await identityIndex()).lookUp(identifier),
           audit: auditLog(js),
+          js,
+          eventTime,
           auth: {
             directory,
             sessions,

@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -24,6 +25,7 @@ import { type LiveRooms, startLiveRooms } from './live-rooms.ts';
 import { addMarkRoutes } from './marks-api.ts';
 import { addPages, CONSOLE_PAGE_DIR } from './pages.ts';
 import { addReplayRoutes } from './replay-api.ts';
+import { addServiceDeskRoutes, type ServiceDeskDeps } from './service-desk-api.ts';
 import { addStaffAuth, type ConsoleEnv, fail, type StaffAuthDeps } from './staff-auth.ts';
 
 export interface DashboardGatewayDeps {
@@ -40,6 +42,9 @@ export interface DashboardGatewayDeps {
   lookUp: IdentityIndex['lookUp'];
   /** Where every staff read of a customer is written before it is answered. */
   audit: AuditLog;
+  /** Where the service desk's adjustments go, as events. */
+  js: JetStreamClient;
+  eventTime: ServiceDeskDeps['eventTime'];
   /** Milliseconds between two pushes of the live figures (1000). */
   intervalMs?: number;
 }
@@ -80,6 +85,7 @@ export function createConsoleApp(
   addAnalyticsRoutes(app, { nc: deps.nc });
   const access = customerAccess({ summaries: deps.summaries, directory: deps.auth.directory });
   addCustomerRoutes(app, { ...deps, access, directory: deps.auth.directory });
+  addServiceDeskRoutes(app, { ...deps, access });
   addReplayRoutes(app, { nc: deps.nc, access, audit: deps.audit });
   addPages(app, { auth: deps.auth, catalog: deps.catalog, access }, pageDir);
   return app;

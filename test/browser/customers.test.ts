@@ -279,6 +279,99 @@ describe('customer pages', () => {
     );
   });
 
+  it("lets the service desk adjust points, block and link cards, through the engine's own doors", async () => {
+    const { page, userId } = await signedInPage('service-desk');
+    await page.goto(`${url}/customers/${mia}`);
+    await page.locator('body[data-loaded="true"]').waitFor();
+    await shows(page, '#balance', '65');
+
+    await page.getByLabel('Points (− to take off)').fill('100');
+    await page.getByLabel('Reason').selectOption('goodwill');
+    await page.getByLabel('Note (no personal data)').fill('late delivery');
+    await page.getByRole('button', { name: 'Adjust points' }).click();
+    await shows(page, '#desk-result', 'Adjusted by 100 points.');
+    await shows(page, '#balance', '165');
+    await shows(page, '#ledger tbody tr:first-child td:nth-child(2)', 'adjust');
+    await shows(page, '#ledger tbody tr:first-child td:nth-child(3)', '100');
+    await shows(page, '#ledger tbody tr:first-child td:nth-child(4)', '165');
+
+    await page.getByLabel('Change', { exact: true }).selectOption('block');
+    await page.getByLabel('Why', { exact: true }).first().fill('customer lost it at the counter');
+    await page.getByRole('button', { name: 'Change card' }).click();
+    await shows(page, `#cards tr[data-card="${miaCard}"] td:nth-child(3)`, 'blocked');
+    // The till refuses the blocked card now.
+    const refused = (await till.socket.timeout(15_000).emitWithAck('customer:identify', {
+      card: { payload: miaCard, source: 'barcode' },
+    })) as { ok: boolean; error?: { code: string } };
+    expect(refused).toMatchObject({ ok: false, error: { code: 'card_refused' } });
+
+    const newCard = cardNumberOf('279901', 7103);
+    await page.getByLabel('New card number').fill(newCard);
+    await page.getByLabel('Why', { exact: true }).nth(1).fill('replacement handed over');
+    await page.getByRole('button', { name: 'Link card' }).click();
+    await shows(page, `#cards tr[data-card="${newCard}"] td:nth-child(3)`, 'active');
+    await screenshot(page, 'customer-service-desk');
+    expect(await accessibility(page)).toEqual([]);
+
+    // Another customer's card cannot be changed from this page.
+    const desk = await signIn(url, userId);
+    const foreign = await desk.fetch(`/api/customers/${mia}/cards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        change: 'block',
+        cardNumber: ottoCard,
+        reason: 'trying another card',
+      }),
+    });
+    expect(foreign.status).toBe(400);
+    const adjusted = await desk.fetch(`/api/customers/${mia}/adjustments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ points: 0, reason: 'kindness' }),
+    });
+    expect(adjusted.status).toBe(400);
+    const issues = ((await adjusted.json()) as { error: { issues: { field: string }[] } }).error
+      .issues;
+    expect(issues.map((i) => i.field).sort()).toEqual(['points', 'reason']);
+    await page.close();
+
+    // A marketer reads customers but does not act on them.
+    const { page: marketerPage } = await signedInPage('marketer');
+    await marketerPage.goto(`${url}/customers/${mia}`);
+    await marketerPage.locator('body[data-loaded="true"]').waitFor();
+    expect(await marketerPage.locator('#service-desk').isVisible()).toBe(false);
+    const status = await marketerPage.evaluate(
+      async (id) =>
+        (
+          await fetch(`/api/customers/${id}/adjustments`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ points: 5, reason: 'goodwill' }),
+          })
+        ).status,
+      mia,
+    );
+    expect(status).toBe(403);
+    await marketerPage.close();
+
+    const admin = await signIn(url, await addStaff(stack, 'admin'));
+    const changes = await eventually(
+      async () => {
+        const answer = await admin.get<{ rows: { action: string; detail: string }[] }>(
+          `/api/analytics/audit?customer=${mia}&user=${userId}`,
+        );
+        const details = answer.body.rows
+          .filter((r) => r.action === 'customer.change')
+          .map((r) => r.detail);
+        return details.length === 3 ? details.sort() : undefined;
+      },
+      30_000,
+      'the changes in the audit log',
+    );
+    expect(changes).toEqual(['card blocked', 'card linked', 'points adjusted +100 (goodwill)']);
+  });
+
   it('logged no error on any page but the refusals the tests asked for', () => {
     expect(browser.errors.filter((e) => !/status of (401|403)/.test(e))).toEqual([]);
   });

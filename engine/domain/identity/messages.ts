@@ -166,9 +166,15 @@ export type CardChange = z.infer<typeof cardChange>;
 export const cardChangeRequest = z
   .strictObject({
     cardNumber,
-    change: z.enum(['block', 'unblock', 'report-lost', 'replace']),
+    change: z.enum(['block', 'unblock', 'report-lost', 'replace', 'link']),
     /** The new card, for `replace`: it takes over the old card's customer. */
     replacement: z.strictObject({ cardNumber, type: cardType.default('plastic') }).optional(),
+    /**
+     * For `link`: the customer the card (a new one, never issued before) is given to, beside
+     * the cards they hold; and its type.
+     */
+    customerId: customerId.optional(),
+    type: cardType.optional(),
     /** Who made the change (a staff id, not a name). */
     operatorId: staffId,
     /** Why: kept on the card with the operator. */
@@ -185,6 +191,23 @@ export const cardChangeRequest = z
           request.change === 'replace'
             ? 'is needed to replace a card: the new card'
             : `is only for a replacement, not to ${request.change} a card`,
+      });
+    }
+    if ((request.change === 'link') !== (request.customerId !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerId'],
+        message:
+          request.change === 'link'
+            ? 'is needed to link a card: whose card it becomes'
+            : `is only for linking a card, not to ${request.change} one`,
+      });
+    }
+    if (request.type !== undefined && request.change !== 'link') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `is only for linking a card (a replacement's type is replacement.type)`,
       });
     }
   });
