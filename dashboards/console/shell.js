@@ -17,7 +17,7 @@ export { element as h };
 
 /**
  * Draws the frame; answers who is signed in (`/api/session`) with what the pages need to show
- * figures: the program's `currency` and `pointValue`.
+ * figures: the program's `currency`, `pointValue` and live `segments`.
  */
 export async function startShell() {
   const [session, frame] = await Promise.all([getJson('/api/session'), getJson('/api/console')]);
@@ -58,5 +58,10 @@ export async function startShell() {
   );
   const top = document.getElementById('top');
   top.replaceChildren(element('p', { className: 'brand' }, 'Clientele'), nav, who);
-  return { ...session, currency: frame.currency, pointValue: frame.pointValue };
+  return {
+    ...session,
+    currency: frame.currency,
+    pointValue: frame.pointValue,
+    segments: frame.segments,
+  };
 }

@@ -100,7 +100,10 @@ export function addPages(
     return (path && (await fileResponse(path))) || c.notFound();
   });
 
-  /** What every page's frame needs: the pages this person opens, and the program's money. */
+  /**
+   * What every page's frame needs: the pages this person opens, the program's money and its live
+   * segments.
+   */
   app.get('/api/console', async (c) => {
     const { member } = c.get('signedIn');
     const open = PAGES.filter((p) => may(member, p.permission));
@@ -110,6 +113,7 @@ export function addPages(
       pages: open.map(({ path, label }) => ({ path, label })),
       currency: program?.currency ?? DEFAULT_CURRENCY,
       pointValue: program?.pointValue ?? DEFAULT_POINT_VALUE,
+      segments: (program?.segments ?? []).map((seg) => ({ id: seg.id, name: seg.name ?? seg.id })),
     });
   });
 

@@ -9,7 +9,9 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import type { Role } from '../../engine/domain/staff/roles.ts';
+import { writeGenerated } from '../../engine/generator/write.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
 import {
   accessibility,
@@ -32,6 +34,18 @@ beforeAll(async () => {
   browser = await startBrowser();
   stack = await startTestStack(['worker', 'router', 'till', 'sink', 'dashboard']);
   url = stack.dashboard?.url as string;
+  // A year of a small retailer's history up to yesterday, so every chart has figures to draw.
+  const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  await writeGenerated(stack.store as AnalyticsStore, {
+    seed: 20,
+    customers: 400,
+    saleLines: 6_000,
+    stores: 3,
+    skus: 60,
+    from: day(400),
+    to: day(1),
+    currency: 'EUR',
+  });
   till = await connectTill(
     stack.till?.url as string,
     'S001',
@@ -94,7 +108,11 @@ async function signedInPage(role: Role, stores?: string[]) {
 /** The page has loaded its figures (the live status and the first chart). */
 async function consoleReady(page: Page) {
   await shows(page, '#status', 'live');
-  await page.locator('#chart-sales[data-points]').waitFor();
+  await page.locator('body[data-loaded="true"]').waitFor();
+  expect(
+    await page.locator('#problem').isVisible(),
+    (await page.locator('#problem').textContent()) ?? '',
+  ).toBe(false);
 }
 
 const attribute = (page: Page, selector: string, name: string, expected: string) =>
@@ -110,8 +128,8 @@ describe('the console in a browser', () => {
       marketer: 'Console',
       admin: 'Console',
       'store-manager': 'Console',
-      associate: 'Not for your role',
-      'service-desk': 'Not for your role',
+      associate: 'Customers',
+      'service-desk': 'Customers',
     };
     for (const [role, heading] of Object.entries(landing) as [Role, string][]) {
       const stores = role === 'store-manager' || role === 'associate' ? ['S001'] : undefined;

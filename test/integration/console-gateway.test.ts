@@ -225,15 +225,24 @@ describe('pages and roles', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<h1>Console</h1>');
     expect((await marketer.get('/api/console')).body).toMatchObject({
-      pages: [{ path: '/', label: 'Console' }],
+      pages: [
+        { path: '/', label: 'Console' },
+        { path: '/customers', label: 'Customers' },
+      ],
       currency: 'EUR',
       pointValue: { points: 100, minor: 100 },
+      segments: [],
     });
     const desk = await staffMember(stack, 'service-desk');
-    const refused = await desk.fetch('/', { redirect: 'manual' });
-    expect(refused.status).toBe(403);
-    expect(await refused.text()).toContain('Not for your role');
-    expect((await desk.get<{ pages: unknown[] }>('/api/console')).body.pages).toEqual([]);
+    // The service desk has no figures: the console's address sends it to its customers.
+    const home = await desk.fetch('/', { redirect: 'manual' });
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/customers');
+    const refused = await desk.fetch('/customers', { redirect: 'manual' });
+    expect(refused.status).toBe(200);
+    expect((await desk.get<{ pages: unknown[] }>('/api/console')).body.pages).toEqual([
+      { path: '/customers', label: 'Customers' },
+    ]);
   });
 
   it('serves the scripts, the chart library and the Socket.io client, and nothing else', async () => {

@@ -319,6 +319,23 @@ describe('customer questions on generated data', () => {
     return [...baskets.values()];
   };
 
+  it('tiers: members by tier as of the moment, base for those never moved', async () => {
+    const tier = tierAt();
+    const counts = new Map<string, number>();
+    for (const m of new Map(members.map((c) => [c.customer_id, c])).values()) {
+      if (msOf(m.registered_at) > AS_OF.getTime()) continue;
+      counts.set(tier(m.customer_id), (counts.get(tier(m.customer_id)) ?? 0) + 1);
+    }
+    expect(counts.size).toBeGreaterThan(1);
+    const answer = await ask('tiers');
+    const total = [...counts.values()].reduce((s, n) => s + n, 0);
+    expect(Object.fromEntries(answer.rows.map((r) => [r.tier, r.customers]))).toEqual(
+      Object.fromEntries(counts),
+    );
+    expect(answer.summary?.values.members).toBe(total);
+    for (const row of answer.rows) expectRatio(row.share, (row.customers as number) / total);
+  });
+
   it('cross-sell: baskets, categories per basket and attach rate by tier', async () => {
     const baskets = basketsByTier();
     const tiers = [...new Set(baskets.map((b) => b.tier))].sort();

@@ -9,6 +9,7 @@ import type { AnalyticsStore } from '../store.ts';
 import { AUDIT_QUESTIONS } from './audit.ts';
 import { BUSINESS_QUESTIONS } from './business/index.ts';
 import { CUSTOMER_QUESTIONS } from './customers/index.ts';
+import { FRAUD_QUESTIONS } from './fraud-flags.ts';
 import { GROUP_QUESTIONS } from './groups.ts';
 import type { Answer, AnyQuestion, ParamMeta } from './question.ts';
 import { SEGMENT_QUESTIONS } from './segments.ts';
@@ -19,6 +20,7 @@ export const QUESTIONS: readonly AnyQuestion[] = [
   ...BUSINESS_QUESTIONS,
   ...SEGMENT_QUESTIONS,
   ...GROUP_QUESTIONS,
+  ...FRAUD_QUESTIONS,
   ...AUDIT_QUESTIONS,
 ];
 

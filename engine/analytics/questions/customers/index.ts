@@ -22,6 +22,7 @@ import { demographics, demographicsParams } from './demographics.ts';
 import { fullPriceIndex } from './full-price-index.ts';
 import { notSeen, notSeenParams } from './not-seen.ts';
 import { rfm, rfmParams } from './rfm.ts';
+import { tiers, tiersParams } from './tiers.ts';
 
 export { categoryAffinity } from './category-affinity.ts';
 export { channelPreference } from './channel-preference.ts';
@@ -80,6 +81,12 @@ export const CUSTOMER_QUESTIONS: readonly AnyQuestion[] = [
       'Customers, active customers, spend, margin and average basket by age band, gender, source or type (--by)',
     params: demographicsParams,
     run: demographics,
+  }),
+  defineQuestion({
+    name: 'tiers',
+    summary: 'Members by loyalty tier as of the moment: how many in each, and their share',
+    params: tiersParams,
+    run: tiers,
   }),
   defineQuestion({
     name: 'clusters',
