@@ -42,6 +42,7 @@ import { followProgram } from '../programs/follow-program.ts';
 import { allVersions, openProgramStore, type ProgramStore } from '../programs/program-store.ts';
 import { startReplayStateService } from '../replay/state-service.ts';
 import { startGroupRefresh } from '../segments/group-refresh.ts';
+import { startGroupsService } from '../segments/groups-service.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
 import { type RedemptionService, startRedemptionService } from '../services/redemption-service.ts';
 import { auditLog } from '../staff/audit-log.ts';
@@ -284,6 +285,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       cleanup('history service', () => h.stop());
       const q = startQuestionsService(nc, { store: s, logger });
       cleanup('analytics questions service', () => q.stop());
+      const gs = startGroupsService(nc, { store: s, logger });
+      cleanup('groups service', () => gs.stop());
       const g = startGroupRefresh({ store: s, logger });
       cleanup('saved groups refresh', async () => g.stop());
     }

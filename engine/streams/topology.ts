@@ -105,6 +105,8 @@ export const TIMELINE_SUBJECT = 'svc.analytics.customer-timeline';
 export const REPLAY_STATE_SUBJECT = 'svc.replay.state';
 /** The analytics questions (`engine/analytics/questions`), answered where the store is held. */
 export const QUESTION_SUBJECT = 'svc.analytics.question';
+/** Saving and removing marketers' groups (`engine/segments/groups-service.ts`), likewise. */
+export const GROUPS_SUBJECT = 'svc.analytics.groups';
 
 /**
  * The identity index (NATS KV): cards, account numbers and hashed contact details → customer

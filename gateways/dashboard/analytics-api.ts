@@ -6,7 +6,7 @@
  * Each question needs a permission (`questionPermission`): the figures, or segments, or the
  * export of who is in one. Staff who work in named stores ask only the questions that take
  * stores, about their own stores: the `stores` parameter is theirs when not given, and a store
- * not theirs is refused.
+ * not theirs is refused. An export of who is in a group or segment is written to the audit log.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context, Hono } from 'hono';
@@ -20,6 +20,7 @@ import {
   reachesStore,
   type StaffMember,
 } from '../../engine/domain/staff/roles.ts';
+import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import { QUESTION_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
 import { type ConsoleEnv, fail, forbiddenFor } from './staff-auth.ts';
@@ -76,7 +77,10 @@ function scoped(
   return { ...params, stores: (asked?.length ? asked : member.stores).join(',') };
 }
 
-export function addAnalyticsRoutes(app: Hono<ConsoleEnv>, deps: { nc: NatsConnection }): void {
+export function addAnalyticsRoutes(
+  app: Hono<ConsoleEnv>,
+  deps: { nc: NatsConnection; audit: AuditLog },
+): void {
   app.get('/api/analytics/:question', async (c) => {
     const { format = 'json', [AS_OF]: asOf, ...asked } = c.req.query();
     if (format !== 'json' && format !== 'csv') {
@@ -88,8 +92,19 @@ export function addAnalyticsRoutes(app: Hono<ConsoleEnv>, deps: { nc: NatsConnec
       );
     }
     const question = c.req.param('question');
-    const params = scoped(c.get('signedIn').member, question, asked);
+    const { member } = c.get('signedIn');
+    const params = scoped(member, question, asked);
     if (params instanceof ClienteleError) return fail(c, params);
+    if (questionPermission(question, params) === 'segments.export') {
+      // Who exported whom: the question and which group or segment, never the members.
+      const which = params.group ?? params.segment ?? 'all';
+      await deps.audit.record({
+        userId: member.userId,
+        role: member.role,
+        action: 'members.export',
+        detail: `${question} ${which}`,
+      });
+    }
     const answer = await askService(deps.nc, QUESTION_SUBJECT, {
       question,
       params,

@@ -60,6 +60,7 @@ interface Page {
 export const PAGES: readonly Page[] = [
   { path: '/', label: 'Console', file: 'console.html', permission: 'figures' },
   { path: '/customers', label: 'Customers', file: 'customers.html', permission: 'customers.read' },
+  { path: '/segments', label: 'Segments', file: 'segments.html', permission: 'segments' },
 ];
 
 /** Without a program, money is shown in euros (the base earn rate has no currency of its own). */

@@ -21,6 +21,7 @@ import type { ChartMarks } from '../../engine/staff/chart-marks.ts';
 import { addAnalyticsRoutes } from './analytics-api.ts';
 import { customerAccess } from './customer-access.ts';
 import { addCustomerRoutes } from './customers-api.ts';
+import { addGroupRoutes } from './groups-api.ts';
 import { type LiveRooms, startLiveRooms } from './live-rooms.ts';
 import { addMarkRoutes } from './marks-api.ts';
 import { addPages, CONSOLE_PAGE_DIR } from './pages.ts';
@@ -82,7 +83,8 @@ export function createConsoleApp(
   app.get('/health', (c) => c.json({ ok: true }));
   addStaffAuth(app, deps.auth);
   addMarkRoutes(app, { marks: deps.marks, now: deps.auth.now });
-  addAnalyticsRoutes(app, { nc: deps.nc });
+  addAnalyticsRoutes(app, { nc: deps.nc, audit: deps.audit });
+  addGroupRoutes(app, { nc: deps.nc });
   const access = customerAccess({ summaries: deps.summaries, directory: deps.auth.directory });
   addCustomerRoutes(app, { ...deps, access, directory: deps.auth.directory });
   addServiceDeskRoutes(app, { ...deps, access });
