@@ -5,9 +5,8 @@
  * (Apache ECharts, from its npm package) and the Socket.io client are served from here too:
  * nothing comes from elsewhere.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -15,6 +14,7 @@ import { DEFAULT_POINT_VALUE } from '../../engine/analytics/questions/business/p
 import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import { may, type Permission, type StaffMember } from '../../engine/domain/staff/roles.ts';
 import type { SignedIn } from '../../engine/staff/sessions.ts';
+import { fileResponse, isPlainName } from '../shared/static-files.ts';
 import type { CustomerAccess } from './customer-access.ts';
 import { type ConsoleEnv, SESSION_COOKIE, type StaffAuthDeps, signedInBy } from './staff-auth.ts';
 
@@ -27,24 +27,6 @@ const require = createRequire(import.meta.url);
 /** Third-party browser files, by the name the pages ask for. */
 const VENDOR_FILES: Record<string, string> = {
   'echarts.min.js': join(dirname(require.resolve('echarts/package.json')), 'dist/echarts.min.js'),
-};
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json; charset=utf-8',
-};
-
-/** Only the console's own files and its socket: nothing from elsewhere, no inline script. */
-export const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
 };
 
 /** A page: its file, and what the signed-in person needs to open it. */
@@ -69,20 +51,6 @@ const DEFAULT_CURRENCY = 'EUR';
 /** The first page the person may open (where `/` sends those without figures). */
 export const homeOf = (member: Pick<StaffMember, 'role'>): string | undefined =>
   PAGES.find((page) => may(member, page.permission))?.path;
-
-async function fileResponse(path: string, status = 200): Promise<Response | undefined> {
-  const type = contentTypes[extname(path)];
-  if (!type) return undefined;
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) return undefined;
-  return new Response(new Uint8Array(await readFile(path)), {
-    status,
-    headers: { ...PAGE_HEADERS, 'content-type': type },
-  });
-}
-
-/** A bare file name of the pages' folder: no path separators, no dot files. */
-const isPlainName = (name: string) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
 
 export function addPages(
   app: Hono<ConsoleEnv>,

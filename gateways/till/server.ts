@@ -1,9 +1,11 @@
 /**
  * The till gateway: tills connect over Socket.io with their store's token, send events that are
- * acknowledged only once JetStream has stored them, and receive the cues for their own till.
+ * acknowledged only once JetStream has stored them, and receive the cues for their own till. Its
+ * HTTP server also serves the till screen (page.ts) and the Socket.io client the screen uses.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -26,6 +28,7 @@ import {
 import { askService } from '../shared/ask-service.ts';
 import type { LookupLimit } from '../shared/lookup-limit.ts';
 import type { StoreTokens } from '../shared/store-tokens.ts';
+import { createTillPageApp } from './page.ts';
 import {
   ACK_ANSWERS,
   type CueMessage,
@@ -49,7 +52,7 @@ export interface TillGatewayDeps {
 }
 
 export interface TillGateway {
-  /** `http://host:port` where tills connect. */
+  /** `http://host:port` where tills connect; the till screen is this address itself (`/`). */
   readonly url: string;
   connectedTills(): number;
   readonly stats: { eventsAccepted: number; eventsRefused: number; cuesRelayed: number };
@@ -90,9 +93,10 @@ export async function startTillGateway(
 ): Promise<TillGateway> {
   const { js, jsm, tokens, logger } = deps;
   const stats = { eventsAccepted: 0, eventsRefused: 0, cuesRelayed: 0 };
-  const http = createServer();
+  const http = createServer(getRequestListener(createTillPageApp().fetch));
   const io = new Server(http, {
-    serveClient: false,
+    // Serves /socket.io/socket.io.min.js from the socket.io package itself, for the till screen.
+    serveClient: true,
     maxHttpBufferSize: deps.maxMessageBytes,
     // No connection-state recovery: a recovered socket would skip the auth middleware
     // (socket.io #5491). Tills catch up with `cues:missed` instead.

@@ -228,6 +228,7 @@ describe('pages and roles', () => {
       pages: [
         { path: '/', label: 'Console' },
         { path: '/customers', label: 'Customers' },
+        { path: '/segments', label: 'Segments' },
       ],
       currency: 'EUR',
       pointValue: { points: 100, minor: 100 },
