@@ -43,6 +43,7 @@ export const PAGES: readonly Page[] = [
   { path: '/', label: 'Console', file: 'console.html', permission: 'figures' },
   { path: '/customers', label: 'Customers', file: 'customers.html', permission: 'customers.read' },
   { path: '/segments', label: 'Segments', file: 'segments.html', permission: 'segments' },
+  { path: '/stores', label: 'Stores', file: 'stores.html', permission: 'stores' },
 ];
 
 /** Without a program, money is shown in euros (the base earn rate has no currency of its own). */

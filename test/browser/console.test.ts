@@ -272,6 +272,48 @@ describe('the console in a browser', () => {
     await page.close();
   });
 
+  it('puts the stores on a map with their figures, a store manager seeing theirs only', async () => {
+    const { page } = await signedInPage('marketer');
+    await page.goto(`${url}/stores`);
+    await page.locator('body[data-loaded="true"]').waitFor();
+    const marketer = await signIn(url, await addStaff(stack, 'marketer'));
+    const outlets = await marketer.get<{ rows: { store: string }[] }>('/api/analytics/stores');
+    expect(outlets.body.rows.length).toBe(3);
+    // The web shop has no shop floor to put on the map.
+    expect(await page.locator('#chart-stores-map').getAttribute('data-points')).toBe('2');
+    expect(await page.locator('#outlets tbody tr').count()).toBe(3);
+    const performance = await marketer.get<{ rows: { store: string; net: number }[] }>(
+      '/api/analytics/store-performance?period=month',
+    );
+    const top = [...performance.body.rows].sort((a, b) => b.net - a.net)[0];
+    expect(await page.locator('#outlets tbody tr:first-child').getAttribute('data-store')).toBe(
+      top?.store,
+    );
+    await page.getByRole('button', { name: 'Year' }).click();
+    await shows(page, '#range', new RegExp(`^${new Date().getUTCFullYear()}-01-01 – `));
+    await screenshot(page, 'stores');
+    expect(await accessibility(page)).toEqual([]);
+    await page.close();
+
+    const { page: own } = await signedInPage('store-manager', ['S002']);
+    await own.goto(`${url}/stores`);
+    await own.locator('body[data-loaded="true"]').waitFor();
+    expect(await own.locator('#outlets tbody tr').count()).toBe(1);
+    expect(await own.locator('#outlets tbody tr').getAttribute('data-store')).toBe('S002');
+    expect(await own.locator('#chart-stores-map').getAttribute('data-points')).toBe('1');
+    const foreign = await own.evaluate(
+      async () => (await fetch('/api/analytics/store-performance?stores=S001')).status,
+    );
+    expect(foreign).toBe(403);
+    await screenshot(own, 'stores-store-manager');
+    await own.close();
+
+    // An associate has no stores page.
+    const { page: clerk } = await signedInPage('associate', ['S002']);
+    expect((await clerk.goto(`${url}/stores`))?.status()).toBe(403);
+    await clerk.close();
+  });
+
   it('logged no error on any page but the refusals the tests asked for', () => {
     const unexpected = browser.errors.filter(
       (e) => !/status of (401|403)/.test(e) && !e.includes('/sign-in'),

@@ -18,6 +18,7 @@ import type {
   ReturnLineRow,
   SaleLineRow,
   StaffRow,
+  StoreRow,
 } from '../../engine/analytics/rows.ts';
 import { toClickHouseTime } from '../../engine/analytics/rows.ts';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
@@ -47,12 +48,14 @@ const data = {
   returnLines: [] as ReturnLineRow[],
   ledger: [] as LedgerRow[],
   staff: [] as StaffRow[],
+  stores: [] as StoreRow[],
 };
 
 beforeAll(async () => {
   opened = await openTestStore('business');
   store = opened.store;
   const dimensions = generateDimensions(options);
+  data.stores.push(...dimensions.stores);
   await store.insert('stores', dimensions.stores);
   await store.insert('products', dimensions.products);
   await store.insert('staff', dimensions.staff);
@@ -753,6 +756,39 @@ describe('store and associate performance', () => {
       ),
     );
     expect(answer.rows[0]?.name).toEqual(expect.any(String));
+  });
+
+  it('lists the stores with their places, all or those asked', async () => {
+    const all = await ask('stores');
+    const latest = new Map<string, (typeof data.stores)[number]>();
+    for (const st of data.stores) {
+      const seen = latest.get(st.store_id);
+      if (!seen || st.updated_at > seen.updated_at) latest.set(st.store_id, st);
+    }
+    expect(all.rows.map((r) => r.store)).toEqual([...latest.keys()].sort());
+    for (const row of all.rows) {
+      const st = latest.get(String(row.store));
+      expect(row).toMatchObject({
+        name: st?.name,
+        city: st?.city,
+        latitude: st?.latitude,
+        longitude: st?.longitude,
+      });
+    }
+    expect((await ask('stores', { stores: 'S002' })).rows.map((r) => r.store)).toEqual(['S002']);
+  });
+
+  it('ranks only the stores asked for, when asked', async () => {
+    check(
+      await ask('store-performance', { stores: 'S001,S003' }),
+      'store',
+      expected(
+        (e) => e.store_id,
+        { from: '2025-12-01', to: asOfDay },
+        { from: '2025-11-01', to: '2025-11-20' },
+        ['S001', 'S003'],
+      ),
+    );
   });
 
   it('ranks stores over a week, and a complete month against the whole month before', async () => {

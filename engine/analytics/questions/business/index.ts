@@ -9,12 +9,14 @@ import { cohorts } from './cohorts.ts';
 import { associatePerformance, storePerformance } from './performance.ts';
 import { points } from './points.ts';
 import { sales } from './sales.ts';
+import { storeList } from './stores.ts';
 
 export const BUSINESS_QUESTIONS: AnyQuestion[] = [
   clv,
   cohorts,
   abcXyz,
   sales,
+  storeList,
   storePerformance,
   associatePerformance,
   points,

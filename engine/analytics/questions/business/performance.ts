@@ -157,9 +157,12 @@ async function performance(
 export const storePerformance = defineQuestion({
   name: 'store-performance',
   summary:
-    'Stores ranked by net sales over the week, month or year to date: margin, receipts, average receipt, members’ share, growth on the period before',
-  params: z.object({ period: periodParam }),
-  run: (store, params, asOf) => performance(store, 'store', params.period, undefined, asOf),
+    'Stores ranked by net sales over the week, month or year to date, in some stores or all: margin, receipts, average receipt, members’ share, growth on the period before',
+  params: z.object({
+    period: periodParam,
+    stores: names('only these stores (store ids, comma-separated); default all'),
+  }),
+  run: (store, params, asOf) => performance(store, 'store', params.period, params.stores, asOf),
 });
 
 export const associatePerformance = defineQuestion({
