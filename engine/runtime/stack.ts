@@ -307,12 +307,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     const followed = programs;
     let programStore: ProgramStore | undefined;
-    /** The versions followed here, or else those published now. */
-    const currentCatalog = async () => {
-      if (followed) return followed;
+    /** Every version published in the program store. */
+    const publishedVersions = async () => {
       programStore ??= await openProgramStore(nc, replicas);
-      return createProgramCatalog(await allVersions(programStore));
+      return allVersions(programStore);
     };
+    const currentCatalog = async () => followed ?? createProgramCatalog(await publishedVersions());
     if (store) {
       // Only this process can read a chDB store: it rebuilds customers' states from the log.
       const r = startReplayStateService(nc, {
@@ -459,6 +459,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           summaries: summaries as SummaryStore,
           marks: await openChartMarks(nc, replicas),
           catalog: currentCatalog,
+          versions: publishedVersions,
           lookUp: async (identifier) => (await identityIndex()).lookUp(identifier),
           audit: auditLog(js),
           js,

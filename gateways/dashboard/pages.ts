@@ -43,6 +43,7 @@ export const PAGES: readonly Page[] = [
   { path: '/', label: 'Console', file: 'console.html', permission: 'figures' },
   { path: '/customers', label: 'Customers', file: 'customers.html', permission: 'customers.read' },
   { path: '/segments', label: 'Segments', file: 'segments.html', permission: 'segments' },
+  { path: '/programs', label: 'Programs', file: 'programs.html', permission: 'programs' },
   { path: '/stores', label: 'Stores', file: 'stores.html', permission: 'stores' },
 ];
 

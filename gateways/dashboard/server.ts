@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { SummaryStore } from '../../engine/customer-view/summary-store.ts';
 import { ClienteleError } from '../../engine/domain/error-codes.ts';
+import type { Program } from '../../engine/domain/loyalty/program.ts';
 import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import type { IdentityIndex } from '../../engine/identity/identity-index.ts';
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
@@ -25,6 +26,7 @@ import { addGroupRoutes } from './groups-api.ts';
 import { type LiveRooms, startLiveRooms } from './live-rooms.ts';
 import { addMarkRoutes } from './marks-api.ts';
 import { addPages, CONSOLE_PAGE_DIR } from './pages.ts';
+import { addProgramRoutes } from './programs-api.ts';
 import { addReplayRoutes } from './replay-api.ts';
 import { addServiceDeskRoutes, type ServiceDeskDeps } from './service-desk-api.ts';
 import { addStaffAuth, type ConsoleEnv, fail, type StaffAuthDeps } from './staff-auth.ts';
@@ -35,6 +37,8 @@ export interface DashboardGatewayDeps {
   auth: StaffAuthDeps;
   /** The loyalty program's versions (its currency and point value, for the figures). */
   catalog: () => Promise<ProgramCatalog>;
+  /** Every published version, for the program calendar. */
+  versions: () => Promise<Program[]>;
   /** The staff's own marks on the charts. */
   marks: ChartMarks;
   /** Customers' home stores, for who may open whose record. */
@@ -85,6 +89,7 @@ export function createConsoleApp(
   addMarkRoutes(app, { marks: deps.marks, now: deps.auth.now });
   addAnalyticsRoutes(app, { nc: deps.nc, audit: deps.audit });
   addGroupRoutes(app, { nc: deps.nc });
+  addProgramRoutes(app, deps);
   const access = customerAccess({ summaries: deps.summaries, directory: deps.auth.directory });
   addCustomerRoutes(app, { ...deps, access, directory: deps.auth.directory });
   addServiceDeskRoutes(app, { ...deps, access });
