@@ -28,6 +28,7 @@ import { ClienteleError } from '../engine/domain/error-codes.ts';
 import { DEFAULT_GENERATOR_OPTIONS, type GeneratorOptions } from '../engine/generator/generate.ts';
 import { type GenerateProgress, writeGenerated } from '../engine/generator/write.ts';
 import { saveGroup } from '../engine/segments/groups.ts';
+import { benchConsole, type ConsoleBenchResult } from './console.ts';
 import { benchSimulator, type SimulatorBenchResult } from './simulator.ts';
 
 export interface AnalyticsBenchOptions {
@@ -137,10 +138,14 @@ export interface AnalyticsBenchResult {
   questions: QuestionTiming[];
   /** `clientele simulate` over the data set's span (bench/simulator.ts); null if it failed. */
   simulator: SimulatorBenchResult | null;
+  /** The console's pages against this data set (bench/console.ts); null if it failed. */
+  console: ConsoleBenchResult | null;
   targets: {
     everyQuestionWithin1s: boolean;
     /** The simulator's time for a year within 5 minutes. */
     simulatorYearWithin5Minutes: boolean;
+    /** Every console page answered within 1 s (its HTML and its calls). */
+    consolePagesWithin1s: boolean;
     overTarget: string[];
     failed: string[];
   };
@@ -519,6 +524,17 @@ export async function runAnalyticsBench(
       }
     }
 
+    let consolePages: ConsoleBenchResult | null = null;
+    try {
+      consolePages = await benchConsole(store, {
+        asOf,
+        fullScanMs: ceilings.saleLinesFullScan.medianMs,
+        log,
+      });
+    } catch (err) {
+      log(`console pages failed: ${errorText(err)}`);
+    }
+
     let simulator: SimulatorBenchResult | null = null;
     try {
       simulator = await benchSimulator(store, { from, to }, log);
@@ -553,9 +569,11 @@ export async function runAnalyticsBench(
       savedGroup,
       questions: timings,
       simulator,
+      console: consolePages,
       targets: {
         everyQuestionWithin1s: timings.every((t) => t.withinTarget),
         simulatorYearWithin5Minutes: simulator?.within_target === true,
+        consolePagesWithin1s: consolePages?.withinTarget === true,
         overTarget: timings.filter((t) => t.latency && !t.withinTarget).map(label),
         failed: timings.filter((t) => t.error !== undefined).map(label),
       },

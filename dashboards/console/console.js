@@ -397,5 +397,7 @@ function connectLive() {
 
 connectLive();
 setInterval(() => void loadPortrait(), PORTRAIT_EVERY_MS);
-await Promise.all([loadFigures(), loadPortrait()]);
+// The figures first: the portrait below them waits its turn at the store.
+await loadFigures();
+await loadPortrait();
 document.body.dataset.loaded = 'true';

@@ -1,10 +1,11 @@
 // One customer's page: the 360 view (profile, cards, standing, history), the points lots with
 // their expiry (the live workflow's state), the ledger and the timeline (from the analytics
-// store), and the state as of a chosen day (rebuilt from the log). Every read is audited by the
-// server before it answers.
+// store), the state as of a chosen day (rebuilt from the log), and what a candidate program would
+// have done for them (what-if.js). Every read is audited by the server before it answers.
 import { ApiError, getJson, postJson } from './api.js';
 import { count, grouped, money } from './format.js';
 import { h, startShell } from './shell.js';
+import { customerWhatIf } from './what-if.js';
 
 const $ = (id) => document.getElementById(id);
 const customerId = decodeURIComponent(window.location.pathname.split('/')[2] ?? '');
@@ -295,6 +296,7 @@ if (session.permissions.includes('customers.act')) {
 
 try {
   await loadAll();
+  customerWhatIf($('what-if'), customerId, session);
   document.body.dataset.loaded = 'true';
 } catch (err) {
   problem(

@@ -30,6 +30,7 @@ import { addProgramRoutes } from './programs-api.ts';
 import { addReplayRoutes } from './replay-api.ts';
 import { addServiceDeskRoutes, type ServiceDeskDeps } from './service-desk-api.ts';
 import { addStaffAuth, type ConsoleEnv, fail, type StaffAuthDeps } from './staff-auth.ts';
+import { addWhatIfRoutes } from './what-if-api.ts';
 
 export interface DashboardGatewayDeps {
   nc: NatsConnection;
@@ -94,6 +95,7 @@ export function createConsoleApp(
   addCustomerRoutes(app, { ...deps, access, directory: deps.auth.directory });
   addServiceDeskRoutes(app, { ...deps, access });
   addReplayRoutes(app, { nc: deps.nc, access, audit: deps.audit });
+  addWhatIfRoutes(app, { nc: deps.nc, access, audit: deps.audit });
   addPages(app, { auth: deps.auth, catalog: deps.catalog, access }, pageDir);
   return app;
 }
