@@ -2,8 +2,9 @@
 // its figures as CSV (exactly the figures drawn). A series chart (rows over days, months or
 // categories) switches between bars and lines and, over time, carries the signed-in person's own
 // marks (kept on the server); a heatmap draws a matrix such as cohort retention.
+
+import { decimal, grouped, money, percent } from '/shared/money.js';
 import { deleteJson, getJson, postJson } from './api.js';
-import { decimal, grouped, money, percent } from './format.js';
 import { h } from './shell.js';
 
 /** A CSV cell: quoted when it holds a comma, a quote or a line break. */

@@ -4,9 +4,10 @@
 // A store manager sees their stores' sales and alerts only; the rest are figures of the whole
 // program. The customer portrait (demographics, RFM, cohorts) moves slowly: it is asked again
 // when the period changes and every few minutes, not on every sale.
+
+import { count, grouped, money } from '/shared/money.js';
 import { ask } from './api.js';
 import { chartPanel, heatmapPanel } from './chart-panel.js';
-import { count, grouped, money } from './format.js';
 import { h, startShell } from './shell.js';
 
 const $ = (id) => document.getElementById(id);

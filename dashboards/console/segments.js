@@ -2,9 +2,10 @@
 // stored events, as of now), saved as a group that is measured every day; the saved groups and
 // the program's live segments with their sizes over time; and the export of who is in one (for
 // those allowed to export, written to the audit log by the server).
+
+import { grouped } from '/shared/money.js';
 import { ApiError, ask, deleteJson, postJson } from './api.js';
 import { chartPanel } from './chart-panel.js';
-import { grouped } from './format.js';
 import { h, startShell } from './shell.js';
 
 const $ = (id) => document.getElementById(id);

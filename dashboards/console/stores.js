@@ -2,8 +2,9 @@
 // (store-performance), and the outlets on a map drawn from their coordinates alone — a plain
 // projection (longitude across, latitude up, scaled so distances look right at their
 // latitude), no tiles — each dot sized by its net sales. Staff with named stores see those.
+
+import { count, money, percent } from '/shared/money.js';
 import { ask } from './api.js';
-import { count, money, percent } from './format.js';
 import { mapPanel } from './map-panel.js';
 import { h, startShell } from './shell.js';
 

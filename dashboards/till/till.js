@@ -2,7 +2,7 @@
 // customer by card, rings up a sale, shows the points the customer's workflow sends back as a cue,
 // redeems and cancels points, and catches up on the cues it missed while the connection was lost.
 // Every message is the till protocol (gateways/till/protocol.ts); money is integer minor units.
-import { grouped, money, parseMoney } from './money.js';
+import { grouped, money, parseMoney } from '/shared/money.js';
 
 const $ = (id) => document.getElementById(id);
 

@@ -79,11 +79,20 @@ function scoped(
 }
 
 /**
- * Questions whose answers move over weeks, not with each sale (the members' portrait: cohorts,
- * RFM over a year, age bands, lifetime value, clusters), answered from a short cache shared by
- * every member: the console asks them on every visit, and each costs a scan of every customer.
+ * Questions whose answers move over days and weeks, not with each sale (the members' portrait:
+ * cohorts, RFM over a year, age bands, lifetime value, clusters; members by tier; who has not been
+ * seen for weeks), answered from a short cache shared by every member: the console asks them on
+ * every visit, and each costs a pass over every customer.
  */
-const SLOW_MOVING = new Set(['cohorts', 'rfm', 'demographics', 'clv', 'clusters']);
+const SLOW_MOVING = new Set([
+  'cohorts',
+  'rfm',
+  'demographics',
+  'clv',
+  'clusters',
+  'tiers',
+  'not-seen',
+]);
 const SLOW_MOVING_TTL_MS = 5 * 60_000;
 
 export function addAnalyticsRoutes(

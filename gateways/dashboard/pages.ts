@@ -14,7 +14,7 @@ import { DEFAULT_POINT_VALUE } from '../../engine/analytics/questions/business/p
 import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import { may, type Permission, type StaffMember } from '../../engine/domain/staff/roles.ts';
 import type { SignedIn } from '../../engine/staff/sessions.ts';
-import { fileResponse, isPlainName } from '../shared/static-files.ts';
+import { addSharedFiles, fileResponse, isPlainName } from '../shared/static-files.ts';
 import type { CustomerAccess } from './customer-access.ts';
 import { type ConsoleEnv, SESSION_COOKIE, type StaffAuthDeps, signedInBy } from './staff-auth.ts';
 
@@ -66,6 +66,7 @@ export function addPages(
     const name = c.req.param('file');
     return (isPlainName(name) && (await page(name))) || c.notFound();
   });
+  addSharedFiles(app);
   app.get('/vendor/:file', async (c) => {
     const path = VENDOR_FILES[c.req.param('file')];
     return (path && (await fileResponse(path))) || c.notFound();

@@ -4,7 +4,12 @@
  * socket, no inline script or style, never framed.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Env, Hono } from 'hono';
+
+/** Modules both the console and the till screen use (`dashboards/shared/`), at `/shared/<file>`. */
+export const SHARED_PAGE_DIR = fileURLToPath(new URL('../../dashboards/shared/', import.meta.url));
 
 export const PAGE_HEADERS = {
   'content-security-policy':
@@ -35,5 +40,13 @@ export async function fileResponse(path: string, status = 200): Promise<Response
   return new Response(new Uint8Array(await readFile(path)), {
     status,
     headers: { ...PAGE_HEADERS, 'content-type': type },
+  });
+}
+
+/** `GET /shared/<file>`: the modules the pages of both gateways share. */
+export function addSharedFiles<E extends Env>(app: Hono<E>, dir = SHARED_PAGE_DIR): void {
+  app.get('/shared/:file', async (c) => {
+    const name = c.req.param('file');
+    return (isPlainName(name) && (await fileResponse(join(dir, name)))) || c.notFound();
   });
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import { fileResponse, isPlainName } from '../shared/static-files.ts';
+import { addSharedFiles, fileResponse, isPlainName } from '../shared/static-files.ts';
 
 /** Where the page and its assets live. */
 export const TILL_PAGE_DIR = fileURLToPath(new URL('../../dashboards/till/', import.meta.url));
@@ -17,6 +17,7 @@ export function createTillPageApp(pageDir = TILL_PAGE_DIR): Hono {
   const app = new Hono();
   const page = (name: string) => fileResponse(join(pageDir, name));
   app.get('/', async (c) => (await page('index.html')) ?? c.text('index.html is missing', 500));
+  addSharedFiles(app);
   app.get('/assets/:file', async (c) => {
     const name = c.req.param('file');
     return (isPlainName(name) && (await page(name))) || c.notFound();

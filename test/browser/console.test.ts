@@ -16,6 +16,7 @@ import type { Stack } from '../../engine/runtime/stack.ts';
 import {
   accessibility,
   screenshot,
+  shows,
   signInOnPage,
   startBrowser,
   type TestBrowser,
@@ -79,22 +80,6 @@ function saleNow(amount: number) {
       },
     ],
     tenders: [{ type: 'card', amount }],
-  });
-}
-
-/** Waits until the element shows `expected`; fails naming what it showed last. */
-async function shows(page: Page, selector: string, expected: string | RegExp, ms = 20_000) {
-  let last: string | null = null;
-  await eventually(
-    async () => {
-      last = (await page.locator(selector).first().textContent({ timeout: 2_000 }))?.trim() ?? null;
-      const ok = typeof expected === 'string' ? last === expected : expected.test(last ?? '');
-      return ok ? true : undefined;
-    },
-    ms,
-    `${selector} to show ${expected}`,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message} (it shows "${last}")`);
   });
 }
 

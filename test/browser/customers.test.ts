@@ -14,6 +14,7 @@ import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
 import {
   accessibility,
   screenshot,
+  shows,
   signInOnPage,
   startBrowser,
   type TestBrowser,
@@ -118,21 +119,6 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
-
-async function shows(page: Page, selector: string, expected: string | RegExp, ms = 20_000) {
-  let last: string | null = null;
-  await eventually(
-    async () => {
-      last = (await page.locator(selector).first().textContent({ timeout: 2_000 }))?.trim() ?? null;
-      const ok = typeof expected === 'string' ? last === expected : expected.test(last ?? '');
-      return ok ? true : undefined;
-    },
-    ms,
-    `${selector} to show ${expected}`,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message} (it shows "${last}")`);
-  });
-}
 
 async function signedInPage(role: Role, stores?: string[]) {
   const userId = await addStaff(stack, role, stores ? { stores } : {});

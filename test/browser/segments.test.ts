@@ -13,6 +13,7 @@ import type { Stack } from '../../engine/runtime/stack.ts';
 import {
   accessibility,
   screenshot,
+  shows,
   signInOnPage,
   startBrowser,
   type TestBrowser,
@@ -48,21 +49,6 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
-
-async function shows(page: Page, selector: string, expected: string | RegExp, ms = 20_000) {
-  let last: string | null = null;
-  await eventually(
-    async () => {
-      last = (await page.locator(selector).first().textContent({ timeout: 2_000 }))?.trim() ?? null;
-      const ok = typeof expected === 'string' ? last === expected : expected.test(last ?? '');
-      return ok ? true : undefined;
-    },
-    ms,
-    `${selector} to show ${expected}`,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message} (it shows "${last}")`);
-  });
-}
 
 const WHEN = 'recency_days > 90';
 
@@ -168,6 +154,8 @@ describe('segments page', () => {
     await signInOnPage(page, url, userId, '/');
     const refused = await page.goto(`${url}/segments`);
     expect(refused?.status()).toBe(403);
+    await screenshot(page, 'forbidden');
+    expect(await accessibility(page)).toEqual([]);
     const manager = await signIn(url, userId);
     const save = await manager.fetch('/api/groups', {
       method: 'POST',

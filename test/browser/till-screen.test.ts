@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerView } from '../../engine/domain/customer/view.ts';
 import { cardNumberOf } from '../../engine/domain/identity/card-number.ts';
 import type { Stack } from '../../engine/runtime/stack.ts';
-import { accessibility, screenshot, startBrowser, type TestBrowser } from '../support/browser.ts';
+import {
+  accessibility,
+  screenshot,
+  shows as showsOn,
+  startBrowser,
+  type TestBrowser,
+} from '../support/browser.ts';
 import { saleInput, uniqueId } from '../support/events.ts';
 import { eventually, startTestStack, testSettings } from '../support/stack.ts';
 import { connectTill, type TestTill } from '../support/till-client.ts';
@@ -54,21 +60,9 @@ async function viewUntil(what: string, ok: (view: CustomerView) => boolean): Pro
   );
 }
 
-/** Waits until the element shows `expected`; fails naming what it showed last. */
-async function shows(selector: string, expected: string | RegExp, ms = 20_000) {
-  let last: string | null = null;
-  await eventually(
-    async () => {
-      last = (await page.locator(selector).first().textContent({ timeout: 2_000 }))?.trim() ?? null;
-      const ok = typeof expected === 'string' ? last === expected : expected.test(last ?? '');
-      return ok ? true : undefined;
-    },
-    ms,
-    `${selector} to show ${expected}`,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message} (it shows "${last}")`);
-  });
-}
+/** Waits until the element on the till's page shows `expected`. */
+const shows = (selector: string, expected: string | RegExp, ms?: number) =>
+  showsOn(page, selector, expected, ms);
 
 const numberIn = async (selector: string) =>
   Number(((await page.locator(selector).textContent()) ?? '').replace(/[^0-9−-]/g, ''));
@@ -168,7 +162,7 @@ describe('the till screen', () => {
   it('parses the cashier’s amounts as decimals, never through a float', async () => {
     const inputs = ['4.35', '0.29', '19.99', '1005', '12,5', '1.005', 'abc', '-1'];
     // A string, evaluated by the page itself: the module is the page's own, as it serves it.
-    const parsed = await page.evaluate(`import('/assets/money.js').then(({ parseMoney }) =>
+    const parsed = await page.evaluate(`import('/shared/money.js').then(({ parseMoney }) =>
       ${JSON.stringify(inputs)}.map((text) => {
         const answer = parseMoney(text, 'EUR');
         return answer.ok ? answer.minor : null;

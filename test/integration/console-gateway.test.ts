@@ -249,6 +249,7 @@ describe('pages and roles', () => {
   it('serves the scripts, the chart library and the Socket.io client, and nothing else', async () => {
     for (const path of [
       '/assets/console.js',
+      '/shared/money.js',
       '/vendor/echarts.min.js',
       '/socket.io/socket.io.min.js',
     ]) {

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { eventually } from './stack.ts';
 import { TEST_PASSWORD } from './staff.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -129,4 +130,20 @@ export async function accessibility(page: Page): Promise<AxeViolation[]> {
     }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Waits until the (first) element shows `expected`; fails naming what it showed last. */
+export async function shows(page: Page, selector: string, expected: string | RegExp, ms = 20_000) {
+  let last: string | null = null;
+  await eventually(
+    async () => {
+      last = (await page.locator(selector).first().textContent({ timeout: 2_000 }))?.trim() ?? null;
+      const ok = typeof expected === 'string' ? last === expected : expected.test(last ?? '');
+      return ok ? true : undefined;
+    },
+    ms,
+    `${selector} to show ${expected}`,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (it shows "${last}")`);
+  });
 }
