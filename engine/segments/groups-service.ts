@@ -25,7 +25,6 @@ export const groupsRequest = z.discriminatedUnion('action', [
   }),
   z.strictObject({ action: z.literal('remove'), id: segmentId, by: staffId }),
 ]);
-export type GroupsRequest = z.input<typeof groupsRequest>;
 
 export function startGroupsService(
   nc: NatsConnection,

@@ -21,7 +21,6 @@ import { ClienteleError, issuesOf } from '../../engine/domain/error-codes.ts';
 import {
   may,
   type Permission,
-  permissions,
   ROLE_PERMISSIONS,
   type StaffMember,
 } from '../../engine/domain/staff/roles.ts';
@@ -175,6 +174,3 @@ function tooManyAttempts(msBeforeNext: number): ClienteleError {
     { field: 'userId', message: `too many failed sign-ins: try again in ${minutes} min` },
   ]);
 }
-
-/** Every permission, for the page's navigation. */
-export const ALL_PERMISSIONS = permissions;
