@@ -19,7 +19,10 @@ export function versionSpans(versions) {
   }));
 }
 
+// Days are text (YYYY-MM-DD), compared as text: Math.max and Math.min would not do.
+// biome-ignore lint/complexity/useMathMinMax: strings, not numbers
 const later = (a, b) => (a === undefined ? b : b === undefined ? a : a > b ? a : b);
+// biome-ignore lint/complexity/useMathMinMax: strings, not numbers
 const earlier = (a, b) => (a === undefined ? b : b === undefined ? a : a < b ? a : b);
 
 /**

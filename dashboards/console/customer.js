@@ -2,8 +2,9 @@
 // their expiry (the live workflow's state), the ledger and the timeline (from the analytics
 // store), the state as of a chosen day (rebuilt from the log), and what a candidate program would
 // have done for them (what-if.js). Every read is audited by the server before it answers.
+
+import { count, grouped, money } from '/shared/money.js';
 import { ApiError, getJson, postJson } from './api.js';
-import { count, grouped, money } from './format.js';
 import { h, startShell } from './shell.js';
 import { customerWhatIf } from './what-if.js';
 

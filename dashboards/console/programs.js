@@ -4,9 +4,10 @@
 import { getJson } from './api.js';
 import { addDays, inForce, overlaps, ruleSpans, versionSpans } from './calendar.js';
 import { h, startShell } from './shell.js';
+import { programWhatIf } from './what-if.js';
 
 const $ = (id) => document.getElementById(id);
-await startShell();
+const session = await startShell();
 const today = new Date().toISOString().slice(0, 10);
 
 function timeline(rows, view) {
@@ -58,7 +59,7 @@ function timeline(rows, view) {
     series: [
       {
         type: 'custom',
-        renderItem: (params, api) => {
+        renderItem: (_params, api) => {
           const row = api.value(0);
           const start = api.coord([api.value(1), row]);
           const end = api.coord([api.value(2), row]);
@@ -212,6 +213,7 @@ try {
       ),
     );
   }
+  programWhatIf($('program-what-if'), session);
   document.body.dataset.loaded = 'true';
 } catch (err) {
   $('problem').textContent = `The programs could not be loaded: ${err.message}`;

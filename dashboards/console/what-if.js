@@ -2,8 +2,9 @@
 // publishing, for every customer (the program calendar). The server replays the stored events of
 // the period under the candidate and under the versions in force; nothing is changed. A program
 // with mistakes comes back with each mistake and its line.
+
+import { grouped, money } from '/shared/money.js';
 import { getJson, postJson } from './api.js';
-import { grouped, money } from './format.js';
 import { h } from './shell.js';
 
 const DAY = 86_400_000;
@@ -11,6 +12,7 @@ const POLL_MS = 1000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 const signed = (n) => (n > 0 ? `+${grouped(n)}` : grouped(n));
 const tierName = (tier) => (tier === '-' ? 'none' : tier);
+const counted = (n, one, many) => `${grouped(n)} ${n === 1 ? one : many}`;
 
 /** `… (line 7)` or `… (line 3, column 5)` at the end of a message: the line, and the rest. */
 function located(issue) {
@@ -28,7 +30,7 @@ function located(issue) {
  * Each issue of a refusal (an ApiError, or a failed job's error), a program's mistakes in the
  * order of their lines; else its message.
  */
-function showProblem(list, error) {
+function showProblem(box, error) {
   const issues = error?.issues ?? [];
   const items =
     issues.length > 0
@@ -44,8 +46,8 @@ function showProblem(list, error) {
             ),
           )
       : [h('li', {}, error?.message ?? 'The what-if could not be run.')];
-  list.replaceChildren(...items);
-  list.hidden = false;
+  box.firstElementChild.replaceChildren(...items);
+  box.hidden = false;
 }
 
 /** The form both panels share: the candidate's YAML, the period (the last 90 days), Run. */
@@ -84,15 +86,10 @@ function candidateForm(container, prefix, { title, hint }) {
     ),
   );
   const status = h('p', { id: id('status'), className: 'what-if-status', role: 'status' });
-  const issues = h('ul', {
-    id: id('issues'),
-    className: 'what-if-issues',
-    role: 'alert',
-    hidden: true,
-  });
+  const issueList = h('ul', { id: id('issues'), className: 'what-if-issue-list' });
+  const issues = h('div', { className: 'what-if-issues', role: 'alert', hidden: true }, issueList);
   const result = h('div', { id: id('result'), className: 'what-if-result' });
   container.setAttribute('aria-labelledby', id('title'));
-  container.classList.add('what-if');
   container.hidden = false;
   container.replaceChildren(
     h('h2', { id: id('title') }, title),
@@ -198,7 +195,7 @@ function customerResult(report, currency) {
   }
   return [
     table(
-      `${report.period.from.slice(0, 10)} to ${report.period.to.slice(0, 10)}: ${grouped(report.visits)} visits, next to ${report.baseline.join(', ')}`,
+      `${report.period.from.slice(0, 10)} to ${report.period.to.slice(0, 10)}: ${counted(report.visits, 'visit', 'visits')}, next to ${report.baseline.join(', ')}`,
       ['', 'In force', 'Candidate', 'Difference'],
       rows,
     ),
@@ -300,7 +297,7 @@ function programResult(report, currency) {
   const { run } = report;
   return [
     table(
-      `${report.period.from.slice(0, 10)} to ${report.period.to.slice(0, 10)}: ${grouped(run.customers)} customers, ${grouped(run.periodEvents)} events in the period, next to ${report.baseline.join(', ')}`,
+      `${report.period.from.slice(0, 10)} to ${report.period.to.slice(0, 10)}: ${counted(run.customers, 'customer', 'customers')}, ${counted(run.periodEvents, 'event', 'events')} in the period, next to ${report.baseline.join(', ')}`,
       ['', 'In force', 'Candidate', 'Difference'],
       figures,
     ),

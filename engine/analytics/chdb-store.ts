@@ -8,6 +8,8 @@
  * chDB quirks this relies on or works around:
  * - One engine per process: a second Session on a *different* folder throws while one is open.
  * - Parameterized queries (`{name:Type}`) are serialized process-wide by chdb itself.
+ * - A connection has one stream cursor, which a statement run on it meanwhile ends: each stream
+ *   reads on a connection of its own to the same folder (connections share the one engine).
  * - close() defers teardown behind running native operations; drainPending() waits for that, so
  *   a test can open another folder afterwards.
  * - A timed-out call rejects, but the engine finishes the work in the background (no interrupt).
@@ -33,6 +35,15 @@ export function chdbPath(dataDir: string): string {
   return resolve(dataDir, 'chdb');
 }
 
+/** A connection to the chDB folder at `path` (any number share the one engine). */
+function connect(path: string): Session {
+  return new Session(path, {
+    connectionArgs: Object.entries({ ...QUERY_SETTINGS, ...TUNING_SETTINGS }).map(
+      ([name, value]) => `--${name}=${value}`,
+    ),
+  });
+}
+
 export class ChdbStore implements AnalyticsStore {
   readonly backend = 'chdb' as const;
   readonly database: string;
@@ -40,6 +51,8 @@ export class ChdbStore implements AnalyticsStore {
   private readonly session: Session;
   private readonly timeoutMs: number;
   private readonly running = new Set<Promise<unknown>>();
+  /** The connections of the streams being read. */
+  private readonly streams = new Set<Session>();
   private closed = false;
 
   private constructor(path: string, session: Session, options: StoreOptions) {
@@ -54,11 +67,7 @@ export class ChdbStore implements AnalyticsStore {
     mkdirSync(path, { recursive: true });
     let session: Session;
     try {
-      session = new Session(path, {
-        connectionArgs: Object.entries({ ...QUERY_SETTINGS, ...TUNING_SETTINGS }).map(
-          ([name, value]) => `--${name}=${value}`,
-        ),
-      });
+      session = connect(path);
     } catch (err) {
       throw new Error(
         `cannot open chDB at ${path}: ${(err as Error).message} (only one chDB folder can be open per process)`,
@@ -94,14 +103,22 @@ export class ChdbStore implements AnalyticsStore {
     return rows;
   }
 
+  /** On a connection of its own, so the sink's inserts meanwhile do not end it. */
   async *stream(sql: string, params?: QueryParams): AsyncIterable<Uint8Array> {
     if (this.closed) throw new Error('the chDB store is closed');
-    const opts = { format: 'TabSeparatedRaw' };
-    const chunks =
-      params && Object.keys(params).length > 0
-        ? this.session.queryStreamBind(sql, params, opts)
-        : this.session.queryStream(sql, opts);
-    for await (const chunk of chunks) yield chunk.raw();
+    const session = connect(this.path);
+    this.streams.add(session);
+    try {
+      const opts = { format: 'TabSeparatedRaw' };
+      const chunks =
+        params && Object.keys(params).length > 0
+          ? session.queryStreamBind(sql, params, opts)
+          : session.queryStream(sql, opts);
+      for await (const chunk of chunks) yield chunk.raw();
+    } finally {
+      this.streams.delete(session);
+      session.close();
+    }
   }
 
   async command(sql: string, params?: QueryParams): Promise<void> {
@@ -112,6 +129,7 @@ export class ChdbStore implements AnalyticsStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.running]);
+    for (const stream of this.streams) stream.close();
     this.session.close();
     await drainPending();
   }

@@ -21,13 +21,12 @@ import {
 import {
   addCustomer,
   noTotals,
-  pointsOnly,
   simulateCustomer,
-  type WhatIfOptions,
   type WhatIfTotals,
 } from '../domain/customer/what-if.ts';
 import type { CustomerEvent } from '../domain/events.ts';
 import { createProgramCatalog } from '../services/program-catalog.ts';
+import { whatIfOptions } from './what-if-options.ts';
 import type {
   BackfillJob,
   DerivedRows,
@@ -48,15 +47,7 @@ let logs = new Map<string, LoggedInput[]>();
 let carry = '';
 
 function whatIf(setup: Extract<ReplayJob, { kind: 'what-if' }>) {
-  const baseline = setup.baseline.map(pointsOnly);
-  const past = baseline.filter((p) => Date.parse(p.effectiveFrom) < Date.parse(setup.from));
-  const options: WhatIfOptions = {
-    base: setup.base,
-    baseline: createProgramCatalog(baseline),
-    candidate: createProgramCatalog([...past, pointsOnly(setup.candidate)]),
-    from: setup.from,
-    to: setup.to,
-  };
+  const options = whatIfOptions(setup);
   let totals = noTotals();
   return {
     replay: (log: CustomerLog) => addCustomer(totals, simulateCustomer(log, options)),

@@ -4,12 +4,12 @@
  * liability at the end in money, the reward cost against the margin of each earn rule, the tier
  * migration matrix, the customers the candidate treats differently, what it costs per visit, and
  * how fast the run went. Money is integer minor units in JSON; the table and CSV show it in
- * major units.
+ * major units. One customer's what-if (`svc.replay.what-if`) is reported with the same figures.
  */
 import { z } from 'zod';
 import { csvField, formatMoney, formatTable } from '../analytics/questions/format.ts';
 import type { Answer, Column } from '../analytics/questions/question.ts';
-import type { SideFigures, TierMatrix } from '../domain/customer/what-if.ts';
+import type { CustomerWhatIf, SideFigures, TierMatrix } from '../domain/customer/what-if.ts';
 import type { Simulation } from './simulate.ts';
 
 const int = z.number().int();
@@ -80,16 +80,38 @@ const METRICS: { metric: string; kind: 'points' | 'money'; of: (s: SideFigures) 
   { metric: 'reward cost (points issued)', kind: 'money', of: (s) => s.rewardCostMinor },
 ];
 
+/** The figures of both sides, with the candidate's difference. */
+function figuresOf(baseline: SideFigures, candidate: SideFigures) {
+  return METRICS.map(({ metric, kind, of }) => {
+    const a = of(baseline);
+    const b = of(candidate);
+    return { metric, kind, baseline: a, candidate: b, difference: b - a };
+  });
+}
+
+/** Each side's earn rules by name: points, cost, and the margin they were given on. */
+function rulesOf(sides: { baseline: SideFigures; candidate: SideFigures }) {
+  return (['baseline', 'candidate'] as const).flatMap((side) =>
+    Object.entries(sides[side].rules)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([rule, f]) => ({
+        rule,
+        side,
+        points: f.points,
+        costMinor: f.costMinor,
+        marginMinor: f.marginMinor,
+        costShareOfMargin:
+          f.marginMinor > 0 ? Math.round((f.costMinor / f.marginMinor) * 10_000) / 10_000 : null,
+      })),
+  );
+}
+
 export function reportOf(
   simulation: Simulation,
   context: { candidate: string; baseline: string[]; segment?: string; from: string; to: string },
 ): SimulationReport {
   const { totals } = simulation;
-  const figures = METRICS.map(({ metric, kind, of }) => {
-    const baseline = of(totals.baseline);
-    const candidate = of(totals.candidate);
-    return { metric, kind, baseline, candidate, difference: candidate - baseline };
-  });
+  const figures = figuresOf(totals.baseline, totals.candidate);
   const extraCostMinor = totals.candidate.rewardCostMinor - totals.baseline.rewardCostMinor;
   const marginPerVisit = totals.visits > 0 ? totals.marginMinor / totals.visits : 0;
   const matrices = [totals.tiers.baseline, totals.tiers.candidate];
@@ -102,19 +124,6 @@ export function reportOf(
     ),
   ].sort();
   const counts = (m: TierMatrix) => tiers.map((from) => tiers.map((to) => m[from]?.[to] ?? 0));
-  const rules = (['baseline', 'candidate'] as const).flatMap((side) =>
-    Object.entries(totals[side].rules)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([rule, f]) => ({
-        rule,
-        side,
-        points: f.points,
-        costMinor: f.costMinor,
-        marginMinor: f.marginMinor,
-        costShareOfMargin:
-          f.marginMinor > 0 ? Math.round((f.costMinor / f.marginMinor) * 10_000) / 10_000 : null,
-      })),
-  );
   return {
     period: { from: context.from, to: context.to },
     candidate: context.candidate,
@@ -144,7 +153,53 @@ export function reportOf(
       inForce: counts(totals.tiers.baseline),
       candidate: counts(totals.tiers.candidate),
     },
-    rules,
+    rules: rulesOf(totals),
+  };
+}
+
+/**
+ * One customer's what-if (the console's customer page): the same figures and earn rules as the
+ * population's report, their tier at the start and at the end under each program.
+ */
+export const customerWhatIfReport = z.strictObject({
+  ok: z.literal(true),
+  customerId: z.string(),
+  period: z.strictObject({ from: z.string(), to: z.string() }),
+  candidate: z.string(),
+  baseline: z.array(z.string()),
+  /** Inputs (events and granted requests) and visits in the period. */
+  inputs: int,
+  visits: int,
+  figures: z.array(figure),
+  /** `-` is no tier. */
+  tier: z.strictObject({ atFrom: z.string(), baseline: z.string(), candidate: z.string() }),
+  redemptionsRefused: int,
+  rules: z.array(ruleRow),
+  /** What the replay leaves out (household transfers). */
+  leftOut: z.string().optional(),
+});
+export type CustomerWhatIfReport = z.infer<typeof customerWhatIfReport>;
+
+export function customerReportOf(
+  whatIf: CustomerWhatIf,
+  context: { candidate: string; baseline: string[]; from: string; to: string },
+): CustomerWhatIfReport {
+  return {
+    ok: true,
+    customerId: whatIf.customerId,
+    period: { from: context.from, to: context.to },
+    candidate: context.candidate,
+    baseline: context.baseline,
+    inputs: whatIf.inputs,
+    visits: whatIf.visits,
+    figures: figuresOf(whatIf.baseline, whatIf.candidate),
+    tier: {
+      atFrom: whatIf.tierAtFrom,
+      baseline: whatIf.baselineTier,
+      candidate: whatIf.candidateTier,
+    },
+    redemptionsRefused: whatIf.redemptionsRefused,
+    rules: rulesOf(whatIf),
   };
 }
 

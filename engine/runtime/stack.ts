@@ -40,7 +40,9 @@ import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/id
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
 import { allVersions, openProgramStore, type ProgramStore } from '../programs/program-store.ts';
+import { startSimulateService } from '../replay/simulate-service.ts';
 import { startReplayStateService } from '../replay/state-service.ts';
+import { startWhatIfService } from '../replay/what-if-service.ts';
 import { startGroupRefresh } from '../segments/group-refresh.ts';
 import { startGroupsService } from '../segments/groups-service.ts';
 import { createProgramCatalog, type MutableProgramCatalog } from '../services/program-catalog.ts';
@@ -323,6 +325,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         catalog: currentCatalog,
       });
       cleanup('replay state service', () => r.stop());
+      // And the what-ifs of candidate programs: one customer's, and every customer's as a job.
+      const whatIf = {
+        store,
+        logger,
+        base: baseProgram(settings.loyalty),
+        versions: async () => (await currentCatalog()).all(),
+      };
+      const w = startWhatIfService(nc, whatIf);
+      cleanup('what-if service', () => w.stop());
+      const sim = startSimulateService(nc, whatIf);
+      cleanup('simulate service', () => sim.stop());
     }
     let router: Router | undefined;
     if (components.includes('router')) {

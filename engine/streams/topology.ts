@@ -103,6 +103,13 @@ export const TIMELINE_SUBJECT = 'svc.analytics.customer-timeline';
  * (`engine/replay/state-service.ts`), answered where the analytics store is held.
  */
 export const REPLAY_STATE_SUBJECT = 'svc.replay.state';
+/**
+ * A candidate program's what-if for one customer (`engine/replay/what-if-service.ts`), and the
+ * same over every customer as a job started and then polled (`engine/replay/simulate-service.ts`),
+ * both answered where the analytics store is held.
+ */
+export const REPLAY_WHAT_IF_SUBJECT = 'svc.replay.what-if';
+export const REPLAY_SIMULATE_SUBJECT = 'svc.replay.simulate';
 /** The analytics questions (`engine/analytics/questions`), answered where the store is held. */
 export const QUESTION_SUBJECT = 'svc.analytics.question';
 /** Saving and removing marketers' groups (`engine/segments/groups-service.ts`), likewise. */

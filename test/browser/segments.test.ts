@@ -5,7 +5,6 @@
  * API lists, the export audited); a store manager reaches none of it.
  */
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { writeGenerated } from '../../engine/generator/write.ts';

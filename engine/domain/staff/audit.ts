@@ -19,6 +19,8 @@ export const auditActions = [
   'customer.timeline',
   /** Their state rebuilt as of a moment. */
   'customer.state',
+  /** Their period replayed under a candidate program (detail: the period). */
+  'customer.what-if',
   /** A search that found them (detail: by what kind of identifier). */
   'customer.search',
   /** A refused read: the customer was not theirs to see. */
@@ -29,6 +31,8 @@ export const auditActions = [
   'customer.confidential',
   /** A segment's or group's members exported. */
   'members.export',
+  /** A draft program's what-if over every customer started (detail: the period). */
+  'program.what-if',
 ] as const;
 export const auditAction = z.enum(auditActions);
 export type AuditAction = z.infer<typeof auditAction>;
