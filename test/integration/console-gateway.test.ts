@@ -229,6 +229,8 @@ describe('pages and roles', () => {
         { path: '/', label: 'Console' },
         { path: '/customers', label: 'Customers' },
         { path: '/segments', label: 'Segments' },
+        { path: '/programs', label: 'Programs' },
+        { path: '/stores', label: 'Stores' },
       ],
       currency: 'EUR',
       pointValue: { points: 100, minor: 100 },
