@@ -39,6 +39,7 @@ import type { AnalyticsStore } from '../../engine/analytics/store.ts';
 import { type RunningServer, startNatsServer } from '../../engine/runtime/servers.ts';
 import { DEAD_LETTER_HEADERS } from '../../engine/streams/dead-letter.ts';
 import {
+  AUDIT_STREAM,
   CUES_STREAM,
   cueSubject,
   DEAD_LETTER_STREAM,
@@ -130,6 +131,7 @@ describe('analytics sink', () => {
       [CUES_STREAM]: 'cues.>',
       [TRIGGERS_STREAM]: 'triggers.>',
       [FRAUD_STREAM]: 'fraud.>',
+      [AUDIT_STREAM]: 'audit.>',
       [DEAD_LETTER_STREAM]: 'deadletter.>',
     };
     for (const [name, subject] of Object.entries(subjects)) {
