@@ -63,7 +63,7 @@ function scoped(
     throw err;
   }
   if (!takesStores) {
-    return forbiddenFor(member, `sees only their stores' figures, and ${question} is not by store`);
+    return forbiddenFor(member, `sees only its stores' figures, and ${question} is not by store`);
   }
   const asked = params.stores
     ?.split(',')

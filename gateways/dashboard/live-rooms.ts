@@ -105,7 +105,7 @@ export async function startLiveRooms(deps: LiveRoomsDeps): Promise<LiveRooms> {
     if (stores === undefined && !reachesAllStores(member)) {
       return forbiddenFor(
         member,
-        `watches only their stores (${member.stores?.join(', ')})`,
+        `watches only its stores (${member.stores?.join(', ')})`,
       ).toAnswer();
     }
     const foreign = (stores ?? []).filter((s) => !reachesStore(member, s));

@@ -96,7 +96,9 @@ export const allow =
   };
 
 export const forbiddenFor = (member: Pick<StaffMember, 'role'>, message: string) =>
-  new ClienteleError('forbidden', [{ field: 'role', message: `a ${member.role} ${message}` }]);
+  new ClienteleError('forbidden', [
+    { field: 'role', message: `the ${member.role} role ${message}` },
+  ]);
 
 /** The sign-in routes, and the session check in front of every other `/api/*` route. */
 export function addStaffAuth(app: Hono<ConsoleEnv>, deps: StaffAuthDeps): void {

@@ -73,7 +73,7 @@ export const staffMember = z
       ctx.addIssue({
         code: 'custom',
         path: ['stores'],
-        message: `a ${member.role} works in named stores: give them`,
+        message: `are needed: the ${member.role} role works in named stores`,
       });
     }
   });
