@@ -159,8 +159,8 @@ export async function startLiveRooms(deps: LiveRoomsDeps): Promise<LiveRooms> {
     });
   const subscriptions = [
     subscribe(EVENT_SUBJECTS, retailEvent, (live, e, at) => live.addEvent(e, at)),
-    subscribe(LEDGER_SUBJECTS, ledgerEntry, (live, e, at) => live.addLedgerEntry(e, at)),
-    subscribe(CUE_SUBJECTS, cue, (live, c, at) => live.addCue(c, at)),
+    subscribe(LEDGER_SUBJECTS, ledgerEntry, (live, e) => live.addLedgerEntry(e)),
+    subscribe(CUE_SUBJECTS, cue, (live, c) => live.addCue(c)),
   ];
   await nc.flush();
 

@@ -42,7 +42,7 @@ function cue(cueId: string): Cue {
 }
 
 describe('live figures', () => {
-  it('adds up sales, revenue, registrations, points, cues and stores', () => {
+  it('adds up the last minute’s sales and revenue, and the events per second', () => {
     const live = new LiveFigures();
     const sale1 = event(saleInput()); // 3998
     const sale2 = event(
@@ -66,95 +66,65 @@ describe('live figures', () => {
     );
     expect(live.addEvent(sale1, at(0))).toBe(true);
     expect(live.addEvent(sale2, at(1))).toBe(true);
-    live.addEvent(event(registrationInput()), at(2));
-    live.addLedgerEntry(ledger({ points: 39 }), at(2));
-    live.addLedgerEntry(ledger({ points: 13, storeId: 'S002' }), at(2));
-    live.addCue(cue('c1'), at(3));
+    expect(live.addEvent(event(registrationInput()), at(2))).toBe(true);
 
-    const f = live.figures(at(3));
-    expect(f.at).toBe('2026-11-20T10:00:03.000Z');
-    expect(f.total).toEqual({
-      events: 3,
-      sales: 2,
-      returns: 0,
-      registrations: 1,
-      anonymousSales: 1,
-      revenue: { EUR: 3998 + 1300 },
-      refunds: {},
-      pointsIssued: 52,
-      pointsReversed: 0,
-      cues: 1,
+    // A registration is an event but no sale; 3 events within the last 10 s.
+    expect(live.figures(at(3))).toEqual({
+      eventsPerSecond: 0.3,
+      lastMinute: { sales: 2, revenue: { EUR: 3998 + 1300 } },
     });
-    expect(f.lastMinute).toEqual(f.total);
-    expect(f.anonymousShare).toBe(0.5);
-    expect(f.stores).toEqual([
-      { storeId: 'S001', sales: 1, returns: 0, revenue: { EUR: 3998 } },
-      { storeId: 'S002', sales: 1, returns: 0, revenue: { EUR: 1300 } },
-    ]);
-    // 3 events within the last 10 s.
-    expect(f.eventsPerSecond).toBeCloseTo(0.3);
-    expect(f.eventsPerSecondSeries).toHaveLength(60);
-    expect(f.eventsPerSecondSeries.slice(-4)).toEqual([1, 1, 1, 0]);
   });
 
-  it('subtracts returns from revenue and counts reversed points', () => {
+  it('has nothing to show before the first event', () => {
+    expect(new LiveFigures().figures(at(0))).toEqual({
+      eventsPerSecond: 0,
+      lastMinute: { sales: 0, revenue: {} },
+    });
+  });
+
+  it('subtracts refunds from revenue, counting a return as an event but not a sale', () => {
     const live = new LiveFigures();
     const sale = saleInput();
     live.addEvent(event(sale), at(0));
     live.addEvent(event(returnInput({ transactionId: sale.transactionId })), at(1)); // refunds 3798
-    live.addLedgerEntry(ledger({ kind: 'earn', points: 39 }), at(0));
-    live.addLedgerEntry(ledger({ kind: 'reverse', points: -37, balanceAfter: 2 }), at(1));
 
-    const f = live.figures(at(1));
-    expect(f.total.sales).toBe(1);
-    expect(f.total.returns).toBe(1);
-    expect(f.total.revenue).toEqual({ EUR: 200 });
-    expect(f.total.refunds).toEqual({ EUR: 3798 });
-    expect(f.total.pointsIssued).toBe(39);
-    expect(f.total.pointsReversed).toBe(37);
-    expect(f.stores).toEqual([{ storeId: 'S001', sales: 1, returns: 1, revenue: { EUR: 200 } }]);
-  });
-
-  it('counts a revised ledger line (a second return of one sale) by its difference, once', () => {
-    const live = new LiveFigures();
-    const line = { entryId: 'c-0000001/tx-9/reverse', kind: 'reverse' as const };
-    live.addLedgerEntry(ledger({ ...line, revision: 200, points: -2 }), at(0));
-    live.addLedgerEntry(ledger({ ...line, revision: 3998, points: -39 }), at(1));
-    // A late copy of the first revision changes nothing.
-    expect(live.addLedgerEntry(ledger({ ...line, revision: 200, points: -2 }), at(2))).toBe(false);
-    expect(live.figures(at(2)).total.pointsReversed).toBe(39);
+    expect(live.figures(at(1))).toEqual({
+      eventsPerSecond: 0.2,
+      lastMinute: { sales: 1, revenue: { EUR: 200 } },
+    });
   });
 
   it('keeps currencies apart', () => {
     const live = new LiveFigures();
     live.addEvent(event(saleInput()), at(0));
     live.addEvent(event(saleInput({ currency: 'GBP' })), at(0));
-    expect(live.figures(at(0)).total.revenue).toEqual({ EUR: 3998, GBP: 3998 });
+    expect(live.figures(at(0)).lastMinute.revenue).toEqual({ EUR: 3998, GBP: 3998 });
   });
 
-  it('forgets events older than 60 s in the window, but not in the totals', () => {
+  it('forgets events older than 60 s', () => {
     const live = new LiveFigures();
     live.addEvent(event(saleInput()), at(0));
-    live.addCue(cue('c1'), at(0));
-    live.addEvent(event(saleInput()), at(30));
+    live.addEvent(event(saleInput({ currency: 'GBP' })), at(30));
 
-    const mid = live.figures(at(59));
-    expect(mid.lastMinute.sales).toBe(2);
-    expect(mid.lastMinute.cues).toBe(1);
-    expect(mid.eventsPerSecond).toBe(0);
+    expect(live.figures(at(59)).lastMinute).toEqual({
+      sales: 2,
+      revenue: { EUR: 3998, GBP: 3998 },
+    });
+    expect(live.figures(at(60)).lastMinute).toEqual({ sales: 1, revenue: { GBP: 3998 } });
+    expect(live.figures(at(95))).toEqual({
+      eventsPerSecond: 0,
+      lastMinute: { sales: 0, revenue: {} },
+    });
+  });
 
-    const later = live.figures(at(60));
-    expect(later.lastMinute.sales).toBe(1);
-    expect(later.lastMinute.revenue).toEqual({ EUR: 3998 });
-    expect(later.lastMinute.cues).toBe(0);
-    expect(later.eventsPerSecondSeries.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(later.total.sales).toBe(2);
-    expect(later.total.revenue).toEqual({ EUR: 7996 });
-
-    const gone = live.figures(at(95));
-    expect(gone.lastMinute.sales).toBe(0);
-    expect(gone.lastMinute.revenue).toEqual({});
-    expect(gone.total.sales).toBe(2);
+  it('leaves out an event whose second has already left the window, and one after `now`', () => {
+    const live = new LiveFigures();
+    live.addEvent(event(saleInput()), at(70));
+    // New (so the push says something moved) but too late to count.
+    expect(live.addEvent(event(saleInput()), at(5))).toBe(true);
+    expect(live.figures(at(70)).lastMinute.sales).toBe(1);
+    // Asked about an earlier instant, the sale of second 70 is not there yet.
+    expect(live.figures(at(69)).lastMinute.sales).toBe(0);
   });
 
   it('averages events per second over the last 10 s', () => {
@@ -165,26 +135,47 @@ describe('live figures', () => {
     expect(live.figures(at(19)).eventsPerSecond).toBe(4);
     // Five seconds without events: half of the last 10 s were busy.
     expect(live.figures(at(24)).eventsPerSecond).toBe(2);
+    // The minute still holds all 80 sales.
+    expect(live.figures(at(24)).lastMinute).toEqual({ sales: 80, revenue: { EUR: 80 * 3998 } });
   });
 
-  it('counts an event, ledger entry or cue seen twice once', () => {
+  it('counts an event seen twice once, and tells a repeated ledger entry or cue from a new one', () => {
     const live = new LiveFigures();
     const sale = event(saleInput());
     const entry = ledger();
     expect(live.addEvent(sale, at(0))).toBe(true);
     expect(live.addEvent(sale, at(1))).toBe(false);
-    expect(live.addLedgerEntry(entry, at(0))).toBe(true);
-    expect(live.addLedgerEntry(entry, at(1))).toBe(false);
-    expect(live.addCue(cue('c1'), at(0))).toBe(true);
-    expect(live.addCue(cue('c1'), at(1))).toBe(false);
-    const f = live.figures(at(1));
-    expect(f.total).toMatchObject({ events: 1, sales: 1, pointsIssued: 39, cues: 1 });
-    expect(f.total.revenue).toEqual({ EUR: 3998 });
+    expect(live.addLedgerEntry(entry)).toBe(true);
+    expect(live.addLedgerEntry(entry)).toBe(false);
+    expect(live.addCue(cue('c1'))).toBe(true);
+    expect(live.addCue(cue('c1'))).toBe(false);
+    expect(live.addCue(cue('c2'))).toBe(true);
+    // Ledger entries and cues move none of the figures.
+    expect(live.figures(at(1))).toEqual({
+      eventsPerSecond: 0.1,
+      lastMinute: { sales: 1, revenue: { EUR: 3998 } },
+    });
   });
 
-  it('has no anonymous share before the first sale', () => {
+  it('takes a revised ledger line (a second return of one sale) as new, not a late older copy', () => {
     const live = new LiveFigures();
-    live.addEvent(event(registrationInput()), at(0));
-    expect(live.figures(at(0)).anonymousShare).toBeNull();
+    const line = { entryId: 'c-0000001/tx-9/reverse', kind: 'reverse' as const };
+    expect(live.addLedgerEntry(ledger({ ...line, revision: 200, points: -2 }))).toBe(true);
+    expect(live.addLedgerEntry(ledger({ ...line, revision: 3998, points: -39 }))).toBe(true);
+    expect(live.addLedgerEntry(ledger({ ...line, revision: 200, points: -2 }))).toBe(false);
+    expect(live.addLedgerEntry(ledger({ ...line, revision: 3998, points: -39 }))).toBe(false);
+  });
+
+  it('remembers only the latest ids, so memory stays bounded', () => {
+    const live = new LiveFigures({ rememberIds: 2 });
+    const [a, b, c] = [event(saleInput()), event(saleInput()), event(saleInput())];
+    for (const e of [a, b, c]) expect(live.addEvent(e, at(0))).toBe(true);
+    expect(live.addEvent(c, at(0))).toBe(false);
+    // `a` was forgotten when `c` came: it counts again.
+    expect(live.addEvent(a, at(0))).toBe(true);
+    expect(live.figures(at(0)).lastMinute.sales).toBe(4);
+    for (const id of ['c1', 'c2', 'c3']) expect(live.addCue(cue(id))).toBe(true);
+    expect(live.addCue(cue('c1'))).toBe(true);
+    expect(live.addCue(cue('c3'))).toBe(false);
   });
 });
