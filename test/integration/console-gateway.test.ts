@@ -248,7 +248,7 @@ describe('pages and roles', () => {
     ]);
   });
 
-  it('serves the scripts, the chart library and the Socket.io client, and nothing else', async () => {
+  it('serves the scripts, the shared style sheet, the chart library and the Socket.io client, and nothing else', async () => {
     for (const path of [
       '/assets/console.js',
       '/shared/money.js',
@@ -259,6 +259,9 @@ describe('pages and roles', () => {
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/javascript/);
     }
+    const base = await fetch(`${url}/shared/base.css`);
+    expect(base.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await base.text()).toContain('.panel');
     for (const path of [
       '/assets/..%2f..%2fpackage.json',
       '/assets/.env',
