@@ -1,5 +1,6 @@
-// Finds a customer by card, account number, phone, e-mail or id, and opens their page. What was
-// typed goes to the server only; the audit log notes how the customer was found, not the value.
+// Finds customers by card, account number, phone, e-mail, id or name: one found by an identifier
+// opens at once, a name lists those of that name the member may see. What was typed goes to the
+// server only; the audit log notes how each customer was found, not the value.
 import { ApiError, getJson } from './api.js';
 import { startShell } from './shell.js';
 
@@ -11,13 +12,39 @@ const MESSAGES = {
   forbidden: 'This customer is not yours to see (another store’s, or confidential).',
 };
 
+function list(customers, more) {
+  const items = customers.map(({ customerId, givenName, familyName }) => {
+    const item = document.createElement('li');
+    const link = document.createElement('a');
+    link.href = `/customers/${encodeURIComponent(customerId)}`;
+    link.textContent = [givenName, familyName].filter(Boolean).join(' ') || customerId;
+    const id = document.createElement('span');
+    id.className = 'muted';
+    id.textContent = ` ${customerId}`;
+    item.append(link, id);
+    return item;
+  });
+  $('found').replaceChildren(...items);
+  $('more').hidden = !more;
+  $('results').hidden = false;
+}
+
 $('search').addEventListener('submit', async (event) => {
   event.preventDefault();
   $('problem').hidden = true;
-  const query = new URLSearchParams({ by: $('by').value, value: $('value').value });
+  $('results').hidden = true;
+  const by = $('by').value;
+  const query = new URLSearchParams({ by, value: $('value').value });
   try {
-    const { customerId } = await getJson(`/api/customers?${query}`);
-    window.location.assign(`/customers/${encodeURIComponent(customerId)}`);
+    const { customers, more } = await getJson(`/api/customers?${query}`);
+    if (by !== 'name') {
+      window.location.assign(`/customers/${encodeURIComponent(customers[0].customerId)}`);
+    } else if (customers.length === 0) {
+      $('problem').textContent = 'None of your customers has this name.';
+      $('problem').hidden = false;
+    } else {
+      list(customers, more);
+    }
   } catch (err) {
     $('problem').textContent =
       err instanceof ApiError ? (MESSAGES[err.code] ?? err.message) : String(err);

@@ -29,7 +29,7 @@ import { startQuestionsService } from '../analytics/questions-service.ts';
 import { createSink, type Sink, type SinkOptions } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
-import { openProfileStore } from '../customer-view/profile-store.ts';
+import { openProfileStore, type ProfileStore } from '../customer-view/profile-store.ts';
 import { openSummaryStore, type SummaryStore } from '../customer-view/summary-store.ts';
 import { activityLog } from '../fraud/activity-log.ts';
 import { openFlagStore } from '../fraud/flag-store.ts';
@@ -231,6 +231,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return index;
     };
 
+    let profileStore: ProfileStore | undefined;
+    /** The profile store, opened once for whichever component needs it first. */
+    const profiles = async () => {
+      profileStore ??= await openProfileStore(nc, {
+        hash: keyedHash(settings.identity.contactHashKey),
+        replicas: settings.nats.replicas,
+      });
+      return profileStore;
+    };
+
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
     const stopWorker = async () => {
@@ -347,12 +357,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logger,
         observe: options.observeDeliveries,
         programs,
-        profiles: await openProfileStore(nc, replicas),
+        profiles: await profiles(),
         summaries,
       });
       router = r;
       await r.start();
       cleanup('router', () => r.stop());
+      // Profiles kept before names were indexed become findable by name (once; in the background).
+      const stopIndexing = new AbortController();
+      const indexing = (await profiles())
+        .indexNames({
+          signal: stopIndexing.signal,
+          progress: (done) => logger.info({ done }, 'indexing customers’ names'),
+        })
+        .then((done) => {
+          if (done > 0) logger.info({ done }, 'customers’ names indexed');
+        })
+        .catch((err) => logger.error({ err }, 'indexing customers’ names failed'));
+      cleanup('name indexing', async () => {
+        stopIndexing.abort();
+        await indexing;
+      });
     }
     // Look-ups and redemptions noted for the anti-fraud watch.
     const activity = activityLog(js, logger);
@@ -410,7 +435,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const v = startCustomerViewService({
         nc,
         index,
-        profiles: await openProfileStore(nc, replicas),
+        profiles: await profiles(),
         summaries: summaries as SummaryStore,
         households,
         flags,
@@ -474,6 +499,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           catalog: currentCatalog,
           versions: publishedVersions,
           lookUp: async (identifier) => (await identityIndex()).lookUp(identifier),
+          findByName: (await profiles()).findByName,
           audit: auditLog(js),
           js,
           eventTime,

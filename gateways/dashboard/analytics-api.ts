@@ -7,7 +7,7 @@
  * export of who is in one. Staff who work in named stores ask only the questions that take
  * stores, about their own stores: the `stores` parameter is theirs when not given, and a store
  * not theirs is refused. An export of who is in a group or segment is written to the audit log.
- * The members' portrait (SLOW_MOVING) is answered from a five-minute cache.
+ * The members' portrait and other slow-moving answers come from slow-answers.ts.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context, Hono } from 'hono';
@@ -24,6 +24,7 @@ import {
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import { QUESTION_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
+import { SLOW_MOVING, type SlowAnswers } from './slow-answers.ts';
 import { type ConsoleEnv, fail, forbiddenFor } from './staff-auth.ts';
 
 /** What each question needs beyond `figures`, the default. */
@@ -78,28 +79,10 @@ function scoped(
   return { ...params, stores: (asked?.length ? asked : member.stores).join(',') };
 }
 
-/**
- * Questions whose answers move over days and weeks, not with each sale (the members' portrait:
- * cohorts, RFM over a year, age bands, lifetime value, clusters; members by tier; who has not been
- * seen for weeks), answered from a short cache shared by every member: the console asks them on
- * every visit, and each costs a pass over every customer.
- */
-const SLOW_MOVING = new Set([
-  'cohorts',
-  'rfm',
-  'demographics',
-  'clv',
-  'clusters',
-  'tiers',
-  'not-seen',
-]);
-const SLOW_MOVING_TTL_MS = 5 * 60_000;
-
 export function addAnalyticsRoutes(
   app: Hono<ConsoleEnv>,
-  deps: { nc: NatsConnection; audit: AuditLog; now?: () => number },
+  deps: { nc: NatsConnection; audit: AuditLog; slow: SlowAnswers },
 ): void {
-  const slowMoving = answerCache(SLOW_MOVING_TTL_MS, deps.now ?? Date.now);
   app.get('/api/analytics/:question', async (c) => {
     const { format = 'json', [AS_OF]: asOf, ...asked } = c.req.query();
     if (format !== 'json' && format !== 'csv') {
@@ -126,9 +109,7 @@ export function addAnalyticsRoutes(
     }
     const request = { question, params, ...(asOf === undefined ? {} : { asOf }) };
     const answer = SLOW_MOVING.has(question)
-      ? await slowMoving.get(JSON.stringify(request), () =>
-          askService(deps.nc, QUESTION_SUBJECT, request),
-        )
+      ? await deps.slow.get(request)
       : await askService(deps.nc, QUESTION_SUBJECT, request);
     if (!answer.ok) return c.json(answer, httpStatus(answer.error.code));
     const parsed = questionAnswer.safeParse(answer);
@@ -141,29 +122,6 @@ export function addAnalyticsRoutes(
     if (format === 'csv') return csv(c, parsed.data);
     return c.json(parsed.data);
   });
-}
-
-/**
- * Successful answers by request for `ttlMs`, the latest 200; a request already being asked waits
- * for that answer rather than asking again.
- */
-function answerCache(ttlMs: number, now: () => number) {
-  type Answer = Awaited<ReturnType<typeof askService>>;
-  const kept = new Map<string, { at: number; answer: Promise<Answer> }>();
-  return {
-    get(key: string, ask: () => Promise<Answer>): Promise<Answer> {
-      const hit = kept.get(key);
-      if (hit && now() - hit.at < ttlMs) return hit.answer;
-      const answer = ask();
-      kept.delete(key);
-      kept.set(key, { at: now(), answer });
-      if (kept.size > 200) kept.delete(kept.keys().next().value as string);
-      void answer.then((a) => {
-        if (!a.ok && kept.get(key)?.answer === answer) kept.delete(key);
-      });
-      return answer;
-    },
-  };
 }
 
 function csv(c: Context, answer: QuestionAnswer) {

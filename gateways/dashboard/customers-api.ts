@@ -2,9 +2,12 @@
  * The customer pages' API, for staff who may read customers, about customers they reach
  * (customer-access.ts), every read written to the audit log before it is answered:
  *
- * - `GET /api/customers?by=card|account|phone|email|id&value=…`: who holds the identifier (a
- *   blocked or lost card too: the service desk finds its holder). The audit notes how the
- *   customer was found, never the value.
+ * - `GET /api/customers?by=card|account|phone|email|id|name&value=…`: the customers found, as
+ *   `customers: [{ customerId, givenName?, familyName? }]` and `more` when some were left out.
+ *   An identifier finds its holder (a blocked or lost card too: the service desk finds its
+ *   holder); a name (the family name, or given and family names, in any order) finds up to
+ *   NAME_MATCHES_SHOWN customers, those the member does not reach left out unsaid. The audit
+ *   notes how each customer listed was found, never the value.
  * - `GET /api/customers/<id>`: the 360 view with the profile (`svc.customer.view`, full scope),
  *   and whether the record is confidential and to whom.
  * - `GET /api/customers/<id>/timeline?before=…&limit=…`: events, ledger lines, cues, triggers,
@@ -13,6 +16,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import type { NameMatch, ProfileStore } from '../../engine/customer-view/profile-store.ts';
 import { timelineAnswer } from '../../engine/domain/customer/timeline.ts';
 import { ClienteleError, httpStatus, issuesOf } from '../../engine/domain/error-codes.ts';
 import { instant } from '../../engine/domain/events.ts';
@@ -23,22 +27,26 @@ import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
 import { TIMELINE_SUBJECT, VIEW_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import type { CustomerAccess } from './customer-access.ts';
+import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
 
 /** The store the console's requests speak for (the back office's). */
 export const CONSOLE_STORE = 'HQ';
 
+/** How many customers a search by name lists (a longer list asks for the given name too). */
+export const NAME_MATCHES_SHOWN = 25;
+
 export interface CustomersApiDeps {
   nc: NatsConnection;
   lookUp: IdentityIndex['lookUp'];
+  findByName: ProfileStore['findByName'];
   access: CustomerAccess;
   audit: AuditLog;
   directory: Pick<StaffDirectory, 'confidentialTo'>;
 }
 
 const searchQuery = z.strictObject({
-  by: z.enum(['card', 'account', 'phone', 'email', 'id']),
+  by: z.enum(['card', 'account', 'phone', 'email', 'id', 'name']),
   value: z.string().trim().min(1, 'is empty').max(254),
 });
 
@@ -58,40 +66,39 @@ function identifierOf(by: 'card' | 'account' | 'phone' | 'email', value: string)
 export function addCustomerRoutes(app: Hono<ConsoleEnv>, deps: CustomersApiDeps): void {
   const reader = (c: Context<ConsoleEnv>) => c.get('signedIn').member;
 
-  /** Refuses (and audits the refusal) unless the member reaches the customer. */
-  async function checked(c: Context<ConsoleEnv>, customerId: string) {
-    const member = reader(c);
-    const refused = await deps.access(member, customerId);
-    if (refused?.code === 'forbidden') {
-      await deps.audit.record({
-        userId: member.userId,
-        role: member.role,
-        action: 'customer.refused',
-        customerId,
-        detail: c.req.path.replace(customerId, ':id'),
-      });
-    }
-    return refused;
-  }
+  const checked = (c: Context<ConsoleEnv>, customerId: string) =>
+    deps.access.check(reader(c), customerId, askedOf(c));
 
   app.get('/api/customers', allow('customers.read'), async (c) => {
     const query = searchQuery.safeParse(c.req.query());
     if (!query.success)
       return fail(c, new ClienteleError('invalid_request', issuesOf(query.error.issues)));
     const { by, value } = query.data;
+    const member = reader(c);
+    const searched = (customerId: string) =>
+      deps.audit.record({
+        userId: member.userId,
+        role: member.role,
+        action: 'customer.search',
+        customerId,
+        detail: `by ${by}`,
+      });
+    if (by === 'name') {
+      const { found, more } = await deps.findByName(value, NAME_MATCHES_SHOWN);
+      const reached: NameMatch[] = [];
+      for (const match of found) {
+        // Not `checked`: a name that matches another store's customer is no request for them.
+        if (await deps.access.reaches(member, match.customerId)) reached.push(match);
+      }
+      for (const match of reached) await searched(match.customerId);
+      return c.json({ ok: true, customers: reached, more });
+    }
     const customerId =
       by === 'id' ? value : (await deps.lookUp(identifierOf(by, value))).customerId;
     const refused = await checked(c, customerId);
     if (refused) return fail(c, refused);
-    const member = reader(c);
-    await deps.audit.record({
-      userId: member.userId,
-      role: member.role,
-      action: 'customer.search',
-      customerId,
-      detail: `by ${by}`,
-    });
-    return c.json({ ok: true, customerId });
+    await searched(customerId);
+    return c.json({ ok: true, customers: [{ customerId }], more: false });
   });
 
   app.get('/api/customers/:customerId', allow('customers.read'), async (c) => {

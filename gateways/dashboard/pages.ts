@@ -15,7 +15,7 @@ import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import { may, type Permission, type StaffMember } from '../../engine/domain/staff/roles.ts';
 import type { SignedIn } from '../../engine/staff/sessions.ts';
 import { addSharedFiles, fileResponse, isPlainName } from '../shared/static-files.ts';
-import type { CustomerAccess } from './customer-access.ts';
+import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { type ConsoleEnv, SESSION_COOKIE, type StaffAuthDeps, signedInBy } from './staff-auth.ts';
 
 /** Where the pages and their assets live. */
@@ -120,7 +120,7 @@ export function addPages(
     '/customers/:customerId',
     guarded('customer.html', 'customers.read', async (c, signedIn) => {
       const customerId = c.req.param('customerId') ?? '';
-      return (await deps.access(signedIn.member, customerId)) === undefined;
+      return (await deps.access.check(signedIn.member, customerId, askedOf(c))) === undefined;
     }),
   );
 }

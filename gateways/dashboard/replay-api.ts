@@ -12,7 +12,7 @@ import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import { REPLAY_STATE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import type { CustomerAccess } from './customer-access.ts';
+import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
 
 export function addReplayRoutes(
@@ -22,7 +22,7 @@ export function addReplayRoutes(
   app.get('/api/customers/:customerId/state', allow('customers.read'), async (c) => {
     const customerId = c.req.param('customerId');
     const { member } = c.get('signedIn');
-    const refused = await deps.access(member, customerId);
+    const refused = await deps.access.check(member, customerId, askedOf(c));
     if (refused) return fail(c, refused);
     const given = c.req.query('as-of');
     const asOf = given === undefined ? undefined : momentOf(given);

@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
+import type { ProfileStore } from '../../engine/customer-view/profile-store.ts';
 import type { SummaryStore } from '../../engine/customer-view/summary-store.ts';
 import { ClienteleError } from '../../engine/domain/error-codes.ts';
 import type { Program } from '../../engine/domain/loyalty/program.ts';
@@ -19,6 +20,8 @@ import type { ProgramCatalog } from '../../engine/domain/loyalty/versions.ts';
 import type { IdentityIndex } from '../../engine/identity/identity-index.ts';
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import type { ChartMarks } from '../../engine/staff/chart-marks.ts';
+import { QUESTION_SUBJECT } from '../../engine/streams/topology.ts';
+import { askService } from '../shared/ask-service.ts';
 import { addAnalyticsRoutes } from './analytics-api.ts';
 import { customerAccess } from './customer-access.ts';
 import { addCustomerRoutes } from './customers-api.ts';
@@ -29,6 +32,12 @@ import { addPages, CONSOLE_PAGE_DIR } from './pages.ts';
 import { addProgramRoutes } from './programs-api.ts';
 import { addReplayRoutes } from './replay-api.ts';
 import { addServiceDeskRoutes, type ServiceDeskDeps } from './service-desk-api.ts';
+import {
+  CONSOLE_PORTRAIT,
+  SLOW_ANSWER_TTL_MS,
+  type SlowAnswers,
+  slowAnswers,
+} from './slow-answers.ts';
 import { addStaffAuth, type ConsoleEnv, fail, type StaffAuthDeps } from './staff-auth.ts';
 import { addWhatIfRoutes } from './what-if-api.ts';
 
@@ -46,6 +55,8 @@ export interface DashboardGatewayDeps {
   summaries: Pick<SummaryStore, 'read'>;
   /** Who holds a card, account number, phone or e-mail (the identity index). */
   lookUp: IdentityIndex['lookUp'];
+  /** Who has a name (the profile store's name index). */
+  findByName: ProfileStore['findByName'];
   /** Where every staff read of a customer is written before it is answered. */
   audit: AuditLog;
   /** Where the service desk's adjustments go, as events. */
@@ -58,6 +69,8 @@ export interface DashboardGatewayDeps {
 export interface DashboardGateway {
   /** `http://host:port`: the console's sign-in page is `<url>/sign-in`. */
   readonly url: string;
+  /** Settles once the console's slow-moving figures were first asked (slow-answers.ts). */
+  readonly warmed: Promise<void>;
   /** The live figures of all stores or one, as the browsers get them. */
   figures: LiveRooms['figures'];
   close(): Promise<void>;
@@ -65,7 +78,7 @@ export interface DashboardGateway {
 
 /** The console's HTTP routes: sign-in, the API behind it, and the pages. */
 export function createConsoleApp(
-  deps: Omit<DashboardGatewayDeps, 'intervalMs'>,
+  deps: Omit<DashboardGatewayDeps, 'intervalMs'> & { slow: SlowAnswers },
   pageDir = CONSOLE_PAGE_DIR,
 ) {
   const app = new Hono<ConsoleEnv>();
@@ -88,10 +101,14 @@ export function createConsoleApp(
   app.get('/health', (c) => c.json({ ok: true }));
   addStaffAuth(app, deps.auth);
   addMarkRoutes(app, { marks: deps.marks, now: deps.auth.now });
-  addAnalyticsRoutes(app, { nc: deps.nc, audit: deps.audit });
+  addAnalyticsRoutes(app, { nc: deps.nc, audit: deps.audit, slow: deps.slow });
   addGroupRoutes(app, { nc: deps.nc });
   addProgramRoutes(app, deps);
-  const access = customerAccess({ summaries: deps.summaries, directory: deps.auth.directory });
+  const access = customerAccess({
+    summaries: deps.summaries,
+    directory: deps.auth.directory,
+    audit: deps.audit,
+  });
   addCustomerRoutes(app, { ...deps, access, directory: deps.auth.directory });
   addServiceDeskRoutes(app, { ...deps, access });
   addReplayRoutes(app, { nc: deps.nc, access, audit: deps.audit });
@@ -105,7 +122,11 @@ export async function startDashboardGateway(
   listen: { host: string; port: number },
 ): Promise<DashboardGateway> {
   const { logger } = deps;
-  const app = createConsoleApp(deps);
+  const slow = slowAnswers({
+    ask: (request) => askService(deps.nc, QUESTION_SUBJECT, request),
+    now: Date.now,
+  });
+  const app = createConsoleApp({ ...deps, slow });
   const http = createServer(getRequestListener(app.fetch));
   const io = new Server(http, {
     // Serves /socket.io/socket.io.min.js from the socket.io package itself: no CDN.
@@ -135,11 +156,15 @@ export async function startDashboardGateway(
   const address = http.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
   logger.info({ url }, 'console listening');
+  // Refreshed a minute before they would go stale.
+  const warm = slow.keepWarm(CONSOLE_PORTRAIT, SLOW_ANSWER_TTL_MS - 60_000);
 
   return {
     url,
+    warmed: warm.warmed,
     figures: rooms.figures,
     async close() {
+      warm.stop();
       await rooms.stop();
       await io.close(); // also closes the HTTP server
     },

@@ -26,7 +26,7 @@ import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import { publishEvent } from '../../engine/streams/publish-event.ts';
 import { CARD_SUBJECT, MERGE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import type { CustomerAccess } from './customer-access.ts';
+import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { CONSOLE_STORE } from './customers-api.ts';
 import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
 
@@ -65,7 +65,7 @@ export function addServiceDeskRoutes(app: Hono<ConsoleEnv>, deps: ServiceDeskDep
   /** The member acting, once the customer is theirs to act on. */
   async function actor(c: Context<ConsoleEnv>, customerId: string) {
     const { member } = c.get('signedIn');
-    return (await deps.access(member, customerId)) ?? member;
+    return (await deps.access.check(member, customerId, askedOf(c))) ?? member;
   }
   const audited = (
     member: { userId: string; role: Parameters<AuditLog['record']>[0]['role'] },
@@ -154,7 +154,7 @@ export function addServiceDeskRoutes(app: Hono<ConsoleEnv>, deps: ServiceDeskDep
     if (member instanceof ClienteleError) return fail(c, member);
     const request = await body(c, mergeAction);
     if (request instanceof ClienteleError) return fail(c, request);
-    const absorbedRefused = await deps.access(member, request.absorbedCustomerId);
+    const absorbedRefused = await deps.access.check(member, request.absorbedCustomerId, askedOf(c));
     if (absorbedRefused) return fail(c, absorbedRefused);
     const answer = await askService(deps.nc, MERGE_SUBJECT, {
       mergeId: `console-${randomUUID()}`,

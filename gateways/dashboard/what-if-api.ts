@@ -24,7 +24,7 @@ import {
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import { REPLAY_SIMULATE_SUBJECT, REPLAY_WHAT_IF_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
-import type { CustomerAccess } from './customer-access.ts';
+import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
 
 /** The request's JSON body with what the path says, checked by the service's own schema. */
@@ -51,7 +51,7 @@ export function addWhatIfRoutes(
   app.post('/api/customers/:customerId/what-if', allow('customers.read'), async (c) => {
     const customerId = c.req.param('customerId');
     const { member } = c.get('signedIn');
-    const refused = await deps.access(member, customerId);
+    const refused = await deps.access.check(member, customerId, askedOf(c));
     if (refused) return fail(c, refused);
     const asked = await request(c, customerWhatIfRequest, { customerId });
     if (asked instanceof ClienteleError) return fail(c, asked);

@@ -32,8 +32,10 @@ const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 const miaCard = cardNumberOf('279901', 7101);
 const ottoCard = cardNumberOf('279901', 7102);
+const lucaCard = cardNumberOf('279901', 7104);
 let mia: string;
 let otto: string;
+let luca: string;
 
 async function register(profile: Record<string, unknown>, cardNumber: string) {
   const answer = (await till.socket.timeout(15_000).emitWithAck('customer:register', {
@@ -83,6 +85,10 @@ beforeAll(async () => {
     { givenName: 'Otto', familyName: 'Lind', preferredStoreId: 'S002' },
     ottoCard,
   );
+  luca = await register(
+    { givenName: 'Luca', familyName: 'Rossi', preferredStoreId: 'S002' },
+    lucaCard,
+  );
   for (const [days, amount] of [
     [30, 4_000],
     [10, 2_550],
@@ -90,6 +96,7 @@ beforeAll(async () => {
     expect(await till.send(sale(mia, days, amount))).toMatchObject({ ok: true });
   }
   expect(await till.send(sale(otto, 5, 1_000))).toMatchObject({ ok: true });
+  expect(await till.send(sale(luca, 3, 500))).toMatchObject({ ok: true });
   // The engine has applied them: the summaries carry the home stores, the ledger Mia's points.
   const marketer = await signIn(url, await addStaff(stack, 'marketer'));
   await eventually(
@@ -130,7 +137,7 @@ async function signedInPage(role: Role, stores?: string[]) {
 async function find(page: Page, by: string, value: string) {
   await page.goto(`${url}/customers`);
   await page.getByLabel('Find by').selectOption(by);
-  await page.getByLabel('Card, number or address').fill(value);
+  await page.getByLabel('Card, number, address or name').fill(value);
   await page.getByRole('button', { name: 'Find' }).click();
 }
 
@@ -198,7 +205,7 @@ describe('customer pages', () => {
   });
 
   it("keeps a store manager out of another store's customer by search, address and API", async () => {
-    const { page } = await signedInPage('store-manager', ['S002']);
+    const { page, userId } = await signedInPage('store-manager', ['S002']);
     await find(page, 'card', miaCard);
     await shows(page, '#problem', /not yours to see/);
     expect(new URL(page.url()).pathname).toBe('/customers');
@@ -217,6 +224,25 @@ describe('customer pages', () => {
       mia,
     );
     expect(state).toBe(403);
+    // Every refused route is audited, named by its route.
+    const admin = await signIn(url, await addStaff(stack, 'admin'));
+    const refusals = await eventually(
+      async () => {
+        const answer = await admin.get<{ rows: { action: string; detail: string }[] }>(
+          `/api/analytics/audit?customer=${mia}&user=${userId}`,
+        );
+        const refused = answer.body.rows.filter((r) => r.action === 'customer.refused');
+        return refused.length >= 4 ? refused.map((r) => r.detail).sort() : undefined;
+      },
+      30_000,
+      'the refusals in the audit log',
+    );
+    expect(refusals).toEqual([
+      'GET /api/customers',
+      'GET /api/customers/:customerId',
+      'GET /api/customers/:customerId/state',
+      'GET /customers/:customerId',
+    ]);
 
     // Their own store's customer opens.
     await find(page, 'card', ottoCard);
@@ -224,6 +250,70 @@ describe('customer pages', () => {
     await shows(page, 'h1', 'Otto Lind');
     expect(await accessibility(page)).toEqual([]);
     await page.close();
+  });
+
+  it('finds customers by name, only those the member may see, and opens one', async () => {
+    const { page, userId } = await signedInPage('marketer');
+    // Luca's home store comes with his first summary; wait until the engine has it.
+    const marketer = await signIn(url, userId);
+    await eventually(
+      async () => {
+        const view = await marketer.get<{ summary?: { preferredStoreId?: string } }>(
+          `/api/customers/${luca}`,
+        );
+        return view.body.summary?.preferredStoreId === 'S002' ? true : undefined;
+      },
+      30_000,
+      "Luca's home store",
+    );
+    await find(page, 'name', 'ROSSI');
+    await shows(page, '#results h2', 'Customers of that name');
+    const listed = async () =>
+      (await page.locator('#found li a').allTextContents()).map((t) => t.trim()).sort();
+    expect(await listed()).toEqual(['Luca Rossi', 'Mia Rossi']);
+    await screenshot(page, 'customers-by-name');
+    expect(await accessibility(page)).toEqual([]);
+    // The given and family names, in any order, accents and case aside.
+    await find(page, 'name', 'rossí, mia');
+    expect(await listed()).toEqual(['Mia Rossi']);
+    await page.locator('#found li a').click();
+    await page.waitForURL(`${url}/customers/${mia}`);
+    await shows(page, 'h1', 'Mia Rossi');
+    await find(page, 'name', 'Nobody-Here');
+    await shows(page, '#problem', 'None of your customers has this name.');
+    await page.close();
+
+    // A store manager of S002 finds their own Rossi only; nothing says another exists.
+    const manager = await signIn(url, await addStaff(stack, 'store-manager', { stores: ['S002'] }));
+    const found = await manager.get<{ customers: { customerId: string }[]; more: boolean }>(
+      '/api/customers?by=name&value=Rossi',
+    );
+    expect(found.body).toEqual({
+      ok: true,
+      customers: [{ customerId: luca, givenName: 'Luca', familyName: 'Rossi' }],
+      more: false,
+    });
+    const tooShort = await manager.get<{ error: { issues: { field: string }[] } }>(
+      '/api/customers?by=name&value=-',
+    );
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.body.error.issues[0]?.field).toBe('value');
+    // Each customer listed is in the audit log, found "by name", without the name.
+    const admin = await signIn(url, await addStaff(stack, 'admin'));
+    const rows = await eventually(
+      async () => {
+        const answer = await admin.get<{ rows: { action: string; detail: string }[] }>(
+          `/api/analytics/audit?customer=${luca}&user=${manager.userId}`,
+        );
+        return answer.body.rows.length > 0 ? answer.body.rows : undefined;
+      },
+      30_000,
+      'the search in the audit log',
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({ action: 'customer.search', detail: 'by name' }),
+    ]);
+    expect(JSON.stringify(rows)).not.toMatch(/rossi/i);
   });
 
   it('shows a confidential customer only to the staff named on them', async () => {

@@ -2,7 +2,8 @@
  * The profile store against a real nats-server: a registration's profile and the changes after
  * it make one profile, in stream order (a message delivered again is skipped), `null` clears a
  * field and lists are replaced whole; the history names the fields, never their values; erasing
- * removes the profile and every earlier revision of it.
+ * removes the profile and every earlier revision of it. Names are found through keyed hashes,
+ * kept with every change and erased with the profile.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import {
   type ProfileChangedEvent,
   parseRetailEvent,
 } from '../../engine/domain/events.ts';
+import { keyedHash } from '../../engine/identity/identity-index.ts';
 import { type RunningServer, startNatsServer } from '../../engine/runtime/servers.ts';
 import { PROFILES_BUCKET } from '../../engine/streams/topology.ts';
 
@@ -28,7 +30,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'clientele-profiles-'));
   nats = await startNatsServer({ dataDir });
   nc = await connect({ servers: nats.address });
-  profiles = await openProfileStore(nc);
+  profiles = await openProfileStore(nc, { hash: keyedHash('test-key') });
 });
 
 afterAll(async () => {
@@ -116,10 +118,84 @@ describe('the profile store', () => {
     expect(JSON.stringify(stored?.history)).not.toContain('Berg');
   });
 
+  it('finds customers by family name or full name, keeping the index with the changes', async () => {
+    const register = (id: string, seq: number, given: string, family: string) =>
+      profiles.apply(
+        parsed<CustomerRegisteredEvent>({
+          ...envelope(`ev-reg-${id}`, '2026-11-03T10:00:00Z'),
+          customerId: id,
+          type: 'customer.registered',
+          profile: { givenName: given, familyName: family },
+        }),
+        seq,
+      );
+    await register('c-7d2', 20, 'Jonas', 'Berg');
+    await register('c-7d3', 21, 'Léa', 'Bérg');
+    await register('c-7d4', 22, 'Żaneta', 'Nowak-Kowalska');
+
+    const ids = async (name: string, limit = 10) =>
+      (await profiles.findByName(name, limit)).found.map((m) => m.customerId).sort();
+    expect(await ids('berg')).toEqual([customerId, 'c-7d2', 'c-7d3']);
+    expect(await ids('Berg, Lea')).toEqual([customerId, 'c-7d3']);
+    expect(await ids('kowalska NOWAK')).toEqual(['c-7d4']);
+    expect(await ids('zaneta kowalska nowak')).toEqual(['c-7d4']);
+    // A given name alone finds nobody; a name too short is refused by field.
+    expect(await ids('Lea')).toEqual([]);
+    await expect(profiles.findByName(' ', 10)).rejects.toMatchObject({
+      code: 'invalid_request',
+      issues: [{ field: 'value' }],
+    });
+    const firstTwo = await profiles.findByName('Berg', 2);
+    expect(firstTwo.found).toHaveLength(2);
+    expect(firstTwo.more).toBe(true);
+    expect((await profiles.findByName('Nowak Kowalska', 10)).found).toEqual([
+      { customerId: 'c-7d4', givenName: 'Żaneta', familyName: 'Nowak-Kowalska' },
+    ]);
+
+    // A new family name: found by it, no longer by the old one.
+    await profiles.apply(
+      parsed<ProfileChangedEvent>({
+        ...envelope('ev-married', '2026-11-04T10:00:00Z'),
+        customerId: 'c-7d2',
+        type: 'profile.changed',
+        changes: { familyName: 'Lindqvist' },
+      }),
+      23,
+    );
+    expect(await ids('Berg')).toEqual([customerId, 'c-7d3']);
+    expect(await ids('Jonas Lindqvist')).toEqual(['c-7d2']);
+
+    // The keys hold no name, only keyed hashes.
+    const kv = await new Kvm(nc).open(PROFILES_BUCKET);
+    const keys: string[] = [];
+    for await (const key of await kv.keys('name.>')) keys.push(key);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).toMatch(/^name\.[0-9a-f]{64}\.c-[0-9a-f]+$/);
+    expect(keys.join(' ')).not.toMatch(/berg|nowak|lindqvist|jonas/i);
+  });
+
+  it('indexes the names of profiles kept before names were indexed, once', async () => {
+    const kv = await new Kvm(nc).open(PROFILES_BUCKET);
+    for await (const key of await kv.keys('name.>')) await kv.purge(key);
+    expect((await profiles.findByName('Berg', 10)).found).toEqual([]);
+    const reported: number[] = [];
+    const read = await profiles.indexNames({ every: 2, progress: (done) => reported.push(done) });
+    expect(read).toBe(4);
+    expect(reported).toEqual([2, 4]);
+    expect((await profiles.findByName('Berg', 10)).found).toHaveLength(2);
+    expect(await profiles.indexNames()).toBe(0);
+  });
+
   it('erases the profile and every earlier revision of it', async () => {
     await profiles.erase(customerId);
     expect(await profiles.read(customerId)).toBeUndefined();
+    expect((await profiles.findByName('Berg', 10)).found.map((m) => m.customerId)).toEqual([
+      'c-7d3',
+    ]);
     const kv = await new Kvm(nc).open(PROFILES_BUCKET);
+    const nameKeys: string[] = [];
+    for await (const key of await kv.keys(`name.*.${customerId}`)) nameKeys.push(key);
+    expect(nameKeys).toEqual([]);
     const revisions: unknown[] = [];
     for await (const entry of await kv.history({ key: customerId })) {
       if (entry.operation === 'PUT') revisions.push(entry.json());
