@@ -16,7 +16,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { NameMatch, ProfileStore } from '../../engine/customer-view/profile-store.ts';
+import type { ProfileStore } from '../../engine/customer-view/profile-store.ts';
 import { timelineAnswer } from '../../engine/domain/customer/timeline.ts';
 import { ClienteleError, httpStatus, issuesOf } from '../../engine/domain/error-codes.ts';
 import { instant } from '../../engine/domain/events.ts';
@@ -84,14 +84,17 @@ export function addCustomerRoutes(app: Hono<ConsoleEnv>, deps: CustomersApiDeps)
         detail: `by ${by}`,
       });
     if (by === 'name') {
-      const { found, more } = await deps.findByName(value, NAME_MATCHES_SHOWN);
-      const reached: NameMatch[] = [];
-      for (const match of found) {
-        // Not `checked`: a name that matches another store's customer is no request for them.
-        if (await deps.access.reaches(member, match.customerId)) reached.push(match);
-      }
-      for (const match of reached) await searched(match.customerId);
-      return c.json({ ok: true, customers: reached, more });
+      // Staff of named stores reach a share of the holders: look further for theirs.
+      const looked = NAME_MATCHES_SHOWN * (member.stores ? 8 : 1);
+      const { found, more } = await deps.findByName(value, looked);
+      // Not `checked`: a name that matches another store's customer is no request for them.
+      const reaches = await Promise.all(
+        found.map((match) => deps.access.reaches(member, match.customerId)),
+      );
+      const reached = found.filter((_, i) => reaches[i]);
+      const shown = reached.slice(0, NAME_MATCHES_SHOWN);
+      for (const match of shown) await searched(match.customerId);
+      return c.json({ ok: true, customers: shown, more: more || reached.length > shown.length });
     }
     const customerId =
       by === 'id' ? value : (await deps.lookUp(identifierOf(by, value))).customerId;
