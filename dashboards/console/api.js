@@ -30,6 +30,7 @@ async function call(method, path, body) {
 
 export const getJson = (path) => call('GET', path);
 export const postJson = (path, body) => call('POST', path, body);
+export const putJson = (path, body) => call('PUT', path, body);
 export const deleteJson = (path) => call('DELETE', path);
 
 /** `/api/analytics/<question>` with its parameters (undefined ones left out). */

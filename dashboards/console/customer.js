@@ -4,7 +4,7 @@
 // have done for them (what-if.js). Every read is audited by the server before it answers.
 
 import { count, grouped, money } from '/shared/money.js';
-import { ApiError, getJson, postJson } from './api.js';
+import { ApiError, getJson, postJson, putJson } from './api.js';
 import { h, startShell } from './shell.js';
 import { customerWhatIf } from './what-if.js';
 
@@ -38,6 +38,7 @@ function facts(dl, pairs) {
 }
 
 function renderView(view) {
+  $('confidential-to').value = view.confidential?.visibleTo.join(', ') ?? '';
   const profile = view.profile ?? {};
   const name = [profile.givenName, profile.familyName].filter(Boolean).join(' ');
   $('name').textContent = name || `Customer ${view.customerId}`;
@@ -292,6 +293,27 @@ if (session.permissions.includes('customers.act')) {
     });
     await reloadUntil(() => true);
     return `Merged: ${grouped(answer.points)} points moved here.`;
+  });
+}
+
+if (session.permissions.includes('staff')) {
+  $('confidentiality').hidden = false;
+  $('confidential-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const visibleTo = $('confidential-to')
+      .value.split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+    try {
+      await putJson(`${base}/confidential`, { visibleTo });
+      $('confidential-result').textContent =
+        visibleTo.length === 0
+          ? 'The record is ordinary: every member who reaches its store sees it.'
+          : `Visible only to ${visibleTo.join(', ')}.`;
+      if (visibleTo.includes(session.userId) || visibleTo.length === 0) await loadAll();
+    } catch (err) {
+      $('confidential-result').textContent = `Refused: ${err.message}`;
+    }
   });
 }
 

@@ -45,6 +45,7 @@ export const PAGES: readonly Page[] = [
   { path: '/segments', label: 'Segments', file: 'segments.html', permission: 'segments' },
   { path: '/programs', label: 'Programs', file: 'programs.html', permission: 'programs' },
   { path: '/stores', label: 'Stores', file: 'stores.html', permission: 'stores' },
+  { path: '/staff', label: 'Staff', file: 'staff.html', permission: 'staff' },
 ];
 
 /** Without a program, money is shown in euros (the base earn rate has no currency of its own). */

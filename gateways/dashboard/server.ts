@@ -38,6 +38,7 @@ import {
   type SlowAnswers,
   slowAnswers,
 } from './slow-answers.ts';
+import { addStaffRoutes } from './staff-api.ts';
 import { addStaffAuth, type ConsoleEnv, fail, type StaffAuthDeps } from './staff-auth.ts';
 import { addWhatIfRoutes } from './what-if-api.ts';
 
@@ -113,6 +114,12 @@ export function createConsoleApp(
   addServiceDeskRoutes(app, { ...deps, access });
   addReplayRoutes(app, { nc: deps.nc, access, audit: deps.audit });
   addWhatIfRoutes(app, { nc: deps.nc, access, audit: deps.audit });
+  addStaffRoutes(app, {
+    directory: deps.auth.directory,
+    access,
+    audit: deps.audit,
+    now: deps.auth.now,
+  });
   addPages(app, { auth: deps.auth, catalog: deps.catalog, access }, pageDir);
   return app;
 }
