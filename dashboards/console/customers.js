@@ -2,7 +2,7 @@
 // opens at once, a name lists those of that name the member may see. What was typed goes to the
 // server only; the audit log notes how each customer was found, not the value.
 import { ApiError, getJson } from './api.js';
-import { startShell } from './shell.js';
+import { h, startShell } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
 await startShell();
@@ -13,17 +13,18 @@ const MESSAGES = {
 };
 
 function list(customers, more) {
-  const items = customers.map(({ customerId, givenName, familyName }) => {
-    const item = document.createElement('li');
-    const link = document.createElement('a');
-    link.href = `/customers/${encodeURIComponent(customerId)}`;
-    link.textContent = [givenName, familyName].filter(Boolean).join(' ') || customerId;
-    const id = document.createElement('span');
-    id.className = 'muted';
-    id.textContent = ` ${customerId}`;
-    item.append(link, id);
-    return item;
-  });
+  const items = customers.map(({ customerId, givenName, familyName }) =>
+    h(
+      'li',
+      {},
+      h(
+        'a',
+        { href: `/customers/${encodeURIComponent(customerId)}` },
+        [givenName, familyName].filter(Boolean).join(' ') || customerId,
+      ),
+      h('span', { className: 'muted' }, ` ${customerId}`),
+    ),
+  );
   $('found').replaceChildren(...items);
   $('more').hidden = !more;
   $('results').hidden = false;

@@ -3,9 +3,9 @@
  * `GET /api/marks?chart=…`, `POST /api/marks` `{ chart, day, label }`, `DELETE /api/marks/<id>`.
  */
 import type { Hono } from 'hono';
-import { ClienteleError, issuesOf } from '../../engine/domain/error-codes.ts';
+import { ClienteleError } from '../../engine/domain/error-codes.ts';
 import { type ChartMarks, newMark } from '../../engine/staff/chart-marks.ts';
-import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
+import { allow, type ConsoleEnv, fail, jsonBody } from './staff-auth.ts';
 
 export function addMarkRoutes(
   app: Hono<ConsoleEnv>,
@@ -18,11 +18,9 @@ export function addMarkRoutes(
     c.json({ ok: true, marks: await deps.marks.of(userOf(c), c.req.query('chart')) }),
   );
   app.post('/api/marks', allow('figures'), async (c) => {
-    const mark = newMark.safeParse(await c.req.json().catch(() => undefined));
-    if (!mark.success) {
-      return fail(c, new ClienteleError('invalid_request', issuesOf(mark.error.issues)));
-    }
-    const added = await deps.marks.add(userOf(c), mark.data, deps.now());
+    const mark = await jsonBody(c, newMark);
+    if (mark instanceof ClienteleError) return fail(c, mark);
+    const added = await deps.marks.add(userOf(c), mark, deps.now());
     return c.json({ ok: true, mark: added }, 201);
   });
   app.delete('/api/marks/:markId', allow('figures'), async (c) => {

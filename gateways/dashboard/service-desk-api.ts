@@ -15,7 +15,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { ClienteleError, httpStatus, issuesOf } from '../../engine/domain/error-codes.ts';
+import { ClienteleError, httpStatus } from '../../engine/domain/error-codes.ts';
 import type { EventTimeLimits } from '../../engine/domain/event-time.ts';
 import { customerId as customerIdSchema, pointsAdjustedEvent } from '../../engine/domain/events.ts';
 import { cardNumber } from '../../engine/domain/identity/card-number.ts';
@@ -28,7 +28,7 @@ import { CARD_SUBJECT, MERGE_SUBJECT } from '../../engine/streams/topology.ts';
 import { askService } from '../shared/ask-service.ts';
 import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { CONSOLE_STORE } from './customers-api.ts';
-import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
+import { allow, type ConsoleEnv, fail, jsonBody } from './staff-auth.ts';
 
 export interface ServiceDeskDeps {
   nc: NatsConnection;
@@ -54,13 +54,6 @@ const cardAction = z.strictObject({
 
 const mergeAction = z.strictObject({ absorbedCustomerId: customerIdSchema });
 
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T | ClienteleError> {
-  const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
-  return parsed.success
-    ? parsed.data
-    : new ClienteleError('invalid_request', issuesOf(parsed.error.issues));
-}
-
 export function addServiceDeskRoutes(app: Hono<ConsoleEnv>, deps: ServiceDeskDeps): void {
   /** The member acting, once the customer is theirs to act on. */
   async function actor(c: Context<ConsoleEnv>, customerId: string) {
@@ -84,7 +77,7 @@ export function addServiceDeskRoutes(app: Hono<ConsoleEnv>, deps: ServiceDeskDep
     const customerId = c.req.param('customerId');
     const member = await actor(c, customerId);
     if (member instanceof ClienteleError) return fail(c, member);
-    const request = await body(c, adjustment);
+    const request = await jsonBody(c, adjustment);
     if (request instanceof ClienteleError) return fail(c, request);
     const adjustmentId = randomUUID();
     const outcome = await publishEvent(
@@ -118,7 +111,7 @@ export function addServiceDeskRoutes(app: Hono<ConsoleEnv>, deps: ServiceDeskDep
     const customerId = c.req.param('customerId');
     const member = await actor(c, customerId);
     if (member instanceof ClienteleError) return fail(c, member);
-    const request = await body(c, cardAction);
+    const request = await jsonBody(c, cardAction);
     if (request instanceof ClienteleError) return fail(c, request);
     if (request.change !== 'link') {
       // Only this customer's own cards, whatever card number the request names.
@@ -152,7 +145,7 @@ export function addServiceDeskRoutes(app: Hono<ConsoleEnv>, deps: ServiceDeskDep
     const survivor = c.req.param('customerId');
     const member = await actor(c, survivor);
     if (member instanceof ClienteleError) return fail(c, member);
-    const request = await body(c, mergeAction);
+    const request = await jsonBody(c, mergeAction);
     if (request instanceof ClienteleError) return fail(c, request);
     const absorbedRefused = await deps.access.check(member, request.absorbedCustomerId, askedOf(c));
     if (absorbedRefused) return fail(c, absorbedRefused);

@@ -13,7 +13,7 @@
  *
  * The same as `clientele staff add|list|disable|confidential`, through the same directory.
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { z } from 'zod';
 import { ClienteleError, issuesOf } from '../../engine/domain/error-codes.ts';
 import { storeId } from '../../engine/domain/events.ts';
@@ -22,7 +22,7 @@ import { password, role, staffMember, staffName } from '../../engine/domain/staf
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
 import { askedOf, type CustomerAccess } from './customer-access.ts';
-import { allow, type ConsoleEnv, fail } from './staff-auth.ts';
+import { allow, type ConsoleEnv, fail, jsonBody } from './staff-auth.ts';
 
 const newMember = z.strictObject({
   userId: staffId,
@@ -33,13 +33,6 @@ const newMember = z.strictObject({
 });
 
 const confidentialTo = z.strictObject({ visibleTo: z.array(staffId).max(50) });
-
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T | ClienteleError> {
-  const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
-  return parsed.success
-    ? parsed.data
-    : new ClienteleError('invalid_request', issuesOf(parsed.error.issues));
-}
 
 export function addStaffRoutes(
   app: Hono<ConsoleEnv>,
@@ -55,7 +48,7 @@ export function addStaffRoutes(
   );
 
   app.post('/api/staff', allow('staff'), async (c) => {
-    const asked = await body(c, newMember);
+    const asked = await jsonBody(c, newMember);
     if (asked instanceof ClienteleError) return fail(c, asked);
     const { password: given, ...fields } = asked;
     // The role's own rule (store managers and associates name their stores).
@@ -86,7 +79,7 @@ export function addStaffRoutes(
     const { member } = c.get('signedIn');
     const refused = await deps.access.check(member, customerId, askedOf(c));
     if (refused) return fail(c, refused);
-    const asked = await body(c, confidentialTo);
+    const asked = await jsonBody(c, confidentialTo);
     if (asked instanceof ClienteleError) return fail(c, asked);
     const visibleTo = [...new Set(asked.visibleTo)];
     for (const [i, userId] of visibleTo.entries()) {

@@ -45,6 +45,14 @@ export type ConsoleEnv = { Variables: { signedIn: SignedIn } };
 export const fail = (c: Context, error: ClienteleError) =>
   c.json(error.toAnswer(), error.httpStatus);
 
+/** The request's JSON body as `schema` reads it, or `invalid_request` naming each bad field. */
+export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T | ClienteleError> {
+  const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
+  return parsed.success
+    ? parsed.data
+    : new ClienteleError('invalid_request', issuesOf(parsed.error.issues));
+}
+
 const signInRequest = z.strictObject({
   userId: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
