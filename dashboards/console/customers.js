@@ -13,7 +13,7 @@ const MESSAGES = {
 };
 
 function list(customers, more) {
-  const items = customers.map(({ customerId, givenName, familyName }) =>
+  const items = customers.map(({ customerId, givenName, familyName, homeStoreId }) =>
     h(
       'li',
       {},
@@ -22,7 +22,11 @@ function list(customers, more) {
         { href: `/customers/${encodeURIComponent(customerId)}` },
         [givenName, familyName].filter(Boolean).join(' ') || customerId,
       ),
-      h('span', { className: 'muted' }, ` ${customerId}`),
+      h(
+        'span',
+        { className: 'muted' },
+        ` ${customerId} · ${homeStoreId ? `home store ${homeStoreId}` : 'no home store'}`,
+      ),
     ),
   );
   $('found').replaceChildren(...items);

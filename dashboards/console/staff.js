@@ -1,7 +1,7 @@
-// The staff page, for admins: who signs in, with their role and stores; adding a member, and
-// disabling one (their sessions end at once). Passwords go to the server only, which keeps
-// their Argon2id hash.
-import { ApiError, getJson, postJson } from './api.js';
+// The staff page, for admins: who signs in, with their role and stores; adding a member,
+// changing one's role, stores or password, and disabling one (their sessions end at once).
+// Passwords go to the server only, which keeps their Argon2id hash.
+import { ApiError, getJson, postJson, putJson } from './api.js';
 import { h, startShell } from './shell.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,8 +21,36 @@ function disableButton(member) {
   return button;
 }
 
+/** The members an admin may change: not themselves, not those disabled. */
+let changeable = [];
+
+const storesOf = (input) =>
+  input.value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+const refusal = (err) => {
+  const field = err instanceof ApiError ? err.issues[0]?.field : undefined;
+  return `Refused: ${field ? `${field} ` : ''}${err.message}`;
+};
+
+function showChosen() {
+  const member = changeable.find((m) => m.userId === $('change-user').value);
+  if (!member) return;
+  $('change-role').value = member.role;
+  $('change-stores').value = member.stores?.join(', ') ?? '';
+}
+
 async function load() {
   const { staff } = await getJson('/api/staff');
+  const chosen = $('change-user').value;
+  changeable = staff.filter((m) => !m.disabledAt && m.userId !== session.userId);
+  $('change-user').replaceChildren(
+    ...changeable.map((m) => h('option', { value: m.userId }, `${m.userId} (${m.name})`)),
+  );
+  if (changeable.some((m) => m.userId === chosen)) $('change-user').value = chosen;
+  showChosen();
   $('members')
     .querySelector('tbody')
     .replaceChildren(
@@ -51,10 +79,7 @@ async function load() {
 
 $('add-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const stores = $('add-stores')
-    .value.split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const stores = storesOf($('add-stores'));
   try {
     const { member } = await postJson('/api/staff', {
       userId: $('add-user').value.trim(),
@@ -67,8 +92,30 @@ $('add-form').addEventListener('submit', async (event) => {
     $('add-result').textContent = `Added ${member.userId} (${member.role}).`;
     await load();
   } catch (err) {
-    const field = err instanceof ApiError ? err.issues[0]?.field : undefined;
-    $('add-result').textContent = `Refused: ${field ? `${field} ` : ''}${err.message}`;
+    $('add-result').textContent = refusal(err);
+  }
+});
+
+$('change-user').addEventListener('change', showChosen);
+
+$('change-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const stores = storesOf($('change-stores'));
+  const password = $('change-password').value;
+  try {
+    const userId = $('change-user').value;
+    const { member } = await putJson(`/api/staff/${encodeURIComponent(userId)}`, {
+      role: $('change-role').value,
+      stores: stores.length > 0 ? stores : null,
+      ...(password ? { password } : {}),
+    });
+    $('change-password').value = '';
+    const where = member.stores?.join(', ') ?? 'all stores';
+    $('change-result').textContent =
+      `Changed ${member.userId}: ${member.role}, ${where}${password ? ', password set' : ''}.`;
+    await load();
+  } catch (err) {
+    $('change-result').textContent = refusal(err);
   }
 });
 

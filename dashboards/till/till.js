@@ -563,8 +563,9 @@ function showCue({ seq, cue }, missed) {
 }
 
 /**
- * The customer's summary again, for what a cue does not carry (visits, spend): taken only once
- * it holds the cue's balance, as the summary is stored beside the cue's publication, not before.
+ * The customer's summary and identification cues again, for what a cue does not carry (visits,
+ * spend, the standing the cashier reads out): taken only once the summary holds the cue's
+ * balance, as it is stored beside the cue's publication, not before.
  */
 async function refreshSummary(cue, seq) {
   for (const wait of [0, 300, 1_000]) {
@@ -573,6 +574,7 @@ async function refreshSummary(cue, seq) {
     if (customer?.customerId !== cue.customerId || lastSeq !== seq) return;
     if (view.ok && view.summary?.pointsBalance === cue.pointsBalance) {
       showSummary(view.summary);
+      showIdentificationCues(view.cues);
       return;
     }
   }

@@ -174,13 +174,13 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
         const changed = await directory.update(userId, (m) => {
           const { stores: _, ...rest } = m;
           const stores = opts.allStores ? undefined : (storeList(opts.stores) ?? m.stores);
-          return checkedMember({
+          return {
             ...rest,
             ...(opts.role ? { role: opts.role } : {}),
             ...(stores ? { stores } : {}),
-          });
+          };
         });
-        if (changed) process.stdout.write(`changed ${describe(changed)}\n`);
+        process.stdout.write(`changed ${describe(changed)}\n`);
       });
     });
 
@@ -193,7 +193,7 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
       await withDirectory(settings, async (directory) => {
         const at = new Date().toISOString();
         const changed = await directory.update(userId, (m) => ({ ...m, disabledAt: at }));
-        if (changed) process.stdout.write(`disabled ${describe(changed)}\n`);
+        process.stdout.write(`disabled ${describe(changed)}\n`);
       });
     });
 
@@ -207,24 +207,17 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
     .requiredOption('--by <userId>', 'who decides it (kept with it)')
     .action(async (customerId: string, opts: { to: string; by: string }) => {
       const settings = settingsOrExit();
-      const visibleTo = storeList(opts.to) ?? [];
       await withDirectory(settings, async (directory) => {
-        for (const userId of [...visibleTo, opts.by]) {
-          if (!(await directory.get(userId))) {
-            throw new ClienteleError('unknown_staff', [
-              { field: 'to', message: `no member of staff is "${userId}"` },
-            ]);
-          }
-        }
-        await directory.setConfidential(
-          visibleTo.length === 0
-            ? { customerId, visibleTo: [] }
-            : { customerId, visibleTo, setBy: opts.by, at: new Date().toISOString() },
-        );
+        const to = await directory.makeConfidential({
+          customerId,
+          visibleTo: storeList(opts.to) ?? [],
+          by: opts.by,
+          at: new Date(),
+        });
         process.stdout.write(
-          visibleTo.length === 0
+          to.length === 0
             ? `${customerId} is no longer confidential\n`
-            : `${customerId} is visible only to ${visibleTo.join(', ')}\n`,
+            : `${customerId} is visible only to ${to.join(', ')}\n`,
         );
       });
     });

@@ -29,14 +29,14 @@ import { startQuestionsService } from '../analytics/questions-service.ts';
 import { createSink, type Sink, type SinkOptions } from '../analytics/sink.ts';
 import type { AnalyticsStore } from '../analytics/store.ts';
 import { startCustomerViewService } from '../customer-view/customer-view.ts';
-import { openProfileStore, type ProfileStore } from '../customer-view/profile-store.ts';
+import { openProfileStore } from '../customer-view/profile-store.ts';
 import { openSummaryStore, type SummaryStore } from '../customer-view/summary-store.ts';
 import { activityLog } from '../fraud/activity-log.ts';
 import { openFlagStore } from '../fraud/flag-store.ts';
 import { serveFlags } from '../fraud/flags-service.ts';
 import { blockForWatch, startFraudWatch } from '../fraud/fraud-watch.ts';
 import { openHouseholds } from '../identity/households.ts';
-import { type IdentityIndex, keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
+import { keyedHash, openIdentityIndex } from '../identity/identity-index.ts';
 import { type IdentityService, startIdentityService } from '../identity/identity-service.ts';
 import { followProgram } from '../programs/follow-program.ts';
 import { allVersions, openProgramStore, type ProgramStore } from '../programs/program-store.ts';
@@ -221,25 +221,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       components.includes('dashboard')
         ? await openSummaryStore(nc, replicas)
         : undefined;
-    let index: IdentityIndex | undefined;
+    // Phones, e-mails and names are keyed with the same secret in both stores.
+    const contactHash = keyedHash(settings.identity.contactHashKey);
     /** The identity index, opened once for whichever component needs it first. */
-    const identityIndex = async () => {
-      index ??= await openIdentityIndex(nc, {
-        hash: keyedHash(settings.identity.contactHashKey),
-        replicas: settings.nats.replicas,
-      });
-      return index;
-    };
-
-    let profileStore: ProfileStore | undefined;
+    const identityIndex = openedOnce(() =>
+      openIdentityIndex(nc, { hash: contactHash, replicas: settings.nats.replicas }),
+    );
     /** The profile store, opened once for whichever component needs it first. */
-    const profiles = async () => {
-      profileStore ??= await openProfileStore(nc, {
-        hash: keyedHash(settings.identity.contactHashKey),
-        replicas: settings.nats.replicas,
-      });
-      return profileStore;
-    };
+    const profiles = openedOnce(() =>
+      openProfileStore(nc, { hash: contactHash, replicas: settings.nats.replicas }),
+    );
 
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
@@ -545,4 +536,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/** `open`, called the first time the result is wanted and shared by every caller after. */
+function openedOnce<T>(open: () => Promise<T>): () => Promise<T> {
+  let opened: Promise<T> | undefined;
+  return () => {
+    opened ??= open();
+    return opened;
+  };
 }

@@ -11,7 +11,7 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { ClienteleError } from '../domain/error-codes.ts';
+import { ClienteleError, issuesOf } from '../domain/error-codes.ts';
 import { customerId, instant } from '../domain/events.ts';
 import { staffId } from '../domain/identity/messages.ts';
 import { type StaffMember, staffMember } from '../domain/staff/roles.ts';
@@ -39,17 +39,30 @@ export interface StaffDirectory {
   list(): Promise<StaffMember[]>;
   /** `unknown_staff` if there is no such member. */
   setPassword(userId: string, password: string): Promise<void>;
-  /** `unknown_staff` if there is no such member. */
+  /**
+   * Changes a member (and their password, if one is given) in one write, at once in every
+   * signed-in session. `unknown_staff` if there is no such member; `invalid_request` naming
+   * each field if the change breaks a rule of the role (store managers name their stores).
+   */
   update(
     userId: string,
     change: (member: StaffMember) => StaffMember,
-  ): Promise<StaffMember | undefined>;
+    options?: { password?: string },
+  ): Promise<StaffMember>;
   /** The member, if the password is theirs and they are not disabled. */
   verify(userId: string, password: string): Promise<StaffMember | undefined>;
   /** The staff a customer is confidential to, if they are. */
   confidentialTo(customerId: string): Promise<Confidentiality | undefined>;
-  /** Makes a customer confidential to these staff; an empty list makes them ordinary again. */
-  setConfidential(entry: Confidentiality | { customerId: string; visibleTo: [] }): Promise<void>;
+  /**
+   * Makes a customer's record visible only to `visibleTo` (duplicates dropped); an empty list
+   * makes it ordinary again. `unknown_staff`, naming `visibleTo.N` or `by`, if any of them is no
+   * member of staff, and nothing is written. `record` is told the list once it is checked and
+   * before it is written (the console's audit log). Answers the list.
+   */
+  makeConfidential(
+    change: { customerId: string; visibleTo: string[]; by: string; at: Date },
+    record?: (visibleTo: string[]) => Promise<unknown>,
+  ): Promise<string[]>;
 }
 
 const MAX_ATTEMPTS = 20;
@@ -129,8 +142,15 @@ export async function openStaffDirectory(
       const passwordHash = await hasher.hash(password);
       await change(userId, (stored) => ({ ...stored, passwordHash }));
     },
-    async update(userId, apply) {
-      return change(userId, (stored) => ({ ...stored, member: apply(stored.member) }));
+    async update(userId, apply, { password } = {}) {
+      const passwordHash = password === undefined ? undefined : await hasher.hash(password);
+      return change(userId, (stored) => {
+        const member = staffMember.safeParse(apply(stored.member));
+        if (!member.success) {
+          throw new ClienteleError('invalid_request', issuesOf(member.error.issues));
+        }
+        return { member: member.data, passwordHash: passwordHash ?? stored.passwordHash };
+      });
     },
     async verify(userId, password) {
       const found = staffId.safeParse(userId).success ? await read(userId) : undefined;
@@ -142,12 +162,27 @@ export async function openStaffDirectory(
       const entry = await liveEntry(kv, confidentialKey(customerId));
       return entry && confidentiality.parse(entry.json());
     },
-    async setConfidential(entry) {
-      if (entry.visibleTo.length === 0) {
-        await kv.delete(confidentialKey(entry.customerId));
-        return;
+    async makeConfidential({ customerId, by, at, ...asked }, record) {
+      const visibleTo = [...new Set(asked.visibleTo)];
+      const named: [field: string, userId: string][] = [
+        ...visibleTo.map((userId, i): [string, string] => [`visibleTo.${i}`, userId]),
+        ['by', by],
+      ];
+      for (const [field, userId] of named) {
+        if (!(await read(userId))) {
+          throw new ClienteleError('unknown_staff', [
+            { field, message: `no member of staff is "${userId}"` },
+          ]);
+        }
       }
-      await kv.put(confidentialKey(entry.customerId), JSON.stringify(confidentiality.parse(entry)));
+      await record?.(visibleTo);
+      if (visibleTo.length === 0) {
+        await kv.delete(confidentialKey(customerId));
+      } else {
+        const entry = { customerId, visibleTo, setBy: by, at: at.toISOString() };
+        await kv.put(confidentialKey(customerId), JSON.stringify(confidentiality.parse(entry)));
+      }
+      return visibleTo;
     },
   };
 }

@@ -13,8 +13,11 @@ import type { AuditLog } from '../../engine/staff/audit-log.ts';
 import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
 
 export interface CustomerAccess {
-  /** Whether `member` may open the customer's record (nothing is audited). */
-  reaches(member: StaffMember, customerId: string): Promise<boolean>;
+  /**
+   * When `member` may open the customer's record, what it says of where they belong (their home
+   * store, if they have one); undefined when not. Nothing is audited.
+   */
+  reach(member: StaffMember, customerId: string): Promise<Reached | undefined>;
   /**
    * Undefined when `member` may open the customer's record; otherwise the refusal, written to
    * the audit log first (`asked` names the request, e.g. `GET /api/customers/:customerId`), so
@@ -27,6 +30,10 @@ export interface CustomerAccess {
   ): Promise<ClienteleError | undefined>;
 }
 
+export interface Reached {
+  homeStoreId?: string;
+}
+
 /** How a request is named in the audit log: its method and route, never the customer's id. */
 export const askedOf = (c: Context): string => `${c.req.method} ${c.req.routePath}`;
 
@@ -35,25 +42,27 @@ export function customerAccess(deps: {
   directory: Pick<StaffDirectory, 'confidentialTo'>;
   audit: Pick<AuditLog, 'record'>;
 }): CustomerAccess {
-  async function reaches(member: StaffMember, customerId: string) {
+  async function reach(member: StaffMember, customerId: string) {
     const [summary, confidential] = await Promise.all([
       deps.summaries.read(customerId),
       deps.directory.confidentialTo(customerId),
     ]);
-    return reachesCustomer(member, {
-      ...(summary?.preferredStoreId ? { homeStoreId: summary.preferredStoreId } : {}),
+    const home = summary?.preferredStoreId ? { homeStoreId: summary.preferredStoreId } : {};
+    const reached = reachesCustomer(member, {
+      ...home,
       ...(confidential ? { confidentialTo: confidential.visibleTo } : {}),
     });
+    return reached ? home : undefined;
   }
   return {
-    reaches,
+    reach,
     async check(member, customerId, asked) {
       if (!customerIdSchema.safeParse(customerId).success) {
         return new ClienteleError('invalid_request', [
           { field: 'customerId', message: 'is not a customer id' },
         ]);
       }
-      if (await reaches(member, customerId)) return undefined;
+      if (await reach(member, customerId)) return undefined;
       await deps.audit.record({
         userId: member.userId,
         role: member.role,

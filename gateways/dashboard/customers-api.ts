@@ -3,7 +3,8 @@
  * (customer-access.ts), every read written to the audit log before it is answered:
  *
  * - `GET /api/customers?by=card|account|phone|email|id|name&value=…`: the customers found, as
- *   `customers: [{ customerId, givenName?, familyName? }]` and `more` when some were left out.
+ *   `customers: [{ customerId, givenName?, familyName?, homeStoreId? }]` (the names and home
+ *   store for a search by name) and `more` when some were left out.
  *   An identifier finds its holder (a blocked or lost card too: the service desk finds its
  *   holder); a name (the family name, or given and family names, in any order) finds up to
  *   NAME_MATCHES_SHOWN customers, those the member does not reach left out unsaid. The audit
@@ -88,10 +89,13 @@ export function addCustomerRoutes(app: Hono<ConsoleEnv>, deps: CustomersApiDeps)
       const looked = NAME_MATCHES_SHOWN * (member.stores ? 8 : 1);
       const { found, more } = await deps.findByName(value, looked);
       // Not `checked`: a name that matches another store's customer is no request for them.
-      const reaches = await Promise.all(
-        found.map((match) => deps.access.reaches(member, match.customerId)),
+      const reach = await Promise.all(
+        found.map((match) => deps.access.reach(member, match.customerId)),
       );
-      const reached = found.filter((_, i) => reaches[i]);
+      const reached = found.flatMap((match, i) => {
+        const home = reach[i];
+        return home ? [{ ...match, ...home }] : [];
+      });
       const shown = reached.slice(0, NAME_MATCHES_SHOWN);
       for (const match of shown) await searched(match.customerId);
       return c.json({ ok: true, customers: shown, more: more || reached.length > shown.length });

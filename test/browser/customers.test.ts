@@ -274,6 +274,9 @@ describe('customer pages', () => {
       return (await page.locator('#found li a').allTextContents()).map((t) => t.trim()).sort();
     };
     expect(await listed()).toEqual(['Luca Rossi', 'Mia Rossi']);
+    // Each with their home store, for the service desk to tell two of one name apart.
+    const lucaRow = page.locator('#found li', { hasText: 'Luca Rossi' });
+    expect(await lucaRow.locator('.muted').textContent()).toBe(` ${luca} · home store S002`);
     await screenshot(page, 'customers-by-name');
     expect(await accessibility(page)).toEqual([]);
     // The given and family names, in any order, accents and case aside.
@@ -293,7 +296,9 @@ describe('customer pages', () => {
     );
     expect(found.body).toEqual({
       ok: true,
-      customers: [{ customerId: luca, givenName: 'Luca', familyName: 'Rossi' }],
+      customers: [
+        { customerId: luca, givenName: 'Luca', familyName: 'Rossi', homeStoreId: 'S002' },
+      ],
       more: false,
     });
     const tooShort = await manager.get<{ error: { issues: { field: string }[] } }>(
@@ -379,19 +384,20 @@ describe('customer pages', () => {
     expect(flagged.detail).toBe(`visible only to ${trusted}`);
   });
 
-  it('lets an admin add and disable staff on the staff page, and no one else', async () => {
+  it('lets an admin add, change and disable staff on the staff page, and no one else', async () => {
     const admin = await addStaff(stack, 'admin');
     const page = await browser.newPage();
     await signInOnPage(page, url, admin, '/staff');
     await page.locator('body[data-loaded="true"]').waitFor();
     await shows(page, `#members tr[data-user="${admin}"] td:last-child`, 'you');
     const newcomer = `sm-${Date.now()}`;
+    const addForm = page.locator('#add-form');
     const add = async (stores: string) => {
-      await page.getByLabel('User id').fill(newcomer);
-      await page.getByLabel('Name').fill('Jonas Weber');
-      await page.getByLabel('Role').selectOption('store-manager');
-      await page.getByLabel(/^Stores/).fill(stores);
-      await page.getByLabel(/^Password/).fill('a long enough password');
+      await addForm.getByLabel('User id').fill(newcomer);
+      await addForm.getByLabel('Name').fill('Jonas Weber');
+      await addForm.getByLabel('Role').selectOption('store-manager');
+      await addForm.getByLabel(/^Stores/).fill(stores);
+      await addForm.getByLabel(/^Password/).fill('a long enough password');
       await page.getByRole('button', { name: 'Add', exact: true }).click();
     };
     // A store manager names their stores: refused by field.
@@ -409,6 +415,27 @@ describe('customer pages', () => {
     await add('S002');
     await shows(page, '#add-result', /Refused: userId/);
 
+    // Moved to S001 with a new password: at once, Luca (of S002) is no longer theirs.
+    const changeForm = page.locator('#change-form');
+    await changeForm.getByLabel('Member').selectOption(newcomer);
+    expect(await changeForm.getByLabel(/^Stores/).inputValue()).toBe('S002');
+    await changeForm.getByLabel(/^Stores/).fill('S001');
+    await changeForm.getByLabel(/^New password/).fill('another long password');
+    await page.getByRole('button', { name: 'Change', exact: true }).click();
+    await shows(page, '#change-result', `Changed ${newcomer}: store-manager, S001, password set.`);
+    await shows(page, `#members tr[data-user="${newcomer}"] td:nth-child(4)`, 'S001');
+    expect((await newcomerClient.get(`/api/customers/${luca}`)).status).toBe(403);
+    await expect(signIn(url, newcomer, 'a long enough password')).rejects.toThrow(/401/);
+    const moved = await signIn(url, newcomer, 'another long password');
+    expect((await moved.get(`/api/customers/${mia}`)).status).toBe(200);
+    // A store manager with every store: refused by field, nothing changed.
+    await changeForm.getByLabel(/^Stores/).fill('');
+    await page.getByRole('button', { name: 'Change', exact: true }).click();
+    await shows(page, '#change-result', /Refused: stores are needed/);
+    await shows(page, `#members tr[data-user="${newcomer}"] td:nth-child(4)`, 'S001');
+    await screenshot(page, 'staff-changed');
+    expect(await accessibility(page)).toEqual([]);
+
     await page.getByRole('button', { name: `Disable ${newcomer}` }).click();
     await shows(page, `#members tr[data-user="${newcomer}"] td:last-child`, /^disabled /);
     expect((await newcomerClient.get(`/api/customers/${luca}`)).status).toBe(401);
@@ -419,7 +446,30 @@ describe('customer pages', () => {
       body: '{}',
     });
     expect(self.status).toBe(400);
+    const selfChange = await (await signIn(url, admin)).fetch(`/api/staff/${admin}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'marketer' }),
+    });
+    expect(selfChange.status).toBe(400);
     await page.close();
+    // Each change to the staff is in the audit log: who, role and stores, no name or password.
+    const actions = await eventually(
+      async () => {
+        const answer = await (await signIn(url, admin)).get<{
+          rows: { action: string; detail: string }[];
+        }>(`/api/analytics/audit?user=${admin}`);
+        const staffRows = answer.body.rows.filter((r) => r.action.startsWith('staff.'));
+        return staffRows.length >= 3 ? staffRows : undefined;
+      },
+      30_000,
+      'the staff changes in the audit log',
+    );
+    expect(actions.map((r) => [r.action, r.detail]).reverse()).toEqual([
+      ['staff.add', `${newcomer}: store-manager, S002`],
+      ['staff.change', `${newcomer}: store-manager, S001; password set`],
+      ['staff.disable', newcomer],
+    ]);
 
     // Other roles: neither the page nor its API nor the confidential flag.
     const marketer = await signIn(url, await addStaff(stack, 'marketer'));

@@ -209,6 +209,11 @@ describe('the till screen', () => {
     const view = await viewUntil('the sale applied', (v) => (v.summary?.visits ?? 0) >= 1);
     expect(view.summary?.pointsBalance).toBe(balance);
     await shows('#balance', view.summary?.loyalty.balance.toLocaleString('en') ?? '');
+    // The cashier's cues follow the sale: the new balance and the visit.
+    await shows(
+      '#identification-cues li[data-kind="welcome-back"]',
+      new RegExp(`${view.summary?.loyalty.balance} points .* 1 visit, last today`),
+    );
     expect(await page.locator('#basket tbody tr').count()).toBe(0);
     await screenshot(page, 'till-receipt');
     expect(await accessibility(page)).toEqual([]);
