@@ -42,8 +42,20 @@ function showChosen() {
   $('change-stores').value = member.stores?.join(', ') ?? '';
 }
 
+/** The roles the server knows, offered by both forms (kept as chosen). */
+function offerRoles(roles) {
+  for (const select of [$('add-role'), $('change-role')]) {
+    const chosen = select.value;
+    select.replaceChildren(
+      ...roles.map((role) => h('option', { value: role }, role.replace('-', ' '))),
+    );
+    if (roles.includes(chosen)) select.value = chosen;
+  }
+}
+
 async function load() {
-  const { staff } = await getJson('/api/staff');
+  const { staff, roles } = await getJson('/api/staff');
+  offerRoles(roles);
   const chosen = $('change-user').value;
   changeable = staff.filter((m) => !m.disabledAt && m.userId !== session.userId);
   $('change-user').replaceChildren(

@@ -2,7 +2,8 @@
  * The staff page's API, for members whose role manages the staff (`staff`: admins), and the
  * confidential flag on a customer's record:
  *
- * - `GET /api/staff`: every member (user id, name, role, stores, since when, disabled when).
+ * - `GET /api/staff`: every member (user id, name, role, stores, since when, disabled when), and
+ *   the roles there are.
  * - `POST /api/staff` `{ userId, name, role, stores?, password }`: adds a member
  *   (`staff_exists` if the user id is taken). The password is hashed at once and never shown.
  * - `PUT /api/staff/<userId>` `{ role?, stores?, password? }`: changes their role, their stores
@@ -28,6 +29,7 @@ import type { AuditAction } from '../../engine/domain/staff/audit.ts';
 import {
   password,
   role,
+  roles,
   type StaffMember,
   staffMember,
   staffName,
@@ -69,7 +71,7 @@ export function addStaffRoutes(
   },
 ): void {
   app.get('/api/staff', allow('staff'), async (c) =>
-    c.json({ ok: true, staff: await deps.directory.list() }),
+    c.json({ ok: true, staff: await deps.directory.list(), roles }),
   );
 
   // Done, then audited: a refused change is no action on the staff.
