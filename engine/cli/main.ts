@@ -131,7 +131,7 @@ program
         'Clientele is running:',
         `  till gateway (Socket.io)  ${stack.till?.url}   till screen: open it in a browser`,
         `  web gateway (HTTP)        ${stack.web?.url}   POST /v1/events, POST /v1/redemptions, POST /v1/customers(/identify), GET /v1/customers/:id`,
-        `  console (staff)           ${stack.dashboard?.url}/sign-in${firstAdmin ? `   first sign-in: user ${firstAdmin.userId}, password ${firstAdmin.password} (kept in ${firstAdmin.file}; add staff with \`clientele staff add\`)` : ''}`,
+        `  console (staff)           ${stack.dashboard?.url}/sign-in${firstAdmin ? `   first sign-in: user ${firstAdmin.userId}, password ${firstAdmin.password} (kept in ${firstAdmin.file}; add staff on the Staff page or with \`clientele staff add … --by ${firstAdmin.userId}\`)` : ''}`,
         `  Temporal UI               ${stack.temporalUiUrl ?? '(external Temporal)'}`,
         `  Temporal frontend         ${stack.temporalAddress}`,
         `  NATS                      ${stack.natsUrl}   redeem: request svc.loyalty.redeem · register, identify, merge, household: svc.identity.* · 360 view: svc.customer.view`,

@@ -2,11 +2,13 @@
  * The admin's commands for the people who sign in to the console: add a member with a role
  * (and their stores), list them, set a password, change a role or stores, disable a member, and
  * make a customer confidential to named staff. They write the staff directory (NATS KV `STAFF`)
- * of a running Clientele. Passwords are asked for without echo on a terminal, or read from the
- * first line of standard input with `--password-stdin` (for scripts); they are never an argument,
- * which shells and process lists keep.
+ * of a running Clientele, and each change its audit log, in the name of the admin given with
+ * `--by` (staff-changes.ts, as the console's Staff page does). Passwords are asked for without
+ * echo on a terminal, or read from the first line of standard input with `--password-stdin` (for
+ * scripts); they are never an argument, which shells and process lists keep.
  */
 import passwordPrompt from '@inquirer/password';
+import { jetstream } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Settings } from '../../config/settings.ts';
@@ -19,13 +21,15 @@ import {
   type StaffMember,
   staffMember,
 } from '../domain/staff/roles.ts';
+import { auditLog } from '../staff/audit-log.ts';
 import { argon2Hasher } from '../staff/passwords.ts';
+import { changerNamed, type StaffChanges, staffChanges } from '../staff/staff-changes.ts';
 import { openStaffDirectory, type StaffDirectory } from '../staff/staff-directory.ts';
 import { withNats } from './nats.ts';
 
-async function withDirectory(
+async function withStaff(
   settings: Settings,
-  use: (directory: StaffDirectory) => Promise<void>,
+  use: (directory: StaffDirectory, changes: StaffChanges) => Promise<void>,
 ) {
   await withNats(settings, async (nc) => {
     const directory = await openStaffDirectory(nc, {
@@ -33,7 +37,7 @@ async function withDirectory(
       replicas: settings.nats.replicas,
     });
     try {
-      await use(directory);
+      await use(directory, staffChanges({ directory, audit: auditLog(jetstream(nc)) }));
     } catch (err) {
       if (!(err instanceof ClienteleError)) throw err;
       process.stderr.write(`clientele: ${err.code}: ${err.message}\n`);
@@ -95,6 +99,12 @@ const describe = (m: StaffMember) =>
     m.disabledAt ? `disabled ${m.disabledAt}` : `since ${m.createdAt}`,
   ].join(' ');
 
+const byOption = () =>
+  new Option(
+    '--by <userId>',
+    'the admin making the change, as the audit log keeps it',
+  ).makeOptionMandatory();
+
 export function addStaffCommands(program: Command, settingsOrExit: () => Settings): void {
   const staff = program
     .command('staff')
@@ -111,11 +121,12 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
     .addOption(roleOption().makeOptionMandatory())
     .requiredOption('--name <name>', 'as the console shows it')
     .addOption(storesOption())
+    .addOption(byOption())
     .option('--password-stdin', 'read the password from the first line of standard input')
     .action(
       async (
         userId: string,
-        opts: { role: Role; name: string; stores?: string; passwordStdin?: boolean },
+        opts: { role: Role; name: string; stores?: string; by: string; passwordStdin?: boolean },
       ) => {
         const settings = settingsOrExit();
         const stores = storeList(opts.stores);
@@ -126,9 +137,10 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
           ...(stores ? { stores } : {}),
           createdAt: new Date().toISOString(),
         });
-        const password = await newPassword(opts.passwordStdin === true);
-        await withDirectory(settings, async (directory) => {
-          const added = await directory.add(member, password);
+        await withStaff(settings, async (directory, changes) => {
+          const by = await changerNamed(directory, opts.by);
+          const password = await newPassword(opts.passwordStdin === true);
+          const added = await changes.add(by, member, password);
           process.stdout.write(`added ${describe(added)}\n`);
         });
       },
@@ -139,9 +151,9 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
     .description('Every member of staff: user id, role, stores, since when or disabled')
     .action(async () => {
       const settings = settingsOrExit();
-      await withDirectory(settings, async (directory) => {
+      await withStaff(settings, async (directory) => {
         const members = await directory.list();
-        if (members.length === 0) process.stdout.write('no staff yet: `clientele staff add`\n');
+        if (members.length === 0) process.stdout.write('no staff yet: start Clientele first\n');
         for (const m of members) process.stdout.write(`${describe(m)}\n`);
       });
     });
@@ -150,12 +162,14 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
     .command('password')
     .description("Set a member's password (their sessions go on until they expire)")
     .argument('<userId>')
+    .addOption(byOption())
     .option('--password-stdin', 'read the password from the first line of standard input')
-    .action(async (userId: string, opts: { passwordStdin?: boolean }) => {
+    .action(async (userId: string, opts: { by: string; passwordStdin?: boolean }) => {
       const settings = settingsOrExit();
-      const password = await newPassword(opts.passwordStdin === true);
-      await withDirectory(settings, async (directory) => {
-        await directory.setPassword(userId, password);
+      await withStaff(settings, async (directory, changes) => {
+        const by = await changerNamed(directory, opts.by);
+        const password = await newPassword(opts.passwordStdin === true);
+        await changes.change(by, userId, { password });
         process.stdout.write(`password of ${userId} set\n`);
       });
     });
@@ -167,32 +181,37 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
     .addOption(roleOption())
     .addOption(storesOption())
     .option('--all-stores', 'they work in every store')
-    .action(async (userId: string, opts: { role?: Role; stores?: string; allStores?: boolean }) => {
-      const settings = settingsOrExit();
-      if (opts.stores !== undefined && opts.allStores) fail('give --stores or --all-stores');
-      await withDirectory(settings, async (directory) => {
-        const changed = await directory.update(userId, (m) => {
-          const { stores: _, ...rest } = m;
-          const stores = opts.allStores ? undefined : (storeList(opts.stores) ?? m.stores);
-          return {
-            ...rest,
+    .addOption(byOption())
+    .action(
+      async (
+        userId: string,
+        opts: { role?: Role; stores?: string; allStores?: boolean; by: string },
+      ) => {
+        const settings = settingsOrExit();
+        if (opts.stores !== undefined && opts.allStores) fail('give --stores or --all-stores');
+        const stores = opts.allStores ? null : storeList(opts.stores);
+        if (!opts.role && stores === undefined) fail('give --role, --stores or --all-stores');
+        await withStaff(settings, async (directory, changes) => {
+          const by = await changerNamed(directory, opts.by);
+          const changed = await changes.change(by, userId, {
             ...(opts.role ? { role: opts.role } : {}),
-            ...(stores ? { stores } : {}),
-          };
+            ...(stores !== undefined ? { stores } : {}),
+          });
+          process.stdout.write(`changed ${describe(changed)}\n`);
         });
-        process.stdout.write(`changed ${describe(changed)}\n`);
-      });
-    });
+      },
+    );
 
   staff
     .command('disable')
     .description('Disable a member: their sessions end at once and they cannot sign in again')
     .argument('<userId>')
-    .action(async (userId: string) => {
+    .addOption(byOption())
+    .action(async (userId: string, opts: { by: string }) => {
       const settings = settingsOrExit();
-      await withDirectory(settings, async (directory) => {
-        const at = new Date().toISOString();
-        const changed = await directory.update(userId, (m) => ({ ...m, disabledAt: at }));
+      await withStaff(settings, async (directory, changes) => {
+        const by = await changerNamed(directory, opts.by);
+        const changed = await changes.disable(by, userId, new Date());
         process.stdout.write(`disabled ${describe(changed)}\n`);
       });
     });
@@ -204,16 +223,17 @@ export function addStaffCommands(program: Command, settingsOrExit: () => Setting
     )
     .argument('<customerId>')
     .requiredOption('--to <userIds>', 'the staff who may see it, comma-separated')
-    .requiredOption('--by <userId>', 'who decides it (kept with it)')
+    .addOption(byOption())
     .action(async (customerId: string, opts: { to: string; by: string }) => {
       const settings = settingsOrExit();
-      await withDirectory(settings, async (directory) => {
-        const to = await directory.makeConfidential({
+      await withStaff(settings, async (directory, changes) => {
+        const by = await changerNamed(directory, opts.by);
+        const to = await changes.makeConfidential(
+          by,
           customerId,
-          visibleTo: storeList(opts.to) ?? [],
-          by: opts.by,
-          at: new Date(),
-        });
+          storeList(opts.to) ?? [],
+          new Date(),
+        );
         process.stdout.write(
           to.length === 0
             ? `${customerId} is no longer confidential\n`

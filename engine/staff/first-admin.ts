@@ -1,7 +1,7 @@
 /**
  * The first sign-in of a new deployment: when nobody is in the staff directory, an `admin` with a
  * random password, written to a file only its owner may read, for whoever started Clientele to
- * sign in and add the others (`clientele staff add`).
+ * sign in and add the others (on the Staff page, or `clientele staff add … --by admin`).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';

@@ -37,8 +37,6 @@ export interface StaffDirectory {
   get(userId: string): Promise<StaffMember | undefined>;
   /** Every member, by user id. */
   list(): Promise<StaffMember[]>;
-  /** `unknown_staff` if there is no such member. */
-  setPassword(userId: string, password: string): Promise<void>;
   /**
    * Changes a member (and their password, if one is given) in one write, at once in every
    * signed-in session. `unknown_staff` if there is no such member; `invalid_request` naming
@@ -137,10 +135,6 @@ export async function openStaffDirectory(
         if (found) members.push(found.stored.member);
       }
       return members.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-    },
-    async setPassword(userId, password) {
-      const passwordHash = await hasher.hash(password);
-      await change(userId, (stored) => ({ ...stored, passwordHash }));
     },
     async update(userId, apply, { password } = {}) {
       const passwordHash = password === undefined ? undefined : await hasher.hash(password);

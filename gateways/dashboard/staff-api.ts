@@ -14,27 +14,17 @@
  *   reach the customer, and the change is written to the audit log before it is made.
  *
  * Not one's own change or disabling: another admin does it, so the last admin cannot lock
- * everyone out. Each change to the staff is written to the audit log once done
- * (`staff.add|change|disable`: the member's id, role and stores, never their name or password).
- *
- * The same as `clientele staff add|list|change|password|disable|confidential`, through the same
- * directory.
+ * everyone out. Each change is made and audited by engine/staff/staff-changes.ts, as
+ * `clientele staff add|change|password|disable|confidential` makes it.
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ClienteleError, issuesOf } from '../../engine/domain/error-codes.ts';
 import { storeId } from '../../engine/domain/events.ts';
 import { staffId } from '../../engine/domain/identity/messages.ts';
-import type { AuditAction } from '../../engine/domain/staff/audit.ts';
-import {
-  password,
-  role,
-  roles,
-  type StaffMember,
-  staffMember,
-  staffName,
-} from '../../engine/domain/staff/roles.ts';
+import { password, role, roles, staffMember, staffName } from '../../engine/domain/staff/roles.ts';
 import type { AuditLog } from '../../engine/staff/audit-log.ts';
+import { type Changer, staffChanges } from '../../engine/staff/staff-changes.ts';
 import type { StaffDirectory } from '../../engine/staff/staff-directory.ts';
 import { askedOf, type CustomerAccess } from './customer-access.ts';
 import { allow, type ConsoleEnv, fail, jsonBody } from './staff-auth.ts';
@@ -58,9 +48,6 @@ const memberChange = z
 
 const confidentialTo = z.strictObject({ visibleTo: z.array(staffId).max(50) });
 
-/** A member as the audit log notes them: never their name or password. */
-const noted = (m: StaffMember) => `${m.userId}: ${m.role}, ${m.stores?.join(' ') ?? 'all stores'}`;
-
 export function addStaffRoutes(
   app: Hono<ConsoleEnv>,
   deps: {
@@ -70,15 +57,16 @@ export function addStaffRoutes(
     now: () => Date;
   },
 ): void {
+  const changes = staffChanges(deps);
+  const changer = (c: Context<ConsoleEnv>): Changer => {
+    const { userId, role } = c.get('signedIn').member;
+    return { userId, role };
+  };
+
   app.get('/api/staff', allow('staff'), async (c) =>
     c.json({ ok: true, staff: await deps.directory.list(), roles }),
   );
 
-  // Done, then audited: a refused change is no action on the staff.
-  const audited = (c: Context<ConsoleEnv>, action: AuditAction, detail: string) => {
-    const { member } = c.get('signedIn');
-    return deps.audit.record({ userId: member.userId, role: member.role, action, detail });
-  };
   // Another admin changes or disables an admin, so the last one cannot lock everyone out.
   const notYourself = (c: Context<ConsoleEnv>, userId: string, what: string) =>
     userId === c.get('signedIn').member.userId
@@ -96,8 +84,7 @@ export function addStaffRoutes(
     if (!member.success) {
       return fail(c, new ClienteleError('invalid_request', issuesOf(member.error.issues)));
     }
-    const added = await deps.directory.add(member.data, given);
-    await audited(c, 'staff.add', noted(added));
+    const added = await changes.add(changer(c), member.data, given);
     return c.json({ ok: true, member: added }, 201);
   });
 
@@ -107,16 +94,7 @@ export function addStaffRoutes(
     if (yourself) return fail(c, yourself);
     const asked = await jsonBody(c, memberChange);
     if (asked instanceof ClienteleError) return fail(c, asked);
-    const { role: newRole, stores, password: given } = asked;
-    const member = await deps.directory.update(
-      userId,
-      ({ stores: before, ...m }) => {
-        const after = stores === null ? undefined : (stores ?? before);
-        return { ...m, ...(newRole ? { role: newRole } : {}), ...(after ? { stores: after } : {}) };
-      },
-      given === undefined ? {} : { password: given },
-    );
-    await audited(c, 'staff.change', `${noted(member)}${given ? '; password set' : ''}`);
+    const member = await changes.change(changer(c), userId, asked);
     return c.json({ ok: true, member });
   });
 
@@ -124,32 +102,21 @@ export function addStaffRoutes(
     const userId = c.req.param('userId');
     const yourself = notYourself(c, userId, 'disables');
     if (yourself) return fail(c, yourself);
-    const at = deps.now().toISOString();
-    const member = await deps.directory.update(userId, (m) => ({ ...m, disabledAt: at }));
-    await audited(c, 'staff.disable', member.userId);
+    const member = await changes.disable(changer(c), userId, deps.now());
     return c.json({ ok: true, member });
   });
 
   app.put('/api/customers/:customerId/confidential', allow('staff'), async (c) => {
     const customerId = c.req.param('customerId');
-    const { member } = c.get('signedIn');
-    const refused = await deps.access.check(member, customerId, askedOf(c));
+    const refused = await deps.access.check(c.get('signedIn').member, customerId, askedOf(c));
     if (refused) return fail(c, refused);
     const asked = await jsonBody(c, confidentialTo);
     if (asked instanceof ClienteleError) return fail(c, asked);
-    const visibleTo = await deps.directory.makeConfidential(
-      { customerId, visibleTo: asked.visibleTo, by: member.userId, at: deps.now() },
-      (visibleTo) =>
-        deps.audit.record({
-          userId: member.userId,
-          role: member.role,
-          action: 'customer.confidential',
-          customerId,
-          detail: (visibleTo.length === 0
-            ? 'made ordinary'
-            : `visible only to ${visibleTo.join(', ')}`
-          ).slice(0, 500),
-        }),
+    const visibleTo = await changes.makeConfidential(
+      changer(c),
+      customerId,
+      asked.visibleTo,
+      deps.now(),
     );
     return c.json({ ok: true, customerId, visibleTo });
   });

@@ -9,18 +9,20 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `clientele <args>` with these variables added to the test's environment. */
+/** `clientele <args>` with these variables added to the test's environment, `input` its stdin. */
 export async function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  input?: string,
 ): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      'npx',
-      ['tsx', 'engine/cli/main.ts', ...args],
-      { env: { ...process.env, ...env }, timeout: timeoutMs },
-    );
+    const run = promisify(execFile)('npx', ['tsx', 'engine/cli/main.ts', ...args], {
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+    });
+    run.child.stdin?.end(input ?? '');
+    const { stdout, stderr } = await run;
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

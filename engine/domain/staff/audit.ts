@@ -1,8 +1,8 @@
 /**
  * The audit log of staff actions on customers: every read of a customer's record (the 360 view,
  * the ledger and timeline, the state as of a date, a what-if), every search that found one, and
- * every change made from the console, to customers and to the staff themselves. One zod schema: published to `audit.<action>`, stored in
- * the analytics store's `audit_log`, answered by the `audit` question.
+ * every change made to customers and to the staff themselves. One zod schema: published to
+ * `audit.<action>`, stored in the analytics store's `audit_log`, answered by the `audit` question.
  *
  * No personal data: who (a staff id), which customer (an opaque id), what, and `detail` in the
  * console's words (how the customer was found: "by card", never the number or the phone).
@@ -33,7 +33,10 @@ export const auditActions = [
   'members.export',
   /** A draft program's what-if over every customer started (detail: the period). */
   'program.what-if',
-  /** A member of staff added, changed or disabled from the console (detail: who, and what). */
+  /**
+   * A member of staff added, changed or disabled, on the Staff page or with `clientele staff`
+   * (detail: who, and what).
+   */
   'staff.add',
   'staff.change',
   'staff.disable',
